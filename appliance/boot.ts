@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { ServerType } from '@hono/node-server';
+import { packageVersion } from '../src/config/package-root.js';
+import { redactedConfig } from '../src/config/redacted.js';
+import type { Config } from '../src/config/schema.js';
+import { createApp } from '../src/http/app.js';
+import { Health } from '../src/http/health.js';
+import { createLogger, type Logger } from '../src/log/logger.js';
+import { canonicalJson } from '../src/store/audit-chain.js';
+import { openStore } from '../src/store/open-store.js';
+import type { Store } from '../src/store/store.js';
+import { dataLayout } from './data-layout.js';
+import { initAppliance } from './init.js';
+import { listen } from './listen.js';
+
+export interface RunningAppliance {
+  url: string;
+  port: number;
+  store: Store;
+  logger: Logger;
+  health: Health;
+  stop(reason: string): Promise<void>;
+}
+
+const ACTOR = 'system';
+
+/**
+ * The boot sequence: init (idempotent) → store → verify the audit chain → audit the
+ * start → HTTP server. A broken chain is reported loudly and makes /healthz degraded;
+ * nothing is destroyed.
+ */
+export async function startAppliance(config: Config, out: (line: string) => void = console.log): Promise<RunningAppliance> {
+  const logger = createLogger(config.log.level);
+  const layout = dataLayout(config.dataDir);
+  const { report, store } = await initAppliance(config, layout, () => openStore(config));
+  const health = new Health();
+  health.set('store', { ok: true });
+  try {
+    const verdict = await store.audit.verify();
+    if (verdict.ok) {
+      health.set('auditChain', { ok: true, detail: `${verdict.events} events` });
+    } else {
+      const detail = `audit chain broken at seq ${verdict.badSeq}: ${verdict.reason}`;
+      health.set('auditChain', { ok: false, detail });
+      logger.fatal({ badSeq: verdict.badSeq, reason: verdict.reason }, `AUDIT CHAIN DOES NOT VERIFY: ${detail}; run mpegflow audit verify and restore from backup`);
+      out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
+    }
+    const configSha256 = createHash('sha256').update(canonicalJson(redactedConfig(config))).digest('hex');
+    await store.change(async (tx) => {
+      await tx.audit({
+        type: 'appliance.started',
+        actor: ACTOR,
+        payload: { version: packageVersion, node: process.version, pid: process.pid, configSha256, auditChainOk: verdict.ok, encoderImages: [] },
+      });
+    });
+    const app = createApp({ store, logger, health });
+    const { server, port } = await listen(app.fetch, config.http.host, config.http.port);
+    const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const url = `http://${hostForUrl}:${port}`;
+    logger.info({ url, version: packageVersion }, 'listening');
+    out(`MpegFlow Appliance ${packageVersion} listening on ${url} (UI and API; health at ${url}/healthz)`);
+    out(
+      report.adminToken.source === 'MPEGFLOW_ADMIN_TOKEN'
+        ? 'Admin token: the value of MPEGFLOW_ADMIN_TOKEN given at first init'
+        : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
+    );
+    out(`Audit key fingerprint: ${report.keyFingerprint}`);
+    return { url, port, store, logger, health, stop: (reason) => stopAppliance(server, store, reason) };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function stopAppliance(server: ServerType, store: Store, reason: string): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
+  await store.close();
+}

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+
+/** Every byte the appliance keeps lives under the data dir, in this layout (SPEC.md). */
+export interface DataLayout {
+  root: string;
+  database: string;
+  objects: string;
+  images: string;
+  secrets: string;
+  trust: string;
+  scratch: string;
+  backups: string;
+  auditKey: string;
+  auditPublicKey: string;
+  adminToken: string;
+}
+
+export function dataLayout(root: string): DataLayout {
+  const secrets = join(root, 'secrets');
+  return {
+    root,
+    database: join(root, 'mpegflow.db'),
+    objects: join(root, 'objects'),
+    images: join(root, 'images'),
+    secrets,
+    trust: join(root, 'trust'),
+    scratch: join(root, 'scratch'),
+    backups: join(root, 'backups'),
+    auditKey: join(secrets, 'audit-key.asc'),
+    auditPublicKey: join(root, 'trust', 'audit-key.pub.asc'),
+    adminToken: join(secrets, 'admin.token'),
+  };
+}
+
+/** Folders created by `mpegflow init`, with their modes. */
+export function layoutFolders(layout: DataLayout): { path: string; mode: number }[] {
+  return [
+    { path: layout.objects, mode: 0o750 },
+    { path: layout.images, mode: 0o750 },
+    { path: layout.secrets, mode: 0o700 },
+    { path: layout.trust, mode: 0o755 },
+    { path: layout.scratch, mode: 0o750 },
+    { path: layout.backups, mode: 0o750 },
+  ];
+}

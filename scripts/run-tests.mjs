@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Runs every uvu suite (dist/test/**/*.test.js, compiled first), each in its own process,
+// and ends with one aggregate line `N passed, N failed`. Exit code 1 on any failure.
+// Usage: npm test [-- FILTER...]   (FILTER: substrings of test file paths)
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+const fileTimeoutMs = Number(process.env.MPEGFLOW_TEST_FILE_TIMEOUT_MS ?? 15 * 60 * 1000);
+
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.log('typescript build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const files = findTests(join(root, 'dist/test')).filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)));
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+function runFile(file) {
+  return new Promise((resolveRun) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--enable-source-maps', file], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => {
+      out += `\n[run-tests] timed out after ${fileTimeoutMs} ms\n`;
+      child.kill('SIGKILL');
+    }, fileTimeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const text = strip(out);
+      const total = [...text.matchAll(/Total:\s+(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+      const passed = [...text.matchAll(/Passed:\s+(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+      const skipped = [...text.matchAll(/Skipped:\s+(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+      let failed = total - passed - skipped;
+      if ((code !== 0 || signal) && failed === 0) failed = 1; // crashed, timed out, or failed outside a test
+      if (total === 0 && failed === 0) failed = 1; // a suite that ran nothing is a hole
+      resolveRun({ file, passed, failed, skipped, ms: Date.now() - started, text });
+    });
+  });
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of files) {
+  const r = await runFile(file);
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped;
+  const name = relative(join(root, 'dist'), file);
+  console.log(`${r.failed ? 'FAIL' : 'ok  '} ${name}  (${r.passed} passed, ${r.failed} failed, ${(r.ms / 1000).toFixed(1)} s)`);
+  if (r.failed || process.env.MPEGFLOW_TEST_VERBOSE) console.log(r.text.replace(/^/gm, '    '));
+}
+if (files.length === 0) {
+  console.log('no test files matched');
+  failed++;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,64 @@
+import { dataLayout } from '../../appliance/data-layout.js';
+import { startAppliance } from '../../appliance/boot.js';
+import { initAppliance } from '../../appliance/init.js';
+import { readHostFacts } from '../config/host.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { openStore } from '../store/open-store.js';
+import { verifyDatabaseFile } from '../store/sqlite/verify-file.js';
+
+export type Print = (line: string) => void;
+
+async function config(): Promise<Config> {
+  return loadConfig({ env: process.env, host: await readHostFacts(), cwd: process.cwd() });
+}
+
+export async function initCommand(print: Print): Promise<number> {
+  const cfg = await config();
+  const { report, store } = await initAppliance(cfg, dataLayout(cfg.dataDir), () => openStore(cfg));
+  await store.close();
+  print(`Data dir: ${cfg.dataDir}${report.dataDirCreated ? ' (created)' : ''}`);
+  print(`Audit key: ${report.keyFingerprint}${report.keyCreated ? ' (created)' : ''}`);
+  if (report.adminToken.issued) print(`Admin token: ${report.adminToken.path ?? 'from MPEGFLOW_ADMIN_TOKEN'} (issued)`);
+  else print('Admin token: already issued');
+  return 0;
+}
+
+export async function startCommand(print: Print): Promise<number> {
+  const running = await startAppliance(await config(), print);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      running.stop(`signal ${signal}`).then(resolve, (err: unknown) => {
+        running.logger.error({ err }, 'stop failed');
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+export async function auditVerifyCommand(print: Print, dbPath: string | undefined): Promise<number> {
+  let path = dbPath;
+  if (!path) {
+    const cfg = await config();
+    if (cfg.database.kind !== 'sqlite') {
+      const store = openStore(cfg);
+      return reportVerdict(print, 'database', await store.audit.verify().finally(() => store.close()));
+    }
+    path = cfg.database.path;
+  }
+  return reportVerdict(print, path, await verifyDatabaseFile(path));
+}
+
+function reportVerdict(print: Print, what: string, verdict: Awaited<ReturnType<typeof verifyDatabaseFile>>): number {
+  if (verdict.ok) {
+    print(`audit chain intact: ${verdict.events} events${verdict.head ? `, head seq ${verdict.head.seq} ${verdict.head.hash}` : ''} (${what})`);
+    return 0;
+  }
+  print(`audit chain BROKEN at seq ${verdict.badSeq}: ${verdict.reason} (${what})`);
+  return 1;
+}

@@ -1,0 +1,126 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ApplianceError } from '../errors/appliance-error.js';
+import { fromEnv, invalidSetting, rejectUnknownVariables, type Env } from './env.js';
+import type { HostFacts } from './host.js';
+import { defaultPools } from './pool-defaults.js';
+import { fileConfigSchema, type Config, type FileConfig, type PoolName } from './schema.js';
+
+export interface LoadOptions {
+  env: Env;
+  host: HostFacts;
+  cwd: string;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/** One line naming the first bad key and why. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const base = issuePath(issue.path);
+    return issue.keys.map((k) => `${base ? `${base}.` : ''}${k}`).join(', ') + ': unknown key';
+  }
+  return `${issuePath(issue.path) || '(root)'}: ${issue.message}`;
+}
+
+function readFileConfig(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ApplianceError('CONFIG_INVALID', `MPEGFLOW_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ApplianceError('CONFIG_INVALID', `config ${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = fileConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ApplianceError('CONFIG_INVALID', `config ${path}: ${first ? describeIssue(first) : 'invalid'}`, {
+      details: { key: first ? issuePath(first.path) : '' },
+    });
+  }
+  return parsed.data;
+}
+
+function checkCores(name: PoolName, cores: number[], host: HostFacts, fromFile: boolean): void {
+  cores.forEach((core, i) => {
+    if (core >= host.cores) {
+      throw new ApplianceError(
+        'CONFIG_INVALID',
+        `config: pools.${name}.cores[${i}]: core ${core} does not exist on this host (${host.cores} cores: 0-${host.cores - 1})`,
+        { details: { key: `pools.${name}.cores[${i}]`, fromFile } },
+      );
+    }
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Defaults → config file → environment; validated; frozen. Read once at start-up. */
+export function loadConfig({ env, host, cwd }: LoadOptions): Config {
+  rejectUnknownVariables(env);
+  const dataDir = resolve(cwd, fromEnv.string(env, 'MPEGFLOW_DATA_DIR') ?? './data');
+  const explicitFile = fromEnv.string(env, 'MPEGFLOW_CONFIG');
+  const implicitFile = join(dataDir, 'config.json');
+  const configFile = explicitFile !== undefined ? resolve(cwd, explicitFile) : existsSync(implicitFile) ? implicitFile : null;
+  const file: FileConfig = configFile ? readFileConfig(configFile) : {};
+
+  const pools = defaultPools(host);
+  for (const name of ['probe', 'encode', 'package'] as const) {
+    const p = file.pools?.[name];
+    if (!p) continue;
+    if (p.cores) checkCores(name, p.cores, host, true);
+    pools[name] = {
+      cores: p.cores ?? pools[name].cores,
+      slots: p.slots ?? pools[name].slots,
+      timeoutSeconds: p.timeoutSeconds ?? pools[name].timeoutSeconds,
+      memoryLimitBytes: p.memoryLimitPercent !== undefined ? Math.floor((host.memoryBytes * p.memoryLimitPercent) / 100) : pools[name].memoryLimitBytes,
+      maxAttempts: p.maxAttempts ?? file.policies?.maxAttempts ?? pools[name].maxAttempts,
+    };
+  }
+
+  const databaseUrl = fromEnv.url(env, 'MPEGFLOW_DATABASE_URL', ['postgres', 'postgresql']);
+  const s3Endpoint = fromEnv.url(env, 'MPEGFLOW_S3_ENDPOINT', ['http', 'https']);
+  let storage: Config['storage'] = { kind: 'embedded', root: join(dataDir, 'objects') };
+  if (s3Endpoint) {
+    const accessKey = fromEnv.string(env, 'MPEGFLOW_S3_ACCESS_KEY');
+    const secretKey = fromEnv.string(env, 'MPEGFLOW_S3_SECRET_KEY');
+    if (!accessKey) throw invalidSetting('MPEGFLOW_S3_ACCESS_KEY', 'required when MPEGFLOW_S3_ENDPOINT is set');
+    if (!secretKey) throw invalidSetting('MPEGFLOW_S3_SECRET_KEY', 'required when MPEGFLOW_S3_ENDPOINT is set');
+    storage = { kind: 's3', endpoint: s3Endpoint, accessKey, secretKey };
+  }
+
+  const host_ = fromEnv.string(env, 'MPEGFLOW_HOST') ?? file.http?.host ?? '127.0.0.1';
+  const config: Config = {
+    dataDir,
+    configFile,
+    http: { host: host_, port: fromEnv.port(env, 'MPEGFLOW_PORT') ?? file.http?.port ?? 8080 },
+    log: { level: fromEnv.oneOf(env, 'MPEGFLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ?? file.log?.level ?? 'info' },
+    adminTokenSeed: fromEnv.string(env, 'MPEGFLOW_ADMIN_TOKEN') ?? null,
+    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') },
+    storage,
+    pools,
+    watchFolders: file.watchFolders ?? [],
+    webhooks: file.webhooks ?? [],
+    policies: { partialLadder: file.policies?.partialLadder ?? 'wait', maxAttempts: file.policies?.maxAttempts ?? 3 },
+    host: { cores: host.cores, memoryBytes: host.memoryBytes },
+  };
+  if (config.adminTokenSeed !== null && config.adminTokenSeed.length < 24) {
+    throw invalidSetting('MPEGFLOW_ADMIN_TOKEN', 'must be at least 24 characters');
+  }
+  if (!isAbsolute(config.dataDir)) throw invalidSetting('MPEGFLOW_DATA_DIR', 'could not be made absolute');
+  return deepFreeze(config);
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+const coreList = z.array(z.number().int().min(0).max(4095)).min(1, 'needs at least one core').max(4096);
+
+const pool = z
+  .object({
+    cores: coreList.optional(),
+    slots: z.number().int().min(1).max(256).optional(),
+    timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    memoryLimitPercent: z.number().min(1).max(100).optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+  })
+  .strict();
+
+const packagingKind = z.enum(['hls', 'dash']);
+
+/** The JSON config file (`MPEGFLOW_CONFIG` or `<data>/config.json`): every key optional. */
+export const fileConfigSchema = z
+  .object({
+    http: z
+      .object({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+      })
+      .strict()
+      .optional(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() }).strict().optional(),
+    pools: z
+      .object({ probe: pool.optional(), encode: pool.optional(), package: pool.optional() })
+      .strict()
+      .optional(),
+    watchFolders: z
+      .array(
+        z
+          .object({
+            path: z.string().startsWith('/', 'must be an absolute path'),
+            ladder: z.string().min(1).default('professional'),
+            packaging: z.array(packagingKind).min(1).default(['hls', 'dash']),
+            encoder: z.string().min(1).optional(),
+            policy: z.object({ partialLadder: z.enum(['wait', 'emit']) }).strict().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    webhooks: z
+      .array(z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, 'must be at least 16 characters') }).strict())
+      .optional(),
+    policies: z
+      .object({
+        partialLadder: z.enum(['wait', 'emit']).optional(),
+        maxAttempts: z.number().int().min(1).max(20).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+
+export interface PoolConfig {
+  cores: number[];
+  slots: number;
+  timeoutSeconds: number;
+  memoryLimitBytes: number;
+  maxAttempts: number;
+}
+
+export type PoolName = 'probe' | 'encode' | 'package';
+
+/** The one typed, frozen config object, loaded once at start-up and passed in. */
+export interface Config {
+  dataDir: string;
+  configFile: string | null;
+  http: { host: string; port: number };
+  log: { level: string };
+  adminTokenSeed: string | null;
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  storage: { kind: 'embedded'; root: string } | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string };
+  pools: Record<PoolName, PoolConfig>;
+  watchFolders: NonNullable<FileConfig['watchFolders']>;
+  webhooks: NonNullable<FileConfig['webhooks']>;
+  policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number };
+  host: { cores: number; memoryBytes: number };
+}

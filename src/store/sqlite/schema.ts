@@ -1,0 +1,136 @@
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The SQLite schema. Timestamps shown to people are ISO-8601 text; times the runtime
+ * compares (leases, back-off) are epoch milliseconds. JSON columns hold canonical JSON text.
+ * The PostgreSQL schema mirrors these tables column for column.
+ */
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    state: text('state').notNull(),
+    inputKey: text('input_key').notNull(),
+    inputSha256: text('input_sha256'),
+    inputSize: integer('input_size'),
+    ladder: text('ladder').notNull(),
+    packaging: text('packaging').notNull(),
+    encoderImage: text('encoder_image').notNull(),
+    policy: text('policy').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
+    submittedBy: text('submitted_by').notNull(),
+    progress: real('progress').notNull().default(0),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    outputs: text('outputs'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey), index('jobs_state_created').on(t.state, t.createdAt)],
+);
+
+export const tasks = sqliteTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    kind: text('kind').notNull(),
+    rendition: text('rendition'),
+    state: text('state').notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    fencingToken: integer('fencing_token').notNull().default(0),
+    runAfter: integer('run_after').notNull().default(0),
+    input: text('input'),
+    output: text('output'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('tasks_job').on(t.jobId), index('tasks_state_run_after').on(t.state, t.runAfter)],
+);
+
+export const encoderImages = sqliteTable('encoder_images', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  version: text('version').notNull(),
+  path: text('path').notNull(),
+  manifest: text('manifest').notNull(),
+  state: text('state').notNull(),
+  importedAt: text('imported_at').notNull(),
+  verifiedAt: text('verified_at'),
+  removedAt: text('removed_at'),
+});
+
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  events: text('events').notNull(),
+  createdAt: text('created_at').notNull(),
+  disabledAt: text('disabled_at'),
+});
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id),
+    eventSeq: integer('event_seq').notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    status: text('status').notNull(),
+    responseCode: integer('response_code'),
+    error: text('error'),
+    nextAttemptAt: integer('next_attempt_at'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_status').on(t.status, t.nextAttemptAt)],
+);
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').notNull(),
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  lockedUntil: integer('locked_until'),
+  createdAt: text('created_at').notNull(),
+  disabledAt: text('disabled_at'),
+});
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  userId: text('user_id').references(() => users.id),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at'),
+  revokedAt: text('revoked_at'),
+});
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer('seq').primaryKey(),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    jobId: text('job_id'),
+    type: text('type').notNull(),
+    payload: text('payload').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_job').on(t.jobId, t.seq), index('audit_events_at').on(t.at)],
+);
+

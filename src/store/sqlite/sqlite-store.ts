@@ -1,0 +1,191 @@
+import type Database from 'better-sqlite3';
+import { and, asc, count, eq, gt, isNull, type SQL } from 'drizzle-orm';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { ApplianceError } from '../../errors/appliance-error.js';
+import { canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent } from '../audit-chain.js';
+import type { ApiToken, AuditEvent, AuditInput, AuditQuery, Role, Store, StoreTx } from '../store.js';
+import { migrateSqlite, type MigrationReport } from './migrate.js';
+import { openDatabase, storeError } from './open-database.js';
+import * as schema from './schema.js';
+import { SerialQueue } from './serial-queue.js';
+
+type Row = typeof schema.auditEvents.$inferSelect;
+
+function toEvent(row: Row): AuditEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    job_id: row.jobId,
+    type: row.type,
+    payload: JSON.parse(row.payload) as unknown,
+    prev_hash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+function toToken(row: typeof schema.apiTokens.$inferSelect): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    userId: row.userId,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** Clock for event times; tests pin it. */
+  now?: () => Date;
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly migration: MigrationReport;
+  readonly #path: string;
+  readonly #now: () => Date;
+  readonly #writer: Database.Database;
+  readonly #reader: Database.Database;
+  readonly #w: BetterSQLite3Database<typeof schema>;
+  readonly #r: BetterSQLite3Database<typeof schema>;
+  readonly #queue = new SerialQueue();
+
+  constructor(options: SqliteStoreOptions) {
+    this.#path = options.path;
+    this.#now = options.now ?? (() => new Date());
+    this.#writer = openDatabase(options.path);
+    try {
+      this.#w = drizzle(this.#writer, { schema });
+      this.migration = migrateSqlite(options.path, this.#writer, this.#w);
+      this.#reader = openDatabase(options.path, { readonly: true });
+      this.#r = drizzle(this.#reader, { schema });
+    } catch (err) {
+      this.#writer.close();
+      throw err;
+    }
+  }
+
+  change<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#queue.run(async () => {
+      const w = this.#w;
+      let wrote = false;
+      let events = 0;
+      const now = this.#now;
+      const tx: StoreTx = {
+        audit: async (input: AuditInput) => {
+          const last = this.#writer.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+          const fields = {
+            seq: (last?.seq ?? 0) + 1,
+            at: now().toISOString(),
+            actor: input.actor,
+            job_id: input.jobId ?? null,
+            type: input.type,
+            payload: input.payload ?? {},
+          };
+          const prev_hash = last?.hash ?? GENESIS_HASH;
+          const hash = chainHash(prev_hash, fields);
+          w.insert(schema.auditEvents)
+            .values({ seq: fields.seq, at: fields.at, actor: fields.actor, jobId: fields.job_id, type: fields.type, payload: canonicalJson(fields.payload), prevHash: prev_hash, hash })
+            .run();
+          events++;
+          return { ...fields, prev_hash, hash };
+        },
+        tokens: {
+          insert: async (t) => {
+            wrote = true;
+            w.insert(schema.apiTokens)
+              .values({ id: t.id, name: t.name, role: t.role, tokenHash: t.tokenHash, userId: t.userId ?? null, createdAt: now().toISOString(), expiresAt: t.expiresAt ?? null })
+              .run();
+          },
+          revoke: async (id, at) => {
+            wrote = true;
+            w.update(schema.apiTokens).set({ revokedAt: at }).where(eq(schema.apiTokens.id, id)).run();
+          },
+        },
+      };
+      this.#begin();
+      try {
+        const result = await fn(tx);
+        if (wrote && events === 0) {
+          throw new ApplianceError('AUDIT_REQUIRED', 'a state change was attempted without an audit event; nothing was written');
+        }
+        this.#writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
+        if (err instanceof ApplianceError) throw err;
+        throw storeError(this.#path, err);
+      }
+    });
+  }
+
+  #begin(): void {
+    try {
+      this.#writer.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw storeError(this.#path, err);
+    }
+  }
+
+  readonly tokens = {
+    findByHash: async (tokenHash: string): Promise<ApiToken | undefined> => {
+      const row = this.#r.select().from(schema.apiTokens).where(eq(schema.apiTokens.tokenHash, tokenHash)).get();
+      return row ? toToken(row) : undefined;
+    },
+    list: async (): Promise<ApiToken[]> => this.#r.select().from(schema.apiTokens).orderBy(asc(schema.apiTokens.createdAt)).all().map(toToken),
+    countActive: async (role?: Role): Promise<number> => {
+      const where = role ? and(isNull(schema.apiTokens.revokedAt), eq(schema.apiTokens.role, role)) : isNull(schema.apiTokens.revokedAt);
+      return this.#r.select({ n: count() }).from(schema.apiTokens).where(where).get()?.n ?? 0;
+    },
+  };
+
+  readonly audit = {
+    head: async (): Promise<{ seq: number; hash: string } | null> => {
+      const row = this.#reader.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      return row ?? null;
+    },
+    list: async (query: AuditQuery = {}): Promise<AuditEvent[]> => {
+      const conditions: SQL[] = [];
+      if (query.jobId !== undefined) conditions.push(eq(schema.auditEvents.jobId, query.jobId));
+      if (query.type !== undefined) conditions.push(eq(schema.auditEvents.type, query.type));
+      if (query.afterSeq !== undefined) conditions.push(gt(schema.auditEvents.seq, query.afterSeq));
+      return this.#r
+        .select()
+        .from(schema.auditEvents)
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(asc(schema.auditEvents.seq))
+        .limit(Math.min(query.limit ?? 1000, 10000))
+        .all()
+        .map(toEvent);
+    },
+    iterate: (range: { fromSeq?: number; toSeq?: number } = {}): AsyncIterable<AuditEvent> => {
+      const stmt = this.#reader.prepare('SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq');
+      const rows = stmt.iterate(range.fromSeq ?? 0, range.toSeq ?? Number.MAX_SAFE_INTEGER) as IterableIterator<Record<string, unknown>>;
+      return (async function* () {
+        for (const r of rows) {
+          yield toEvent({
+            seq: r.seq as number,
+            at: r.at as string,
+            actor: r.actor as string,
+            jobId: r.job_id as string | null,
+            type: r.type as string,
+            payload: r.payload as string,
+            prevHash: r.prev_hash as string,
+            hash: r.hash as string,
+          });
+        }
+      })();
+    },
+    verify: async () => verifyChain(this.audit.iterate() as AsyncIterable<StoredEvent>),
+  };
+
+  async close(): Promise<void> {
+    await this.#queue.run(async () => {
+      this.#reader.close();
+      this.#writer.close();
+    });
+  }
+}
