@@ -73,7 +73,14 @@ export async function startAppliance(config: Config, out: (line: string) => void
 }
 
 async function stopAppliance(server: ServerType, store: Store, reason: string): Promise<void> {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive connections would hold close() open; in-flight requests get a grace period.
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    }, 5000).unref();
+  });
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
   await store.close();
 }

@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig } from '../../src/config/load.js';
+import { ApplianceError } from '../../src/errors/appliance-error.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const host = { cores: 2, memoryBytes: 24 * 2 ** 30 };
+
+function failure(fn: () => unknown): ApplianceError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApplianceError) return err;
+    throw err;
+  }
+  throw new Error('expected a config error');
+}
+
+function withFile(json: unknown): { cwd: string; env: Record<string, string> } {
+  const cwd = tempDir();
+  const file = join(cwd, 'config.json');
+  writeFileSync(file, typeof json === 'string' ? json : JSON.stringify(json));
+  return { cwd, env: { MPEGFLOW_CONFIG: file } };
+}
+
+test('embedded defaults derived from the host', () => {
+  const cwd = tempDir();
+  const c = loadConfig({ env: {}, host, cwd });
+  assert.is(c.dataDir, join(cwd, 'data'));
+  assert.equal(c.http, { host: '127.0.0.1', port: 8080 });
+  assert.equal(c.database, { kind: 'sqlite', path: join(cwd, 'data', 'mpegflow.db') });
+  assert.equal(c.storage, { kind: 'embedded', root: join(cwd, 'data', 'objects') });
+  assert.equal(c.pools.encode.cores, [0, 1]);
+  assert.equal(c.pools.probe.cores, [1]);
+  assert.is(c.pools.encode.memoryLimitBytes, Math.floor(host.memoryBytes * 0.75));
+  assert.is(c.configFile, null);
+});
+
+test('a big host gives probe and package cores of their own', () => {
+  const c = loadConfig({ env: {}, host: { cores: 16, memoryBytes: 2 ** 36 }, cwd: tempDir() });
+  assert.equal(c.pools.probe.cores, [0]);
+  assert.equal(c.pools.package.cores, [1]);
+  assert.equal(c.pools.encode.cores, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+});
+
+test('the config file overrides defaults and the environment overrides the file', () => {
+  const { cwd, env } = withFile({ http: { port: 9000, host: '0.0.0.0' }, pools: { encode: { cores: [1], memoryLimitPercent: 50 } } });
+  const fromFile = loadConfig({ env, host, cwd });
+  assert.is(fromFile.http.port, 9000);
+  assert.equal(fromFile.pools.encode.cores, [1]);
+  assert.is(fromFile.pools.encode.memoryLimitBytes, host.memoryBytes / 2);
+  const fromEnv = loadConfig({ env: { ...env, MPEGFLOW_PORT: '9100' }, host, cwd });
+  assert.is(fromEnv.http.port, 9100);
+  assert.is(fromEnv.http.host, '0.0.0.0');
+});
+
+test('<data>/config.json is read when MPEGFLOW_CONFIG is unset', () => {
+  const cwd = tempDir();
+  const data = join(cwd, 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'config.json'), JSON.stringify({ http: { port: 1234 } }));
+  assert.is(loadConfig({ env: {}, host, cwd }).http.port, 1234);
+});
+
+test('the config is frozen', () => {
+  const c = loadConfig({ env: {}, host, cwd: tempDir() });
+  assert.throws(() => {
+    (c.http as { port: number }).port = 1;
+  });
+  assert.throws(() => {
+    (c.pools.encode.cores as number[]).push(3);
+  });
+});
+
+test('an unknown key in the file is named', () => {
+  const { cwd, env } = withFile({ pools: { encode: { corez: [1] } } });
+  const err = failure(() => loadConfig({ env, host, cwd }));
+  assert.is(err.code, 'CONFIG_INVALID');
+  assert.match(err.message, /pools\.encode\.corez: unknown key/);
+});
+
+test('a bad value in the file names the key and why', () => {
+  const { cwd, env } = withFile({ webhooks: [{ url: 'ftp://x', secret: 'short' }] });
+  assert.match(failure(() => loadConfig({ env, host, cwd })).message, /webhooks\[0\]\.url/);
+  const second = withFile({ watchFolders: [{ path: 'relative/dir' }] });
+  assert.match(failure(() => loadConfig({ env: second.env, host, cwd: second.cwd })).message, /watchFolders\[0\]\.path: must be an absolute path/);
+});
+
+test('a core the host does not have is refused', () => {
+  const { cwd, env } = withFile({ pools: { encode: { cores: [0, 7] } } });
+  assert.match(failure(() => loadConfig({ env, host, cwd })).message, /pools\.encode\.cores\[1\]: core 7 does not exist on this host \(2 cores/);
+});
+
+test('a file that is not JSON, or is missing, is one clear error', () => {
+  const { cwd, env } = withFile('{ "http": ');
+  assert.match(failure(() => loadConfig({ env, host, cwd })).message, /not valid JSON/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_CONFIG: '/nonexistent/c.json' }, host, cwd })).message, /MPEGFLOW_CONFIG: cannot read \/nonexistent\/c\.json \(ENOENT\)/);
+});
+
+test('bad environment values name the variable', () => {
+  const cwd = tempDir();
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PORT: 'eighty' }, host, cwd })).message, /^MPEGFLOW_PORT: expected a port number/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PORT: '70000' }, host, cwd })).message, /^MPEGFLOW_PORT:/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_DATABASE_URL: 'mysql://x' }, host, cwd })).message, /^MPEGFLOW_DATABASE_URL: expected a postgres or postgresql URL/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000' }, host, cwd })).message, /^MPEGFLOW_S3_ACCESS_KEY: required/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_ADMIN_TOKEN: 'short' }, host, cwd })).message, /^MPEGFLOW_ADMIN_TOKEN: must be at least 24/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PRT: '1' }, host, cwd })).message, /^MPEGFLOW_PRT: unknown variable/);
+});
+
+test('S3 settings switch the object store', () => {
+  const c = loadConfig({
+    env: { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000', MPEGFLOW_S3_ACCESS_KEY: 'a', MPEGFLOW_S3_SECRET_KEY: 'b' },
+    host,
+    cwd: tempDir(),
+  });
+  assert.equal(c.storage, { kind: 's3', endpoint: 'http://127.0.0.1:9000', accessKey: 'a', secretKey: 'b' });
+});
+
+test.run();

@@ -1,0 +1,65 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/config/package-root.js';
+
+export const bin = join(packageRoot, 'bin', 'mpegflow.js');
+
+/** The parent's environment without any MPEGFLOW_ variable, plus `env`. */
+export function cleanEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MPEGFLOW_')));
+  return { ...base, MPEGFLOW_LOG_LEVEL: 'warn', ...env };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; prefix?: string[] }): CliResult {
+  const argv = [...(opts.prefix ?? []), process.execPath, bin, ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: cleanEnv(opts.env), encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}
+
+/** Runs `mpegflow start` and resolves once it prints its address (or rejects with its output). */
+export function startServer(opts: { cwd: string; env?: Record<string, string> }): Promise<Started> {
+  const child = spawn(process.execPath, [bin, 'start'], { cwd: opts.cwd, env: cleanEnv({ MPEGFLOW_PORT: '0', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 60 s:\n${out}`));
+    }, 60_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: m[1],
+          output: () => out,
+          stop: async () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`server exited with ${code}:\n${out}`), { code, output: out }));
+    });
+  });
+}
