@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
-const fileTimeoutMs = Number(process.env.MPEGFLOW_TEST_FILE_TIMEOUT_MS ?? 15 * 60 * 1000);
+const fileTimeoutMs = Number(process.env.MPEGFLOW_TEST_FILE_TIMEOUT_MS ?? 5 * 60 * 1000);
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) {

@@ -1,0 +1,68 @@
+/**
+ * manifest.json of an encoder image (unsigned; signing happens elsewhere). Paths are
+ * relative to the image root, posix, without `..`; the image holds no symlinks.
+ */
+export interface EncoderImageManifest {
+  schema: 'mpegflow.encoder-image/1';
+  name: string;
+  ffmpeg: {
+    /** Version token of the first line of `ffmpeg -version`, e.g. `7.1.3-0+deb13u1`. */
+    version: string;
+    /** The flags of the `configuration:` line of `ffmpeg -version`. */
+    configuration: string;
+  };
+  run: {
+    /** Run binaries as `<loader> --library-path <libraryPath joined by ':'> <binary> …`. */
+    loader: string;
+    libraryPath: string[];
+    binaries: { ffmpeg: string; ffprobe: string };
+  };
+  source: {
+    kind: 'debian';
+    suite: string;
+    arch: string;
+    /** Only the packages that contributed at least one file to the image, sorted by name. */
+    packages: Array<{ name: string; version: string; size: number; sha256: string; filename: string }>;
+  };
+  /** Every regular file of the image except manifest.json, sorted by path. */
+  files: Array<{ path: string; size: number; sha256: string; mode: string }>;
+}
+
+const byKey =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T): number => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+
+/** The manifest's canonical bytes: fixed key order, sorted lists, 2-space JSON, final newline. */
+export function formatManifest(manifest: EncoderImageManifest): string {
+  const ordered: EncoderImageManifest = {
+    schema: manifest.schema,
+    name: manifest.name,
+    ffmpeg: { version: manifest.ffmpeg.version, configuration: manifest.ffmpeg.configuration },
+    run: {
+      loader: manifest.run.loader,
+      libraryPath: [...manifest.run.libraryPath],
+      binaries: { ffmpeg: manifest.run.binaries.ffmpeg, ffprobe: manifest.run.binaries.ffprobe },
+    },
+    source: {
+      kind: manifest.source.kind,
+      suite: manifest.source.suite,
+      arch: manifest.source.arch,
+      packages: [...manifest.source.packages]
+        .sort(byKey((p) => p.name))
+        .map((p) => ({ name: p.name, version: p.version, size: p.size, sha256: p.sha256, filename: p.filename })),
+    },
+    files: [...manifest.files]
+      .sort(byKey((f) => f.path))
+      .map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, mode: f.mode })),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+/** File mode as the manifest writes it: four octal digits, e.g. `0755`. */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}

@@ -1,0 +1,528 @@
+import { constants } from 'node:fs';
+import { access, copyFile, link, lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isApplianceError } from '../errors/appliance-error.js';
+import { errnoCode, fsyncDir, writeAll, writeFileDurable } from './durable-fs.js';
+import { EmbeddedLayout, isSidecarName, newVersionId, type Sidecar } from './embedded-layout.js';
+import { READ_CHUNK_BYTES, StreamDigest, asBuffer } from './hashing-stream.js';
+import { KeyLock } from './key-lock.js';
+import { checkRangeArgs } from './range.js';
+import { assertBucket, assertKey, assertPrefix } from './keys.js';
+import {
+  BUCKETS,
+  VERSIONED_BUCKETS,
+  type AccessOptions,
+  type Bucket,
+  type CommitOptions,
+  type DeleteOptions,
+  type GetOptions,
+  type ObjectInfo,
+  type ObjectRef,
+  type ObjectStore,
+  type ObjectSummary,
+  type ObjectVersion,
+  type PutOptions,
+  type PutResult,
+  type StoreBody,
+  type WorkerRead,
+  type WorkerWrite,
+} from './object-store.js';
+import { conflict, hashMismatch, invalidKey, invalidRange, ioError, noBucket, noSpace, notFound } from './storage-errors.js';
+
+export interface EmbeddedStoreOptions {
+  /** `<data>/objects`. */
+  root: string;
+  /** Staging files older than this are removed by open() (left by a crash). Default 24 h. */
+  staleTmpMs?: number;
+}
+
+interface Staged {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+interface Current {
+  path: string;
+  stats: Stats;
+  sidecar: Sidecar | undefined;
+}
+
+/**
+ * Objects as files under `<root>/<bucket>/<key>`, written atomically (staging file on the same
+ * filesystem, fsync, rename, fsync of the directory), hashed while written, versioned by hard links
+ * for input and output. Workers on this host read objects in place.
+ */
+export class EmbeddedStore implements ObjectStore {
+  readonly kind = 'embedded' as const;
+  readonly layout: EmbeddedLayout;
+  private readonly locks = new KeyLock();
+  private readonly staleTmpMs: number;
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.layout = new EmbeddedLayout(options.root);
+    this.staleTmpMs = options.staleTmpMs ?? 24 * 3600 * 1000;
+  }
+
+  async open(): Promise<void> {
+    try {
+      for (const dir of [this.layout.root, this.layout.tmpDir, this.layout.versionsRoot, ...BUCKETS.map((b) => this.layout.bucketDir(b))]) {
+        await mkdir(dir, { recursive: true, mode: 0o750 });
+      }
+      await this.removeStaleStaging();
+    } catch (err) {
+      throw this.fsError(err, `opening the object store at ${this.layout.root}`);
+    }
+    await this.check();
+  }
+
+  async check(): Promise<void> {
+    try {
+      await access(this.layout.root, constants.R_OK | constants.W_OK);
+      await access(this.layout.tmpDir, constants.W_OK);
+    } catch (err) {
+      throw ioError(`object store root ${this.layout.root} is not usable: ${(err as Error).message}`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between calls.
+  }
+
+  async put(bucket: Bucket, key: string, body: StoreBody, options: PutOptions = {}): Promise<PutResult> {
+    assertBucket(bucket);
+    assertKey(key);
+    await this.requireBucket(bucket);
+    const staged = await this.stage(bucket, key, body);
+    return this.commitStaged(bucket, key, staged, options.expectedSha256, options.contentType);
+  }
+
+  async get(bucket: Bucket, key: string, options: GetOptions = {}): Promise<Readable> {
+    assertBucket(bucket);
+    assertKey(key);
+    const path = options.versionId === undefined ? this.layout.dataPath(bucket, key) : await this.versionPath(bucket, key, options.versionId);
+    const fh = await this.openForRead(bucket, key, path);
+    return fh.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  async getRange(bucket: Bucket, key: string, offset: number, length?: number): Promise<Readable> {
+    assertBucket(bucket);
+    assertKey(key);
+    checkRangeArgs(offset, length);
+    const fh = await this.openForRead(bucket, key, this.layout.dataPath(bucket, key));
+    const { size } = await fh.stat();
+    if (offset >= size) {
+      await fh.close();
+      throw invalidRange(`range starts at ${offset}, object ${bucket}/${key} has ${size} bytes`, { offset, size });
+    }
+    const end = Math.min(size, length === undefined ? size : offset + length) - 1;
+    return fh.createReadStream({ start: offset, end, highWaterMark: Math.min(READ_CHUNK_BYTES, Math.max(end - offset + 1, 1)) });
+  }
+
+  async stat(bucket: Bucket, key: string): Promise<ObjectInfo> {
+    assertBucket(bucket);
+    assertKey(key);
+    const current = await this.current(bucket, key);
+    if (current === undefined) throw await this.missing(bucket, key);
+    let sidecar = current.sidecar;
+    if (sidecar === undefined) sidecar = await this.repairSidecar(bucket, key, current);
+    return {
+      bucket,
+      key,
+      size: current.stats.size,
+      sha256: sidecar.sha256,
+      ...(sidecar.contentType !== undefined ? { contentType: sidecar.contentType } : {}),
+      lastModified: current.stats.mtime,
+      versionId: sidecar.versionId,
+    };
+  }
+
+  async *list(bucket: Bucket, prefix = ''): AsyncIterable<ObjectSummary> {
+    assertBucket(bucket);
+    assertPrefix(prefix);
+    await this.requireBucket(bucket);
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash < 0 ? '' : prefix.slice(0, slash + 1);
+    const startDir = join(this.layout.bucketDir(bucket), ...dirKey.split('/').filter((s) => s !== ''));
+    yield* this.walk(bucket, startDir, dirKey, prefix);
+  }
+
+  async listVersions(bucket: Bucket, key: string): Promise<ObjectVersion[]> {
+    assertBucket(bucket);
+    assertKey(key);
+    await this.requireBucket(bucket);
+    const versions: ObjectVersion[] = [];
+    const current = await this.current(bucket, key);
+    if (current !== undefined) {
+      const sidecar = current.sidecar ?? (await this.repairSidecar(bucket, key, current));
+      versions.push({ bucket, key, versionId: sidecar.versionId, size: current.stats.size, lastModified: current.stats.mtime, isLatest: true });
+    }
+    const dir = this.layout.versionsDir(bucket, key);
+    let names: string[] = [];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, 'listing versions');
+    }
+    const old: ObjectVersion[] = [];
+    for (const name of names) {
+      if (name.endsWith('.json') || name.endsWith('.part')) continue;
+      try {
+        const st = await lstat(join(dir, name));
+        old.push({ bucket, key, versionId: name, size: st.size, lastModified: st.mtime, isLatest: false });
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, 'listing versions');
+      }
+    }
+    old.sort((a, b) => (a.versionId < b.versionId ? 1 : a.versionId > b.versionId ? -1 : 0));
+    return [...versions, ...old];
+  }
+
+  async copy(source: ObjectRef, target: ObjectRef): Promise<ObjectInfo> {
+    assertBucket(source.bucket);
+    assertKey(source.key);
+    assertBucket(target.bucket);
+    assertKey(target.key);
+    await this.requireBucket(target.bucket);
+    const info = await this.stat(source.bucket, source.key);
+    const tmp = this.layout.newTmpPath('copy');
+    try {
+      await copyFile(this.layout.dataPath(source.bucket, source.key), tmp, constants.COPYFILE_FICLONE);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if (errnoCode(err) === 'ENOENT') throw notFound(source.bucket, source.key, err);
+      throw this.fsError(err, `copying ${source.bucket}/${source.key}`, target);
+    }
+    await this.commitStaged(target.bucket, target.key, { path: tmp, sha256: info.sha256 ?? '', size: info.size }, undefined, info.contentType);
+    return this.stat(target.bucket, target.key);
+  }
+
+  async delete(bucket: Bucket, key: string, options: DeleteOptions = {}): Promise<void> {
+    assertBucket(bucket);
+    assertKey(key);
+    await this.requireBucket(bucket);
+    await this.locks.run(`${bucket}/${key}`, async () => {
+      try {
+        const current = await this.current(bucket, key);
+        if (current !== undefined) {
+          if (VERSIONED_BUCKETS.has(bucket) && options.allVersions !== true) await this.preserveVersion(bucket, key, current);
+          await unlink(current.path);
+          await rm(this.layout.sidecarPath(bucket, key), { force: true });
+          await fsyncDir(dirname(current.path));
+          await this.pruneEmptyDirs(bucket, dirname(current.path));
+        }
+        if (options.allVersions === true) await rm(this.layout.versionsDir(bucket, key), { recursive: true, force: true });
+      } catch (err) {
+        throw this.fsError(err, `deleting ${bucket}/${key}`, { bucket, key });
+      }
+    });
+  }
+
+  async readAccess(bucket: Bucket, key: string, _options?: AccessOptions): Promise<WorkerRead> {
+    assertBucket(bucket);
+    assertKey(key);
+    const current = await this.current(bucket, key);
+    if (current === undefined) throw await this.missing(bucket, key);
+    return { kind: 'path', bucket, key, path: current.path, size: current.stats.size };
+  }
+
+  async writeAccess(bucket: Bucket, key: string, _options?: AccessOptions): Promise<WorkerWrite> {
+    assertBucket(bucket);
+    assertKey(key);
+    await this.requireBucket(bucket);
+    return { kind: 'path', bucket, key, path: this.layout.newTmpPath('worker') };
+  }
+
+  async commitWrite(target: WorkerWrite, options: CommitOptions = {}): Promise<ObjectInfo> {
+    assertBucket(target.bucket);
+    assertKey(target.key);
+    if (target.kind !== 'path') throw invalidKey('the embedded store commits only local-path worker writes');
+    const rel = relative(this.layout.tmpDir, target.path);
+    if (rel === '' || rel.startsWith('..') || rel.includes(sep) || !rel.startsWith('worker-')) throw invalidKey(`not a staging path of this store: ${target.path}`);
+    // The worker wrote the file; this read is the only one (fsync + hash), then an atomic rename.
+    let digest: StreamDigest;
+    try {
+      const fh = await open(target.path, 'r+');
+      try {
+        await fh.sync();
+        digest = await hashFile(fh);
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(target.bucket, target.key, err);
+      throw this.fsError(err, `committing a worker write to ${target.bucket}/${target.key}`, target);
+    }
+    await this.commitStaged(target.bucket, target.key, { path: target.path, sha256: digest.sha256, size: digest.size }, options.sha256, options.contentType);
+    return this.stat(target.bucket, target.key);
+  }
+
+  /** Test and recovery helper: sets an object's modification time (what lifecycle ages are measured from). */
+  async setModified(bucket: Bucket, key: string, when: Date): Promise<void> {
+    assertBucket(bucket);
+    assertKey(key);
+    try {
+      await utimes(this.layout.dataPath(bucket, key), when, when);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(bucket, key, err);
+      throw this.fsError(err, 'setting mtime');
+    }
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  /** Streams the body into a staging file: each chunk's write is issued, then hashed while the write runs. */
+  private async stage(bucket: Bucket, key: string, body: StoreBody): Promise<Staged> {
+    const path = this.layout.newTmpPath('put');
+    const digest = new StreamDigest();
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, 'wx', 0o640);
+      let pending: Promise<void> | undefined;
+      for await (const raw of body as AsyncIterable<unknown>) {
+        const chunk = asBuffer(raw);
+        if (pending !== undefined) await pending;
+        pending = writeAll(fh, chunk);
+        digest.update(chunk);
+      }
+      if (pending !== undefined) await pending;
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      return { path, sha256: digest.sha256, size: digest.size };
+    } catch (err) {
+      if (fh !== undefined) await fh.close().catch(() => undefined);
+      await rm(path, { force: true }).catch(() => undefined);
+      throw this.fsError(err, `writing ${bucket}/${key}`, { bucket, key });
+    }
+  }
+
+  /** Makes a staged file the object under `key` (keeping the previous version where the bucket is versioned). */
+  private async commitStaged(bucket: Bucket, key: string, staged: Staged, expectedSha256: string | undefined, contentType: string | undefined): Promise<PutResult> {
+    try {
+      if (expectedSha256 !== undefined && expectedSha256.toLowerCase() !== staged.sha256) throw hashMismatch(bucket, key, expectedSha256, staged.sha256);
+      return await this.locks.run(`${bucket}/${key}`, async () => {
+        const dataPath = this.layout.dataPath(bucket, key);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await this.commitOnce(bucket, key, dataPath, staged, contentType);
+          } catch (err) {
+            // A concurrent delete may prune the directory between mkdir and rename: try again.
+            if (errnoCode(err) === 'ENOENT' && attempt < 3) continue;
+            throw err;
+          }
+        }
+      });
+    } catch (err) {
+      await rm(staged.path, { force: true }).catch(() => undefined);
+      throw this.fsError(err, `storing ${bucket}/${key}`, { bucket, key });
+    }
+  }
+
+  private async commitOnce(bucket: Bucket, key: string, dataPath: string, staged: Staged, contentType: string | undefined): Promise<PutResult> {
+    const dir = dirname(dataPath);
+    let firstCreated: string | undefined;
+    try {
+      firstCreated = await mkdir(dir, { recursive: true, mode: 0o750 });
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOTDIR' || code === 'EEXIST') throw conflict(`cannot store ${bucket}/${key}: a parent of the key is an object`, { bucket, key });
+      throw err;
+    }
+    const current = await this.current(bucket, key);
+    if (current === undefined) {
+      const existing = await lstat(dataPath).catch(() => undefined);
+      if (existing?.isDirectory()) throw conflict(`cannot store ${bucket}/${key}: other keys live under ${key}/`, { bucket, key });
+    } else if (VERSIONED_BUCKETS.has(bucket)) {
+      await this.preserveVersion(bucket, key, current);
+    }
+    const stagedStats = await stat(staged.path);
+    const sidecar: Sidecar = {
+      v: 1,
+      key,
+      sha256: staged.sha256,
+      size: staged.size,
+      ...(contentType !== undefined ? { contentType } : {}),
+      created: new Date().toISOString(),
+      versionId: newVersionId(),
+      ino: stagedStats.ino,
+    };
+    // Sidecar first: if we crash before the data rename, its inode does not match the old data and
+    // it is ignored (recomputed); the data rename is the commit point.
+    await writeFileDurable(this.layout.sidecarPath(bucket, key), JSON.stringify(sidecar), this.layout.newTmpPath('meta'));
+    await rename(staged.path, dataPath);
+    await fsyncDir(dir);
+    if (firstCreated !== undefined) await fsyncDir(dirname(firstCreated));
+    return { bucket, key, sha256: staged.sha256, size: staged.size, versionId: sidecar.versionId };
+  }
+
+  /** Hard-links the current object into the versions area (with its sidecar) before it is replaced or deleted. */
+  private async preserveVersion(bucket: Bucket, key: string, current: Current): Promise<void> {
+    const dir = this.layout.versionsDir(bucket, key);
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    const sidecar = current.sidecar ?? (await this.repairSidecar(bucket, key, current));
+    try {
+      await link(current.path, join(dir, sidecar.versionId));
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+    await writeFileDurable(join(dir, `${sidecar.versionId}.json`), JSON.stringify(sidecar), this.layout.newTmpPath('meta'));
+  }
+
+  private async current(bucket: Bucket, key: string): Promise<Current | undefined> {
+    const path = this.layout.dataPath(bucket, key);
+    let stats: Stats;
+    try {
+      stats = await lstat(path);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw this.fsError(err, `reading ${bucket}/${key}`);
+    }
+    if (!stats.isFile()) return undefined;
+    let sidecar: Sidecar | undefined;
+    try {
+      const parsed = JSON.parse(await readFile(this.layout.sidecarPath(bucket, key), 'utf8')) as Sidecar;
+      if (parsed.ino === stats.ino && parsed.size === stats.size && parsed.key === key) sidecar = parsed;
+    } catch {
+      sidecar = undefined;
+    }
+    return { path, stats, sidecar };
+  }
+
+  /** A missing or stale sidecar (crash between the two renames, or a file placed by hand): rehash and rewrite it. */
+  private async repairSidecar(bucket: Bucket, key: string, current: Current): Promise<Sidecar> {
+    const fh = await open(current.path, 'r');
+    let digest: StreamDigest;
+    try {
+      digest = await hashFile(fh);
+    } finally {
+      await fh.close();
+    }
+    const sidecar: Sidecar = { v: 1, key, sha256: digest.sha256, size: digest.size, created: current.stats.mtime.toISOString(), versionId: newVersionId(current.stats.mtime), ino: current.stats.ino };
+    await writeFileDurable(this.layout.sidecarPath(bucket, key), JSON.stringify(sidecar), this.layout.newTmpPath('meta')).catch(() => undefined);
+    return sidecar;
+  }
+
+  private async versionPath(bucket: Bucket, key: string, versionId: string): Promise<string> {
+    if (!/^[0-9a-f]{13}-[0-9a-f]{12}$/.test(versionId)) throw notFound(bucket, `${key}?versionId=${versionId}`);
+    const current = await this.current(bucket, key);
+    if (current?.sidecar?.versionId === versionId) return current.path;
+    return join(this.layout.versionsDir(bucket, key), versionId);
+  }
+
+  private async openForRead(bucket: Bucket, key: string, path: string): Promise<FileHandle> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') throw await this.missing(bucket, key, err);
+      throw this.fsError(err, `reading ${bucket}/${key}`);
+    }
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      throw notFound(bucket, key);
+    }
+    return fh;
+  }
+
+  private async *walk(bucket: Bucket, dir: string, keyPrefix: string, filter: string): AsyncGenerator<ObjectSummary> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw this.fsError(err, `listing ${bucket}`);
+    }
+    const items = entries
+      .filter((e) => !isSidecarName(e.name) && (e.isFile() || e.isDirectory()))
+      .map((e) => ({ entry: e, sortKey: Buffer.from(e.isDirectory() ? `${e.name}/` : e.name, 'utf8') }))
+      .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
+    for (const { entry } of items) {
+      const key = keyPrefix + entry.name;
+      if (entry.isDirectory()) {
+        const dirKey = `${key}/`;
+        if (dirKey.startsWith(filter) || filter.startsWith(dirKey)) yield* this.walk(bucket, join(dir, entry.name), dirKey, filter);
+      } else if (key.startsWith(filter)) {
+        try {
+          const st = await lstat(join(dir, entry.name));
+          yield { bucket, key, size: st.size, lastModified: st.mtime };
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, `listing ${bucket}`);
+        }
+      }
+    }
+  }
+
+  private async pruneEmptyDirs(bucket: Bucket, dir: string): Promise<void> {
+    const stop = this.layout.bucketDir(bucket);
+    let current = dir;
+    while (current.startsWith(stop + sep)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return;
+      }
+      current = dirname(current);
+    }
+  }
+
+  private async requireBucket(bucket: Bucket): Promise<void> {
+    try {
+      const st = await stat(this.layout.bucketDir(bucket));
+      if (st.isDirectory()) return;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, `checking bucket ${bucket}`);
+    }
+    throw noBucket(bucket, `no directory ${this.layout.bucketDir(bucket)}`);
+  }
+
+  private async missing(bucket: Bucket, key: string, cause?: unknown): Promise<Error> {
+    try {
+      await this.requireBucket(bucket);
+    } catch (err) {
+      return err as Error;
+    }
+    return notFound(bucket, key, cause);
+  }
+
+  private async removeStaleStaging(): Promise<void> {
+    const cutoff = Date.now() - this.staleTmpMs;
+    for (const name of await readdir(this.layout.tmpDir)) {
+      const path = join(this.layout.tmpDir, name);
+      const st = await lstat(path).catch(() => undefined);
+      if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { force: true, recursive: true });
+    }
+  }
+
+  private fsError(err: unknown, what: string, ref?: ObjectRef): Error {
+    if (isApplianceError(err)) return err;
+    const code = errnoCode(err);
+    if (code === 'ENOSPC' || code === 'EDQUOT') return noSpace(ref?.bucket ?? '?', ref?.key ?? '?', err);
+    if (code === undefined && err instanceof Error && !(err instanceof TypeError)) return err;
+    return ioError(`${what}: ${(err as Error).message}`, err);
+  }
+}
+
+/** Hashes an open file with large reads (one pass: 4 MiB at a time). */
+async function hashFile(fh: FileHandle): Promise<StreamDigest> {
+  const digest = new StreamDigest();
+  const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) break;
+    digest.update(buf.subarray(0, bytesRead));
+  }
+  return digest;
+}

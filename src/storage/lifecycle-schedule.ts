@@ -1,0 +1,53 @@
+import cron from 'node-cron';
+import { invalidKey } from './storage-errors.js';
+import { sweepLifecycle, type SweepOptions, type SweepReport } from './lifecycle.js';
+import type { ObjectStore } from './object-store.js';
+
+export interface LifecycleScheduleOptions extends SweepOptions {
+  /** Cron expression (node-cron, seconds optional). Default hourly at minute 17. */
+  cron?: string;
+  timezone?: string;
+  /** Each finished sweep (for logs/metrics). */
+  onReport?: (report: SweepReport) => void;
+  /** A sweep that threw (listing failed: store down …). */
+  onError?: (err: unknown) => void;
+}
+
+export interface LifecycleSchedule {
+  /** Runs one sweep now (skipped, resolving undefined, if one is running). */
+  runNow(): Promise<SweepReport | undefined>;
+  /** Stops the schedule and waits for a running sweep to finish. */
+  stop(): Promise<void>;
+}
+
+/** Runs sweepLifecycle on a cron schedule, never two at once. */
+export function scheduleLifecycle(store: ObjectStore, options: LifecycleScheduleOptions): LifecycleSchedule {
+  const expression = options.cron ?? '17 * * * *';
+  if (!cron.validate(expression)) throw invalidKey(`invalid lifecycle cron expression ${JSON.stringify(expression)}`);
+  let running: Promise<SweepReport | undefined> | undefined;
+  const runNow = (): Promise<SweepReport | undefined> => {
+    if (running !== undefined) return Promise.resolve(undefined);
+    running = sweepLifecycle(store, options)
+      .then((report) => {
+        options.onReport?.(report);
+        return report;
+      })
+      .catch((err: unknown) => {
+        options.onError?.(err);
+        return undefined;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const task = cron.schedule(expression, () => runNow(), { name: 'storage-lifecycle', noOverlap: true, ...(options.timezone ? { timezone: options.timezone } : {}) });
+  return {
+    runNow,
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      if (running !== undefined) await running;
+    },
+  };
+}
