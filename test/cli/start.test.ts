@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli, startServer } from '../helpers/cli.js';
+import { killServers, runCli, startServer } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 async function expectStartFailure(cwd: string, env: Record<string, string> = {}): Promise<string> {
@@ -111,5 +111,7 @@ test('audit verify --db checks a copy (a backup) read-only', () => {
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /^mpegflow: database .*nope\.db/);
 });
+
+test.after(killServers);
 
 test.run();

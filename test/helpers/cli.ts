@@ -29,11 +29,25 @@ export interface Started {
   stop: () => Promise<number | null>;
 }
 
-/** Runs `mpegflow start` and resolves once it prints its address (or rejects with its output). */
+const running = new Set<ChildProcess>();
+
+/** Kills every server a test started and left running (call from `test.after`). */
+export function killServers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+/** Runs `mpegflow start` and resolves once it has printed its start banner (or rejects with its output). */
 export function startServer(opts: { cwd: string; env?: Record<string, string> }): Promise<Started> {
   const child = spawn(process.execPath, [bin, 'start'], { cwd: opts.cwd, env: cleanEnv({ MPEGFLOW_PORT: '0', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -42,7 +56,7 @@ export function startServer(opts: { cwd: string; env?: Record<string, string> })
     const onData = (d: Buffer) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
+      if (m?.[1] && /Audit key fingerprint: \w+/.test(out)) {
         clearTimeout(timer);
         resolve({
           child,
