@@ -27,11 +27,14 @@ export interface StoredEvent extends ChainedFields {
   hash: string;
 }
 
-/** The exact canonical text that is hashed (also each line of an export's events.jsonl). */
-export function canonicalEvent(e: ChainedFields): string {
-  const text = canonicalize({ seq: e.seq, at: e.at, actor: e.actor, job_id: e.job_id, type: e.type, payload: e.payload });
-  if (text === undefined) throw new TypeError('audit event is not serialisable');
-  return text;
+/**
+ * The exact canonical text that is hashed (also each line of an export's events.jsonl).
+ * Keys in JCS order (actor, at, job_id, payload, seq, type); JCS serialises strings and
+ * integers exactly as JSON.stringify does, so only the payload needs the full canonicaliser.
+ */
+export function canonicalEvent(e: ChainedFields, payloadText: string = canonicalJson(e.payload)): string {
+  if (!Number.isSafeInteger(e.seq)) throw new TypeError('audit seq must be an integer');
+  return `{"actor":${JSON.stringify(e.actor)},"at":${JSON.stringify(e.at)},"job_id":${e.job_id === null ? 'null' : JSON.stringify(e.job_id)},"payload":${payloadText},"seq":${e.seq},"type":${JSON.stringify(e.type)}}`;
 }
 
 export function canonicalJson(value: unknown): string {
@@ -40,8 +43,8 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-export function chainHash(prevHash: string, e: ChainedFields): string {
-  return createHash('sha256').update(prevHash, 'utf8').update(canonicalEvent(e), 'utf8').digest('hex');
+export function chainHash(prevHash: string, e: ChainedFields, payloadText?: string): string {
+  return createHash('sha256').update(prevHash, 'utf8').update(canonicalEvent(e, payloadText), 'utf8').digest('hex');
 }
 
 export type ChainVerdict =

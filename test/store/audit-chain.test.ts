@@ -134,4 +134,14 @@ test('concurrent changes serialise into one unbroken chain', async () => {
   await store.close();
 });
 
+test('the fast canonical form equals RFC 8785 canonicalisation of the whole event', async () => {
+  const { createRequire } = await import('node:module');
+  const jcs = createRequire(import.meta.url)('canonicalize') as (v: unknown) => string;
+  const samples = [
+    { seq: 1, at: '2026-11-24T06:00:00.000Z', actor: 'tok:"quoted"\\', job_id: null, type: 't', payload: {} },
+    { seq: 42, at: 'x', actor: 'ünï\u2028\u0007', job_id: 'job-1', type: 'a.b', payload: { z: [1.5, -0, 1e21, 'x'], a: { c: null, b: true } } },
+  ];
+  for (const e of samples) assert.is(canonicalEvent(e), jcs(e));
+});
+
 test.run();

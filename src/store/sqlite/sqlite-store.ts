@@ -52,6 +52,7 @@ export class SqliteStore implements Store {
   readonly #w: BetterSQLite3Database<typeof schema>;
   readonly #r: BetterSQLite3Database<typeof schema>;
   readonly #queue = new SerialQueue();
+  readonly #sql: { head: Database.Statement; appendAudit: Database.Statement };
 
   constructor(options: SqliteStoreOptions) {
     this.#path = options.path;
@@ -60,6 +61,13 @@ export class SqliteStore implements Store {
     try {
       this.#w = drizzle(this.#writer, { schema });
       this.migration = migrateSqlite(options.path, this.#writer, this.#w);
+      // The audit append is the hottest write: plain prepared statements, prepared once.
+      this.#sql = {
+        head: this.#writer.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
+        appendAudit: this.#writer.prepare(
+          'INSERT INTO audit_events (seq, at, actor, job_id, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ),
+      };
       this.#reader = openDatabase(options.path, { readonly: true });
       this.#r = drizzle(this.#reader, { schema });
     } catch (err) {
@@ -73,23 +81,25 @@ export class SqliteStore implements Store {
       const w = this.#w;
       let wrote = false;
       let events = 0;
+      let head: { seq: number; hash: string } | undefined;
       const now = this.#now;
       const tx: StoreTx = {
         audit: async (input: AuditInput) => {
-          const last = this.#writer.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+          // The head is read once per transaction (under BEGIN IMMEDIATE it cannot move), then carried.
+          head ??= (this.#sql.head.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
           const fields = {
-            seq: (last?.seq ?? 0) + 1,
+            seq: head.seq + 1,
             at: now().toISOString(),
             actor: input.actor,
             job_id: input.jobId ?? null,
             type: input.type,
             payload: input.payload ?? {},
           };
-          const prev_hash = last?.hash ?? GENESIS_HASH;
-          const hash = chainHash(prev_hash, fields);
-          w.insert(schema.auditEvents)
-            .values({ seq: fields.seq, at: fields.at, actor: fields.actor, jobId: fields.job_id, type: fields.type, payload: canonicalJson(fields.payload), prevHash: prev_hash, hash })
-            .run();
+          const prev_hash = head.hash;
+          const payloadText = canonicalJson(fields.payload);
+          const hash = chainHash(prev_hash, fields, payloadText);
+          this.#sql.appendAudit.run(fields.seq, fields.at, fields.actor, fields.job_id, fields.type, payloadText, prev_hash, hash);
+          head = { seq: fields.seq, hash };
           events++;
           return { ...fields, prev_hash, hash };
         },
