@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../src/images/debian-recipe/build-image.js';
 import type { EncoderImageManifest } from '../../src/images/debian-recipe/manifest.js';
 import { defaultLockPath } from '../../src/images/debian-recipe/recipe.js';
@@ -19,7 +20,11 @@ export interface TestImage {
  * ffmpeg use this: there is no other ffmpeg on these hosts.
  */
 export async function testImage(): Promise<TestImage> {
-  const lockHash = createHash('sha256').update(readFileSync(defaultLockPath)).digest('hex').slice(0, 16);
+  // Keyed by the lock and the recipe's own code, so a changed recipe rebuilds.
+  const recipeDir = dirname(fileURLToPath(import.meta.resolve('../../src/images/debian-recipe/build-image.js')));
+  const hash = createHash('sha256').update(readFileSync(defaultLockPath));
+  for (const f of readdirSync(recipeDir).filter((n) => n.endsWith('.js')).sort()) hash.update(f).update(readFileSync(join(recipeDir, f)));
+  const lockHash = hash.digest('hex').slice(0, 16);
   const dir = join(tmpdir(), `mpegflow-test-image-${lockHash}`);
   if (!existsSync(join(dir, 'manifest.json'))) {
     const staging = `${dir}.build-${process.pid}`;
