@@ -78,7 +78,6 @@ export class StagePool {
         if (cancelled) killGroup(pid);
         options.onSpawned?.(m);
       } else if (m.type === 'progress') options.onProgress?.(m.fields);
-      else if (m.type === 'verification_failed') options.onVerificationFailed?.(m.failure);
     });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) cancelled = true;
@@ -95,6 +94,7 @@ export class StagePool {
     };
     try {
       const result = await this.#piscina.run(input, { transferList: [port2] });
+      if (result.verificationFailure) options.onVerificationFailed?.(result.verificationFailure);
       if (cancelled && result.outcome !== 'succeeded') {
         return { ...result, outcome: 'cancelled', errorCode: 'CANCELLED', message: 'cancelled' };
       }

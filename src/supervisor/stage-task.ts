@@ -36,10 +36,11 @@ export interface StageTaskResult {
   stdout: string;
   stderrTail: string;
   message: string | null;
+  /** Set when the image failed verification (outcome `unverified`): for the audit trail. */
+  verificationFailure?: VerificationFailure;
 }
 
 /** Messages a worker posts on its port while a task runs. */
 export type StageMessage =
   | { type: 'spawned'; pid: number; argv: readonly string[]; imageId: string }
-  | { type: 'progress'; fields: Record<string, string> }
-  | { type: 'verification_failed'; failure: VerificationFailure };
+  | { type: 'progress'; fields: Record<string, string> };

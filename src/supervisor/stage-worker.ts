@@ -3,6 +3,7 @@
 // (it kills the process group by the pid posted here), so a cancelled or crashed worker
 // never leaves an encoder behind.
 import type { EncoderProcess } from '../images/encoder-process.js';
+import { failureOf } from '../images/image-errors.js';
 import { spawnVerified } from '../images/verified-spawn.js';
 import { isApplianceError } from '../errors/appliance-error.js';
 import { lineSplitter } from './line-splitter.js';
@@ -19,11 +20,10 @@ export default async function runStageTask(task: StageTaskInput): Promise<StageT
   const base = { taskId: task.taskId, startedAt, peakRssBytes: 0, stdout: '', stderrTail: '', pid: null, exitCode: null, signal: null };
   let proc: EncoderProcess;
   try {
-    proc = await spawnVerified(task.image, task.trust, task.command, {
-      onVerificationFailed: (failure) => post({ type: 'verification_failed', failure: { ...failure } }),
-    });
+    proc = await spawnVerified(task.image, task.trust, task.command);
   } catch (err) {
     task.port.close();
+    const failure = failureOf(err);
     return {
       ...base,
       outcome: 'unverified',
@@ -32,6 +32,7 @@ export default async function runStageTask(task: StageTaskInput): Promise<StageT
       imageId: task.image.id,
       endedAt: new Date().toISOString(),
       message: err instanceof Error ? err.message : String(err),
+      ...(failure ? { verificationFailure: { ...failure } } : {}),
     };
   }
   post({ type: 'spawned', pid: proc.pid, argv: proc.argv, imageId: proc.imageId });
