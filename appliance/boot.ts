@@ -5,6 +5,9 @@ import { redactedConfig } from '../src/config/redacted.js';
 import type { Config } from '../src/config/schema.js';
 import { createApp } from '../src/http/app.js';
 import { Health } from '../src/http/health.js';
+import { verifyCatalog } from '../src/images/image-catalog.js';
+import { ensureProductionImage } from '../src/images/production-image.js';
+import { applianceTrust, type TrustedKeys } from '../src/images/trusted-keys.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
 import { canonicalJson } from '../src/store/audit-chain.js';
 import { openStore } from '../src/store/open-store.js';
@@ -15,6 +18,8 @@ import { listen } from './listen.js';
 
 export interface RunningAppliance {
   url: string;
+  /** The trusted keys encoder images are verified against. */
+  trust: TrustedKeys;
   port: number;
   store: Store;
   logger: Logger;
@@ -24,12 +29,64 @@ export interface RunningAppliance {
 
 const ACTOR = 'system';
 
+/** Start-up settings that are not part of the config file (the CLI passes them from its environment). */
+export interface BootOptions {
+  /** MPEGFLOW_DEBIAN_MIRROR: where the first start fetches the pinned FFmpeg packages. */
+  debianMirror?: string;
+}
+
+/**
+ * Encoder images at start: every registered image is re-verified in full; if none is
+ * the committed lock's production image, it is built, signed and imported now. A host
+ * that cannot build it runs degraded (`/healthz` check `encoderImages`).
+ */
+async function bootEncoderImages(
+  store: Store,
+  layout: ReturnType<typeof dataLayout>,
+  health: Health,
+  options: BootOptions,
+  out: (line: string) => void,
+  logger: Logger,
+): Promise<{ trust: TrustedKeys; loaded: Array<{ id: string; name: string; version: string }> }> {
+  const trust = await applianceTrust(layout.trust);
+  const verdicts = await verifyCatalog(store, trust, ACTOR, 'pool-start');
+  for (const v of verdicts.filter((v) => !v.ok)) {
+    logger.error({ imageId: v.id, reason: v.reason }, 'encoder image does not verify');
+    out(`WARNING: encoder image ${v.name} ${v.version} (${v.id}) does not verify and will not be used: ${v.reason}`);
+  }
+  const production = await ensureProductionImage({
+    store,
+    dataDir: layout.root,
+    signingKeyPath: layout.auditKey,
+    trust,
+    actor: ACTOR,
+    progress: out,
+    ...(options.debianMirror ? { mirror: options.debianMirror } : {}),
+  });
+  if (!production.ok) {
+    logger.error({ reason: production.reason }, 'production encoder image unavailable');
+    out(
+      `Encoder image: the FFmpeg 7.1 image cannot be built here (${production.reason}); import one with \`mpegflow images import DIR\` (a signed image) or \`mpegflow images import-host\` (this host's ffmpeg); the appliance runs degraded until then.`,
+    );
+  }
+  const loaded = (await store.images.list()).filter((i) => i.state === 'verified').map((i) => ({ id: i.id, name: i.name, version: i.version }));
+  const fallback = await store.images.default();
+  if (production.ok) {
+    health.set('encoderImages', { ok: true, detail: `${loaded.length} verified; default ${production.image.name} ${production.image.version} (${production.image.id})` });
+  } else if (fallback) {
+    health.set('encoderImages', { ok: true, detail: `production image unavailable; default ${fallback.name} ${fallback.version} (${fallback.id})` });
+  } else {
+    health.set('encoderImages', { ok: false, detail: `no verified encoder image: ${production.reason}` });
+  }
+  return { trust, loaded };
+}
+
 /**
  * The boot sequence: init (idempotent) → store → verify the audit chain → audit the
  * start → HTTP server. A broken chain is reported loudly and makes /healthz degraded;
  * nothing is destroyed.
  */
-export async function startAppliance(config: Config, out: (line: string) => void = console.log): Promise<RunningAppliance> {
+export async function startAppliance(config: Config, out: (line: string) => void = console.log, options: BootOptions = {}): Promise<RunningAppliance> {
   const logger = createLogger(config.log.level);
   const layout = dataLayout(config.dataDir);
   const { report, store } = await initAppliance(config, layout, () => openStore(config));
@@ -45,12 +102,13 @@ export async function startAppliance(config: Config, out: (line: string) => void
       logger.fatal({ badSeq: verdict.badSeq, reason: verdict.reason }, `AUDIT CHAIN DOES NOT VERIFY: ${detail}; run mpegflow audit verify and restore from backup`);
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
+    const images = await bootEncoderImages(store, layout, health, options, out, logger);
     const configSha256 = createHash('sha256').update(canonicalJson(redactedConfig(config))).digest('hex');
     await store.change(async (tx) => {
       await tx.audit({
         type: 'appliance.started',
         actor: ACTOR,
-        payload: { version: packageVersion, node: process.version, pid: process.pid, configSha256, auditChainOk: verdict.ok, encoderImages: [] },
+        payload: { version: packageVersion, node: process.version, pid: process.pid, configSha256, auditChainOk: verdict.ok, encoderImages: images.loaded },
       });
     });
     const app = createApp({ store, logger, health });
@@ -65,7 +123,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
-    return { url, port, store, logger, health, stop: (reason) => stopAppliance(server, store, reason) };
+    return { url, port, store, logger, health, trust: images.trust, stop: (reason) => stopAppliance(server, store, reason) };
   } catch (err) {
     await store.close();
     throw err;

@@ -9,7 +9,7 @@ import { verifyDatabaseFile } from '../store/sqlite/verify-file.js';
 
 export type Print = (line: string) => void;
 
-async function config(): Promise<Config> {
+export async function config(): Promise<Config> {
   return loadConfig({ env: process.env, host: await readHostFacts(), cwd: process.cwd() });
 }
 
@@ -25,7 +25,8 @@ export async function initCommand(print: Print): Promise<number> {
 }
 
 export async function startCommand(print: Print): Promise<number> {
-  const running = await startAppliance(await config(), print);
+  const debianMirror = process.env['MPEGFLOW_DEBIAN_MIRROR'];
+  const running = await startAppliance(await config(), print, debianMirror ? { debianMirror } : {});
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.off('SIGINT', stop);

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { packageVersion } from '../config/package-root.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
-import { auditVerifyCommand, initCommand, startCommand } from './commands.js';
+import { auditVerifyCommand, config, initCommand, startCommand } from './commands.js';
+import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { usage } from './usage.js';
 
 const print = (line: string) => console.log(line);
@@ -17,6 +18,11 @@ async function dispatch(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       db: { type: 'string' },
+      ffmpeg: { type: 'string' },
+      ffprobe: { type: 'string' },
+      loader: { type: 'string' },
+      'library-path': { type: 'string' },
+      gconv: { type: 'string' },
     },
   });
   if (values.version) {
@@ -44,8 +50,44 @@ async function dispatch(argv: string[]): Promise<number> {
         return auditVerifyCommand(print, values.db);
       }
       throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify`);
+    case 'images':
+      return imagesDispatch(sub, rest, values);
     default:
       throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+async function imagesDispatch(sub: string | undefined, rest: string[], values: Record<string, string | boolean | undefined>): Promise<number> {
+  const one = (what: string): string => {
+    if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow images ${sub} needs exactly one ${what}`);
+    return rest[0];
+  };
+  const none = () => {
+    if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
+  };
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  switch (sub) {
+    case 'list':
+      none();
+      return imagesListCommand(print, await config());
+    case 'verify':
+      none();
+      return imagesVerifyCommand(print, await config());
+    case 'import':
+      return imagesImportCommand(print, await config(), one('DIR'));
+    case 'import-host': {
+      none();
+      const options: Parameters<typeof imagesImportHostCommand>[2] = { searchPath: process.env['PATH'] };
+      for (const [key, flag] of [['ffmpeg', 'ffmpeg'], ['ffprobe', 'ffprobe'], ['loader', 'loader'], ['libraryPath', 'library-path'], ['gconv', 'gconv']] as const) {
+        const v = str(flag);
+        if (v !== undefined) options[key] = v;
+      }
+      return imagesImportHostCommand(print, await config(), options);
+    }
+    case 'remove':
+      return imagesRemoveCommand(print, await config(), one('ID'));
+    default:
+      throw new UsageError(`unknown images command ${sub ?? '(none)'}; try: mpegflow images list | import DIR | import-host | verify | remove ID`);
   }
 }
 

@@ -4,6 +4,12 @@ Commands:
   start                  run the appliance (same as npm start)
   init                   create the data dir, audit key and admin token (idempotent)
   audit verify [--db F]  recompute the audit hash chain; exit 0 only if intact
+  images list            the encoder image catalog (* = the default image)
+  images import DIR      import a signed encoder image (manifest.json + manifest.json.asc)
+  images import-host [--ffmpeg P --ffprobe P] [--loader P --library-path DIRS --gconv DIR]
+                         make, sign and import an image of this host's ffmpeg
+  images verify          re-hash every registered image; exit 0 only if all verify
+  images remove ID       unregister an image no job pins, and delete it
 
 Options:
   -h, --help             show this help

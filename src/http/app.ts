@@ -9,6 +9,7 @@ import type { HttpEnv } from './http-env.js';
 import { accessLog } from './middleware/access-log.js';
 import { bearerAuth } from './middleware/auth.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
+import { encoderRoutes } from './routes/encoders.js';
 import { healthRoutes } from './routes/health.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     }),
   );
   api.route('/', tokenRoutes(deps.store, deps.now));
+  api.route('/', encoderRoutes(deps.store));
   app.route('/api/v1', api);
   return app;
 }

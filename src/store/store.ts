@@ -1,4 +1,5 @@
 import type { ChainVerdict, StoredEvent } from './audit-chain.js';
+import type { JobReads, JobWrites, TaskReads, TaskWrites } from './jobs.js';
 
 /** What a caller appends to the audit trail; seq, time and hashes are the store's. */
 export interface AuditInput {
@@ -32,13 +33,47 @@ export interface NewApiToken {
   expiresAt?: string | null;
 }
 
+export type EncoderImageState = 'verified' | 'unverified';
+
+/** A registered encoder image (catalog row). `manifest` is the manifest.json text; `id` its sha256. */
+export interface EncoderImageRecord {
+  id: string;
+  name: string;
+  version: string;
+  /** The image folder, `<data>/images/<id>`. */
+  path: string;
+  manifest: string;
+  state: EncoderImageState;
+  importedAt: string;
+  verifiedAt: string | null;
+  removedAt: string | null;
+}
+
+export interface NewEncoderImage {
+  id: string;
+  name: string;
+  version: string;
+  path: string;
+  manifest: string;
+  state: EncoderImageState;
+  verifiedAt: string | null;
+}
+
 /** Writes exist only inside `Store.change`, beside the audit event that explains them. */
 export interface StoreTx {
   /** Appends one chained audit event in this transaction. */
   audit(event: AuditInput): Promise<AuditEvent>;
+  jobs: JobWrites;
+  tasks: TaskWrites;
   tokens: {
     insert(token: NewApiToken): Promise<void>;
     revoke(id: string, at: string): Promise<void>;
+  };
+  images: {
+    /** Registers an image; an image removed earlier is registered again (same id = same bytes). */
+    insert(image: NewEncoderImage): Promise<void>;
+    setState(id: string, state: EncoderImageState, at: string): Promise<void>;
+    markRemoved(id: string, at: string): Promise<void>;
   };
 }
 
@@ -60,10 +95,24 @@ export interface Store {
    * must append at least one audit event if it writes; both commit together or neither.
    */
   change<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  jobs: JobReads;
+  tasks: TaskReads;
   tokens: {
     findByHash(tokenHash: string): Promise<ApiToken | undefined>;
     list(): Promise<ApiToken[]>;
     countActive(role?: Role): Promise<number>;
+  };
+  images: {
+    /** Registered images (removed ones only with `includeRemoved`), newest import first. */
+    list(options?: { includeRemoved?: boolean }): Promise<EncoderImageRecord[]>;
+    get(id: string): Promise<EncoderImageRecord | undefined>;
+    /**
+     * The image a job pins when it names none: the newest verified image built by the
+     * Debian recipe, else the newest verified image.
+     */
+    default(): Promise<EncoderImageRecord | undefined>;
+    /** How many jobs pin the image (an image in use cannot be removed). */
+    jobsPinning(id: string): Promise<number>;
   };
   audit: {
     head(): Promise<{ seq: number; hash: string } | null>;

@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { killServers, runCli, startServer } from '../helpers/cli.js';
+import { gpgVerify, requireGpg } from '../helpers/gpg.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { OFFLINE, seedDebCache } from './deb-cache-seed.js';
 
 async function expectStartFailure(cwd: string, env: Record<string, string> = {}): Promise<string> {
   try {
@@ -19,9 +21,16 @@ async function expectStartFailure(cwd: string, env: Record<string, string> = {})
   throw new Error('start should have failed');
 }
 
-test('start serves /healthz, authenticates with the admin token, and audits start and stop', async () => {
+test('first start builds, signs and imports the FFmpeg 7.1 image, serves /healthz, and audits start and stop', async () => {
   const cwd = tempDir();
+  seedDebCache(join(cwd, 'data'));
+  const began = Date.now();
   const s = await startServer({ cwd });
+  const firstStartMs = Date.now() - began;
+  assert.match(s.output(), /Encoder image: building debian-ffmpeg-7\.1 from the committed lock/);
+  const id = /imported as ([0-9a-f]{64})/.exec(s.output())?.[1];
+  assert.ok(id, s.output());
+  assert.ok(firstStartMs < 180_000, `first start took ${firstStartMs} ms`);
   assert.match(s.output(), /Admin token: .*secrets\/admin\.token/);
   const health = await fetch(`${s.url}/healthz`);
   assert.is(health.status, 200);
@@ -29,10 +38,17 @@ test('start serves /healthz, authenticates with the admin token, and audits star
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const me = await fetch(`${s.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
   assert.is(me.status, 200);
+  const encoders = (await (await fetch(`${s.url}/api/v1/encoders`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    items: Array<{ id: string; state: string; default: boolean }>;
+  };
+  assert.equal(
+    encoders.items.map((i) => [i.id, i.state, i.default]),
+    [[id, 'verified', true]],
+  );
   assert.is(await s.stop(), 0);
   const verify = runCli(['audit', 'verify'], { cwd });
   assert.is(verify.code, 0, verify.stderr);
-  assert.match(verify.stdout, /audit chain intact: 5 events/);
+  assert.match(verify.stdout, /audit chain intact: 6 events/);
   const db = new Database(join(cwd, 'data', 'mpegflow.db'), { readonly: true });
   const started = db.prepare("SELECT payload FROM audit_events WHERE type = 'appliance.started'").get() as { payload: string };
   const stopped = db.prepare("SELECT payload FROM audit_events WHERE type = 'appliance.stopped'").get() as { payload: string };
@@ -40,15 +56,54 @@ test('start serves /healthz, authenticates with the admin token, and audits star
   const payload = JSON.parse(started.payload) as Record<string, unknown>;
   assert.is(payload.version, '0.1.0');
   assert.match(String(payload.configSha256), /^[0-9a-f]{64}$/);
-  assert.ok(Array.isArray(payload.encoderImages));
+  assert.equal(payload.encoderImages, [{ id, name: 'debian-ffmpeg-7.1', version: (payload.encoderImages as Array<{ version: string }>)[0]?.version }]);
+  assert.match((payload.encoderImages as Array<{ version: string }>)[0]?.version ?? '', /^7\.1\./);
   assert.match(stopped.payload, /SIGTERM/);
+
+  // Imported under <data>/images/<id>, signed by the appliance's own key (GnuPG agrees).
+  const imageDir = join(cwd, 'data', 'images', id);
+  assert.ok(existsSync(join(imageDir, 'bin', 'ffmpeg')));
+  requireGpg();
+  const gpg = gpgVerify(
+    readFileSync(join(cwd, 'data', 'trust', 'audit-key.pub.asc'), 'utf8'),
+    readFileSync(join(imageDir, 'manifest.json')),
+    readFileSync(join(imageDir, 'manifest.json.asc'), 'utf8'),
+  );
+  assert.ok(gpg.ok, gpg.output);
+  const images = runCli(['images', 'verify'], { cwd });
+  assert.is(images.code, 0, images.stdout + images.stderr);
+  assert.match(images.stdout, /all 1 encoder image\(s\) verify/);
+
+  // A second start re-verifies and builds nothing.
+  const again = await startServer({ cwd, env: OFFLINE });
+  assert.not.match(again.output(), /building/);
+  assert.is((await fetch(`${again.url}/healthz`)).status, 200);
+  await again.stop();
+});
+
+test('a host that cannot reach a Debian archive: one line saying how to import an image; start runs degraded', async () => {
+  const cwd = tempDir();
+  const s = await startServer({ cwd, env: OFFLINE });
+  const lines = s.output().split('\n').filter((l) => /mpegflow images import/.test(l));
+  assert.is(lines.length, 1, s.output());
+  assert.match(lines[0] ?? '', /^Encoder image: the FFmpeg 7\.1 image cannot be built here \(DEBIAN_MIRROR_UNREACHABLE: .*\); import one with `mpegflow images import DIR` .*`mpegflow images import-host`/);
+  const health = await fetch(`${s.url}/healthz`);
+  assert.is(health.status, 503);
+  const body = (await health.json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+  assert.equal(Object.keys(body.checks), ['encoderImages']);
+  assert.match(body.checks.encoderImages?.detail ?? '', /no verified encoder image/);
+  await s.stop();
+  const db = new Database(join(cwd, 'data', 'mpegflow.db'), { readonly: true });
+  const failed = db.prepare("SELECT payload FROM audit_events WHERE type = 'encoder_image.build_failed'").get() as { payload: string };
+  db.close();
+  assert.match(failed.payload, /"offline":true/);
 });
 
 test('a port in use is one clear line and exit 1', async () => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as { port: number }).port;
-  const out = await expectStartFailure(tempDir(), { MPEGFLOW_PORT: String(port) });
+  const out = await expectStartFailure(tempDir(), { MPEGFLOW_PORT: String(port), ...OFFLINE });
   blocker.close();
   assert.match(out, new RegExp(`mpegflow: MPEGFLOW_PORT: 127\\.0\\.0\\.1:${port} is already in use`));
   assert.not.match(out, /\n\s+at /);
@@ -87,7 +142,7 @@ test('a tampered chain: audit verify names the seq; start runs degraded and chan
   const verify = runCli(['audit', 'verify'], { cwd });
   assert.is(verify.code, 1);
   assert.match(verify.stdout, /audit chain BROKEN at seq 2: hash does not match/);
-  const s = await startServer({ cwd });
+  const s = await startServer({ cwd, env: OFFLINE });
   assert.match(s.output(), /WARNING: audit chain broken at seq 2/);
   const health = await fetch(`${s.url}/healthz`);
   assert.is(health.status, 503);

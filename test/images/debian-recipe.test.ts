@@ -7,14 +7,15 @@ import { isApplianceError } from '../../src/errors/appliance-error.js';
 import { buildImage, type BuildImageResult } from '../../src/images/debian-recipe/build-image.js';
 import { fetchVerifiedDeb } from '../../src/images/debian-recipe/deb-cache.js';
 import { parseFfmpegVersion, runImageBinary } from '../../src/images/debian-recipe/ffmpeg-version.js';
-import { sha256File } from '../../src/images/debian-recipe/file-sha256.js';
+import { sha256File } from '../../src/hashing/file-sha256.js';
 import { findDebianMirror, parseDeb822Sources, parseSourcesList } from '../../src/images/debian-recipe/host-mirror.js';
 import { assertImageSelfContained, inspectImageLoads } from '../../src/images/debian-recipe/image-check.js';
 import { parseLoaderList } from '../../src/images/debian-recipe/loader-list.js';
 import { formatLock, readLock, validateLock } from '../../src/images/debian-recipe/lock.js';
-import { formatManifest, type EncoderImageManifest } from '../../src/images/debian-recipe/manifest.js';
+import { formatManifest, type DebianImageManifest } from '../../src/images/debian-recipe/manifest.js';
 import { defaultLockPath } from '../../src/images/debian-recipe/recipe.js';
 import { parseSimulatedInstalls } from '../../src/images/debian-recipe/resolve-lock.js';
+import { runTool } from '../../src/images/debian-recipe/run-tool.js';
 
 const cacheDir = join(tmpdir(), 'mpegflow-deb-cache');
 let workDir = '';
@@ -195,7 +196,7 @@ test('nothing resolves outside the image (and leaks are caught)', async () => {
 test('manifest: canonical shape, every file listed with matching sha256, no symlinks', async () => {
   const { result, dir } = await firstImage();
   const text = await readFile(join(dir, 'manifest.json'), 'utf8');
-  const manifest = JSON.parse(text) as EncoderImageManifest;
+  const manifest = JSON.parse(text) as DebianImageManifest;
   assert.is(formatManifest(manifest), text, 'manifest.json is canonical');
   assert.equal(Object.keys(manifest), ['schema', 'name', 'ffmpeg', 'run', 'source', 'files']);
   assert.is(manifest.schema, 'mpegflow.encoder-image/1');
@@ -222,6 +223,27 @@ test('manifest: canonical shape, every file listed with matching sha256, no syml
   for (const pkg of manifest.source.packages) assert.equal(pkg, locked.get(pkg.name), `${pkg.name} as locked`);
   assert.ok(manifest.source.packages.some((p) => p.name === 'libc6'));
   assert.not.ok(manifest.source.packages.some((p) => p.name === 'debconf'), 'packages that contributed nothing are not listed');
+});
+
+test('glibc iconv modules ship in lib/gconv (not on the library path) and are the ones loaded with GCONV_PATH', async () => {
+  const { result, dir } = await firstImage();
+  const paths = new Set(result.manifest.files.map((f) => f.path));
+  for (const file of ['lib/gconv/gconv-modules', 'lib/gconv/CP1252.so', 'lib/gconv/UTF-16.so']) assert.ok(paths.has(file), `${file} in the image`);
+  assert.ok(result.manifest.run.libraryPath.every((d) => !d.startsWith('lib/gconv')), 'gconv is not a library dir');
+  assert.ok(result.manifest.source.packages.some((p) => p.name === 'libc6'));
+  const srt = join(workDir, 'cp1252.srt');
+  await writeFile(srt, Buffer.from('1\n00:00:00,000 --> 00:00:01,000\ncaf\xe9\n', 'latin1'));
+  const run = result.manifest.run;
+  const traced = await runTool(
+    join(dir, run.loader),
+    ['--library-path', run.libraryPath.map((d) => join(dir, d)).join(':'), join(dir, run.binaries.ffmpeg), '-nostdin', '-hide_banner', '-sub_charenc', 'CP1252', '-i', srt, '-f', 'srt', '-'],
+    { env: { LC_ALL: 'C', GCONV_PATH: join(dir, 'lib/gconv'), LD_DEBUG: 'files' }, timeoutMs: 60_000 },
+  );
+  assert.is(traced.code, 0, traced.stderr.slice(-800));
+  assert.match(traced.stdout, /café/);
+  const loaded = [...traced.stderr.matchAll(/file=(\S+\/gconv\/\S+\.so) \[0\];\s+dynamically loaded/g)].map((m) => m[1]);
+  assert.ok(loaded.length > 0, 'an iconv module was loaded');
+  for (const path of loaded) assert.ok(path?.startsWith(`${dir}/lib/gconv/`), `${path} is the image's`);
 });
 
 test('a second build from the same lock gives a byte-identical manifest.json', async () => {

@@ -1,6 +1,6 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { createLimiter } from './concurrency.js';
 import { fetchVerifiedDeb } from './deb-cache.js';
@@ -8,12 +8,12 @@ import { unpackDeb } from './deb-unpack.js';
 import { readImageVersion } from './ffmpeg-version.js';
 import { findDebianMirror } from './host-mirror.js';
 import { assertImageSelfContained } from './image-check.js';
-import { IMAGE_LOADER, imageLibraryPath, planImage, writeImageFiles } from './image-layout.js';
+import { IMAGE_GCONV_DIR, IMAGE_LOADER, imageLibraryPath, planImage, writeImageFiles } from './image-layout.js';
 import { resolveStageClosure, type StageClosure } from './library-closure.js';
 import { readLock, type LockedPackage } from './lock.js';
-import { formatManifest, type EncoderImageManifest } from './manifest.js';
+import { formatManifest, type DebianImageManifest, type EncoderImageManifest } from './manifest.js';
 import { defaultLockPath, RECIPE_BINARIES, RECIPE_FFMPEG_SERIES, RECIPE_NAME } from './recipe.js';
-import { buildStageTree, resolveInStage } from './stage-tree.js';
+import { buildStageTree, resolveInStage, type StageTree } from './stage-tree.js';
 
 export interface BuildImageOptions {
   /** Default: images/recipes/debian-ffmpeg-7.1/lock.json. */
@@ -32,7 +32,7 @@ export interface BuildImageOptions {
 
 export interface BuildImageResult {
   outDir: string;
-  manifest: EncoderImageManifest;
+  manifest: DebianImageManifest;
   /** Extra library dirs the build had to add, and what they fixed. */
   addedLibraryDirs: StageClosure['addedDirs'];
   stats: {
@@ -55,6 +55,26 @@ async function assertEmptyOrMissing(dir: string): Promise<void> {
     throw new ApplianceError('IMAGE_BUILD_FAILED', `cannot use output dir ${dir}: ${err.message}`, { cause: err });
   });
   if (entries.length > 0) throw new ApplianceError('IMAGE_BUILD_FAILED', `output dir ${dir} is not empty`, { status: 409, details: { outDir: dir } });
+}
+
+/**
+ * glibc's iconv modules from the loader's package (`<multiarch dir>/gconv/`, libc6), to
+ * be shipped as lib/gconv: without them, glibc dlopens the host's modules (built for
+ * another glibc) for e.g. `-sub_charenc`.
+ */
+async function planGconv(tree: StageTree, loaderDir: string): Promise<Array<{ path: string; from: string }>> {
+  const base = posix.join(loaderDir, 'gconv');
+  const files: Array<{ path: string; from: string }> = [];
+  for (const rel of [...tree.owners.keys()].sort()) {
+    if (!rel.startsWith(`${base}/`)) continue;
+    const real = await resolveInStage(tree.root, rel);
+    if (real === null) continue; // a dangling link or a directory entry
+    files.push({ path: posix.join(IMAGE_GCONV_DIR, rel.slice(base.length + 1)), from: real });
+  }
+  if (!files.some((file) => file.path === `${IMAGE_GCONV_DIR}/gconv-modules`)) {
+    throw new ApplianceError('IMAGE_BUILD_FAILED', `no ${base}/gconv-modules in the unpacked packages`);
+  }
+  return files;
 }
 
 /** Downloads (or takes from the cache) and unpacks every locked .deb; downloads and unpacking overlap. */
@@ -156,7 +176,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const closure = await resolveStageClosure(tree, loaderReal, Object.values(binaries));
     for (const added of closure.addedDirs) onProgress(`library path += ${added.dir} (for ${added.forSoname}, which resolved to ${added.before})`);
 
-    const plan = planImage(tree, closure, loaderReal, binaries);
+    const gconv = await planGconv(tree, posix.dirname(loaderReal));
+    const plan = planImage(tree, closure, loaderReal, binaries, gconv);
     const files = await writeImageFiles(tree.root, partial, plan);
     const run: EncoderImageManifest['run'] = {
       loader: IMAGE_LOADER,
@@ -168,7 +189,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     await readImageVersion(partial, run, 'ffprobe', RECIPE_FFMPEG_SERIES);
 
     const owners = new Set(plan.map((file) => file.owner));
-    const manifest: EncoderImageManifest = {
+    const manifest: DebianImageManifest = {
       schema: 'mpegflow.encoder-image/1',
       name: RECIPE_NAME,
       ffmpeg,
@@ -190,7 +211,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     onProgress(`image ${outDir}: ${files.length} files, ${manifest.source.packages.length} packages, ${(ended - started) / 1000}s`);
     return {
       outDir,
-      manifest: JSON.parse(text) as EncoderImageManifest,
+      manifest: JSON.parse(text) as DebianImageManifest,
       addedLibraryDirs: closure.addedDirs,
       stats: {
         packages: lock.packages.length,

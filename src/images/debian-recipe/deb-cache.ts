@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApplianceError, isApplianceError } from '../../errors/appliance-error.js';
-import { sha256File } from './file-sha256.js';
+import { sha256File } from '../../hashing/file-sha256.js';
 import type { LockedPackage } from './lock.js';
 
 export interface DebFetchOptions {

@@ -2,13 +2,16 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { createLimiter } from './concurrency.js';
-import { copyFileHashed } from './file-sha256.js';
+import { copyFileHashed } from '../../hashing/file-sha256.js';
 import { MULTIARCH_LIB_DIRS, type StageClosure } from './library-closure.js';
 import { formatMode, type EncoderImageManifest } from './manifest.js';
 import type { StageTree } from './stage-tree.js';
 
 /** Where the image keeps its loader. */
 export const IMAGE_LOADER = 'lib/ld-linux-x86-64.so.2';
+
+/** Where the image keeps glibc's iconv modules (run with `GCONV_PATH=<img>/lib/gconv`). */
+export const IMAGE_GCONV_DIR = 'lib/gconv';
 
 /** One file to copy from the stage into the image. */
 export interface ImageFilePlan {
@@ -34,7 +37,13 @@ export function imageLibraryDir(stageDir: string): string {
  * binaries load under the soname the loader opened, in the lib/ folder matching its
  * stage dir. Symlinks are replaced by the file they point to.
  */
-export function planImage(tree: StageTree, closure: StageClosure, loaderReal: string, binaries: Readonly<Record<string, string>>): ImageFilePlan[] {
+export function planImage(
+  tree: StageTree,
+  closure: StageClosure,
+  loaderReal: string,
+  binaries: Readonly<Record<string, string>>,
+  extra: ReadonlyArray<{ path: string; from: string }> = [],
+): ImageFilePlan[] {
   const plan = new Map<string, ImageFilePlan>();
   const add = (path: string, from: string): void => {
     const owner = tree.owners.get(from);
@@ -51,12 +60,15 @@ export function planImage(tree: StageTree, closure: StageClosure, loaderReal: st
   for (const library of closure.libraries) {
     add(posix.join(imageLibraryDir(posix.dirname(library.openedAs)), posix.basename(library.openedAs)), library.realPath);
   }
+  for (const file of extra) add(file.path, file.from);
   return [...plan.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** The image's library path: `lib` first, then the other lib folders that hold files, sorted. */
 export function imageLibraryPath(plan: readonly ImageFilePlan[]): string[] {
-  const dirs = new Set(plan.filter((file) => file.path.startsWith('lib/')).map((file) => posix.dirname(file.path)));
+  const dirs = new Set(
+    plan.filter((file) => file.path.startsWith('lib/') && !file.path.startsWith(`${IMAGE_GCONV_DIR}/`)).map((file) => posix.dirname(file.path)),
+  );
   dirs.delete('lib');
   return ['lib', ...[...dirs].sort()];
 }

@@ -17,15 +17,27 @@ export interface EncoderImageManifest {
     libraryPath: string[];
     binaries: { ffmpeg: string; ffprobe: string };
   };
-  source: {
-    kind: 'debian';
-    suite: string;
-    arch: string;
-    /** Only the packages that contributed at least one file to the image, sorted by name. */
-    packages: Array<{ name: string; version: string; size: number; sha256: string; filename: string }>;
-  };
+  source: DebianImageSource | HostImageSource;
   /** Every regular file of the image except manifest.json, sorted by path. */
   files: Array<{ path: string; size: number; sha256: string; mode: string }>;
+}
+
+/** A manifest built by the Debian recipe. */
+export type DebianImageManifest = EncoderImageManifest & { source: DebianImageSource };
+
+export interface DebianImageSource {
+  kind: 'debian';
+  suite: string;
+  arch: string;
+  /** Only the packages that contributed at least one file to the image, sorted by name. */
+  packages: Array<{ name: string; version: string; size: number; sha256: string; filename: string }>;
+}
+
+/** An image made of a host's own ffmpeg and its shared-library closure (`mpegflow images import-host`). */
+export interface HostImageSource {
+  kind: 'host';
+  /** Where each file was copied from on the host, sorted by image path. */
+  origins: Array<{ path: string; from: string }>;
 }
 
 const byKey =
@@ -47,14 +59,17 @@ export function formatManifest(manifest: EncoderImageManifest): string {
       libraryPath: [...manifest.run.libraryPath],
       binaries: { ffmpeg: manifest.run.binaries.ffmpeg, ffprobe: manifest.run.binaries.ffprobe },
     },
-    source: {
-      kind: manifest.source.kind,
-      suite: manifest.source.suite,
-      arch: manifest.source.arch,
-      packages: [...manifest.source.packages]
-        .sort(byKey((p) => p.name))
-        .map((p) => ({ name: p.name, version: p.version, size: p.size, sha256: p.sha256, filename: p.filename })),
-    },
+    source:
+      manifest.source.kind === 'debian'
+        ? {
+            kind: manifest.source.kind,
+            suite: manifest.source.suite,
+            arch: manifest.source.arch,
+            packages: [...manifest.source.packages]
+              .sort(byKey((p) => p.name))
+              .map((p) => ({ name: p.name, version: p.version, size: p.size, sha256: p.sha256, filename: p.filename })),
+          }
+        : { kind: 'host', origins: [...manifest.source.origins].sort(byKey((o) => o.path)).map((o) => ({ path: o.path, from: o.from })) },
     files: [...manifest.files]
       .sort(byKey((f) => f.path))
       .map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, mode: f.mode })),

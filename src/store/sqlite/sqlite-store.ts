@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
-import { and, asc, count, eq, gt, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent } from '../audit-chain.js';
-import type { ApiToken, AuditEvent, AuditInput, AuditQuery, Role, Store, StoreTx } from '../store.js';
+import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
+import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
 import { openDatabase, storeError } from './open-database.js';
 import * as schema from './schema.js';
@@ -33,6 +34,20 @@ function toToken(row: typeof schema.apiTokens.$inferSelect): ApiToken {
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
+  };
+}
+
+function toImage(row: typeof schema.encoderImages.$inferSelect): EncoderImageRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    path: row.path,
+    manifest: row.manifest,
+    state: row.state as EncoderImageState,
+    importedAt: row.importedAt,
+    verifiedAt: row.verifiedAt,
+    removedAt: row.removedAt,
   };
 }
 
@@ -84,6 +99,9 @@ export class SqliteStore implements Store {
       let head: { seq: number; hash: string } | undefined;
       const now = this.#now;
       const tx: StoreTx = {
+        ...jobTaskWrites(w, () => now().toISOString(), () => {
+          wrote = true;
+        }),
         audit: async (input: AuditInput) => {
           // The head is read once per transaction (under BEGIN IMMEDIATE it cannot move), then carried.
           head ??= (this.#sql.head.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
@@ -115,6 +133,27 @@ export class SqliteStore implements Store {
             w.update(schema.apiTokens).set({ revokedAt: at }).where(eq(schema.apiTokens.id, id)).run();
           },
         },
+        images: {
+          insert: async (image) => {
+            wrote = true;
+            const row = { ...image, importedAt: now().toISOString(), removedAt: null };
+            w.insert(schema.encoderImages)
+              .values(row)
+              .onConflictDoUpdate({ target: schema.encoderImages.id, set: { ...row, id: undefined } })
+              .run();
+          },
+          setState: async (id, state, at) => {
+            wrote = true;
+            w.update(schema.encoderImages)
+              .set(state === 'verified' ? { state, verifiedAt: at } : { state })
+              .where(eq(schema.encoderImages.id, id))
+              .run();
+          },
+          markRemoved: async (id, at) => {
+            wrote = true;
+            w.update(schema.encoderImages).set({ removedAt: at }).where(eq(schema.encoderImages.id, id)).run();
+          },
+        },
       };
       this.#begin();
       try {
@@ -140,6 +179,17 @@ export class SqliteStore implements Store {
     }
   }
 
+  get jobs() {
+    return jobTaskReads(this.#r).jobs;
+  }
+
+  get tasks() {
+    return {
+      ...jobTaskReads(this.#r).tasks,
+      renewLease: (id: string, token: number, expiresAt: number) => this.#queue.run(async () => renewLease(this.#w, id, token, expiresAt)),
+    };
+  }
+
   readonly tokens = {
     findByHash: async (tokenHash: string): Promise<ApiToken | undefined> => {
       const row = this.#r.select().from(schema.apiTokens).where(eq(schema.apiTokens.tokenHash, tokenHash)).get();
@@ -150,6 +200,28 @@ export class SqliteStore implements Store {
       const where = role ? and(isNull(schema.apiTokens.revokedAt), eq(schema.apiTokens.role, role)) : isNull(schema.apiTokens.revokedAt);
       return this.#r.select({ n: count() }).from(schema.apiTokens).where(where).get()?.n ?? 0;
     },
+  };
+
+  readonly images = {
+    list: async (options: { includeRemoved?: boolean } = {}): Promise<EncoderImageRecord[]> =>
+      this.#r
+        .select()
+        .from(schema.encoderImages)
+        .where(options.includeRemoved ? undefined : isNull(schema.encoderImages.removedAt))
+        .orderBy(desc(schema.encoderImages.importedAt), asc(schema.encoderImages.id))
+        .all()
+        .map(toImage),
+    get: async (id: string): Promise<EncoderImageRecord | undefined> => {
+      const row = this.#r.select().from(schema.encoderImages).where(eq(schema.encoderImages.id, id)).get();
+      return row ? toImage(row) : undefined;
+    },
+    default: async (): Promise<EncoderImageRecord | undefined> => {
+      const usable = (await this.images.list()).filter((image) => image.state === 'verified');
+      const fromRecipe = usable.find((image) => (JSON.parse(image.manifest) as { source?: { kind?: string } }).source?.kind === 'debian');
+      return fromRecipe ?? usable[0];
+    },
+    jobsPinning: async (id: string): Promise<number> =>
+      this.#r.select({ n: count() }).from(schema.jobs).where(eq(schema.jobs.encoderImage, id)).get()?.n ?? 0,
   };
 
   readonly audit = {

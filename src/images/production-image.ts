@@ -1,0 +1,106 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApplianceError, isApplianceError, messageOf } from '../errors/appliance-error.js';
+import type { EncoderImageRecord, Store } from '../store/store.js';
+import { buildImage } from './debian-recipe/build-image.js';
+import { findDebianMirror } from './debian-recipe/host-mirror.js';
+import { readLock, type DebianLock } from './debian-recipe/lock.js';
+import type { EncoderImageManifest } from './debian-recipe/manifest.js';
+import { defaultLockPath, RECIPE_FFMPEG_SERIES, RECIPE_NAME } from './debian-recipe/recipe.js';
+import { importImage } from './image-catalog.js';
+import { signImageManifest } from './image-signing.js';
+import type { TrustedKeys } from './trusted-keys.js';
+
+export interface ProductionImageOptions {
+  store: Store;
+  /** `<data>`: the build works in `<data>/scratch`, caches .debs in `<data>/cache/debs`, imports into `<data>/images`. */
+  dataDir: string;
+  /** The appliance's own signing key (`<data>/secrets/audit-key.asc`), which signs the built manifest. */
+  signingKeyPath: string;
+  trust: TrustedKeys;
+  /** Debian mirror URL (MPEGFLOW_DEBIAN_MIRROR); default: the host's apt sources. */
+  mirror?: string;
+  lockPath?: string;
+  actor: string;
+  /** One line per step. */
+  progress: (line: string) => void;
+}
+
+export type ProductionImageResult =
+  | { ok: true; image: EncoderImageRecord; built: boolean; ms: number; bytes: number }
+  | { ok: false; offline: boolean; reason: string };
+
+export const debCacheDirOf = (dataDir: string): string => join(dataDir, 'cache', 'debs');
+
+/** Why a manifest is not what the lock builds, or null when it is: the recipe's name, the 7.1 series, only locked packages. */
+export function lockMismatch(manifest: EncoderImageManifest, lock: DebianLock): string | null {
+  if (manifest.name !== RECIPE_NAME) return `name ${manifest.name} is not ${RECIPE_NAME}`;
+  if (!manifest.ffmpeg.version.startsWith(`${RECIPE_FFMPEG_SERIES}.`)) return `ffmpeg ${manifest.ffmpeg.version} is not ${RECIPE_FFMPEG_SERIES}.x`;
+  if (manifest.source.kind !== 'debian') return 'not built from Debian packages';
+  if (manifest.source.suite !== lock.suite || manifest.source.arch !== lock.arch) return `built from ${manifest.source.suite}/${manifest.source.arch}, the lock is ${lock.suite}/${lock.arch}`;
+  const locked = new Map(lock.packages.map((p) => [p.name, p]));
+  for (const pkg of manifest.source.packages) {
+    const l = locked.get(pkg.name);
+    if (!l || l.version !== pkg.version || l.sha256 !== pkg.sha256 || l.size !== pkg.size || l.filename !== pkg.filename) {
+      return `package ${pkg.name} ${pkg.version} is not the locked one`;
+    }
+  }
+  if (!manifest.source.packages.some((p) => p.name === 'ffmpeg')) return 'no ffmpeg package';
+  return null;
+}
+
+const OFFLINE_CODES = new Set(['DEBIAN_MIRROR_UNREACHABLE', 'DEBIAN_MIRROR_UNKNOWN', 'DEBIAN_PACKAGE_MISSING']);
+
+/**
+ * Makes sure the catalog holds a verified image of the committed lock: if none is
+ * registered, builds it (debian-recipe), checks it against the lock, signs its
+ * manifest with the appliance's own key and imports it into `<data>/images/<id>/`.
+ * Never throws for a build problem: the result says why (and the failure is audited).
+ */
+export async function ensureProductionImage(options: ProductionImageOptions): Promise<ProductionImageResult> {
+  const { store, actor, progress } = options;
+  const started = Date.now();
+  const lockPath = options.lockPath ?? defaultLockPath;
+  const lock = await readLock(lockPath);
+  for (const record of await store.images.list()) {
+    if (record.state === 'verified' && lockMismatch(JSON.parse(record.manifest) as EncoderImageManifest, lock) === null) {
+      return { ok: true, image: record, built: false, ms: 0, bytes: 0 };
+    }
+  }
+  const scratch = join(options.dataDir, 'scratch');
+  const work = await mkdtemp(join(scratch, 'image-build-'));
+  try {
+    const mirror = options.mirror ?? findDebianMirror({});
+    progress(`Encoder image: building ${RECIPE_NAME} from the committed lock (${lock.packages.length} Debian ${lock.release.version} packages from ${mirror}); first start only`);
+    const built = await buildImage({
+      lockPath,
+      outDir: join(work, 'image'),
+      cacheDir: debCacheDirOf(options.dataDir),
+      mirror,
+      onProgress: (line) => progress(`Encoder image: ${line}`),
+    });
+    const mismatch = lockMismatch(built.manifest, lock);
+    if (mismatch) throw new ApplianceError('IMAGE_BUILD_FAILED', `the built image does not match the lock: ${mismatch}`);
+    await signImageManifest(built.outDir, await readFile(options.signingKeyPath, 'utf8'));
+    const { image } = await importImage({
+      store,
+      imagesDir: join(options.dataDir, 'images'),
+      trust: options.trust,
+      from: built.outDir,
+      actor,
+      move: true,
+      note: { built: { lock: lockPath, release: lock.release.version, downloaded: built.stats.downloaded, ms: built.stats.ms.total } },
+    });
+    progress(`Encoder image: ${image.name} ffmpeg ${image.version} imported as ${image.id} (${(built.stats.imageBytes / 2 ** 20).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return { ok: true, image, built: true, ms: Date.now() - started, bytes: built.stats.imageBytes };
+  } catch (err) {
+    const offline = isApplianceError(err) && OFFLINE_CODES.has(err.code);
+    const reason = `${isApplianceError(err) ? `${err.code}: ` : ''}${messageOf(err)}`;
+    await store.change(async (tx) => {
+      await tx.audit({ type: 'encoder_image.build_failed', actor, payload: { recipe: RECIPE_NAME, lock: lockPath, offline, reason } });
+    });
+    return { ok: false, offline, reason };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

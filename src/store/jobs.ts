@@ -1,0 +1,119 @@
+/** Jobs and tasks as the store hands them out (JSON columns parsed). DESIGN.md § State. */
+
+export type JobState = 'queued' | 'probing' | 'encoding' | 'packaging' | 'completed' | 'partial' | 'failed' | 'cancelled';
+export const terminalJobStates: readonly JobState[] = ['completed', 'partial', 'failed', 'cancelled'];
+
+export type TaskKind = 'probe' | 'encode' | 'package';
+export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
+
+export interface JobPolicy {
+  partialLadder: 'wait' | 'emit';
+}
+
+export interface Job {
+  id: string;
+  state: JobState;
+  inputKey: string;
+  inputSha256: string | null;
+  inputSize: number | null;
+  ladder: string;
+  packaging: string[];
+  encoderImage: string;
+  policy: JobPolicy;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  submittedBy: string;
+  progress: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  outputs: Record<string, string> | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewJob = Omit<Job, 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'createdAt' | 'updatedAt'>;
+
+export type JobPatch = Partial<Pick<Job, 'state' | 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'inputSha256' | 'inputSize'>>;
+
+export interface Task {
+  id: string;
+  jobId: string;
+  kind: TaskKind;
+  rendition: string | null;
+  state: TaskState;
+  attempt: number;
+  maxAttempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  fencingToken: number;
+  runAfter: number;
+  input: unknown;
+  output: unknown;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewTask {
+  id: string;
+  jobId: string;
+  kind: TaskKind;
+  rendition: string | null;
+  maxAttempts: number;
+  input: unknown;
+  runAfter?: number;
+}
+
+/** How a leased attempt ends. `pending` with `runAfter` is a retry after back-off. */
+export interface TaskFinish {
+  state: 'succeeded' | 'failed' | 'dead' | 'pending';
+  output?: unknown;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  runAfter?: number;
+}
+
+export interface LeaseRequest {
+  kinds: readonly TaskKind[];
+  owner: string;
+  /** Epoch ms. */
+  now: number;
+  leaseMs: number;
+}
+
+export interface JobListQuery {
+  state?: JobState;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  limit?: number;
+}
+
+/** Job writes, inside `Store.change`. */
+export interface JobWrites {
+  insert(job: NewJob): Promise<void>;
+  update(id: string, patch: JobPatch): Promise<void>;
+}
+
+/** Task writes, inside `Store.change`. `finish` is fenced: a stale attempt gets STALE_LEASE. */
+export interface TaskWrites {
+  insert(task: NewTask): Promise<void>;
+  lease(req: LeaseRequest): Promise<Task | undefined>;
+  finish(id: string, token: number, end: TaskFinish): Promise<Task>;
+  requeueExpired(now: number): Promise<Task[]>;
+  cancelForJob(jobId: string): Promise<Task[]>;
+  reset(id: string, maxAttempts: number): Promise<void>;
+}
+
+export interface JobReads {
+  get(id: string): Promise<Job | undefined>;
+  byIdempotencyKey(key: string): Promise<Job | undefined>;
+  list(query?: JobListQuery): Promise<{ items: Job[]; nextCursor: string | null }>;
+}
+
+export interface TaskReads {
+  get(id: string): Promise<Task | undefined>;
+  listByJob(jobId: string): Promise<Task[]>;
+  /** Extends a lease (heartbeat). Not a state change, so not audited; false when the token moved on. */
+  renewLease(id: string, token: number, expiresAt: number): Promise<boolean>;
+}
