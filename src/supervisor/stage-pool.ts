@@ -12,7 +12,8 @@ export interface RunOptions {
   /** Aborting kills the task's whole process group (SIGKILL) and resolves as `cancelled`. */
   signal?: AbortSignal;
   onSpawned?: (info: { pid: number; argv: readonly string[]; imageId: string }) => void;
-  onProgress?: (fields: Record<string, string>) => void;
+  /** Each `-progress` block (key=value lines ending in `progress=…`), as ffmpeg wrote it. */
+  onProgress?: (block: string) => void;
   onVerificationFailed?: (failure: VerificationFailure) => void;
   stdout?: StageTaskInput['stdout'];
   /** Test hook: crash the worker thread after it spawned the process. */
@@ -77,7 +78,7 @@ export class StagePool {
         this.#running.set(taskId, pid);
         if (cancelled) killGroup(pid);
         options.onSpawned?.(m);
-      } else if (m.type === 'progress') options.onProgress?.(m.fields);
+      } else if (m.type === 'progress') options.onProgress?.(m.block);
     });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) cancelled = true;

@@ -40,15 +40,12 @@ export default async function runStageTask(task: StageTaskInput): Promise<StageT
 
   let stdout = '';
   let stderr = '';
-  let block: Record<string, string> = {};
+  let block = '';
   const progress = lineSplitter((line) => {
-    const eq = line.indexOf('=');
-    if (eq <= 0) return;
-    const key = line.slice(0, eq).trim();
-    block[key] = line.slice(eq + 1).trim();
-    if (key === 'progress') {
-      post({ type: 'progress', fields: block });
-      block = {};
+    block += `${line}\n`;
+    if (line.startsWith('progress=')) {
+      post({ type: 'progress', block });
+      block = '';
     }
   });
   proc.stdout.setEncoding('utf8');

@@ -60,7 +60,8 @@ test('the encoder is confined to its pool cores, reports progress, and cancel ki
     },
     onProgress: () => progressBlocks++,
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // Wait for the encoder to be up and reporting (the first spawn in a fresh worker thread re-hashes the image).
+  for (let waited = 0; progressBlocks === 0 && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   assert.ok(pid > 0, 'spawned');
   assert.is(cpus, '1', 'pinned to the pool core');
   assert.ok(progressBlocks > 0, 'progress reported');
