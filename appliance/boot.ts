@@ -15,6 +15,9 @@ import type { Store } from '../src/store/store.js';
 import { dataLayout } from './data-layout.js';
 import { initAppliance } from './init.js';
 import { listen } from './listen.js';
+import { bootStorage, type BootedStorage } from './boot-storage.js';
+import { Supervisor } from '../src/supervisor/supervisor.js';
+import type { ObjectStore } from '../src/storage/object-store.js';
 
 export interface RunningAppliance {
   url: string;
@@ -24,6 +27,8 @@ export interface RunningAppliance {
   store: Store;
   logger: Logger;
   health: Health;
+  objects: ObjectStore;
+  supervisor: Supervisor;
   stop(reason: string): Promise<void>;
 }
 
@@ -92,6 +97,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
   const { report, store } = await initAppliance(config, layout, () => openStore(config));
   const health = new Health();
   health.set('store', { ok: true });
+  let storage: BootedStorage | undefined;
+  let supervisor: Supervisor | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -103,15 +110,30 @@ export async function startAppliance(config: Config, out: (line: string) => void
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
     const images = await bootEncoderImages(store, layout, health, options, out, logger);
+    const objects = await bootStorage(config, store, images.trust, health, logger);
+    storage = objects;
+    out(`Object store: ${objects.describe}`);
+    const pools = new Supervisor(config);
+    supervisor = pools;
+    health.set('pools', { ok: true, detail: pools.status().map((p) => `${p.name} cores ${p.cores.join(',')} × ${p.slots}`).join('; ') });
     const configSha256 = createHash('sha256').update(canonicalJson(redactedConfig(config))).digest('hex');
     await store.change(async (tx) => {
       await tx.audit({
         type: 'appliance.started',
         actor: ACTOR,
-        payload: { version: packageVersion, node: process.version, pid: process.pid, configSha256, auditChainOk: verdict.ok, encoderImages: images.loaded },
+        payload: {
+          version: packageVersion,
+          node: process.version,
+          pid: process.pid,
+          configSha256,
+          auditChainOk: verdict.ok,
+          encoderImages: images.loaded,
+          objectStore: objects.describe,
+          pools: pools.status().map((p) => ({ name: p.name, cores: p.cores, slots: p.slots, memoryLimitBytes: p.memoryLimitBytes })),
+        },
       });
     });
-    const app = createApp({ store, logger, health });
+    const app = createApp({ store, logger, health, pools: () => pools.status() });
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port);
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostForUrl}:${port}`;
@@ -123,14 +145,16 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
-    return { url, port, store, logger, health, trust: images.trust, stop: (reason) => stopAppliance(server, store, reason) };
+    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools }, reason) };
   } catch (err) {
+    await supervisor?.close();
+    await storage?.stop();
     await store.close();
     throw err;
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, reason: string): Promise<void> {
+async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor }, reason: string): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     // Idle keep-alive connections would hold close() open; in-flight requests get a grace period.
@@ -139,6 +163,8 @@ async function stopAppliance(server: ServerType, store: Store, reason: string): 
       if ('closeAllConnections' in server) server.closeAllConnections();
     }, 5000).unref();
   });
+  await parts.supervisor.close();
+  await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
   await store.close();
 }

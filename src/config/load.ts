@@ -102,6 +102,11 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     if (!secretKey) throw invalidSetting('MPEGFLOW_S3_SECRET_KEY', 'required when MPEGFLOW_S3_ENDPOINT is set');
     storage = { kind: 's3', endpoint: s3Endpoint, accessKey, secretKey };
   }
+  const bundled = file.storage?.s3Server;
+  if (bundled) {
+    if (s3Endpoint) throw invalidSetting('MPEGFLOW_S3_ENDPOINT', 'cannot be used together with storage.s3Server (the bundled S3 server) in the config file');
+    storage = { kind: 'bundled-s3', component: bundled.component, host: bundled.host ?? '127.0.0.1', port: bundled.port };
+  }
 
   const host_ = fromEnv.string(env, 'MPEGFLOW_HOST') ?? file.http?.host ?? '127.0.0.1';
   const config: Config = {
@@ -112,6 +117,11 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     adminTokenSeed: fromEnv.string(env, 'MPEGFLOW_ADMIN_TOKEN') ?? null,
     database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') },
     storage,
+    lifecycle: {
+      cron: file.storage?.lifecycle?.cron ?? '17 * * * *',
+      intermediateMaxAgeDays: file.storage?.lifecycle?.intermediateMaxAgeDays ?? 7,
+      inputMaxAgeDays: file.storage?.lifecycle?.inputMaxAgeDays ?? 30,
+    },
     pools,
     watchFolders: file.watchFolders ?? [],
     webhooks: file.webhooks ?? [],

@@ -45,6 +45,27 @@ export const fileConfigSchema = z
     webhooks: z
       .array(z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, 'must be at least 16 characters') }).strict())
       .optional(),
+    storage: z
+      .object({
+        lifecycle: z
+          .object({
+            cron: z.string().min(1).optional(),
+            intermediateMaxAgeDays: z.number().min(0.01).max(3650).optional(),
+            inputMaxAgeDays: z.number().min(0.01).max(3650).optional(),
+          })
+          .strict()
+          .optional(),
+        s3Server: z
+          .object({
+            component: z.string().startsWith('/', 'must be an absolute path'),
+            host: z.string().min(1).optional(),
+            port: z.number().int().min(1).max(65535),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     policies: z
       .object({
         partialLadder: z.enum(['wait', 'emit']).optional(),
@@ -75,7 +96,8 @@ export interface Config {
   log: { level: string };
   adminTokenSeed: string | null;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-  storage: { kind: 'embedded'; root: string } | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string };
+  storage: { kind: 'embedded'; root: string } | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string } | { kind: 'bundled-s3'; component: string; host: string; port: number };
+  lifecycle: { cron: string; intermediateMaxAgeDays: number; inputMaxAgeDays: number };
   pools: Record<PoolName, PoolConfig>;
   watchFolders: NonNullable<FileConfig['watchFolders']>;
   webhooks: NonNullable<FileConfig['webhooks']>;

@@ -11,12 +11,16 @@ import { bearerAuth } from './middleware/auth.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { encoderRoutes } from './routes/encoders.js';
 import { healthRoutes } from './routes/health.js';
+import { poolRoutes } from './routes/pools.js';
+import type { PoolStatus } from '../supervisor/stage-pool.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppDeps {
   store: Store;
   logger: Logger;
   health: Health;
+  /** Pool status for `GET /api/v1/pools` (absent: the route lists none). */
+  pools?: () => PoolStatus[];
   now?: () => Date;
 }
 
@@ -43,6 +47,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   );
   api.route('/', tokenRoutes(deps.store, deps.now));
   api.route('/', encoderRoutes(deps.store));
+  api.route('/', poolRoutes(deps.pools ?? (() => [])));
   app.route('/api/v1', api);
   return app;
 }

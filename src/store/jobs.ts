@@ -108,6 +108,8 @@ export interface TaskWrites {
 export interface JobReads {
   get(id: string): Promise<Job | undefined>;
   byIdempotencyKey(key: string): Promise<Job | undefined>;
+  /** Whether any job took this input key (a processed input is kept by the lifecycle sweep). */
+  usesInput(inputKey: string): Promise<boolean>;
   list(query?: JobListQuery): Promise<{ items: Job[]; nextCursor: string | null }>;
 }
 

@@ -37,6 +37,10 @@ test('first start builds, signs and imports the FFmpeg 7.1 image, serves /health
   assert.equal(await health.json(), { status: 'ok' });
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const me = await fetch(`${s.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
+  const pools = (await (await fetch(`${s.url}/api/v1/pools`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { name: string; cores: number[]; slots: number }[] };
+  assert.equal(pools.items.map((p) => p.name), ['probe', 'encode', 'package']);
+  assert.ok(pools.items.every((p) => p.cores.length > 0 && p.slots > 0));
+  assert.match(s.output(), /Object store: embedded/);
   assert.is(me.status, 200);
   const encoders = (await (await fetch(`${s.url}/api/v1/encoders`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
     items: Array<{ id: string; state: string; default: boolean }>;

@@ -215,6 +215,8 @@ export function jobTaskReads(r: Db) {
         const row = r.select().from(schema.jobs).where(eq(schema.jobs.idempotencyKey, key)).get();
         return row ? toJob(row) : undefined;
       },
+      usesInput: async (inputKey: string): Promise<boolean> =>
+        r.select({ id: schema.jobs.id }).from(schema.jobs).where(eq(schema.jobs.inputKey, inputKey)).limit(1).get() !== undefined,
       /** Newest first; the cursor is the last item's position, so pages stay stable as jobs arrive. */
       list: async (q: JobListQuery = {}): Promise<{ items: Job[]; nextCursor: string | null }> => {
         const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);

@@ -1,0 +1,76 @@
+import type { Config } from '../src/config/schema.js';
+import type { Health } from '../src/http/health.js';
+import type { TrustedKeys } from '../src/images/trusted-keys.js';
+import type { Logger } from '../src/log/logger.js';
+import { openStore as openObjectStore, type StoreConfig } from '../src/storage/create-store.js';
+import { scheduleLifecycle, type LifecycleSchedule } from '../src/storage/lifecycle-schedule.js';
+import type { ObjectStore } from '../src/storage/object-store.js';
+import { S3ServerSupervisor, s3StoreConfig, type S3ServerEvent } from '../src/storage/s3-server/s3-server-supervisor.js';
+import type { Store } from '../src/store/store.js';
+
+export interface BootedStorage {
+  objects: ObjectStore;
+  describe: string;
+  /** Runs one lifecycle sweep now (also what the cron schedule runs). */
+  sweep: LifecycleSchedule['runNow'];
+  stop(): Promise<void>;
+}
+
+function auditServerEvent(store: Store, logger: Logger, event: S3ServerEvent): Promise<void> {
+  const payload = event.type === 'gave_up' ? { ...event, error: { code: event.error.code, message: event.error.message } } : { ...event };
+  return store
+    .change(async (tx) => void (await tx.audit({ type: `s3_server.${event.type}`, actor: 'system', payload })))
+    .catch((err: unknown) => logger.error({ err, event: event.type }, 'could not audit an S3 server event'));
+}
+
+/**
+ * The object store the config names, opened at start: the embedded store, an external S3
+ * (a wrong secret stops start-up with STORAGE_AUTH), or the bundled S3 server component,
+ * verified and supervised. Then the lifecycle sweep on its cron schedule; every deletion is
+ * audited before it happens.
+ */
+export async function bootStorage(config: Config, store: Store, trust: TrustedKeys, health: Health, logger: Logger): Promise<BootedStorage> {
+  let server: S3ServerSupervisor | null = null;
+  let storeConfig: StoreConfig;
+  let describe: string;
+  const s = config.storage;
+  if (s.kind === 'embedded') {
+    storeConfig = { kind: 'embedded', root: s.root };
+    describe = `embedded (${s.root})`;
+  } else if (s.kind === 's3') {
+    storeConfig = { kind: 's3', endpoint: s.endpoint, accessKey: s.accessKey, secretKey: s.secretKey };
+    describe = `S3 at ${s.endpoint}`;
+  } else {
+    server = new S3ServerSupervisor({ componentDir: s.component, dataDir: config.dataDir, trust, host: s.host, port: s.port, onEvent: (e) => auditServerEvent(store, logger, e) });
+    const endpoint = await server.start();
+    storeConfig = s3StoreConfig(endpoint);
+    describe = `bundled S3 server ${endpoint.name} ${endpoint.version} at ${endpoint.endpoint}`;
+  }
+  let objects: ObjectStore;
+  try {
+    objects = await openObjectStore(storeConfig);
+  } catch (err) {
+    await server?.stop();
+    throw err;
+  }
+  health.set('objectStore', { ok: true, detail: describe });
+  const lifecycle: LifecycleSchedule = scheduleLifecycle(objects, {
+    cron: config.lifecycle.cron,
+    intermediateMaxAgeDays: config.lifecycle.intermediateMaxAgeDays,
+    inputMaxAgeDays: config.lifecycle.inputMaxAgeDays,
+    isInputProcessed: (key) => store.jobs.usesInput(key),
+    onDelete: (event) => store.change(async (tx) => void (await tx.audit({ type: 'storage.object_deleted', actor: 'system:lifecycle', payload: { ...event } }))),
+    onReport: (report) => logger.info({ scanned: report.scanned, deleted: report.deleted.length, errors: report.errors.length }, 'lifecycle sweep'),
+    onError: (err) => logger.error({ err }, 'lifecycle sweep failed'),
+  });
+  return {
+    objects,
+    describe,
+    sweep: () => lifecycle.runNow(),
+    stop: async () => {
+      await lifecycle.stop();
+      await objects.close();
+      await server?.stop();
+    },
+  };
+}
