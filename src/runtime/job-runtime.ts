@@ -1,0 +1,53 @@
+import type { Job, Task } from '../store/jobs.js';
+
+/** A submission as the API and the CLI take it (validated before it gets here). */
+export interface SubmitRequest {
+  input: { key: string };
+  ladder: string;
+  packaging: Array<'hls' | 'dash'>;
+  /** Encoder image id; default: the appliance's default verified image. */
+  encoder?: string;
+  policy?: { partialLadder: 'wait' | 'emit' };
+}
+
+export interface SubmitContext {
+  /** Who submits: `token:<id>`, `user:<name>`, `watch:<folder>`. */
+  actor: string;
+  idempotencyKey?: string;
+}
+
+/** A job as the API shows it (`GET /api/v1/jobs/{id}`, SPEC.md). */
+export interface JobDetail {
+  id: string;
+  state: Job['state'];
+  progress: number;
+  input: { key: string; sha256: string | null; size: number | null };
+  ladder: string;
+  packaging: string[];
+  encoder: string;
+  policy: Job['policy'];
+  tasks: Array<Pick<Task, 'id' | 'kind' | 'rendition' | 'state' | 'attempt' | 'maxAttempts' | 'errorCode' | 'errorMessage'>>;
+  renditions: Array<{ name: string; state: Task['state']; sha256: string | null }>;
+  /** When done: `{"hls": "hls/master.m3u8", "dash": "dash/manifest.mpd"}`. */
+  outputs: Record<string, string> | null;
+  missingRenditions: string[];
+  error: { code: string; message: string } | null;
+  submittedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The job runtime as the HTTP layer, the CLI and ingest see it. Errors are ApplianceErrors
+ * with stable codes: INPUT_NOT_FOUND (404/422), LADDER_UNKNOWN (400), ENCODER_UNKNOWN (400),
+ * ENCODER_UNVERIFIED (409), IDEMPOTENCY_CONFLICT (409), JOB_NOT_FOUND (404),
+ * JOB_FINISHED (409, cancel of a finished job), JOB_NOT_RETRYABLE (409).
+ */
+export interface JobRuntime {
+  submit(request: SubmitRequest, context: SubmitContext): Promise<{ job: JobDetail; created: boolean }>;
+  get(jobId: string): Promise<JobDetail>;
+  cancel(jobId: string, actor: string): Promise<JobDetail>;
+  retry(jobId: string, actor: string): Promise<JobDetail>;
+  /** Where a finished job's output file is (`<jobId>/<path>` in the output bucket). */
+  outputKey(jobId: string, path: string): Promise<string>;
+}
