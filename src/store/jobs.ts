@@ -91,16 +91,21 @@ export interface JobListQuery {
 
 /** Job writes, inside `Store.change`. */
 export interface JobWrites {
+  /** Reads inside the transaction (sees its own uncommitted writes). */
+  get(id: string): Promise<Job | undefined>;
   insert(job: NewJob): Promise<void>;
   update(id: string, patch: JobPatch): Promise<void>;
 }
 
 /** Task writes, inside `Store.change`. `finish` is fenced: a stale attempt gets STALE_LEASE. */
 export interface TaskWrites {
+  /** Reads inside the transaction (sees its own uncommitted writes). */
+  listByJob(jobId: string): Promise<Task[]>;
   insert(task: NewTask): Promise<void>;
   lease(req: LeaseRequest): Promise<Task | undefined>;
   finish(id: string, token: number, end: TaskFinish): Promise<Task>;
-  requeueExpired(now: number): Promise<Task[]>;
+  /** With `ownerPrefix`, only leases held by owners whose name starts with it (this host's earlier processes). */
+  requeueExpired(now: number, ownerPrefix?: string): Promise<Task[]>;
   cancelForJob(jobId: string): Promise<Task[]>;
   reset(id: string, maxAttempts: number): Promise<void>;
 }

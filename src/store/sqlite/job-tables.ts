@@ -66,6 +66,10 @@ function staleLease(id: string, token: number, current: { state: string; fencing
 export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
   return {
     jobs: {
+      get: async (id: string): Promise<Job | undefined> => {
+        const row = w.select().from(schema.jobs).where(eq(schema.jobs.id, id)).get();
+        return row ? toJob(row) : undefined;
+      },
       insert: async (job: NewJob): Promise<void> => {
         touch();
         const at = nowIso();
@@ -83,6 +87,8 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
       },
     },
     tasks: {
+      listByJob: async (jobId: string): Promise<Task[]> =>
+        w.select().from(schema.tasks).where(eq(schema.tasks.jobId, jobId)).orderBy(asc(schema.tasks.createdAt), asc(schema.tasks.id)).all().map(toTask),
       insert: async (task: NewTask): Promise<void> => {
         touch();
         const at = nowIso();
@@ -144,12 +150,13 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
         return toTask({ ...row, ...patch });
       },
       /** Running tasks whose lease lapsed go back to pending (or dead when out of attempts); the token moves on. */
-      requeueExpired: async (now: number): Promise<Task[]> => {
+      requeueExpired: async (now: number, ownerPrefix?: string): Promise<Task[]> => {
         const rows = w
           .select()
           .from(schema.tasks)
           .where(and(eq(schema.tasks.state, 'running'), lt(schema.tasks.leaseExpiresAt, now)))
-          .all();
+          .all()
+          .filter((row) => ownerPrefix === undefined || (row.leaseOwner ?? '').startsWith(ownerPrefix));
         const out: Task[] = [];
         for (const row of rows) {
           touch();

@@ -1,0 +1,83 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LadderPlan } from '../media/ladder-plan.js';
+import { encodeStage, type EncodeScope } from '../supervisor/stages/encode-stage.js';
+import type { Job, Task } from '../store/jobs.js';
+import { endFailedAttempt } from './attempt-failure.js';
+import { newId } from './ids.js';
+import { decideLadder } from './ladder-decision.js';
+import { runRecord } from './run-record.js';
+import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
+import { stageIn } from './stage-in.js';
+
+export interface StoredRendition {
+  name: string;
+  kind: 'video' | 'audio';
+  rungIndex: number | null;
+  key: string;
+  sha256: string;
+  size: number;
+}
+
+function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
+  if (rendition === null) return { kind: 'ladder' };
+  if (rendition === 'audio') return { kind: 'audio' };
+  return { kind: 'rung', rungIndex: plan.rungs.findIndex((r) => r.name === rendition) };
+}
+
+/**
+ * Encodes the whole ladder in one process (one decode), or one rendition alone on a retry.
+ * Outputs go to the intermediate bucket under an attempt-specific key, and the task commits
+ * only with their sha256 recorded. A failed whole-ladder attempt splits into one task per
+ * rendition, each retried alone.
+ */
+export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal, onFraction: (f: number) => void): Promise<void> {
+  const { plan } = task.input as { plan: LadderPlan };
+  const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
+  const image = await ctx.imageOf(job);
+  const outDir = join(ctx.scratchDir, job.id, 'encode', `${task.id}.${task.attempt}`);
+  const r = await encodeStage(ctx.supervisor.pools.encode, { image, trust: ctx.trust, signal }, {
+    taskId: task.id,
+    plan,
+    inputPath,
+    outDir,
+    scope: scopeOf(plan, task.rendition),
+    ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),
+    onProgress: (p) => {
+      if (p.fraction !== null) onFraction(p.fraction);
+      ctx.bus.publish({ type: 'task.progress', at: new Date(ctx.now()).toISOString(), jobId: job.id, taskId: task.id, kind: 'encode', rendition: task.rendition, fraction: p.fraction, fps: p.fps, speed: p.speed });
+    },
+  });
+  const record = runRecord(r.run);
+  if (r.run.outcome !== 'succeeded') {
+    await rm(outDir, { recursive: true, force: true });
+    await ctx.commit(job.id, async (tx) => {
+      const failure = { errorCode: r.run.errorCode ?? 'ENCODE_FAILED', message: r.run.message ?? 'encode failed', record };
+      if (task.rendition === null && failure.errorCode !== 'CANCELLED' && failure.errorCode !== 'ENCODER_UNVERIFIED') {
+        // The one-process ladder failed: retry each rendition alone, so one bad rung costs only itself.
+        await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: failure.errorCode, errorMessage: failure.message });
+        await tx.audit({ type: 'task.failed', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind: 'encode', rendition: null, attempt: task.attempt, errorCode: failure.errorCode, message: failure.message, process: record } });
+        const names = [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])];
+        for (const name of names) await tx.tasks.insert({ id: newId('task'), jobId: job.id, kind: 'encode', rendition: name, maxAttempts: ctx.config.pools.encode.maxAttempts, input: { plan } });
+        await tx.audit({ type: 'job.ladder_split', actor: ACTOR_RUNTIME, jobId: job.id, payload: { failedTask: task.id, renditions: names } });
+        return;
+      }
+      const state = await endFailedAttempt(ctx, tx, job, task, failure);
+      if (state === 'dead') await decideLadder(ctx, tx, job);
+    });
+    return;
+  }
+  const stored: StoredRendition[] = [];
+  for (const rendition of r.renditions) {
+    const key = `${job.id}/renditions/${task.id}.${task.attempt}/${rendition.name}.mp4`;
+    const put = await ctx.objects.put('intermediate', key, createReadStream(rendition.path, { highWaterMark: 4 << 20 }), { expectedSha256: rendition.sha256 });
+    stored.push({ name: rendition.name, kind: rendition.kind, rungIndex: rendition.rungIndex, key, sha256: put.sha256, size: put.size });
+  }
+  await rm(outDir, { recursive: true, force: true });
+  await ctx.commit(job.id, async (tx) => {
+    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { renditions: stored } });
+    await tx.audit({ type: 'task.succeeded', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind: 'encode', rendition: task.rendition, attempt: task.attempt, process: record, renditions: stored } });
+    await decideLadder(ctx, tx, job);
+  });
+}

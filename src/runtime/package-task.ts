@@ -1,0 +1,93 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LadderPlan } from '../media/ladder-plan.js';
+import { deleteJobIntermediates } from '../storage/lifecycle.js';
+import { packageStage, type PackagingFormat } from '../supervisor/stages/package-stage.js';
+import type { Rendition } from '../supervisor/stages/encode-stage.js';
+import type { Job, Task } from '../store/jobs.js';
+import { endFailedAttempt, failJob } from './attempt-failure.js';
+import type { StoredRendition } from './encode-task.js';
+import { runRecord } from './run-record.js';
+import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
+import { stageIn } from './stage-in.js';
+
+interface PackagedFile {
+  path: string;
+  key: string;
+  sha256: string;
+  size: number;
+}
+
+/** Packages the renditions (stream copy) into HLS and/or DASH, then publishes them. */
+export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
+  const { plan, renditions } = task.input as { plan: LadderPlan; renditions: StoredRendition[]; missing: string[] };
+  const local: Rendition[] = [];
+  for (const r of renditions) {
+    const path = await stageIn(ctx.objects, 'intermediate', r.key, join(ctx.scratchDir, job.id, 'staged', r.key.split('/').slice(-2).join('-')));
+    local.push({ name: r.name, kind: r.kind, rungIndex: r.rungIndex, path, sha256: r.sha256, size: r.size });
+  }
+  const image = await ctx.imageOf(job);
+  const outDir = join(ctx.scratchDir, job.id, 'package', `${task.id}.${task.attempt}`);
+  const pkg = await packageStage(ctx.supervisor.pools.package, { image, trust: ctx.trust, signal }, { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] });
+  const records = pkg.runs.map(runRecord);
+  const failed = pkg.runs.find((r) => r.outcome !== 'succeeded');
+  if (failed) {
+    await rm(outDir, { recursive: true, force: true });
+    await ctx.commit(job.id, async (tx) => {
+      const state = await endFailedAttempt(ctx, tx, job, task, { errorCode: failed.errorCode ?? 'PACKAGE_FAILED', message: failed.message ?? 'packaging failed', record: { processes: records } });
+      if (state === 'dead') await failJob(tx, job, failed.errorCode ?? 'PACKAGE_FAILED', `packaging failed: ${failed.message ?? 'unknown'}`);
+    });
+    return;
+  }
+  const files: PackagedFile[] = [];
+  for (const f of pkg.files) {
+    const key = `${job.id}/package/${task.id}.${task.attempt}/${f.path}`;
+    const put = await ctx.objects.put('intermediate', key, createReadStream(join(outDir, f.path), { highWaterMark: 4 << 20 }), { expectedSha256: f.sha256 });
+    files.push({ path: f.path, key, sha256: put.sha256, size: put.size });
+  }
+  await rm(outDir, { recursive: true, force: true });
+  await ctx.commit(job.id, async (tx) => {
+    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { files, manifests: pkg.manifests } });
+    await tx.audit({ type: 'task.succeeded', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind: 'package', attempt: task.attempt, processes: records, files: files.map(({ path, sha256, size }) => ({ path, sha256, size })) } });
+  });
+  await publishOutputs(ctx, job.id);
+}
+
+/**
+ * Commits a packaged job's files to their final keys `<jobId>/<path>` in the output bucket,
+ * each exactly once (a file already there with the same sha256 is not written again), then
+ * completes the job and removes its intermediates. Idempotent: crash recovery runs it again.
+ */
+export async function publishOutputs(ctx: RuntimeContext, jobId: string): Promise<void> {
+  const job = await ctx.store.jobs.get(jobId);
+  if (!job || job.state !== 'packaging') return;
+  const pkgTask = (await ctx.store.tasks.listByJob(jobId)).find((t) => t.kind === 'package' && t.state === 'succeeded');
+  if (!pkgTask) return;
+  const { files, manifests } = pkgTask.output as { files: PackagedFile[]; manifests: Record<string, string> };
+  const { missing } = pkgTask.input as { missing: string[] };
+  const published: { key: string; sha256: string; size: number }[] = [];
+  for (const f of files) {
+    const target = `${jobId}/${f.path}`;
+    const existing = await ctx.objects.stat('output', target).catch(() => null);
+    if (!existing || existing.sha256 !== f.sha256) await ctx.objects.copy({ bucket: 'intermediate', key: f.key }, { bucket: 'output', key: target });
+    published.push({ key: target, sha256: f.sha256, size: f.size });
+  }
+  const state = missing.length ? 'partial' : 'completed';
+  await ctx.commit(jobId, async (tx) => {
+    const current = await tx.jobs.get(jobId);
+    if (!current || current.state !== 'packaging') return;
+    await tx.jobs.update(jobId, { state, progress: 1, outputs: manifests, ...(missing.length ? { errorCode: 'PARTIAL_LADDER', errorMessage: `missing renditions: ${missing.join(', ')}` } : {}) });
+    await tx.audit({ type: `job.${state}`, actor: ACTOR_RUNTIME, jobId, payload: { outputs: published, manifests, missingRenditions: missing } });
+  });
+  await cleanupJob(ctx, jobId);
+}
+
+/** Removes a finished or cancelled job's intermediate objects and scratch, audited. */
+export async function cleanupJob(ctx: RuntimeContext, jobId: string): Promise<void> {
+  const deleted = await deleteJobIntermediates(ctx.objects, jobId);
+  await rm(join(ctx.scratchDir, jobId), { recursive: true, force: true });
+  if (deleted > 0) {
+    await ctx.store.change(async (tx) => void (await tx.audit({ type: 'job.intermediates_deleted', actor: ACTOR_RUNTIME, jobId, payload: { objects: deleted } })));
+  }
+}

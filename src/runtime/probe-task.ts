@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { planLadder } from '../media/ladder-plan.js';
+import { probeStage } from '../supervisor/stages/probe-stage.js';
+import type { Job, Task } from '../store/jobs.js';
+import { isApplianceError } from '../errors/appliance-error.js';
+import { endFailedAttempt, failJob } from './attempt-failure.js';
+import { newId } from './ids.js';
+import { runRecord } from './run-record.js';
+import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
+import { stageIn } from './stage-in.js';
+
+/** probe → verdict → plan → the encode task (one process for the whole ladder). */
+export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
+  const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
+  const image = await ctx.imageOf(job);
+  const r = await probeStage(ctx.supervisor.pools.probe, { image, trust: ctx.trust, signal }, { taskId: task.id, inputPath });
+  const record = runRecord(r.run);
+  await ctx.commit(job.id, async (tx) => {
+    if (!r.verdict) {
+      const state = await endFailedAttempt(ctx, tx, job, task, { errorCode: r.run.errorCode ?? 'PROBE_FAILED', message: r.run.message ?? 'probe failed', record });
+      if (state === 'dead') await failJob(tx, job, r.run.errorCode ?? 'PROBE_FAILED', `probe failed: ${r.run.message ?? 'unknown'}`);
+      return;
+    }
+    await tx.audit({ type: 'job.probed', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, process: record, ffprobe: r.probeJson, verdict: r.verdict } });
+    if (!r.verdict.accepted || !r.outcome?.readable) {
+      const reasons = r.verdict.accepted ? [] : r.verdict.reasons;
+      await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: 'MEDIA_REJECTED', errorMessage: reasons.map((x) => x.message).join('; ') });
+      await failJob(tx, job, 'MEDIA_REJECTED', `input rejected: ${reasons.map((x) => x.message).join('; ')}`, { reasons });
+      return;
+    }
+    let plan;
+    try {
+      plan = planLadder(r.outcome.info, job.ladder);
+    } catch (err) {
+      const code = isApplianceError(err) ? err.code : 'LADDER_INVALID';
+      await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: code, errorMessage: (err as Error).message });
+      await failJob(tx, job, code, (err as Error).message);
+      return;
+    }
+    const info = r.outcome.info;
+    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { durationSeconds: info.container.durationSeconds, video: info.video ? { width: info.video.width, height: info.video.height, codec: info.video.codec } : null } });
+    await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan } });
+    const encodeId = newId('task');
+    await tx.tasks.insert({ id: encodeId, jobId: job.id, kind: 'encode', rendition: null, maxAttempts: 1, input: { plan } });
+    await tx.jobs.update(job.id, { state: 'encoding' });
+    await tx.audit({ type: 'job.state', actor: ACTOR_RUNTIME, jobId: job.id, payload: { state: 'encoding', encodeTask: encodeId, renditions: [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])] } });
+  });
+}

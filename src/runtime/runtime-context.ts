@@ -1,0 +1,51 @@
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ImageRef } from '../images/encoder-process.js';
+import type { TrustedKeys } from '../images/trusted-keys.js';
+import type { Logger } from '../log/logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { Job, Task } from '../store/jobs.js';
+import type { Store, StoreTx } from '../store/store.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+export interface RuntimeDeps {
+  store: Store;
+  objects: ObjectStore;
+  supervisor: Supervisor;
+  bus: EventBus;
+  config: Pick<Config, 'pools' | 'policies'>;
+  trust: TrustedKeys;
+  logger: Logger;
+  /** `<data>/scratch`: staged inputs and stage outputs, per job. */
+  scratchDir: string;
+  /** `<data>/images`: where orphaned encoders from a crashed run are found. */
+  imagesDir: string;
+  /** x264 preset for encodes (tests use ultrafast). */
+  x264Preset?: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium' | 'slow';
+  /** Lease length; a lease not renewed in this time is re-queued. */
+  leaseMs?: number;
+  /** Scheduler poll interval. */
+  tickMs?: number;
+  /** Back-off base for retries (doubles per attempt). */
+  retryBaseMs?: number;
+  now?: () => number;
+}
+
+/** One attempt this process is running. */
+export interface RunningAttempt {
+  task: Task;
+  abort: AbortController;
+  fraction: number;
+}
+
+export interface RuntimeContext extends Omit<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>, Required<Pick<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>> {
+  /** This process's lease owner name (host:pid:nonce). */
+  owner: string;
+  running: Map<string, RunningAttempt>;
+  /** Commits a change with its audit events and publishes the job's new state afterwards. */
+  commit<T>(jobId: string, fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  imageOf(job: Job): Promise<ImageRef>;
+  kick(): void;
+}
+
+export const ACTOR_RUNTIME = 'system:runtime';

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import type { PoolConfig } from '../../src/config/schema.js';
+import { EventBus } from '../../src/events/event-bus.js';
+import type { ApplianceEvent } from '../../src/events/events.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createJobRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import { EmbeddedStore } from '../../src/storage/embedded-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
+import { testImage } from './ffmpeg-image.js';
+import { signedImageCopy } from './signed-image.js';
+import { tempDir } from './temp-dir.js';
+
+const pool = (cores: number[], slots = 1): PoolConfig => ({ cores, slots, timeoutSeconds: 300, memoryLimitBytes: 8 * 2 ** 30, maxAttempts: 3 });
+
+/** A real runtime: SQLite file, embedded object store, the three pools, a signed FFmpeg 7.1 image. */
+export async function runtimeFixture() {
+  const data = tempDir('mpegflow-runtime-');
+  const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
+  const objects = new EmbeddedStore({ root: join(data, 'objects') });
+  await objects.open();
+  const config = { pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) }, policies: { partialLadder: 'wait' as const, maxAttempts: 3 } };
+  const supervisor = new Supervisor(config);
+  const bus = new EventBus();
+  const events: ApplianceEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const { ref, trust } = await signedImageCopy();
+  await store.change(async (tx) => {
+    await tx.images.insert({ id: ref.id, name: 'debian-ffmpeg-7.1', version: 'test', path: ref.dir, manifest: '{"source":{"kind":"debian"}}', state: 'verified', verifiedAt: new Date().toISOString() });
+    await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id: ref.id } });
+  });
+  mkdirSync(join(data, 'scratch'), { recursive: true });
+  const runtime: Runtime = createJobRuntime({
+    store,
+    objects,
+    supervisor,
+    bus,
+    config,
+    trust,
+    logger: createLogger('silent'),
+    scratchDir: join(data, 'scratch'),
+    imagesDir: join(data, 'images'),
+    x264Preset: 'ultrafast',
+    tickMs: 100,
+    retryBaseMs: 100,
+  });
+  await runtime.start();
+  const clip = async (name: string, lavfi: string[]) => {
+    const img = await testImage();
+    const path = join(data, name);
+    const argv = img.argv('ffmpeg');
+    const r = spawnSync(argv[0]!, [...argv.slice(1), '-nostdin', '-hide_banner', '-loglevel', 'error', ...lavfi, path], { env: { LC_ALL: 'C' } });
+    if (r.status !== 0) throw new Error(String(r.stderr));
+    await objects.put('input', name, createReadStream(path));
+    return name;
+  };
+  const waitFor = async (jobId: string, states: string[], timeoutMs = 120_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const d = await runtime.get(jobId);
+      if (states.includes(d.state)) return d;
+      if (Date.now() > until) throw new Error(`job ${jobId} still ${d.state} after ${timeoutMs} ms: ${JSON.stringify(d.tasks)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const close = async () => {
+    await runtime.stop();
+    await supervisor.close();
+    await objects.close();
+    await store.close();
+  };
+  return { data, store, objects, supervisor, bus, events, runtime, image: ref, clip, waitFor, close };
+}
