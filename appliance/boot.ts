@@ -17,6 +17,8 @@ import { initAppliance } from './init.js';
 import { listen } from './listen.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
+import { EventBus } from '../src/events/event-bus.js';
+import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 
 export interface RunningAppliance {
@@ -29,6 +31,8 @@ export interface RunningAppliance {
   health: Health;
   objects: ObjectStore;
   supervisor: Supervisor;
+  runtime: Runtime;
+  bus: EventBus;
   stop(reason: string): Promise<void>;
 }
 
@@ -99,6 +103,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   health.set('store', { ok: true });
   let storage: BootedStorage | undefined;
   let supervisor: Supervisor | undefined;
+  let runtime: Runtime | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -133,7 +138,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
         },
       });
     });
-    const app = createApp({ store, logger, health, pools: () => pools.status() });
+    const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
+    const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
+    await jobs.start();
+    runtime = jobs;
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus });
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port);
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostForUrl}:${port}`;
@@ -145,8 +154,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
-    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools }, reason) };
+    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs }, reason) };
   } catch (err) {
+    await runtime?.stop();
     await supervisor?.close();
     await storage?.stop();
     await store.close();
@@ -154,7 +164,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor }, reason: string): Promise<void> {
+async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime }, reason: string): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     // Idle keep-alive connections would hold close() open; in-flight requests get a grace period.
@@ -163,6 +173,7 @@ async function stopAppliance(server: ServerType, store: Store, parts: { storage:
       if ('closeAllConnections' in server) server.closeAllConnections();
     }, 5000).unref();
   });
+  await parts.runtime.stop();
   await parts.supervisor.close();
   await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));

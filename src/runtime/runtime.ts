@@ -114,17 +114,19 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     });
   }
 
+  /** Audits each re-queued task; one that ran out of attempts settles its job. */
+  async function afterRequeue(tx: StoreTx, requeued: readonly Task[]): Promise<void> {
+    for (const t of requeued) {
+      await tx.audit({ type: 'task.lease_expired', actor: ACTOR_RUNTIME, jobId: t.jobId, payload: { taskId: t.id, kind: t.kind, rendition: t.rendition, attempt: t.attempt, state: t.state } });
+      if (t.state !== 'dead') continue;
+      const job = await tx.jobs.get(t.jobId);
+      if (job && t.kind === 'encode') await decideLadder(ctx, tx, job);
+      else if (job && !terminalJobStates.includes(job.state)) await failJob(tx, job, 'LEASE_EXPIRED', `task ${t.id} lost its lease on every attempt`);
+    }
+  }
+
   async function requeueExpired(): Promise<void> {
-    await deps.store.change(async (tx: StoreTx) => {
-      for (const t of await tx.tasks.requeueExpired(ctx.now())) {
-        await tx.audit({ type: 'task.lease_expired', actor: ACTOR_RUNTIME, jobId: t.jobId, payload: { taskId: t.id, kind: t.kind, rendition: t.rendition, attempt: t.attempt, state: t.state } });
-        if (t.state === 'dead') {
-          const job = await tx.jobs.get(t.jobId);
-          if (job && t.kind === 'encode') await decideLadder(ctx, tx, job);
-          else if (job && !terminalJobStates.includes(job.state)) await failJob(tx, job, 'LEASE_EXPIRED', `task ${t.id} lost its lease on every attempt`);
-        }
-      }
-    });
+    await deps.store.change(async (tx: StoreTx) => afterRequeue(tx, await tx.tasks.requeueExpired(ctx.now())));
   }
 
   async function tick(): Promise<void> {
@@ -255,6 +257,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       // On one host (SQLite) a lease held by an earlier process of this host is an orphan: re-queue it now.
       await deps.store.change(async (tx) => {
         const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
+        if (stale.length === 0 && orphans.length === 0) return;
+        await afterRequeue(tx, stale);
         await tx.audit({ type: 'runtime.recovered', actor: ACTOR_RUNTIME, payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) } });
       });
       const packaging = await deps.store.jobs.list({ state: 'packaging', limit: 500 });
