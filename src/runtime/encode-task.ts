@@ -40,7 +40,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
   const r = await encodeStage(ctx.supervisor.pools.encode, { image, trust: ctx.trust, signal }, {
     taskId: task.id,
     plan,
-    inputPath,
+    inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : inputPath,
     outDir,
     scope: scopeOf(plan, task.rendition),
     ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),

@@ -29,6 +29,11 @@ export interface RuntimeDeps {
   /** Back-off base for retries (doubles per attempt). */
   retryBaseMs?: number;
   now?: () => number;
+  /**
+   * Fault injection for tests and drills: when it returns true for an encode attempt, that
+   * attempt reads a master that does not exist, so the real ffmpeg really fails.
+   */
+  failEncodeAttempt?: (task: { rendition: string | null; attempt: number }) => boolean;
 }
 
 /** One attempt this process is running. */

@@ -17,12 +17,12 @@ import { tempDir } from './temp-dir.js';
 const pool = (cores: number[], slots = 1): PoolConfig => ({ cores, slots, timeoutSeconds: 300, memoryLimitBytes: 8 * 2 ** 30, maxAttempts: 3 });
 
 /** A real runtime: SQLite file, embedded object store, the three pools, a signed FFmpeg 7.1 image. */
-export async function runtimeFixture() {
+export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean } = {}) {
   const data = tempDir('mpegflow-runtime-');
   const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
   const objects = new EmbeddedStore({ root: join(data, 'objects') });
   await objects.open();
-  const config = { pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) }, policies: { partialLadder: 'wait' as const, maxAttempts: 3 } };
+  const config = { pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) }, policies: { partialLadder: options.partialLadder ?? ('wait' as const), maxAttempts: 3 } };
   const supervisor = new Supervisor(config);
   const bus = new EventBus();
   const events: ApplianceEvent[] = [];
@@ -46,6 +46,7 @@ export async function runtimeFixture() {
     x264Preset: 'ultrafast',
     tickMs: 100,
     retryBaseMs: 100,
+    ...(options.failEncodeAttempt ? { failEncodeAttempt: options.failEncodeAttempt } : {}),
   });
   await runtime.start();
   const clip = async (name: string, lavfi: string[]) => {
