@@ -41,7 +41,7 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
     await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { durationSeconds: info.container.durationSeconds, video: info.video ? { width: info.video.width, height: info.video.height, codec: info.video.codec } : null } });
     await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan } });
     const encodeId = newId('task');
-    await tx.tasks.insert({ id: encodeId, jobId: job.id, kind: 'encode', rendition: null, maxAttempts: 1, input: { plan } });
+    await tx.tasks.insert({ id: encodeId, jobId: job.id, kind: 'encode', rendition: null, maxAttempts: ctx.config.pools.encode.maxAttempts, input: { plan } });
     await tx.jobs.update(job.id, { state: 'encoding' });
     await tx.audit({ type: 'job.state', actor: ACTOR_RUNTIME, jobId: job.id, payload: { state: 'encoding', encodeTask: encodeId, renditions: [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])] } });
   });
