@@ -49,15 +49,7 @@ export interface EncoderImageRecord {
   removedAt: string | null;
 }
 
-export interface NewEncoderImage {
-  id: string;
-  name: string;
-  version: string;
-  path: string;
-  manifest: string;
-  state: EncoderImageState;
-  verifiedAt: string | null;
-}
+export type NewEncoderImage = Omit<EncoderImageRecord, 'importedAt' | 'removedAt'>;
 
 /** Writes exist only inside `Store.change`, beside the audit event that explains them. */
 export interface StoreTx {

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
-import type { PoolConfig } from '../../src/config/schema.js';
 import { EventBus } from '../../src/events/event-bus.js';
 import type { ApplianceEvent } from '../../src/events/events.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -12,9 +11,8 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { testImage } from './ffmpeg-image.js';
 import { signedImageCopy } from './signed-image.js';
+import { testRuntimeConfig, testRuntimeSettings } from './runtime-config.js';
 import { tempDir } from './temp-dir.js';
-
-const pool = (cores: number[], slots = 1): PoolConfig => ({ cores, slots, timeoutSeconds: 300, memoryLimitBytes: 8 * 2 ** 30, maxAttempts: 3 });
 
 /** A real runtime: SQLite file, embedded object store, the three pools, a signed FFmpeg 7.1 image. */
 export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean } = {}) {
@@ -22,7 +20,7 @@ export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit';
   const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
   const objects = new EmbeddedStore({ root: join(data, 'objects') });
   await objects.open();
-  const config = { pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) }, policies: { partialLadder: options.partialLadder ?? ('wait' as const), maxAttempts: 3 } };
+  const config = testRuntimeConfig(options.partialLadder);
   const supervisor = new Supervisor(config);
   const bus = new EventBus();
   const events: ApplianceEvent[] = [];
@@ -41,11 +39,7 @@ export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit';
     config,
     trust,
     logger: createLogger('silent'),
-    scratchDir: join(data, 'scratch'),
-    imagesDir: join(data, 'images'),
-    x264Preset: 'ultrafast',
-    tickMs: 100,
-    retryBaseMs: 100,
+    ...testRuntimeSettings(data),
     ...(options.failEncodeAttempt ? { failEncodeAttempt: options.failEncodeAttempt } : {}),
   });
   await runtime.start();

@@ -12,6 +12,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { generateSigningKey, signDetached } from '../../src/signing/openpgp-keys.js';
 import { testImage } from './ffmpeg-image.js';
+import { testRuntimeConfig, testRuntimeSettings } from './runtime-config.js';
 
 const [data, input] = process.argv.slice(2) as [string, string | undefined];
 const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
@@ -34,8 +35,7 @@ if (!existsSync(trustFile)) {
   writeFileSync(trustFile, JSON.stringify({ keys: [{ fingerprint: key.fingerprint, source: 'test', armored: key.publicArmored }] }));
 }
 const trust = JSON.parse(readFileSync(trustFile, 'utf8')) as { keys: { fingerprint: string; source: string; armored: string }[] };
-const pool = (cores: number[]) => ({ cores, slots: 1, timeoutSeconds: 300, memoryLimitBytes: 8 * 2 ** 30, maxAttempts: 3 });
-const config = { pools: { probe: pool([1]), encode: pool([0, 1]), package: pool([1]) }, policies: { partialLadder: 'wait' as const, maxAttempts: 3 } };
+const config = testRuntimeConfig();
 mkdirSync(join(data, 'scratch'), { recursive: true });
 const runtime = createJobRuntime({
   store,
@@ -45,11 +45,7 @@ const runtime = createJobRuntime({
   config,
   trust,
   logger: createLogger('silent'),
-  scratchDir: join(data, 'scratch'),
-  imagesDir: join(data, 'images'),
-  x264Preset: 'ultrafast',
-  tickMs: 100,
-  retryBaseMs: 100,
+  ...testRuntimeSettings(data),
 });
 await runtime.start();
 if (input) {

@@ -44,8 +44,13 @@ test('a job goes probe → encode → package → completed, outputs committed o
   await f.objects.stat('output', `${job.id}/dash/manifest.mpd`);
   const versions = await f.objects.listVersions('output', `${job.id}/hls/master.m3u8`);
   assert.is(versions.length, 1, 'committed exactly once');
-  const left: string[] = [];
-  for await (const o of f.objects.list('intermediate', `${job.id}/`)) left.push(o.key);
+  // Intermediates go once the job is committed (after, so a crash in between can still publish).
+  let left: string[] = ['?'];
+  for (let i = 0; i < 50 && left.length; i++) {
+    left = [];
+    for await (const o of f.objects.list('intermediate', `${job.id}/`)) left.push(o.key);
+    if (left.length) await new Promise((r) => setTimeout(r, 100));
+  }
   assert.equal(left, [], 'intermediates removed');
 
   const events = await f.store.audit.list({ jobId: job.id });
