@@ -3,6 +3,7 @@ import { packageVersion } from '../config/package-root.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
 import { auditVerifyCommand, config, initCommand, startCommand } from './commands.js';
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
+import { submitCommand } from './submit-command.js';
 import { usage } from './usage.js';
 
 const print = (line: string) => console.log(line);
@@ -23,6 +24,11 @@ async function dispatch(argv: string[]): Promise<number> {
       loader: { type: 'string' },
       'library-path': { type: 'string' },
       gconv: { type: 'string' },
+      ladder: { type: 'string' },
+      packaging: { type: 'string' },
+      wait: { type: 'boolean' },
+      url: { type: 'string' },
+      token: { type: 'string' },
     },
   });
   if (values.version) {
@@ -52,6 +58,24 @@ async function dispatch(argv: string[]): Promise<number> {
       throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify`);
     case 'images':
       return imagesDispatch(sub, rest, values);
+    case 'submit': {
+      if (!sub) throw new UsageError('mpegflow submit needs a FILE');
+      noMore(rest);
+      const packaging = (values.packaging ?? 'hls,dash').split(',').map((p) => p.trim());
+      if (!packaging.length || packaging.some((p) => p !== 'hls' && p !== 'dash')) throw new UsageError('--packaging: a comma-separated list of hls, dash');
+      return submitCommand(
+        {
+          file: sub,
+          ladder: values.ladder ?? 'professional',
+          packaging: packaging as Array<'hls' | 'dash'>,
+          wait: values.wait ?? false,
+          ...(values.url !== undefined ? { url: values.url } : {}),
+          ...(values.token !== undefined ? { token: values.token } : {}),
+        },
+        { print, stderr: process.stderr, config },
+        process.env,
+      );
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }
@@ -96,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || (err instanceof ApplianceError && err.code === 'USAGE')) {
       console.error(`mpegflow: ${messageOf(err)}\n\n${usage}`);
       return 2;
     }

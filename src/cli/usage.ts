@@ -8,6 +8,9 @@ Commands:
   images import DIR      import a signed encoder image (manifest.json + manifest.json.asc)
   images import-host [--ffmpeg P --ffprobe P] [--loader P --library-path DIRS --gconv DIR]
                          make, sign and import an image of this host's ffmpeg
+  submit FILE [--ladder NAME] [--packaging hls,dash] [--wait] [--url URL] [--token T]
+                         upload FILE to a running appliance and submit a job; prints
+                         the job id; --wait follows it and exits 0 only if completed
   images verify          re-hash every registered image; exit 0 only if all verify
   images remove ID       unregister an image no job pins, and delete it
 
@@ -16,4 +19,5 @@ Options:
   -v, --version          print the version
 
 Environment: MPEGFLOW_DATA_DIR, MPEGFLOW_PORT, MPEGFLOW_HOST, MPEGFLOW_CONFIG,
-MPEGFLOW_ADMIN_TOKEN, MPEGFLOW_DATABASE_URL, MPEGFLOW_S3_ENDPOINT (see README.md).`;
+MPEGFLOW_ADMIN_TOKEN, MPEGFLOW_DATABASE_URL, MPEGFLOW_S3_ENDPOINT, MPEGFLOW_TOKEN
+(see README.md).`;

@@ -13,6 +13,8 @@ export const knownVariables = [
   'MPEGFLOW_S3_SECRET_KEY',
   'MPEGFLOW_LOG_LEVEL',
   'MPEGFLOW_DEBIAN_MIRROR',
+  /** The API token `mpegflow submit` uses when no --token is given (read by the CLI only). */
+  'MPEGFLOW_TOKEN',
 ] as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -13,7 +13,15 @@ import { encoderRoutes } from './routes/encoders.js';
 import { healthRoutes } from './routes/health.js';
 import { poolRoutes } from './routes/pools.js';
 import type { PoolStatus } from '../supervisor/stage-pool.js';
+import type { JobRuntime } from '../runtime/job-runtime.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { EventBus } from '../events/event-bus.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { inputRoutes } from './routes/inputs.js';
+import { jobRoutes } from './routes/jobs.js';
+import { ladderRoutes } from './routes/ladders.js';
+import { outputRoutes } from './routes/outputs.js';
+import { openApiRoutes } from './openapi.js';
 
 export interface AppDeps {
   store: Store;
@@ -21,6 +29,10 @@ export interface AppDeps {
   health: Health;
   /** Pool status for `GET /api/v1/pools` (absent: the route lists none). */
   pools?: () => PoolStatus[];
+  /** The job runtime (jobs routes), the object store (inputs, outputs) and the live event bus (/ws, webhooks, metrics). */
+  runtime?: JobRuntime;
+  objects?: ObjectStore;
+  bus?: EventBus;
   now?: () => Date;
 }
 
@@ -37,17 +49,25 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
 
   const api = new Hono<HttpEnv>();
   api.use(bearerAuth(deps.store, deps.now));
-  api.use(
-    bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: () => {
-        throw new ApplianceError('PAYLOAD_TOO_LARGE', `request body over ${JSON_BODY_LIMIT} bytes`, { status: 413 });
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: () => {
+      throw new ApplianceError('PAYLOAD_TOO_LARGE', `request body over ${JSON_BODY_LIMIT} bytes`, { status: 413 });
+    },
+  });
+  // Uploads (`PUT /api/v1/inputs/{name}`) stream any size into the object store.
+  api.use((c, next) => (c.req.method === 'PUT' && /^\/api\/v1\/inputs\/[^/]+$/.test(c.req.path) ? next() : jsonBodyLimit(c, next)));
   api.route('/', tokenRoutes(deps.store, deps.now));
   api.route('/', encoderRoutes(deps.store));
   api.route('/', poolRoutes(deps.pools ?? (() => [])));
+  api.route('/', ladderRoutes());
+  api.route('/', openApiRoutes());
+  api.route('/', jobRoutes({ store: deps.store, ...(deps.runtime ? { runtime: deps.runtime } : {}), ...(deps.objects ? { objects: deps.objects } : {}) }));
+  if (deps.objects) {
+    const runtime = deps.runtime;
+    api.route('/', inputRoutes({ store: deps.store, objects: deps.objects, logger: deps.logger }));
+    api.route('/', outputRoutes({ store: deps.store, objects: deps.objects, ...(runtime ? { outputKey: (id: string, path: string) => runtime.outputKey(id, path) } : {}) }));
+  }
   app.route('/api/v1', api);
   return app;
 }

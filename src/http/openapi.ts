@@ -1,0 +1,217 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { packageVersion } from '../config/package-root.js';
+import type { HttpEnv } from './http-env.js';
+import { requireRole } from './middleware/auth.js';
+import { auditEventSchema, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './routes/jobs-schemas.js';
+import { ladderList, ladderSchema } from './routes/ladders.js';
+
+/**
+ * The OpenAPI 3.1 document of the API (`GET /api/v1/openapi.json`), generated from the same
+ * zod schemas the routes validate with (zod's JSON Schema output is draft 2020-12, OpenAPI
+ * 3.1's dialect). Every route of SPEC.md's table is listed.
+ */
+
+const loose = z.object({}).catchall(z.unknown());
+
+const components: Record<string, z.ZodType> = {
+  Error: errorBody,
+  SubmitRequest: submitBody,
+  JobDetail: jobDetailSchema,
+  JobList: jobList,
+  AuditEvent: auditEventSchema,
+  AuditPage: z.object({ items: z.array(auditEventSchema), nextAfter: z.number().int().nullable() }),
+  InputUpload: uploadResult,
+  Ladder: ladderSchema,
+  LadderList: ladderList,
+  Health: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })).optional() }),
+  Whoami: z.object({ id: z.string(), name: z.string(), role: z.enum(['admin', 'operator', 'viewer', 'auditor']) }),
+  TokenRequest: z.object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'operator', 'viewer', 'auditor']), expiresAt: z.string().optional() }).strict(),
+  TokenIssued: z.object({ id: z.string(), name: z.string(), role: z.string(), token: z.string().describe('shown once; stored as sha256 only') }),
+  TokenList: z.object({ items: z.array(loose) }),
+  EncoderList: z.object({ items: z.array(loose), default: z.string().nullable() }),
+  PoolList: z.object({ items: z.array(loose) }),
+  AuditExportRequest: loose,
+};
+
+type Status = 200 | 201 | 204 | 206 | 101 | 416;
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  /** Roles that may call it; absent: no authentication. */
+  roles?: string;
+  body?: { schema: string } | { raw: string };
+  params?: Array<{ name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema: Record<string, unknown>; description?: string }>;
+  ok: Partial<Record<Status, { description: string; schema?: string; content?: string; headers?: Record<string, string> }>>;
+  errors: number[];
+}
+
+const ANY = 'admin, operator, viewer, auditor';
+const WRITE = 'admin, operator';
+const jobId = { name: 'id', in: 'path' as const, required: true, schema: { type: 'string' } };
+const jsonErrors = [400, 401, 403, 413, 415];
+
+export const operations: readonly Operation[] = [
+  { method: 'get', path: '/healthz', summary: 'Health: ok once the store, object store and pools are up', tag: 'appliance', ok: { 200: { description: 'up', schema: 'Health' } }, errors: [503] },
+  {
+    method: 'put',
+    path: '/api/v1/inputs/{name}',
+    summary: 'Stream a master into the input bucket (sha256 computed while streaming; audited input.uploaded)',
+    tag: 'inputs',
+    roles: WRITE,
+    params: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: 'one key segment: no "/", ".", "..", backslash or control characters' }],
+    body: { raw: 'application/octet-stream' },
+    ok: { 201: { description: 'stored', schema: 'InputUpload' }, 200: { description: 'the same bytes as an input a job used (unchanged)', schema: 'InputUpload' } },
+    errors: [400, 401, 403, 409, 507],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs',
+    summary: 'Submit a job',
+    tag: 'jobs',
+    roles: WRITE,
+    params: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 }, description: 'same key + same body: the same job (200); another body: 409 IDEMPOTENCY_CONFLICT' }],
+    body: { schema: 'SubmitRequest' },
+    ok: { 201: { description: 'created', schema: 'JobDetail' }, 200: { description: 'an idempotent replay: the existing job', schema: 'JobDetail' } },
+    errors: [...jsonErrors, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs',
+    summary: 'List jobs, newest first',
+    tag: 'jobs',
+    roles: ANY,
+    params: [
+      { name: 'state', in: 'query', schema: { type: 'string', enum: [...jobStates] } },
+      { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: 50 } },
+    ],
+    ok: { 200: { description: 'a page', schema: 'JobList' } },
+    errors: [400, 401, 403],
+  },
+  { method: 'get', path: '/api/v1/jobs/{id}', summary: 'Job detail: state, tasks, renditions, progress, outputs', tag: 'jobs', roles: ANY, params: [jobId], ok: { 200: { description: 'the job', schema: 'JobDetail' } }, errors: [401, 403, 404] },
+  { method: 'post', path: '/api/v1/jobs/{id}/cancel', summary: 'Cancel: kill running tasks, clean up intermediates', tag: 'jobs', roles: WRITE, params: [jobId], ok: { 200: { description: 'the job', schema: 'JobDetail' } }, errors: [401, 403, 404, 409] },
+  { method: 'post', path: '/api/v1/jobs/{id}/retry', summary: 'Retry the failed tasks', tag: 'jobs', roles: WRITE, params: [jobId], ok: { 200: { description: 'the job', schema: 'JobDetail' } }, errors: [401, 403, 404, 409] },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/{id}/audit',
+    summary: "The job's audit events in seq order",
+    tag: 'jobs',
+    roles: ANY,
+    params: [jobId, { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } }],
+    ok: { 200: { description: 'events', schema: 'AuditPage' } },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/{id}/outputs/{path}',
+    summary: 'A job output file (e.g. hls/master.m3u8, dash/manifest.mpd); single byte ranges',
+    tag: 'jobs',
+    roles: ANY,
+    params: [jobId, { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'may contain "/"' }, { name: 'Range', in: 'header', schema: { type: 'string', examples: ['bytes=0-1023'] } }],
+    ok: {
+      200: { description: 'the file', content: 'application/octet-stream' },
+      206: { description: 'the range', content: 'application/octet-stream', headers: { 'Content-Range': 'bytes a-b/size' } },
+      416: { description: 'range outside the file', schema: 'Error', headers: { 'Content-Range': 'bytes */size' } },
+    },
+    errors: [400, 401, 403, 404],
+  },
+  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'appliance', roles: ANY, ok: { 200: { description: 'OpenAPI 3.1', content: 'application/json' } }, errors: [401] },
+  { method: 'get', path: '/api/v1/ladders', summary: 'Ladder presets', tag: 'catalog', roles: ANY, ok: { 200: { description: 'presets', schema: 'LadderList' } }, errors: [401, 403] },
+  { method: 'get', path: '/api/v1/encoders', summary: 'Encoder images with their verification state', tag: 'catalog', roles: ANY, ok: { 200: { description: 'images', schema: 'EncoderList' } }, errors: [401, 403] },
+  { method: 'get', path: '/api/v1/pools', summary: 'Pools: cores, slots, load', tag: 'catalog', roles: ANY, ok: { 200: { description: 'pools', schema: 'PoolList' } }, errors: [401] },
+  { method: 'get', path: '/api/v1/whoami', summary: 'The calling token', tag: 'tokens', roles: ANY, ok: { 200: { description: 'token', schema: 'Whoami' } }, errors: [401] },
+  { method: 'get', path: '/api/v1/tokens', summary: 'List API tokens', tag: 'tokens', roles: 'admin', ok: { 200: { description: 'tokens', schema: 'TokenList' } }, errors: [401, 403] },
+  { method: 'post', path: '/api/v1/tokens', summary: 'Issue an API token (audited)', tag: 'tokens', roles: 'admin', body: { schema: 'TokenRequest' }, ok: { 201: { description: 'issued', schema: 'TokenIssued' } }, errors: jsonErrors },
+  {
+    method: 'delete',
+    path: '/api/v1/tokens/{id}',
+    summary: 'Revoke an API token (audited)',
+    tag: 'tokens',
+    roles: 'admin',
+    params: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+    ok: { 204: { description: 'revoked' } },
+    errors: [401, 403, 404, 409],
+  },
+  { method: 'post', path: '/api/v1/audit/exports', summary: 'A signed audit bundle for a job or time range', tag: 'audit', roles: 'admin, auditor', body: { schema: 'AuditExportRequest' }, ok: { 201: { description: 'the bundle', content: 'application/x-tar' } }, errors: [...jsonErrors] },
+  { method: 'get', path: '/ws', summary: 'WebSocket of live events (job and task state, progress)', tag: 'events', roles: ANY, ok: { 101: { description: 'switching protocols' } }, errors: [401] },
+  { method: 'get', path: '/metrics', summary: 'Prometheus text format', tag: 'appliance', ok: { 200: { description: 'metrics', content: 'text/plain; version=0.0.4' } }, errors: [] },
+];
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function schemaComponents(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Record<string, unknown>> };
+  for (const s of Object.values(schemas)) {
+    delete s['$schema'];
+    delete s['$id'];
+  }
+  return schemas;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'bad request (INVALID_JSON, VALIDATION_FAILED, LADDER_UNKNOWN, ENCODER_UNKNOWN, …)',
+  401: 'missing, unknown, revoked or expired token (UNAUTHENTICATED)',
+  403: 'the role may not do this (FORBIDDEN)',
+  404: 'no such resource (JOB_NOT_FOUND, OUTPUT_NOT_FOUND, NOT_FOUND)',
+  409: 'conflict (IDEMPOTENCY_CONFLICT, ENCODER_UNVERIFIED, JOB_FINISHED, JOB_NOT_RETRYABLE, INPUT_IN_USE, …)',
+  413: 'a JSON body over 1 MiB (PAYLOAD_TOO_LARGE)',
+  415: 'a body that is not application/json (UNSUPPORTED_MEDIA_TYPE)',
+  422: 'the input is missing or refused (INPUT_NOT_FOUND, MEDIA_REJECTED)',
+  503: 'degraded',
+  507: 'no space left (STORAGE_NO_SPACE)',
+};
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const responses: Record<string, unknown> = {};
+    for (const [status, r] of Object.entries(op.ok)) {
+      responses[status] = {
+        description: r.description,
+        ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
+        ...(r.schema ? { content: { 'application/json': { schema: ref(r.schema) } } } : r.content ? { content: { [r.content]: {} } } : {}),
+      };
+    }
+    for (const status of op.errors) {
+      responses[String(status)] = { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: ref('Error') } } };
+    }
+    responses['500'] = { description: 'internal error (INTERNAL, with the request id; never a stack trace)', content: { 'application/json': { schema: ref('Error') } } };
+    const body = op.body
+      ? 'schema' in op.body
+        ? { required: true, content: { 'application/json': { schema: ref(op.body.schema) } } }
+        : { required: true, content: { [op.body.raw]: { schema: { type: 'string', contentMediaType: op.body.raw } } } }
+      : undefined;
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
+      ...(op.roles ? { description: `Roles: ${op.roles}.` } : { security: [] }),
+      ...(op.params ? { parameters: op.params.map((p) => ({ ...p, required: p.in === 'path' ? true : (p.required ?? false) })) } : {}),
+      ...(body ? { requestBody: body } : {}),
+      responses,
+    };
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: { title: 'MpegFlow Appliance API', version: packageVersion, description: 'Errors are {"error": {"code", "message"}} with a 4xx/5xx status (docs/error-codes.md).' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: ['inputs', 'jobs', 'catalog', 'tokens', 'audit', 'events', 'appliance'].map((name) => ({ name })),
+    paths,
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: schemaComponents() },
+  };
+  return cached;
+}
+
+/** `GET /api/v1/openapi.json` (any role). */
+export function openApiRoutes() {
+  return new Hono<HttpEnv>().get('/openapi.json', requireRole('admin', 'operator', 'viewer', 'auditor'), (c) => c.json(openApiDocument()));
+}

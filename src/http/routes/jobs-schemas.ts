@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { Job } from '../../store/jobs.js';
+
+/**
+ * The zod schemas of the jobs, inputs, outputs and ladders API: request bodies are
+ * validated with them, and the OpenAPI document (`GET /api/v1/openapi.json`) is generated
+ * from them, so the two cannot drift apart.
+ */
+
+export const jobStates = ['queued', 'probing', 'encoding', 'packaging', 'completed', 'partial', 'failed', 'cancelled'] as const;
+export const taskStates = ['pending', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
+export const taskKinds = ['probe', 'encode', 'package'] as const;
+
+export const MAX_LIST_LIMIT = 500;
+
+/** `POST /api/v1/jobs`: strict; an unknown field is a 400. */
+export const submitBody = z
+  .object({
+    input: z.object({ key: z.string().min(1).max(1024).describe('a key of the input bucket (what `PUT /api/v1/inputs/{name}` returned)') }).strict(),
+    ladder: z.string().min(1).max(100).describe('a ladder preset name (`GET /api/v1/ladders`)'),
+    packaging: z
+      .array(z.enum(['hls', 'dash']))
+      .min(1)
+      .max(2)
+      .refine((p) => new Set(p).size === p.length, 'must not repeat a format')
+      .describe('the packages to make'),
+    encoder: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be an encoder image id (64 lowercase hex digits)')
+      .optional()
+      .describe('encoder image id; default: the appliance default verified image'),
+    policy: z.object({ partialLadder: z.enum(['wait', 'emit']) }).strict().optional(),
+  })
+  .strict();
+
+export type SubmitBody = z.infer<typeof submitBody>;
+
+/** `Idempotency-Key`: 1–200 visible ASCII characters. */
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'Idempotency-Key must be 1-200 visible ASCII characters');
+
+/** `GET /api/v1/jobs` query. */
+export const listQuery = z
+  .object({
+    state: z.enum(jobStates).optional(),
+    cursor: z.string().min(1).max(500).optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, 'must be an integer 1-500')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(MAX_LIST_LIMIT))
+      .optional(),
+  })
+  .strict();
+
+/** `GET /api/v1/jobs/{id}/audit` query: a page after an audit seq. */
+export const auditQuery = z
+  .object({
+    after: z.string().regex(/^\d{1,15}$/, 'must be an audit seq').transform(Number).optional(),
+    limit: z.string().regex(/^\d{1,5}$/, 'must be an integer 1-10000').transform(Number).pipe(z.number().int().min(1).max(10000)).optional(),
+  })
+  .strict();
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('stable machine-readable code (docs/error-codes.md)'),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  });
+
+const jobPolicy = z.object({ partialLadder: z.enum(['wait', 'emit']) });
+const jobError = z.object({ code: z.string(), message: z.string() }).nullable();
+
+export const jobSummary = z
+  .object({
+    id: z.string(),
+    state: z.enum(jobStates),
+    progress: z.number().min(0).max(1),
+    input: z.object({ key: z.string(), sha256: z.string().nullable(), size: z.number().int().nullable() }),
+    ladder: z.string(),
+    packaging: z.array(z.string()),
+    encoder: z.string(),
+    policy: jobPolicy,
+    outputs: z.record(z.string(), z.string()).nullable(),
+    error: jobError,
+    submittedBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  });
+
+export const jobDetailSchema = jobSummary
+  .extend({
+    tasks: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(taskKinds),
+        rendition: z.string().nullable(),
+        state: z.enum(taskStates),
+        attempt: z.number().int(),
+        maxAttempts: z.number().int(),
+        errorCode: z.string().nullable(),
+        errorMessage: z.string().nullable(),
+      }),
+    ),
+    renditions: z.array(z.object({ name: z.string(), state: z.enum(taskStates), sha256: z.string().nullable() })),
+    missingRenditions: z.array(z.string()),
+  });
+
+export const jobList = z.object({ items: z.array(jobSummary), nextCursor: z.string().nullable() });
+
+export const auditEventSchema = z
+  .object({
+    seq: z.number().int(),
+    at: z.string(),
+    type: z.string(),
+    actor: z.string(),
+    job_id: z.string().nullable(),
+    payload: z.unknown(),
+    prev_hash: z.string(),
+    hash: z.string().describe('sha256_hex(prev_hash || JCS({actor, at, job_id, payload, seq, type})), docs/audit-chain.md'),
+  });
+
+export const uploadResult = z
+  .object({ key: z.string(), sha256: z.string(), size: z.number().int(), unchanged: z.boolean().optional() });
+
+/** A job row as the list shows it (no tasks: the detail has them). */
+export function jobSummaryOf(job: Job): z.infer<typeof jobSummary> {
+  const done = job.state === 'completed' || job.state === 'partial';
+  return {
+    id: job.id,
+    state: job.state,
+    progress: done ? 1 : job.progress,
+    input: { key: job.inputKey, sha256: job.inputSha256, size: job.inputSize },
+    ladder: job.ladder,
+    packaging: job.packaging,
+    encoder: job.encoderImage,
+    policy: job.policy,
+    outputs: job.outputs,
+    error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
+    submittedBy: job.submittedBy,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}

@@ -1,0 +1,127 @@
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
+import { ApplianceError, isApplianceError } from '../../errors/appliance-error.js';
+import { ladderPresets } from '../../media/ladder-presets.js';
+import type { JobRuntime } from '../../runtime/job-runtime.js';
+import { keyProblem } from '../../storage/keys.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { Store } from '../../store/store.js';
+import type { HttpEnv } from '../http-env.js';
+import { actorOf, requireRole } from '../middleware/auth.js';
+import { readJson } from '../validation.js';
+import { auditQuery, idempotencyKey, jobSummaryOf, listQuery, submitBody, type SubmitBody } from './jobs-schemas.js';
+
+export interface JobRouteDeps {
+  store: Store;
+  /** Submit, detail, cancel, retry: mounted only with a runtime. */
+  runtime?: JobRuntime;
+  /** For the input pre-check of a submission (absent: the runtime checks alone). */
+  objects?: ObjectStore;
+}
+
+const anyRole = requireRole('admin', 'operator', 'viewer', 'auditor');
+const writers = requireRole('admin', 'operator');
+
+/** Job ids are the runtime's (`job_<time><random>`); anything else cannot name a job. */
+const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function jobNotFound(id: string): ApplianceError {
+  return new ApplianceError('JOB_NOT_FOUND', `no job ${JSON.stringify(id).slice(0, 120)}`, { status: 404 });
+}
+
+/** The `:id` path parameter, or JOB_NOT_FOUND when it cannot be a job id. */
+export function jobIdParam(c: Context<HttpEnv>): string {
+  const id = c.req.param('id') ?? '';
+  if (!JOB_ID.test(id)) throw jobNotFound(id);
+  return id;
+}
+
+/** Validates a query string with the same one-line messages as bodies. */
+export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(c.req.query());
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (!issue) throw new ApplianceError('VALIDATION_FAILED', 'invalid query', { status: 400 });
+  const where = issue.path.map(String).join('.');
+  const message = issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown query parameter` : `${where || '(query)'}: ${issue.message}`;
+  throw new ApplianceError('VALIDATION_FAILED', message, { status: 400 });
+}
+
+/**
+ * What can be checked before the runtime is asked: the ladder, the encoder image and the
+ * input key. Each is a 4xx with a stable code and nothing is created.
+ */
+async function precheck(body: SubmitBody, deps: JobRouteDeps): Promise<void> {
+  if (!Object.hasOwn(ladderPresets, body.ladder)) {
+    throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder "${body.ladder}" (known: ${Object.keys(ladderPresets).join(', ')})`, { status: 400 });
+  }
+  if (body.encoder !== undefined) {
+    const image = await deps.store.images.get(body.encoder);
+    if (!image || image.removedAt) throw new ApplianceError('ENCODER_UNKNOWN', `no encoder image ${body.encoder} (see GET /api/v1/encoders)`, { status: 400 });
+    if (image.state !== 'verified') {
+      throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${body.encoder} does not verify; it will not be used`, { status: 409 });
+    }
+  }
+  const key = body.input.key;
+  const problem = keyProblem(key);
+  if (problem !== undefined) {
+    throw new ApplianceError('INPUT_NOT_FOUND', `input.key ${JSON.stringify(key).slice(0, 120)} is not a key of the input bucket: ${problem}`, { status: 422 });
+  }
+  if (deps.objects) {
+    try {
+      await deps.objects.stat('input', key);
+    } catch (err) {
+      if (isApplianceError(err) && err.code === 'STORAGE_NOT_FOUND') {
+        throw new ApplianceError('INPUT_NOT_FOUND', `no input ${JSON.stringify(key).slice(0, 120)}: upload it first with PUT /api/v1/inputs/{name}`, { status: 422 });
+      }
+      throw err;
+    }
+  }
+}
+
+/**
+ * `/api/v1/jobs…`: list and audit read the store (any role); submit, detail, cancel and
+ * retry go through the runtime (writes need operator or admin).
+ */
+export function jobRoutes(deps: JobRouteDeps) {
+  const app = new Hono<HttpEnv>()
+    .get('/jobs', anyRole, async (c) => {
+      const q = readQuery(c, listQuery);
+      const page = await deps.store.jobs.list({
+        ...(q.state ? { state: q.state } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        limit: q.limit ?? 50,
+      });
+      return c.json({ items: page.items.map(jobSummaryOf), nextCursor: page.nextCursor });
+    })
+    .get('/jobs/:id/audit', anyRole, async (c) => {
+      const id = jobIdParam(c);
+      if (!(await deps.store.jobs.get(id))) throw jobNotFound(id);
+      const q = readQuery(c, auditQuery);
+      const limit = q.limit ?? 1000;
+      const items = await deps.store.audit.list({ jobId: id, limit, ...(q.after !== undefined ? { afterSeq: q.after } : {}) });
+      const last = items.at(-1);
+      return c.json({ items, nextAfter: items.length === limit && last ? last.seq : null });
+    });
+
+  const runtime = deps.runtime;
+  if (!runtime) return app;
+  return app
+    .post('/jobs', writers, async (c) => {
+      const header = c.req.header('idempotency-key');
+      if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+        throw new ApplianceError('VALIDATION_FAILED', 'Idempotency-Key: must be 1-200 visible ASCII characters', { status: 400 });
+      }
+      const body = await readJson(c, submitBody);
+      // A replay is answered by the runtime (same body: the same job; another body: 409), even if
+      // the input or image has gone since.
+      const replay = header !== undefined && (await deps.store.jobs.byIdempotencyKey(header)) !== undefined;
+      if (!replay) await precheck(body, deps);
+      const { job, created } = await runtime.submit(body, { actor: actorOf(c.get('principal')), ...(header !== undefined ? { idempotencyKey: header } : {}) });
+      return c.json(job, created ? 201 : 200);
+    })
+    .get('/jobs/:id', anyRole, async (c) => c.json(await runtime.get(jobIdParam(c))))
+    .post('/jobs/:id/cancel', writers, async (c) => c.json(await runtime.cancel(jobIdParam(c), actorOf(c.get('principal')))))
+    .post('/jobs/:id/retry', writers, async (c) => c.json(await runtime.retry(jobIdParam(c), actorOf(c.get('principal')))));
+}
+
