@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { memoryLogger } from './memory-logger.js';
 import { generateToken, hashToken, newTokenId } from '../../src/auth/tokens.js';
 import { createApp } from '../../src/http/app.js';
 import { Health } from '../../src/http/health.js';
-import { createLogger } from '../../src/log/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Role } from '../../src/store/store.js';
 import { tempDir } from './temp-dir.js';
@@ -11,14 +10,7 @@ import { tempDir } from './temp-dir.js';
 /** A real app on a real SQLite file, with one token per role; the log is kept in memory. */
 export async function testApp() {
   const store = new SqliteStore({ path: join(tempDir(), 'mpegflow.db') });
-  const logLines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logLines.push(...String(chunk).trim().split('\n'));
-      cb();
-    },
-  });
-  const logger = createLogger('info', sink);
+  const { logger, logLines } = memoryLogger();
   const health = new Health();
   health.set('store', { ok: true });
   const app = createApp({ store, logger, health });

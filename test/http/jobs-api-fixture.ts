@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { memoryLogger } from '../helpers/memory-logger.js';
 import { generateToken, hashToken, newTokenId } from '../../src/auth/tokens.js';
 import { createApp } from '../../src/http/app.js';
 import { Health } from '../../src/http/health.js';
-import { createLogger } from '../../src/log/logger.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
@@ -34,14 +33,7 @@ export async function apiApp(options: { runtime?: boolean } = {}) {
     await embedded.open();
     objects = embedded;
   }
-  const logLines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logLines.push(...String(chunk).trim().split('\n'));
-      cb();
-    },
-  });
-  const logger = createLogger('info', sink);
+  const { logger, logLines } = memoryLogger();
   const health = new Health();
   health.set('store', { ok: true });
   const app = createApp({ store, logger, health, objects, ...(runtime ? { runtime } : {}) });
