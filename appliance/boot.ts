@@ -18,6 +18,10 @@ import { listen } from './listen.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { EventBus } from '../src/events/event-bus.js';
+import { WebhookAllowList } from '../src/events/webhooks/allow-list.js';
+import { WebhookDispatcher } from '../src/events/webhooks/dispatcher.js';
+import { syncConfigWebhooks } from '../src/events/webhooks/registry.js';
+import { closeWebSocketClients, createWebSocketServer } from '../src/http/routes/ws.js';
 import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 
@@ -33,6 +37,7 @@ export interface RunningAppliance {
   supervisor: Supervisor;
   runtime: Runtime;
   bus: EventBus;
+  webhooks: WebhookDispatcher;
   stop(reason: string): Promise<void>;
 }
 
@@ -104,6 +109,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let storage: BootedStorage | undefined;
   let supervisor: Supervisor | undefined;
   let runtime: Runtime | undefined;
+  let webhooks: WebhookDispatcher | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -139,11 +145,17 @@ export async function startAppliance(config: Config, out: (line: string) => void
       });
     });
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
+    // Webhooks listen before the runtime starts, so recovery's state changes are delivered too.
+    await syncConfigWebhooks(store, config.webhooks);
+    const dispatcher = new WebhookDispatcher({ store, bus, logger, allowList: new WebhookAllowList(config.webhookAllowedHosts) });
+    webhooks = dispatcher;
+    dispatcher.start();
     const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
     await jobs.start();
     runtime = jobs;
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus });
-    const { server, port } = await listen(app.fetch, config.http.host, config.http.port);
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts });
+    const wss = createWebSocketServer();
+    const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostForUrl}:${port}`;
     logger.info({ url, version: packageVersion }, 'listening');
@@ -154,9 +166,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
-    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs }, reason) };
+    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss) }, reason) };
   } catch (err) {
     await runtime?.stop();
+    await webhooks?.stop();
     await supervisor?.close();
     await storage?.stop();
     await store.close();
@@ -164,7 +177,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime }, reason: string): Promise<void> {
+async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; closeWebSockets: () => void }, reason: string): Promise<void> {
+  parts.closeWebSockets();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     // Idle keep-alive connections would hold close() open; in-flight requests get a grace period.
@@ -174,6 +188,7 @@ async function stopAppliance(server: ServerType, store: Store, parts: { storage:
     }, 5000).unref();
   });
   await parts.runtime.stop();
+  await parts.webhooks.stop();
   await parts.supervisor.close();
   await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));

@@ -1,10 +1,15 @@
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType, type WebSocketServerLike } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { ApplianceError } from '../src/errors/appliance-error.js';
 
 /** Starts the HTTP server; a port in use or an unusable address is one clear error. */
-export function listen(fetch: (req: Request) => Response | Promise<Response>, host: string, port: number): Promise<{ server: ServerType; port: number }> {
-  const server = createAdaptorServer({ fetch });
+export function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  host: string,
+  port: number,
+  options: { websocket?: WebSocketServerLike } = {},
+): Promise<{ server: ServerType; port: number }> {
+  const server = createAdaptorServer({ fetch, ...(options.websocket ? { websocket: { server: options.websocket } } : {}) });
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {

@@ -69,6 +69,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** `webhookAllowedHosts`, or the hosts of the configured webhooks; a configured webhook outside an explicit list fails start-up. */
+function webhookAllowedHosts(file: FileConfig): string[] {
+  const hostOf = (url: string) => new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const webhookHosts = (file.webhooks ?? []).map((w) => hostOf(w.url));
+  if (!file.webhookAllowedHosts) return [...new Set(webhookHosts)];
+  const allowed = [...new Set(file.webhookAllowedHosts.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1')))];
+  (file.webhooks ?? []).forEach((w, i) => {
+    const host = hostOf(w.url);
+    const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+    if (!loopback && !allowed.includes(host)) {
+      throw new ApplianceError('CONFIG_INVALID', `config: webhooks[${i}].url: host ${host} is not in webhookAllowedHosts`, { details: { key: `webhooks[${i}].url` } });
+    }
+  });
+  return allowed;
+}
+
 /** Defaults → config file → environment; validated; frozen. Read once at start-up. */
 export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   rejectUnknownVariables(env);
@@ -125,6 +141,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     pools,
     watchFolders: file.watchFolders ?? [],
     webhooks: file.webhooks ?? [],
+    webhookAllowedHosts: webhookAllowedHosts(file),
     policies: { partialLadder: file.policies?.partialLadder ?? 'wait', maxAttempts: file.policies?.maxAttempts ?? 3 },
     host: { cores: host.cores, memoryBytes: host.memoryBytes },
   };

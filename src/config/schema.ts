@@ -43,7 +43,19 @@ export const fileConfigSchema = z
       )
       .optional(),
     webhooks: z
-      .array(z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, 'must be at least 16 characters') }).strict())
+      .array(
+        z
+          .object({
+            url: z.url({ protocol: /^https?$/ }).refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), 'must not carry a user name or password'),
+            secret: z.string().min(16, 'must be at least 16 characters'),
+          })
+          .strict(),
+      )
+      .optional(),
+    /** Hosts webhooks may target besides loopback (default: the hosts of `webhooks`). See docs/webhooks.md. */
+    webhookAllowedHosts: z
+      .array(z.string().regex(/^[A-Za-z0-9.:[\]_-]{1,253}$/, 'must be a host name or IP address (no scheme, port or path)'))
+      .max(256)
       .optional(),
     storage: z
       .object({
@@ -101,6 +113,8 @@ export interface Config {
   pools: Record<PoolName, PoolConfig>;
   watchFolders: NonNullable<FileConfig['watchFolders']>;
   webhooks: NonNullable<FileConfig['webhooks']>;
+  /** Hosts (lower case) webhooks may target besides loopback: `webhookAllowedHosts`, or the hosts of `webhooks`. */
+  webhookAllowedHosts: string[];
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number };
   host: { cores: number; memoryBytes: number };
 }

@@ -22,6 +22,12 @@ import { jobRoutes } from './routes/jobs.js';
 import { ladderRoutes } from './routes/ladders.js';
 import { outputRoutes } from './routes/outputs.js';
 import { openApiRoutes } from './openapi.js';
+import { EventBus as LocalEventBus } from '../events/event-bus.js';
+import { WebhookAllowList } from '../events/webhooks/allow-list.js';
+import { ApplianceMetrics } from '../metrics/appliance-metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { wsRoutes } from './routes/ws.js';
 
 export interface AppDeps {
   store: Store;
@@ -33,6 +39,10 @@ export interface AppDeps {
   runtime?: JobRuntime;
   objects?: ObjectStore;
   bus?: EventBus;
+  /** Hosts webhooks may target besides loopback (config `webhookAllowedHosts`; absent: loopback only). */
+  webhookAllowedHosts?: readonly string[];
+  /** Minimum time between two `/ws` progress messages of one job to one client (default 250 ms). */
+  wsProgressIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -46,6 +56,11 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
   app.route('/', healthRoutes(deps.health));
+  // Live events: /ws (WebSocket) and /metrics authenticate themselves (any valid token).
+  const bus = deps.bus ?? new LocalEventBus();
+  const metrics = new ApplianceMetrics({ store: deps.store, bus, pools: deps.pools });
+  app.route('/', wsRoutes({ store: deps.store, bus, ...(deps.now ? { now: deps.now } : {}), ...(deps.wsProgressIntervalMs ? { progressIntervalMs: deps.wsProgressIntervalMs } : {}) }));
+  app.route('/', metricsRoutes(deps.store, metrics, deps.now));
 
   const api = new Hono<HttpEnv>();
   api.use(bearerAuth(deps.store, deps.now));
@@ -62,6 +77,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   api.route('/', poolRoutes(deps.pools ?? (() => [])));
   api.route('/', ladderRoutes());
   api.route('/', openApiRoutes());
+  api.route('/', webhookRoutes({ store: deps.store, allowList: new WebhookAllowList(deps.webhookAllowedHosts ?? []), ...(deps.now ? { now: deps.now } : {}) }));
   api.route('/', jobRoutes({ store: deps.store, ...(deps.runtime ? { runtime: deps.runtime } : {}), ...(deps.objects ? { objects: deps.objects } : {}) }));
   if (deps.objects) {
     const runtime = deps.runtime;

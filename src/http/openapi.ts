@@ -5,6 +5,7 @@ import type { HttpEnv } from './http-env.js';
 import { requireRole } from './middleware/auth.js';
 import { auditEventSchema, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './routes/jobs-schemas.js';
 import { ladderList, ladderSchema } from './routes/ladders.js';
+import { newWebhookBody } from './routes/webhooks.js';
 
 /**
  * The OpenAPI 3.1 document of the API (`GET /api/v1/openapi.json`), generated from the same
@@ -32,6 +33,11 @@ const components: Record<string, z.ZodType> = {
   EncoderList: z.object({ items: z.array(loose), default: z.string().nullable() }),
   PoolList: z.object({ items: z.array(loose) }),
   AuditExportRequest: loose,
+  WebhookRequest: newWebhookBody,
+  Webhook: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.enum(['config', 'api']), createdAt: z.string(), disabledAt: z.string().nullable() }),
+  WebhookCreated: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.string(), createdAt: z.string(), disabledAt: z.null(), secret: z.string().describe('shown once') }),
+  WebhookList: z.object({ items: z.array(loose) }),
+  WebhookDeliveryList: z.object({ items: z.array(loose) }),
 };
 
 type Status = 200 | 201 | 204 | 206 | 101 | 416;
@@ -136,8 +142,43 @@ export const operations: readonly Operation[] = [
     errors: [401, 403, 404, 409],
   },
   { method: 'post', path: '/api/v1/audit/exports', summary: 'A signed audit bundle for a job or time range', tag: 'audit', roles: 'admin, auditor', body: { schema: 'AuditExportRequest' }, ok: { 201: { description: 'the bundle', content: 'application/x-tar' } }, errors: [...jsonErrors] },
-  { method: 'get', path: '/ws', summary: 'WebSocket of live events (job and task state, progress)', tag: 'events', roles: ANY, ok: { 101: { description: 'switching protocols' } }, errors: [401] },
-  { method: 'get', path: '/metrics', summary: 'Prometheus text format', tag: 'appliance', ok: { 200: { description: 'metrics', content: 'text/plain; version=0.0.4' } }, errors: [] },
+  {
+    method: 'get',
+    path: '/ws',
+    summary: 'WebSocket of live events (job and task state, progress); token by Authorization header, subprotocols ["mpegflow.v1", "bearer.<token>"], or ?token= (docs/webhooks.md)',
+    tag: 'events',
+    roles: ANY,
+    params: [
+      { name: 'job', in: 'query', schema: { type: 'string' }, description: "only this job's events" },
+      { name: 'token', in: 'query', schema: { type: 'string' }, description: 'for clients that can set neither a header nor subprotocols' },
+    ],
+    ok: { 101: { description: 'switching protocols' } },
+    errors: [400, 401, 426],
+  },
+  { method: 'get', path: '/metrics', summary: 'Prometheus text format (any valid token)', tag: 'appliance', roles: ANY, ok: { 200: { description: 'metrics', content: 'text/plain; version=0.0.4' } }, errors: [401] },
+  { method: 'get', path: '/api/v1/webhooks', summary: 'Registered webhooks (never their secrets)', tag: 'events', roles: 'admin, auditor', params: [{ name: 'all', in: 'query', schema: { type: 'boolean' }, description: 'include disabled ones' }], ok: { 200: { description: 'webhooks', schema: 'WebhookList' } }, errors: [401, 403] },
+  {
+    method: 'post',
+    path: '/api/v1/webhooks',
+    summary: 'Register a webhook (audited); the host must be loopback or allowed by the config (WEBHOOK_TARGET_NOT_ALLOWED)',
+    tag: 'events',
+    roles: 'admin',
+    body: { schema: 'WebhookRequest' },
+    ok: { 201: { description: 'registered; the secret is shown this once', schema: 'WebhookCreated' } },
+    errors: [...jsonErrors, 409],
+  },
+  { method: 'get', path: '/api/v1/webhooks/{id}', summary: 'One webhook', tag: 'events', roles: 'admin, auditor', params: [jobId], ok: { 200: { description: 'webhook', schema: 'Webhook' } }, errors: [401, 403, 404] },
+  { method: 'delete', path: '/api/v1/webhooks/{id}', summary: 'Disable an API webhook (audited)', tag: 'events', roles: 'admin', params: [jobId], ok: { 204: { description: 'disabled' } }, errors: [401, 403, 404, 409] },
+  {
+    method: 'get',
+    path: '/api/v1/webhooks/{id}/deliveries',
+    summary: "A webhook's deliveries, newest first: status, attempts, response code, error, next attempt",
+    tag: 'events',
+    roles: 'admin, auditor',
+    params: [jobId, { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'delivered', 'failed'] } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
+    ok: { 200: { description: 'deliveries', schema: 'WebhookDeliveryList' } },
+    errors: [400, 401, 403, 404],
+  },
 ];
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -161,6 +202,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'conflict (IDEMPOTENCY_CONFLICT, ENCODER_UNVERIFIED, JOB_FINISHED, JOB_NOT_RETRYABLE, INPUT_IN_USE, …)',
   413: 'a JSON body over 1 MiB (PAYLOAD_TOO_LARGE)',
   415: 'a body that is not application/json (UNSUPPORTED_MEDIA_TYPE)',
+  426: 'GET /ws without a WebSocket upgrade (UPGRADE_REQUIRED)',
   422: 'the input is missing or refused (INPUT_NOT_FOUND, MEDIA_REJECTED)',
   503: 'degraded',
   507: 'no space left (STORAGE_NO_SPACE)',

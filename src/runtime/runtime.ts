@@ -94,7 +94,9 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       }
     } finally {
       ctx.running.delete(task.id);
-      deps.bus.publish({ type: 'task.finished', at: new Date().toISOString(), jobId: job.id, taskId: task.id, kind: task.kind, pool: task.kind, seconds: (ctx.now() - started) / 1000, outcome: (await deps.store.tasks.get(task.id))?.state ?? 'unknown' });
+      const ended = await deps.store.tasks.get(task.id);
+      if (ended) deps.bus.publish({ type: 'task.state', at: new Date().toISOString(), jobId: job.id, taskId: task.id, kind: task.kind, rendition: task.rendition, state: ended.state, attempt: ended.attempt, errorCode: ended.errorCode });
+      deps.bus.publish({ type: 'task.finished', at: new Date().toISOString(), jobId: job.id, taskId: task.id, kind: task.kind, pool: task.kind, seconds: (ctx.now() - started) / 1000, outcome: ended?.state ?? 'unknown' });
       ctx.kick();
     }
   }
@@ -139,6 +141,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
         while (!stopped && [...ctx.running.values()].filter((a) => a.task.kind === kind).length < slots) {
           const leased = await lease(kind);
           if (!leased) break;
+          const t = leased.task;
+          deps.bus.publish({ type: 'task.state', at: new Date().toISOString(), jobId: t.jobId, taskId: t.id, kind: t.kind, rendition: t.rendition, state: 'running', attempt: t.attempt });
           void execute(leased.job, leased.task);
         }
       }

@@ -51,6 +51,64 @@ export interface EncoderImageRecord {
 
 export type NewEncoderImage = Omit<EncoderImageRecord, 'importedAt' | 'removedAt'>;
 
+export type WebhookSource = 'config' | 'api';
+
+/** A registered webhook target. `secret` signs the deliveries; the API never returns it. */
+export interface WebhookRecord {
+  id: string;
+  url: string;
+  secret: string;
+  /** Live event types it receives (`job.state`, `task.state`). */
+  events: string[];
+  source: WebhookSource;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One (webhook, event) delivery: durable, retried with back-off until delivered or failed. */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  /** Seq of the `webhook.event.queued` audit event recording the event and its targets. */
+  eventSeq: number;
+  eventType: string;
+  jobId: string | null;
+  /** The JSON body sent. */
+  body: string;
+  status: WebhookDeliveryStatus;
+  /** Attempts made so far. */
+  attempt: number;
+  responseCode: number | null;
+  error: string | null;
+  /** Epoch ms of the next attempt (pending only). */
+  nextAttemptAt: number | null;
+  lastAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface NewWebhookDelivery {
+  id: string;
+  webhookId: string;
+  eventSeq: number;
+  eventType: string;
+  jobId: string | null;
+  body: string;
+  nextAttemptAt: number;
+}
+
+export interface WebhookDeliveryPatch {
+  status: WebhookDeliveryStatus;
+  attempt: number;
+  responseCode: number | null;
+  error: string | null;
+  nextAttemptAt: number | null;
+  lastAttemptAt: string;
+  deliveredAt?: string | null;
+}
+
 /** Writes exist only inside `Store.change`, beside the audit event that explains them. */
 export interface StoreTx {
   /** Appends one chained audit event in this transaction. */
@@ -66,6 +124,13 @@ export interface StoreTx {
     insert(image: NewEncoderImage): Promise<void>;
     setState(id: string, state: EncoderImageState, at: string): Promise<void>;
     markRemoved(id: string, at: string): Promise<void>;
+  };
+  webhooks: {
+    insert(webhook: Omit<WebhookRecord, 'createdAt' | 'disabledAt'>): Promise<void>;
+    /** Changes url/secret/events and re-enables (config sync). */
+    update(id: string, patch: Partial<Pick<WebhookRecord, 'url' | 'secret' | 'events'>> & { disabledAt?: string | null }): Promise<void>;
+    insertDelivery(delivery: NewWebhookDelivery): Promise<void>;
+    updateDelivery(id: string, patch: WebhookDeliveryPatch): Promise<void>;
   };
 }
 
@@ -105,6 +170,22 @@ export interface Store {
     default(): Promise<EncoderImageRecord | undefined>;
     /** How many jobs pin the image (an image in use cannot be removed). */
     jobsPinning(id: string): Promise<number>;
+  };
+  webhooks: {
+    /** Registered webhooks (disabled ones only with `includeDisabled`), oldest first. */
+    list(options?: { includeDisabled?: boolean }): Promise<WebhookRecord[]>;
+    get(id: string): Promise<WebhookRecord | undefined>;
+    getDelivery(id: string): Promise<WebhookDelivery | undefined>;
+    /** A webhook's deliveries, newest first. */
+    deliveries(webhookId: string, query?: { status?: WebhookDeliveryStatus; limit?: number }): Promise<WebhookDelivery[]>;
+    /** Pending deliveries whose next attempt is due at `now` (epoch ms), oldest first. */
+    due(now: number, limit: number): Promise<WebhookDelivery[]>;
+    /** Epoch ms of the earliest pending attempt, or null. */
+    nextDue(): Promise<number | null>;
+  };
+  /** Aggregates for metrics. */
+  stats: {
+    jobsByState(): Promise<Record<string, number>>;
   };
   audit: {
     head(): Promise<{ seq: number; hash: string } | null>;

@@ -70,6 +70,8 @@ test('a job goes probe → encode → package → completed, outputs committed o
   assert.ok(completed.outputs.some((o) => o.key === `${job.id}/hls/master.m3u8` && /^[0-9a-f]{64}$/.test(o.sha256)));
   assert.ok((await f.store.audit.verify()).ok);
   assert.ok(f.events.some((e) => e.type === 'job.state' && e.jobId === job.id && e.state === 'completed'));
+  assert.ok(f.events.some((e) => e.type === 'task.state' && e.jobId === job.id && e.kind === 'encode' && e.state === 'running'));
+  assert.ok(f.events.some((e) => e.type === 'task.state' && e.jobId === job.id && e.kind === 'package' && e.state === 'succeeded'));
 });
 
 test('idempotent submit: same key and body → same job; a different body → IDEMPOTENCY_CONFLICT', async () => {

@@ -74,6 +74,8 @@ export const webhooks = sqliteTable('webhooks', {
   url: text('url').notNull(),
   secret: text('secret').notNull(),
   events: text('events').notNull(),
+  /** `config` (synced from the config file at start) or `api` (registered through the API). */
+  source: text('source').notNull().default('api'),
   createdAt: text('created_at').notNull(),
   disabledAt: text('disabled_at'),
 });
@@ -85,16 +87,22 @@ export const webhookDeliveries = sqliteTable(
     webhookId: text('webhook_id')
       .notNull()
       .references(() => webhooks.id),
+    /** Seq of the `webhook.event.queued` audit event that records this event and its targets. */
     eventSeq: integer('event_seq').notNull(),
+    eventType: text('event_type').notNull().default(''),
+    jobId: text('job_id'),
+    /** The exact JSON body sent (signed afresh with a new timestamp at each attempt). */
+    body: text('body').notNull().default(''),
     attempt: integer('attempt').notNull().default(0),
     status: text('status').notNull(),
     responseCode: integer('response_code'),
     error: text('error'),
     nextAttemptAt: integer('next_attempt_at'),
+    lastAttemptAt: text('last_attempt_at'),
     createdAt: text('created_at').notNull(),
     deliveredAt: text('delivered_at'),
   },
-  (t) => [index('webhook_deliveries_status').on(t.status, t.nextAttemptAt)],
+  (t) => [index('webhook_deliveries_status').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
 );
 
 export const users = sqliteTable('users', {

@@ -6,6 +6,7 @@ import { canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent }
 import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
+import { jobsByState, webhookReads, webhookWrites } from './webhook-tables.js';
 import { openDatabase, storeError } from './open-database.js';
 import * as schema from './schema.js';
 import { SerialQueue } from './serial-queue.js';
@@ -154,6 +155,9 @@ export class SqliteStore implements Store {
             w.update(schema.encoderImages).set({ removedAt: at }).where(eq(schema.encoderImages.id, id)).run();
           },
         },
+        webhooks: webhookWrites(w, () => now().toISOString(), () => {
+          wrote = true;
+        }),
       };
       this.#begin();
       try {
@@ -222,6 +226,14 @@ export class SqliteStore implements Store {
     },
     jobsPinning: async (id: string): Promise<number> =>
       this.#r.select({ n: count() }).from(schema.jobs).where(eq(schema.jobs.encoderImage, id)).get()?.n ?? 0,
+  };
+
+  get webhooks() {
+    return webhookReads(this.#r);
+  }
+
+  readonly stats = {
+    jobsByState: async (): Promise<Record<string, number>> => jobsByState(this.#r),
   };
 
   readonly audit = {
