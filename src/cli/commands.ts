@@ -25,21 +25,33 @@ export async function initCommand(print: Print): Promise<number> {
 }
 
 export async function startCommand(print: Print): Promise<number> {
-  const debianMirror = process.env['MPEGFLOW_DEBIAN_MIRROR'];
-  const running = await startAppliance(await config(), print, debianMirror ? { debianMirror } : {});
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      running.stop(`signal ${signal}`).then(resolve, (err: unknown) => {
-        running.logger.error({ err }, 'stop failed');
-        resolve();
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  return 0;
+  // Signals are caught from the first moment: one that arrives while booting stops the
+  // appliance as soon as it is up (never a kill mid-boot by the default handler).
+  let requested: string | null = null;
+  let onSignal: (signal: string) => void = (signal) => {
+    requested = signal;
+  };
+  const handler = (signal: string) => onSignal(signal);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  try {
+    const debianMirror = process.env['MPEGFLOW_DEBIAN_MIRROR'];
+    const running = await startAppliance(await config(), print, debianMirror ? { debianMirror } : {});
+    await new Promise<void>((resolve) => {
+      onSignal = (signal) => {
+        onSignal = () => undefined;
+        running.stop(`signal ${signal}`).then(resolve, (err: unknown) => {
+          running.logger.error({ err }, 'stop failed');
+          resolve();
+        });
+      };
+      if (requested) onSignal(requested);
+    });
+    return 0;
+  } finally {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  }
 }
 
 export async function auditVerifyCommand(print: Print, dbPath: string | undefined): Promise<number> {
