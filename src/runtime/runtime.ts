@@ -101,7 +101,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     }
   }
 
-  async function lease(kind: TaskKind): Promise<{ job: Job; task: Task } | undefined> {
+  /** Leases the next task of `kind`; `probing` says the lease moved its job from queued to probing. */
+  async function lease(kind: TaskKind): Promise<{ job: Job; task: Task; probing?: boolean } | undefined> {
     return deps.store.change(async (tx) => {
       const task = await tx.tasks.lease({ kinds: [kind], owner: ctx.owner, now: ctx.now(), leaseMs: ctx.leaseMs });
       if (!task) return undefined;
@@ -110,7 +111,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       await tx.audit({ type: 'task.started', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind, rendition: task.rendition, attempt: task.attempt, owner: ctx.owner, encoderImage: job.encoderImage } });
       if (kind === 'probe' && job.state === 'queued') {
         await tx.jobs.update(job.id, { state: 'probing' });
-        return { job: { ...job, state: 'probing' as const }, task };
+        return { job: { ...job, state: 'probing' as const }, task, probing: true };
       }
       return { job, task };
     });
@@ -143,6 +144,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
           if (!leased) break;
           const t = leased.task;
           deps.bus.publish({ type: 'task.state', at: new Date().toISOString(), jobId: t.jobId, taskId: t.id, kind: t.kind, rendition: t.rendition, state: 'running', attempt: t.attempt });
+          if (leased.probing) deps.bus.publish({ type: 'job.state', at: new Date().toISOString(), jobId: t.jobId, state: 'probing', progress: leased.job.progress, errorCode: null });
           void execute(leased.job, leased.task);
         }
       }

@@ -1,13 +1,14 @@
 // End to end through the real server (`mpegflow start`, as `npm start` runs it): first start
 // builds the FFmpeg 7.1 image, then upload a generated 1080p clip, submit, follow the job to
-// completed, read the outputs back through the API with ffprobe, check the audit trail.
+// completed over /ws, read the outputs back through the API with ffprobe, check the audit trail.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import WebSocket from 'ws';
 import { seedDebCache } from '../cli/deb-cache-seed.js';
+import { apiClient } from '../helpers/api-client.js';
 import { killServers, runCli, startServer } from '../helpers/cli.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -25,32 +26,39 @@ test('npm start → upload → submit → completed → outputs read through the
 
   const s = await startServer({ cwd });
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
-  const auth = { authorization: `Bearer ${token}` };
 
-  const up = await fetch(`${s.url}/api/v1/inputs/master-1080p.mp4`, {
-    method: 'PUT',
-    headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(statSync(clip).size) },
-    body: Readable.toWeb(createReadStream(clip)) as ReadableStream,
-    duplex: 'half',
-  } as RequestInit);
+  const api = apiClient(s.url, token);
+  const auth = api.auth;
+  const up = await api.upload(clip);
   assert.is(up.status, 201, await up.clone().text());
   const input = (await up.json()) as { key: string; sha256: string; size: number };
   assert.is(input.size, statSync(clip).size);
 
-  const submitted = await fetch(`${s.url}/api/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ input: { key: input.key }, ladder: 'professional', packaging: ['hls', 'dash'] }) });
+  // Watch /ws from before the submit: every state change of the job arrives live.
+  const live: Array<{ type: string; jobId?: string; state?: string; kind?: string; fraction?: number | null }> = [];
+  const ws = new WebSocket(`${s.url.replace(/^http/, 'ws')}/ws`, ['mpegflow.v1', `bearer.${token}`]);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('message', () => resolve()); // hello
+    ws.once('error', reject);
+  });
+  ws.on('message', (d) => live.push(JSON.parse(String(d)) as (typeof live)[number]));
+
+  const submitted = await api.submit({ input: { key: input.key }, ladder: 'professional', packaging: ['hls', 'dash'] });
   assert.is(submitted.status, 201, await submitted.clone().text());
   const job = (await submitted.json()) as { id: string };
 
-  let detail: { state: string; progress: number; outputs: Record<string, string> | null; encoder: string; tasks: { kind: string; state: string }[] } = { state: '', progress: 0, outputs: null, encoder: '', tasks: [] };
-  const seen = new Set<string>();
-  for (let i = 0; i < 1800 && !['completed', 'failed', 'partial', 'cancelled'].includes(detail.state); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    detail = (await (await fetch(`${s.url}/api/v1/jobs/${job.id}`, { headers: auth })).json()) as typeof detail;
-    seen.add(detail.state);
-  }
+  const ended = (e: (typeof live)[number]) => e.type === 'job.state' && e.jobId === job.id && ['completed', 'failed', 'partial', 'cancelled'].includes(e.state ?? '');
+  for (let i = 0; i < 1800 && !live.some(ended); i++) await new Promise((r) => setTimeout(r, 200));
+  ws.close();
+  const states = live.filter((e) => e.type === 'job.state' && e.jobId === job.id).map((e) => e.state);
+  assert.is(states.at(-1), 'completed', `job states over /ws: ${states.join(',')}`);
+  for (const st of ['probing', 'encoding', 'packaging']) assert.ok(states.includes(st), `/ws carried ${st}: ${states.join(',')}`);
+  assert.ok(live.some((e) => e.type === 'task.state' && e.jobId === job.id && e.kind === 'encode' && e.state === 'succeeded'), 'task states over /ws');
+  assert.ok(live.some((e) => e.type === 'task.progress' && e.jobId === job.id), 'encode progress over /ws');
+
+  const detail = (await (await fetch(`${s.url}/api/v1/jobs/${job.id}`, { headers: auth })).json()) as { state: string; progress: number; outputs: Record<string, string> | null; encoder: string };
   assert.is(detail.state, 'completed', JSON.stringify(detail));
   assert.is(detail.progress, 1);
-  assert.ok(seen.has('encoding') || seen.has('packaging'), `states seen: ${[...seen].join(',')}`);
   assert.equal(detail.outputs, { hls: 'hls/master.m3u8', dash: 'dash/manifest.mpd' });
 
   // ffprobe reads both manifests through the API (a client's ffprobe, with the bearer header).

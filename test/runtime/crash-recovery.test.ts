@@ -1,12 +1,11 @@
-import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { packageRoot } from '../../src/config/package-root.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { verifyDatabaseFile } from '../../src/store/sqlite/verify-file.js';
+import { encoderProcesses, queryDb } from '../helpers/encoder-processes.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -17,33 +16,14 @@ const run = (args: string[]) => {
   children.push(child);
   return child;
 };
-const encoders = (dataDir: string) =>
-  readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.startsWith(join(dataDir, 'images')) && !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-
-function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(join(dataDir, 'mpegflow.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const encoders = encoderProcesses;
+const query = queryDb;
 
 test.after(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-test('kill -9 of the server mid-encode, then restart: the job completes, outputs once, chain intact, no orphan left', async () => {
+test('kill -9 of a runtime process mid-encode, then restart: the job completes, outputs once, chain intact, no orphan left', async () => {
   const data = tempDir('mpegflow-crash-');
   const img = await testImage();
   const master = join(tempDir(), 'crash.mp4');
