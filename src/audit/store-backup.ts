@@ -49,7 +49,16 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
   try {
     const source = openDatabase(options.dbPath, { readonly: true });
     try {
-      await source.backup(partial);
+      // Steps of 1024 pages keep the event loop responsive; a write by the appliance between
+      // steps restarts SQLite's copy, so after a restart the rest goes in one step.
+      let lastRemaining = Number.POSITIVE_INFINITY;
+      await source.backup(partial, {
+        progress: ({ remainingPages }) => {
+          const restarted = remainingPages > lastRemaining;
+          lastRemaining = remainingPages;
+          return restarted ? 0x7fffffff : 1024;
+        },
+      });
     } finally {
       source.close();
     }
