@@ -66,14 +66,16 @@ async function writeEvents(store: Store, path: string, anchor: ChainPoint, lastS
   };
   try {
     if (lastSeq > anchor.seq) {
-      for await (const e of store.audit.iterateLines({ fromSeq: anchor.seq + 1, toSeq: lastSeq })) {
-        if (e.seq !== prev.seq + 1) throw chainBroken(prev.seq + 1, 'event missing');
-        if (e.prevHash !== prev.hash) throw chainBroken(e.seq, 'prev_hash does not match');
-        const recomputed = createHash('sha256').update(prev.hash, 'utf8').update(e.line, 'utf8').digest('hex');
-        if (recomputed !== e.hash) throw chainBroken(e.seq, 'hash does not match the event');
-        prev = { seq: e.seq, hash: e.hash };
-        events++;
-        buffer += `${e.line}\n`;
+      for await (const batch of store.audit.iterateLines({ fromSeq: anchor.seq + 1, toSeq: lastSeq })) {
+        for (const e of batch) {
+          if (e.seq !== prev.seq + 1) throw chainBroken(prev.seq + 1, 'event missing');
+          if (e.prevHash !== prev.hash) throw chainBroken(e.seq, 'prev_hash does not match');
+          const recomputed = createHash('sha256').update(prev.hash, 'utf8').update(e.line, 'utf8').digest('hex');
+          if (recomputed !== e.hash) throw chainBroken(e.seq, 'hash does not match the event');
+          prev = { seq: e.seq, hash: e.hash };
+          events++;
+          buffer += `${e.line}\n`;
+        }
         if (buffer.length >= 1 << 20) await flush();
       }
     }

@@ -226,8 +226,8 @@ export interface Store {
     verify(): Promise<ChainVerdict>;
     /** The stored hash of one event. */
     hashOf(seq: number): Promise<string | undefined>;
-    /** Streams events as their canonical lines (no JSON re-parsing), in seq order. */
-    iterateLines(range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine>;
+    /** Streams events as their canonical lines (no JSON re-parsing), in seq order, in batches. */
+    iterateLines(range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine[]>;
     /** First and last seq of the events at or after `from` / at or before `to` (ISO times) and of `jobId`; null if none. */
     seqBounds(query: { jobId?: string; from?: string; to?: string }): Promise<{ first: number; last: number } | null>;
     /** Distinct job ids of the events in a seq range. */

@@ -284,20 +284,20 @@ export class SqliteStore implements Store {
     verify: async () => verifyChain(this.audit.iterate() as AsyncIterable<StoredEvent>),
     hashOf: async (seq: number): Promise<string | undefined> =>
       (this.#reader.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash,
-    iterateLines: (range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine> => {
+    iterateLines: (range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine[]> => {
       const stmt = this.#reader.prepare('SELECT seq, at, actor, job_id, type, payload, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq').raw(true);
       const rows = stmt.iterate(range.fromSeq, range.toSeq) as IterableIterator<[number, string, string, string | null, string, string, string, string]>;
       return (async function* () {
-        // Batches keep the per-event promise overhead low; the cursor still streams.
+        // Batches: one await per 4096 events, not per event; the cursor still streams.
         let batch: CanonicalEventLine[] = [];
         for (const [seq, at, actor, jobId, type, payload, prevHash, hash] of rows) {
           batch.push({ seq, jobId, prevHash, hash, line: canonicalEvent({ seq, at, actor, job_id: jobId, type, payload: null }, payload) });
-          if (batch.length === 1024) {
-            yield* batch;
+          if (batch.length === 4096) {
+            yield batch;
             batch = [];
           }
         }
-        yield* batch;
+        if (batch.length) yield batch;
       })();
     },
     seqBounds: async (query: { jobId?: string; from?: string; to?: string }): Promise<{ first: number; last: number } | null> => {
