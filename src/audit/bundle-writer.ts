@@ -186,7 +186,7 @@ export async function writeBundle(
         callback(null, chunk);
       },
     });
-    const tarStream = createTar({ cwd: stage, portable: true, mtime: new Date(ids.createdAt) }, order);
+    const tarStream = createTar({ cwd: stage, portable: true, mtime: new Date(ids.createdAt), maxReadSize: 1 << 20 }, order);
     await pipeline(tarStream as unknown as NodeJS.ReadableStream, tap, createWriteStream(outPath, { flags: 'wx', mode: 0o640 }));
     return { manifest, sha256: tarHash.digest('hex'), size };
   } finally {

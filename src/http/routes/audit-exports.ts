@@ -10,7 +10,7 @@ import type { HttpEnv } from '../http-env.js';
 import { actorOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
 
-const exportBody = z
+export const auditExportBody = z
   .object({
     jobId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a job id').optional(),
     from: z.iso.datetime({ offset: true }).optional(),
@@ -31,7 +31,7 @@ export interface AuditExportRouteDeps {
  */
 export function auditExportRoutes(deps: AuditExportRouteDeps) {
   return new Hono<HttpEnv>().post('/audit/exports', requireRole('auditor', 'admin'), async (c) => {
-    const body = await readJson(c, exportBody);
+    const body = await readJson(c, auditExportBody);
     await mkdir(deps.scratchDir, { recursive: true });
     const file = join(deps.scratchDir, `audit-download-${randomBytes(8).toString('hex')}.tar`);
     const result = await deps.exporter.export(file, body, actorOf(c.get('principal')));
