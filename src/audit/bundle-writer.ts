@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { create as createTar } from 'tar';
 import { packageVersion } from '../config/package-root.js';
 import { ApplianceError } from '../errors/appliance-error.js';
-import { SIGNATURE_FILE } from '../images/image-manifest.js';
+import { MANIFEST_FILE, SIGNATURE_FILE } from '../images/image-manifest.js';
 import { fingerprintOf, publicArmoredOf, signDetached } from '../signing/openpgp-keys.js';
 import { GENESIS_HASH } from '../store/audit-chain.js';
 import type { AuditExportRecord, Store } from '../store/store.js';
@@ -112,7 +112,8 @@ async function writeImages(store: Store, put: (name: string, data: string) => Pr
   for (const id of [...ids].sort()) {
     const image = await store.images.get(id);
     if (!image || !isBundlePath(id)) continue;
-    await put(`images/${id}.manifest.json`, image.manifest);
+    // The folder's manifest.json is the file its signature covers (the catalog keeps the same text).
+    await put(`images/${id}.manifest.json`, (await readFile(join(image.path, MANIFEST_FILE), 'utf8').catch(() => null)) ?? image.manifest);
     const signature = await readFile(join(image.path, SIGNATURE_FILE), 'utf8').catch(() => null);
     if (signature !== null) await put(`images/${id}.${SIGNATURE_FILE}`, signature);
   }
