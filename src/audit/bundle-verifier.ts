@@ -184,7 +184,7 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
       else hashed++;
     }
     for (const name of present) {
-      if (name !== BUNDLE_FILES.manifest && name !== BUNDLE_FILES.signature && !(name in manifest.files)) fail(`file ${name}: present but not listed in the manifest`);
+      if (name !== BUNDLE_FILES.manifest && name !== BUNDLE_FILES.signature && !Object.hasOwn(manifest.files, name)) fail(`file ${name}: present but not listed in the manifest`);
     }
     if (hashed === Object.keys(manifest.files).length) passed.push(`files: ${hashed} sha256 match the manifest`);
 

@@ -68,6 +68,20 @@ test('the appliance: nightly backups on the configured schedule with retention, 
   assert.is(again.code, 1);
   assert.match(again.stderr, /already exists; an export never overwrites a file/);
 
+  // An empty range through the CLI: a valid, empty, signed bundle; a bad range: a clear error, no file.
+  const empty = join(cwd, 'empty.tar');
+  const emptyRun = runCli(['audit', 'export', '--out', empty, '--from', '2099-01-01T00:00:00Z'], { cwd });
+  assert.is(emptyRun.code, 0, emptyRun.stderr);
+  assert.match(emptyRun.stdout, /^Events: 0 /m);
+  assert.is(runCli(['audit', 'verify-bundle', empty, '--key', pub], { cwd }).code, 0);
+  const badRange = runCli(['audit', 'export', '--out', join(cwd, 'bad.tar'), '--from', 'last tuesday'], { cwd });
+  assert.is(badRange.code, 1);
+  assert.match(badRange.stderr, /^mpegflow: from: not an ISO-8601 date-time/);
+  assert.not.ok(existsSync(join(cwd, 'bad.tar')));
+  const unknownJob = runCli(['audit', 'export', '--out', join(cwd, 'job.tar'), '--job', 'job_nope'], { cwd });
+  assert.is(unknownJob.code, 1);
+  assert.match(unknownJob.stderr, /no job job_nope/);
+
   // A manual backup.
   const manual = runCli(['backup'], { cwd });
   assert.is(manual.code, 0, manual.stderr);
