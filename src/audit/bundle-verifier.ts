@@ -78,12 +78,13 @@ function isPoint(p: unknown): p is ChainPoint {
 
 /**
  * Recomputes the chain over events.jsonl from the anchor, byte-exact (lines split on LF
- * only). Returns the point reached and the hash at `watch.seq` when the walk passes it.
+ * only). Returns the point reached and the hashes at the `watch` seqs the walk passes.
  */
-async function walkChain(path: string, anchor: ChainPoint, watchSeq: number | null): Promise<{ last: ChainPoint; events: number; watched: string | null; error: string | null }> {
+async function walkChain(path: string, anchor: ChainPoint, watch: Set<number>): Promise<{ last: ChainPoint; events: number; watched: Map<number, string>; error: string | null }> {
   let prev = anchor;
   let events = 0;
-  let watched: string | null = watchSeq === anchor.seq ? anchor.hash : null;
+  const watched = new Map<number, string>();
+  if (watch.has(anchor.seq)) watched.set(anchor.seq, anchor.hash);
   let rest = Buffer.alloc(0);
   const step = (line: Buffer): string | null => {
     const expected = prev.seq + 1;
@@ -92,7 +93,7 @@ async function walkChain(path: string, anchor: ChainPoint, watchSeq: number | nu
     if (seq !== expected) return `line ${events + 1}: event seq ${seq} where seq ${expected} must follow (an event is missing, added or out of order)`;
     prev = { seq, hash: createHash('sha256').update(prev.hash, 'utf8').update(line).digest('hex') };
     events++;
-    if (seq === watchSeq) watched = prev.hash;
+    if (watch.has(seq)) watched.set(seq, prev.hash);
     return null;
   };
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
@@ -114,7 +115,7 @@ async function walkChain(path: string, anchor: ChainPoint, watchSeq: number | nu
  * bundled key), every file's sha256 and that no file is unlisted, and the hash chain of
  * events.jsonl from its anchor to the manifest's last event and the previous checkpoint.
  */
-export async function verifyBundle(file: string, options: { trustedKeyArmored?: string } = {}): Promise<BundleVerdict> {
+export async function verifyBundle(file: string, options: { trustedKeyArmored?: string; previousBundle?: string } = {}): Promise<BundleVerdict> {
   const failures: string[] = [];
   const passed: string[] = [];
   const fail = (line: string) => failures.push(line);
@@ -203,7 +204,18 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
     }
     if (!isPoint(anchorJson) || anchorJson.seq !== anchor.seq || anchorJson.hash !== anchor.hash) fail(`${BUNDLE_FILES.anchor}: missing or not the manifest's chain.anchor`);
     const previous = manifest.checkpoint.previous;
-    const watch = previous && isPoint(previous.head) && previous.head.seq >= anchor.seq && previous.head.seq <= last.seq ? previous.head.seq : null;
+    const covers = (p: ChainPoint) => p.seq >= anchor.seq && p.seq <= last.seq;
+    const recorded = previous && isPoint(previous.head) && covers(previous.head) ? previous.head : null;
+    // An older bundle the reviewer holds: verified in full (same key), then its head must lie on this chain.
+    let older: { file: string; head: ChainPoint } | null = null;
+    if (options.previousBundle) {
+      const verdict = await verifyBundle(options.previousBundle, options.trustedKeyArmored ? { trustedKeyArmored: options.trustedKeyArmored } : {});
+      const head = verdict.manifest?.checkpoint.head;
+      if (!verdict.ok || !isPoint(head)) fail(`previous bundle ${options.previousBundle}: does not verify (${verdict.failures.join('; ') || 'no checkpoint'})`);
+      else if (!covers(head)) fail(`previous bundle: its head seq ${head.seq} is outside this bundle's events (seq ${anchor.seq + 1}..${last.seq}); export a range that covers it`);
+      else older = { file: options.previousBundle, head };
+    }
+    const watch = new Set<number>([...(recorded ? [recorded.seq] : []), ...(older ? [older.head.seq] : [])]);
     if (!present.has(BUNDLE_FILES.events)) fail(`${BUNDLE_FILES.events}: missing`);
     else {
       const walk = await walkChain(join(dir, BUNDLE_FILES.events), anchor, watch);
@@ -212,9 +224,13 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
         fail(`chain: events.jsonl recomputes to seq ${walk.last.seq} ${walk.last.hash}, not the manifest's last event seq ${last.seq} ${last.hash}`);
       } else if (walk.events !== manifest.chain.events) fail(`chain: ${walk.events} events, the manifest says ${manifest.chain.events}`);
       else passed.push(`chain: ${walk.events} events recompute from anchor seq ${anchor.seq} to seq ${last.seq} ${last.hash}`);
-      if (previous && watch !== null && !walk.error) {
-        if (walk.watched === previous.head.hash) passed.push(`checkpoint: extends the previous export ${previous.exportId} (seq ${previous.head.seq} ${previous.head.hash})`);
-        else fail(`checkpoint: the chain at seq ${previous.head.seq} is not the previous export ${previous.exportId}'s head ${previous.head.hash} (rewritten since)`);
+      if (previous && recorded && !walk.error) {
+        if (walk.watched.get(recorded.seq) === recorded.hash) passed.push(`checkpoint: extends the previous export ${previous.exportId} (seq ${recorded.seq} ${recorded.hash})`);
+        else fail(`checkpoint: the chain at seq ${recorded.seq} is not the previous export ${previous.exportId}'s head ${recorded.hash} (rewritten since)`);
+      }
+      if (older && !walk.error) {
+        if (walk.watched.get(older.head.seq) === older.head.hash) passed.push(`previous bundle: this chain extends ${older.file} (its head seq ${older.head.seq} ${older.head.hash})`);
+        else fail(`previous bundle: the chain at seq ${older.head.seq} is not ${older.file}'s head ${older.head.hash} (rewritten since)`);
       }
     }
     return { ok: failures.length === 0, failures, passed, manifest };

@@ -29,8 +29,8 @@ export async function auditExportCommand(print: Print, config: Config, options: 
   }
 }
 
-/** `mpegflow audit verify-bundle FILE [--key PUBKEY.asc]`: exit 0 only if every check holds. */
-export async function auditVerifyBundleCommand(print: Print, file: string, keyPath: string | undefined): Promise<number> {
+/** `mpegflow audit verify-bundle FILE [--key PUBKEY.asc] [--previous OLDER.tar]`: exit 0 only if every check holds. */
+export async function auditVerifyBundleCommand(print: Print, file: string, keyPath: string | undefined, previousBundle?: string): Promise<number> {
   let trustedKeyArmored: string | undefined;
   if (keyPath) {
     trustedKeyArmored = await readFile(keyPath, 'utf8').catch((err: unknown) => {
@@ -40,7 +40,12 @@ export async function auditVerifyBundleCommand(print: Print, file: string, keyPa
   await access(file).catch((err: unknown) => {
     throw new ApplianceError('FILE_UNREADABLE', `${file} cannot be read (${messageOf(err)})`);
   });
-  const verdict = await verifyBundle(file, trustedKeyArmored ? { trustedKeyArmored } : {});
+  if (previousBundle) {
+    await access(previousBundle).catch((err: unknown) => {
+      throw new ApplianceError('FILE_UNREADABLE', `--previous ${previousBundle} cannot be read (${messageOf(err)})`);
+    });
+  }
+  const verdict = await verifyBundle(file, { ...(trustedKeyArmored ? { trustedKeyArmored } : {}), ...(previousBundle ? { previousBundle } : {}) });
   for (const line of verdict.passed) print(`ok      ${line}`);
   for (const line of verdict.failures) print(`FAILED  ${line}`);
   print(verdict.ok ? `bundle verifies: ${file}` : `bundle does NOT verify: ${verdict.failures.length} check(s) failed (${file})`);

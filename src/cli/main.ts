@@ -35,6 +35,7 @@ async function dispatch(argv: string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       key: { type: 'string' },
+      previous: { type: 'string' },
     },
   });
   if (values.version) {
@@ -73,7 +74,7 @@ async function dispatch(argv: string[]): Promise<number> {
       }
       if (sub === 'verify-bundle') {
         if (rest.length !== 1 || !rest[0]) throw new UsageError('mpegflow audit verify-bundle needs exactly one FILE');
-        return auditVerifyBundleCommand(print, rest[0], values.key);
+        return auditVerifyBundleCommand(print, rest[0], values.key, values.previous);
       }
       if (sub === 'backup') {
         noMore(rest);

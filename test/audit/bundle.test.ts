@@ -7,7 +7,7 @@ import type { BundleManifest } from '../../src/audit/bundle-format.js';
 import { verifyBundle } from '../../src/audit/bundle-verifier.js';
 import { ApplianceError } from '../../src/errors/appliance-error.js';
 import { generateSigningKey, signDetached } from '../../src/signing/openpgp-keys.js';
-import { canonicalEvent } from '../../src/store/audit-chain.js';
+import { canonicalEvent, chainHash } from '../../src/store/audit-chain.js';
 import { runCli } from '../helpers/cli.js';
 import { requireGpg } from '../helpers/gpg.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -30,7 +30,7 @@ test.after(async () => {
   await f.store.close();
 });
 
-const verifyCli = (file: string, key?: string) => runCli(['audit', 'verify-bundle', file, ...(key ? ['--key', key] : [])], { cwd: tempDir() });
+const verifyCli = (file: string, key?: string, extra: string[] = []) => runCli(['audit', 'verify-bundle', file, ...(key ? ['--key', key] : []), ...extra], { cwd: tempDir() });
 
 test('a whole-chain bundle verifies with gpg, sha256sum -c and mpegflow audit verify-bundle', async () => {
   const files = filesIn(extracted);
@@ -285,6 +285,48 @@ test('two consecutive exports: the second records the first\'s head as previous 
 });
 
 const refusal = (p: Promise<unknown>): Promise<ApplianceError> => p.then(() => { throw new Error('export succeeded'); }, (e: unknown) => e as ApplianceError);
+
+test('a history rewritten between two exports (every hash recomputed) is caught by the checkpoint and by --previous', async () => {
+  const g = await auditFixture();
+  await jobLifecycle(g, 'job_r');
+  const dir = tempDir();
+  const a = join(dir, 'a.tar');
+  await g.exporter.export(a, {}, 'token:tok_auditor');
+  const pub = g.publicKeyPath;
+  // A third, later export extends the first one it never saw directly: --previous checks that.
+  await jobLifecycle(g, 'job_s');
+  const honest = join(dir, 'honest.tar');
+  await g.exporter.export(honest, {}, 'token:tok_auditor');
+  await jobLifecycle(g, 'job_t');
+  const honest2 = join(dir, 'honest2.tar');
+  await g.exporter.export(honest2, {}, 'token:tok_auditor');
+  const ok = verifyCli(honest2, pub, ['--previous', a]);
+  assert.is(ok.code, 0, ok.stdout);
+  assert.match(ok.stdout, /ok {6}previous bundle: this chain extends .*a\.tar \(its head seq \d+ /);
+  // Someone with write access rewrites event 3 and recomputes every later hash: the chain is self-consistent again.
+  const db = new Database(join(g.dir, 'mpegflow.db'));
+  db.exec('DROP TRIGGER audit_events_no_update');
+  const rows = db.prepare('SELECT seq, at, actor, job_id, type, payload FROM audit_events ORDER BY seq').all() as Array<{ seq: number; at: string; actor: string; job_id: string | null; type: string; payload: string }>;
+  let prev = '0'.repeat(64);
+  const update = db.prepare('UPDATE audit_events SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+  for (const r of rows) {
+    const payload = r.seq === 3 ? '{"rewritten":true}' : r.payload;
+    const hash = chainHash(prev, { seq: r.seq, at: r.at, actor: r.actor, job_id: r.job_id, type: r.type, payload: JSON.parse(payload) as unknown });
+    update.run(payload, prev, hash, r.seq);
+    prev = hash;
+  }
+  db.close();
+  assert.ok((await g.store.audit.verify()).ok, 'the rewritten chain verifies on its own');
+  const b = join(dir, 'b.tar');
+  await g.exporter.export(b, {}, 'token:tok_auditor');
+  const cli = verifyCli(b, pub);
+  assert.is(cli.code, 1, cli.stdout);
+  assert.match(cli.stdout, /FAILED  checkpoint: the chain at seq \d+ is not the previous export exp_[0-9a-z]+'s head [0-9a-f]{64} \(rewritten since\)/);
+  const withA = verifyCli(b, pub, ['--previous', a]);
+  assert.is(withA.code, 1);
+  assert.match(withA.stdout, /FAILED  previous bundle: the chain at seq \d+ is not .*a\.tar's head [0-9a-f]{64} \(rewritten since\)/);
+  await g.store.close();
+});
 
 test('an export never overwrites a file, refuses a bad range, and every refusal is audited', async () => {
   const out = join(tempDir(), 'taken.tar');
