@@ -108,7 +108,8 @@ export class AuditExporter {
         await tx.audit({
           type: 'audit.exported',
           actor,
-          jobId: manifest.scope.jobId,
+          // Not attached to the job (the scope names it): a later job export must not stretch to it.
+          jobId: null,
           payload: {
             exportId,
             scope: manifest.scope,
