@@ -24,7 +24,7 @@ import { syncConfigWebhooks } from '../src/events/webhooks/registry.js';
 import { closeWebSocketClients, createWebSocketServer } from '../src/http/routes/ws.js';
 import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
-import { AuditExporter } from '../src/audit/audit-exporter.js';
+import { AuditExporter, sweepExportScratch } from '../src/audit/audit-exporter.js';
 import { scheduleBackups, type BackupSchedule } from '../src/audit/backup-schedule.js';
 
 export interface RunningAppliance {
@@ -170,6 +170,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
         onError: (err) => logger.error({ err }, 'store backup failed'),
       });
     }
+    const swept = await sweepExportScratch(layout.scratch);
+    if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
     const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
     const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports });
     const wss = createWebSocketServer();

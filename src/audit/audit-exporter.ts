@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { link, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
 import type { Store } from '../store/store.js';
 import { writeBundle, type BundleScope, type WrittenBundle } from './bundle-writer.js';
@@ -145,6 +146,22 @@ export class AuditExporter {
       await unlink(partial).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Removes what an interrupted export left in the scratch dir (staging folders, download
+ * copies) older than `olderThanMs`; returns the names removed. Run at start-up.
+ */
+export async function sweepExportScratch(scratchDir: string, olderThanMs = 3600_000, now = Date.now()): Promise<string[]> {
+  const names = await readdir(scratchDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names.filter((n) => /^audit-(export-[A-Za-z0-9]{6}|download-[0-9a-f]{16}\.tar)$/.test(n))) {
+    const info = await stat(join(scratchDir, name)).catch(() => null);
+    if (!info || now - info.mtimeMs < olderThanMs) continue;
+    await rm(join(scratchDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Removes a bundle file made for a download once it has been sent. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AuditExporter } from '../../src/audit/audit-exporter.js';
+import { AuditExporter, sweepExportScratch } from '../../src/audit/audit-exporter.js';
 import { verifyBundle } from '../../src/audit/bundle-verifier.js';
 import { generateSigningKey } from '../../src/signing/openpgp-keys.js';
 import { requireGpg } from '../helpers/gpg.js';
@@ -117,6 +117,20 @@ test('a time range selects the events inside it, anchored at the event before', 
   const chain = verdict.manifest!.chain;
   assert.ok(chain.anchor.seq < third.seq && chain.last.seq >= third.seq, JSON.stringify(chain));
   assert.is(chain.anchor.hash, all[chain.anchor.seq - 1]?.hash ?? '0'.repeat(64));
+});
+
+test('leftovers of an interrupted export are swept from the scratch dir at start-up, fresh ones and others kept', async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'audit-export-AbC123'));
+  writeFileSync(join(dir, 'audit-export-AbC123', 'events.jsonl'), 'x');
+  writeFileSync(join(dir, 'audit-download-0123456789abcdef.tar'), 'x');
+  writeFileSync(join(dir, 'audit-download-fedcba9876543210.tar'), 'fresh');
+  mkdirSync(join(dir, 'job_0abc'));
+  const old = new Date(Date.now() - 2 * 3600_000);
+  for (const n of ['audit-export-AbC123', 'audit-download-0123456789abcdef.tar', 'job_0abc']) utimesSync(join(dir, n), old, old);
+  const removed = await sweepExportScratch(dir);
+  assert.equal(removed.sort(), ['audit-download-0123456789abcdef.tar', 'audit-export-AbC123']);
+  assert.equal(readdirSync(dir).sort(), ['audit-download-fedcba9876543210.tar', 'job_0abc']);
 });
 
 test.run();
