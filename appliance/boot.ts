@@ -24,6 +24,8 @@ import { syncConfigWebhooks } from '../src/events/webhooks/registry.js';
 import { closeWebSocketClients, createWebSocketServer } from '../src/http/routes/ws.js';
 import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
+import { AuditExporter, sweepExportScratch } from '../src/audit/audit-exporter.js';
+import { scheduleBackups, type BackupSchedule } from '../src/audit/backup-schedule.js';
 
 export interface RunningAppliance {
   url: string;
@@ -38,6 +40,8 @@ export interface RunningAppliance {
   runtime: Runtime;
   bus: EventBus;
   webhooks: WebhookDispatcher;
+  /** Nightly store backups (config `backups`). */
+  backups: BackupSchedule | null;
   stop(reason: string): Promise<void>;
 }
 
@@ -110,6 +114,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let supervisor: Supervisor | undefined;
   let runtime: Runtime | undefined;
   let webhooks: WebhookDispatcher | undefined;
+  let backups: BackupSchedule | null = null;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -153,7 +158,22 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
     await jobs.start();
     runtime = jobs;
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts });
+    if (config.database.kind === 'sqlite') {
+      backups = scheduleBackups({
+        store,
+        dbPath: config.database.path,
+        backupsDir: layout.backups,
+        retention: config.backups.retention,
+        cron: config.backups.cron,
+        actor: ACTOR,
+        onResult: (r) => logger.info({ backup: r.path, sha256: r.sha256, chainOk: r.chainOk, pruned: r.pruned }, 'store backed up'),
+        onError: (err) => logger.error({ err }, 'store backup failed'),
+      });
+    }
+    const swept = await sweepExportScratch(layout.scratch);
+    if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
+    const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports });
     const wss = createWebSocketServer();
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -166,8 +186,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
-    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss) }, reason) };
+    const schedule = backups;
+    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, backups: schedule, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss), backups: schedule }, reason) };
   } catch (err) {
+    await backups?.stop();
     await runtime?.stop();
     await webhooks?.stop();
     await supervisor?.close();
@@ -177,8 +199,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; closeWebSockets: () => void }, reason: string): Promise<void> {
+async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; closeWebSockets: () => void; backups?: BackupSchedule | null }, reason: string): Promise<void> {
   parts.closeWebSockets();
+  await parts.backups?.stop();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     // Idle keep-alive connections would hold close() open; in-flight requests get a grace period.

@@ -5,6 +5,7 @@ import { auditVerifyCommand, config, initCommand, startCommand } from './command
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { submitCommand } from './submit-command.js';
 import { usage } from './usage.js';
+import { auditExportCommand, auditVerifyBundleCommand, backupCommand } from './audit-commands.js';
 
 const print = (line: string) => console.log(line);
 
@@ -29,6 +30,12 @@ async function dispatch(argv: string[]): Promise<number> {
       wait: { type: 'boolean' },
       url: { type: 'string' },
       token: { type: 'string' },
+      out: { type: 'string' },
+      job: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      key: { type: 'string' },
+      previous: { type: 'string' },
     },
   });
   if (values.version) {
@@ -55,7 +62,28 @@ async function dispatch(argv: string[]): Promise<number> {
         noMore(rest);
         return auditVerifyCommand(print, values.db);
       }
-      throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify`);
+      if (sub === 'export') {
+        noMore(rest);
+        if (!values.out) throw new UsageError('mpegflow audit export needs --out FILE');
+        return auditExportCommand(print, await config(), {
+          out: values.out,
+          ...(values.job !== undefined ? { jobId: values.job } : {}),
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.to !== undefined ? { to: values.to } : {}),
+        });
+      }
+      if (sub === 'verify-bundle') {
+        if (rest.length !== 1 || !rest[0]) throw new UsageError('mpegflow audit verify-bundle needs exactly one FILE');
+        return auditVerifyBundleCommand(print, rest[0], values.key, values.previous);
+      }
+      if (sub === 'backup') {
+        noMore(rest);
+        return backupCommand(print, await config());
+      }
+      throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify | export | verify-bundle | backup`);
+    case 'backup':
+      noMore([sub, ...rest].filter(Boolean));
+      return backupCommand(print, await config());
     case 'images':
       return imagesDispatch(sub, rest, values);
     case 'submit': {

@@ -4,6 +4,12 @@ Commands:
   start                  run the appliance (same as npm start)
   init                   create the data dir, audit key and admin token (idempotent)
   audit verify [--db F]  recompute the audit hash chain; exit 0 only if intact
+  audit export --out FILE [--job ID] [--from ISO] [--to ISO]
+                         write a signed audit bundle (tar; see docs/audit-bundle.md)
+  audit verify-bundle FILE [--key PUBKEY.asc] [--previous OLDER.tar]
+                         check a bundle's signature, files and chain (and that it extends
+                         an older bundle); exit 0 only if all hold
+  backup                 back the store up now into <data>/backups (also: audit backup)
   images list            the encoder image catalog (* = the default image)
   images import DIR      import a signed encoder image (manifest.json + manifest.json.asc)
   images import-host [--ffmpeg P --ffprobe P] [--loader P --library-path DIRS --gconv DIR]

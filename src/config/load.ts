@@ -143,6 +143,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     webhooks: file.webhooks ?? [],
     webhookAllowedHosts: webhookAllowedHosts(file),
     policies: { partialLadder: file.policies?.partialLadder ?? 'wait', maxAttempts: file.policies?.maxAttempts ?? 3 },
+    backups: { cron: file.backups?.cron ?? '30 2 * * *', retention: file.backups?.retention ?? 7 },
     host: { cores: host.cores, memoryBytes: host.memoryBytes },
   };
   if (config.adminTokenSeed !== null && config.adminTokenSeed.length < 24) {

@@ -78,6 +78,14 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Nightly online backups of the store into `<data>/backups/` (docs/audit-bundle.md). */
+    backups: z
+      .object({
+        cron: z.string().min(1).optional(),
+        retention: z.number().int().min(1).max(365).optional(),
+      })
+      .strict()
+      .optional(),
     policies: z
       .object({
         partialLadder: z.enum(['wait', 'emit']).optional(),
@@ -116,5 +124,7 @@ export interface Config {
   /** Hosts (lower case) webhooks may target besides loopback: `webhookAllowedHosts`, or the hosts of `webhooks`. */
   webhookAllowedHosts: string[];
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number };
+  /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
+  backups: { cron: string; retention: number };
   host: { cores: number; memoryBytes: number };
 }

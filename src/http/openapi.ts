@@ -6,6 +6,7 @@ import { requireRole } from './middleware/auth.js';
 import { auditEventSchema, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './routes/jobs-schemas.js';
 import { ladderList, ladderSchema } from './routes/ladders.js';
 import { newWebhookBody } from './routes/webhooks.js';
+import { auditExportBody } from './routes/audit-exports.js';
 
 /**
  * The OpenAPI 3.1 document of the API (`GET /api/v1/openapi.json`), generated from the same
@@ -32,7 +33,7 @@ const components: Record<string, z.ZodType> = {
   TokenList: z.object({ items: z.array(loose) }),
   EncoderList: z.object({ items: z.array(loose), default: z.string().nullable() }),
   PoolList: z.object({ items: z.array(loose) }),
-  AuditExportRequest: loose,
+  AuditExportRequest: auditExportBody,
   WebhookRequest: newWebhookBody,
   Webhook: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.enum(['config', 'api']), createdAt: z.string(), disabledAt: z.string().nullable() }),
   WebhookCreated: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.string(), createdAt: z.string(), disabledAt: z.null(), secret: z.string().describe('shown once') }),
@@ -141,7 +142,7 @@ export const operations: readonly Operation[] = [
     ok: { 204: { description: 'revoked' } },
     errors: [401, 403, 404, 409],
   },
-  { method: 'post', path: '/api/v1/audit/exports', summary: 'A signed audit bundle for a job or time range', tag: 'audit', roles: 'admin, auditor', body: { schema: 'AuditExportRequest' }, ok: { 201: { description: 'the bundle', content: 'application/x-tar' } }, errors: [...jsonErrors] },
+  { method: 'post', path: '/api/v1/audit/exports', summary: 'A signed audit bundle for a job or time range', tag: 'audit', roles: 'admin, auditor', body: { schema: 'AuditExportRequest' }, ok: { 200: { description: 'the bundle (Content-Disposition: attachment; filename="mpegflow-audit-<exportId>.tar"; docs/audit-bundle.md)', content: 'application/x-tar' } }, errors: [...jsonErrors] },
   {
     method: 'get',
     path: '/ws',

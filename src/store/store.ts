@@ -132,6 +132,37 @@ export interface StoreTx {
     insertDelivery(delivery: NewWebhookDelivery): Promise<void>;
     updateDelivery(id: string, patch: WebhookDeliveryPatch): Promise<void>;
   };
+  auditExports: {
+    insert(record: AuditExportRecord): Promise<void>;
+  };
+}
+
+/** One signed audit bundle's checkpoint (docs/audit-bundle.md): the head it certifies and the previous export's. */
+export interface AuditExportRecord {
+  id: string;
+  createdAt: string;
+  actor: string;
+  jobId: string | null;
+  rangeFrom: string | null;
+  rangeTo: string | null;
+  anchorSeq: number;
+  lastSeq: number;
+  headSeq: number;
+  headHash: string;
+  previousId: string | null;
+  previousHeadSeq: number | null;
+  previousHeadHash: string | null;
+  bundleSha256: string;
+  bundleSize: number;
+}
+
+/** An audit event as the exact canonical line that was hashed (`line` = C of docs/audit-chain.md). */
+export interface CanonicalEventLine {
+  seq: number;
+  jobId: string | null;
+  prevHash: string;
+  hash: string;
+  line: string;
 }
 
 export interface AuditQuery {
@@ -193,6 +224,19 @@ export interface Store {
     /** Streams every event in seq order. */
     iterate(range?: { fromSeq?: number; toSeq?: number }): AsyncIterable<AuditEvent>;
     verify(): Promise<ChainVerdict>;
+    /** The stored hash of one event. */
+    hashOf(seq: number): Promise<string | undefined>;
+    /** Streams events as their canonical lines (no JSON re-parsing), in seq order, in batches. */
+    iterateLines(range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine[]>;
+    /** First and last seq of the events at or after `from` / at or before `to` (ISO times) and of `jobId`; null if none. */
+    seqBounds(query: { jobId?: string; from?: string; to?: string }): Promise<{ first: number; last: number } | null>;
+    /** Distinct job ids of the events in a seq range. */
+    jobIdsIn(range: { fromSeq: number; toSeq: number }): Promise<string[]>;
+  };
+  auditExports: {
+    /** The newest export checkpoint, or null. */
+    latest(): Promise<AuditExportRecord | null>;
+    list(): Promise<AuditExportRecord[]>;
   };
   close(): Promise<void>;
 }

@@ -142,3 +142,23 @@ export const auditEvents = sqliteTable(
   (t) => [index('audit_events_job').on(t.jobId, t.seq), index('audit_events_at').on(t.at)],
 );
 
+
+/** One row per signed audit bundle: the chain head it certifies and the previous export's head (docs/audit-bundle.md). */
+export const auditExports = sqliteTable('audit_exports', {
+  id: text('id').primaryKey(),
+  createdAt: text('created_at').notNull(),
+  actor: text('actor').notNull(),
+  jobId: text('job_id'),
+  rangeFrom: text('range_from'),
+  rangeTo: text('range_to'),
+  /** The events in the bundle: seq of the anchor (the event before the first) and of the last. */
+  anchorSeq: integer('anchor_seq').notNull(),
+  lastSeq: integer('last_seq').notNull(),
+  headSeq: integer('head_seq').notNull(),
+  headHash: text('head_hash').notNull(),
+  previousId: text('previous_id'),
+  previousHeadSeq: integer('previous_head_seq'),
+  previousHeadHash: text('previous_head_hash'),
+  bundleSha256: text('bundle_sha256').notNull(),
+  bundleSize: integer('bundle_size').notNull(),
+});

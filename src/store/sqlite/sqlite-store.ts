@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { ApplianceError } from '../../errors/appliance-error.js';
-import { canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent } from '../audit-chain.js';
+import { canonicalEvent, canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent } from '../audit-chain.js';
+import { auditExportReads, insertAuditExport } from './audit-export-tables.js';
+import type { CanonicalEventLine } from '../store.js';
 import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
@@ -158,6 +160,12 @@ export class SqliteStore implements Store {
         webhooks: webhookWrites(w, () => now().toISOString(), () => {
           wrote = true;
         }),
+        auditExports: {
+          insert: async (record) => {
+            wrote = true;
+            insertAuditExport(w, record);
+          },
+        },
       };
       this.#begin();
       try {
@@ -274,7 +282,39 @@ export class SqliteStore implements Store {
       })();
     },
     verify: async () => verifyChain(this.audit.iterate() as AsyncIterable<StoredEvent>),
+    hashOf: async (seq: number): Promise<string | undefined> =>
+      (this.#reader.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash,
+    iterateLines: (range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine[]> => {
+      const stmt = this.#reader.prepare('SELECT seq, at, actor, job_id, type, payload, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq').raw(true);
+      const rows = stmt.iterate(range.fromSeq, range.toSeq) as IterableIterator<[number, string, string, string | null, string, string, string, string]>;
+      return (async function* () {
+        // Batches: one await per 4096 events, not per event; the cursor still streams.
+        let batch: CanonicalEventLine[] = [];
+        for (const [seq, at, actor, jobId, type, payload, prevHash, hash] of rows) {
+          batch.push({ seq, jobId, prevHash, hash, line: canonicalEvent({ seq, at, actor, job_id: jobId, type, payload: null }, payload) });
+          if (batch.length === 4096) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length) yield batch;
+      })();
+    },
+    seqBounds: async (query: { jobId?: string; from?: string; to?: string }): Promise<{ first: number; last: number } | null> => {
+      const row = this.#reader
+        .prepare(
+          'SELECT min(seq) AS first, max(seq) AS last FROM audit_events WHERE (@jobId IS NULL OR job_id = @jobId) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to)',
+        )
+        .get({ jobId: query.jobId ?? null, from: query.from ?? null, to: query.to ?? null }) as { first: number | null; last: number | null };
+      return row.first === null || row.last === null ? null : { first: row.first, last: row.last };
+    },
+    jobIdsIn: async (range: { fromSeq: number; toSeq: number }): Promise<string[]> =>
+      (this.#reader.prepare('SELECT DISTINCT job_id FROM audit_events WHERE seq >= ? AND seq <= ? AND job_id IS NOT NULL ORDER BY job_id').pluck().all(range.fromSeq, range.toSeq) as string[]),
   };
+
+  get auditExports() {
+    return auditExportReads(this.#r);
+  }
 
   async close(): Promise<void> {
     await this.#queue.run(async () => {
