@@ -153,7 +153,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
     await jobs.start();
     runtime = jobs;
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts });
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, dataDir: layout.root });
     const wss = createWebSocketServer();
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -165,6 +165,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
         ? 'Admin token: the value of MPEGFLOW_ADMIN_TOKEN given at first init'
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
+    if (report.adminAccount?.passwordPath) out(`UI login: ${url}/ as ${report.adminAccount.username}, password in ${report.adminAccount.passwordPath}`);
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
     return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss) }, reason) };
   } catch (err) {

@@ -38,7 +38,8 @@ export function killServers(): void {
 }
 
 /** Runs `mpegflow start` and resolves once it has printed its start banner (or rejects with its output). */
-export function startServer(opts: { cwd: string; env?: Record<string, string> }): Promise<Started> {
+export function startServer(opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Started> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const child = spawn(process.execPath, [bin, 'start'], { cwd: opts.cwd, env: cleanEnv({ MPEGFLOW_PORT: '0', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   running.add(child);
@@ -51,8 +52,8 @@ export function startServer(opts: { cwd: string; env?: Record<string, string> })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start in 60 s:\n${out}`));
-    }, 60_000);
+      reject(new Error(`server did not start in ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);

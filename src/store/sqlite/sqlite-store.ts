@@ -5,6 +5,7 @@ import { ApplianceError } from '../../errors/appliance-error.js';
 import { canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent } from '../audit-chain.js';
 import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
+import { userReads, userWrites } from './user-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
 import { jobsByState, webhookReads, webhookWrites } from './webhook-tables.js';
 import { openDatabase, storeError } from './open-database.js';
@@ -158,6 +159,9 @@ export class SqliteStore implements Store {
         webhooks: webhookWrites(w, () => now().toISOString(), () => {
           wrote = true;
         }),
+        ...userWrites(w, () => now().toISOString(), () => {
+          wrote = true;
+        }),
       };
       this.#begin();
       try {
@@ -192,6 +196,14 @@ export class SqliteStore implements Store {
       ...jobTaskReads(this.#r).tasks,
       renewLease: (id: string, token: number, expiresAt: number) => this.#queue.run(async () => renewLease(this.#w, id, token, expiresAt)),
     };
+  }
+
+  get users() {
+    return userReads(this.#r).users;
+  }
+
+  get sessions() {
+    return userReads(this.#r).sessions;
   }
 
   readonly tokens = {
