@@ -68,7 +68,8 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   seedDebCache(join(cwd, 'data'));
   const short = join(cwd, 'ui-clip.mp4');
   const long = join(cwd, 'ui-long.mp4');
-  await clip(short, 5, '640x360');
+  // 854x480: two video rungs (240p, 480p) for the rung selector.
+  await clip(short, 5, '854x480');
   await clip(long, 120, '640x360');
 
   // The first start builds the encoder image from the (seeded) .deb cache: up to a few minutes on a busy host.
@@ -146,7 +147,9 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const master = await (await fetch(`${s.url}/api/v1/jobs/${jobId}/outputs/hls/master.m3u8`, { headers: bearer })).text();
   const variants = master.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF'));
   const videoVariants = variants.filter((l) => l.includes('RESOLUTION='));
-  assert.ok(variants.length > videoVariants.length, `master has an audio-only variant:\n${master}`);
+  assert.ok(videoVariants.length >= 2, `two video rungs in the master:\n${master}`);
+  // Audio is in the master too (an audio-only variant or an audio rendition group); the selector must not offer it.
+  assert.ok(/TYPE=AUDIO|CODECS="mp4a[^,"]*"/.test(master), master);
   const rungSelect = page.getByRole('combobox', { name: 'Rung' });
   await page.waitForFunction((n) => (document.querySelectorAll('select[aria-label="Rung"] option').length === n + 1), videoVariants.length, { timeout: 30_000 });
   const options = await rungSelect.locator('option').allInnerTexts();
