@@ -43,7 +43,7 @@ export function bearerAuth(store: Store, now: () => Date = () => new Date()): Mi
     const header = c.req.header('authorization');
     if (!header) {
       const fromCookie = await cookiePrincipal(c, store, now);
-      if (!fromCookie) throw unauthenticated('missing Authorization: Bearer <token> header (or log in)');
+      if (!fromCookie) throw unauthenticated('missing Authorization: Bearer <token> header');
       checkCsrf(c);
       c.set('principal', fromCookie);
       await next();
