@@ -44,14 +44,6 @@ async function clip(path: string, seconds: number, size: string): Promise<void> 
   assert.is(gen.status, 0, String(gen.stderr));
 }
 
-async function login(page: Page, url: string, username: string, password: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
-}
-
 async function playFor(page: Page, seconds: number): Promise<{ currentTime: number; src: string; engine: string | null }> {
   const video = page.locator('video');
   await video.evaluate((v: HTMLVideoElement) => v.play());
@@ -207,7 +199,14 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   contexts.push(viewerContext);
   const viewerRequests = recordRequests(viewerContext);
   const vpage = viewerContext.pages()[0] ?? (await viewerContext.newPage());
-  await login(vpage, s.url, 'vera', viewerPassword);
+  // Keyboard only: the user name field has focus, Tab to the password, Enter submits.
+  await vpage.goto(`${s.url}/`);
+  await vpage.getByLabel('User name').waitFor();
+  await vpage.keyboard.type('vera');
+  await vpage.keyboard.press('Tab');
+  await vpage.keyboard.type(viewerPassword);
+  await vpage.keyboard.press('Enter');
+  await vpage.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
   assert.is(await vpage.getByRole('link', { name: 'Submit', exact: true }).count(), 0, 'a viewer has no Submit link');
   await vpage.goto(`${s.url}/#/jobs/${longJob}`);
   await vpage.getByRole('heading', { name: `Job ${longJob}` }).waitFor();
@@ -221,6 +220,24 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   assert.is(refused.status, 403);
   assert.is(refused.body.error.code, 'FORBIDDEN');
   await screenshot(vpage, '10-viewer-job');
+
+  // The dashboard follows it live: fps and speed, an ETA, per-rung bars; also on a control-room screen.
+  await page.goto(`${s.url}/#/jobs`);
+  const liveRow = page.locator(`tr[data-job="${longJob}"]`);
+  await liveRow.waitFor();
+  await page.waitForFunction(
+    (id) => {
+      const cells = document.querySelector(`tr[data-job="${id}"]`)?.textContent ?? '';
+      return /\d+ fps · [\d.]+×/.test(cells) && /\d+ (s|min)/.test(cells);
+    },
+    longJob,
+    { timeout: 60_000 },
+  );
+  assert.ok(Number(await liveRow.getByRole('progressbar', { name: 'Rung 240p' }).getAttribute('aria-valuenow')) > 0, 'the rung bar moves');
+  await screenshot(page, '10b-jobs-live', false);
+  await page.setViewportSize({ width: 2560, height: 1440 });
+  await screenshot(page, '12-jobs-control-room', false);
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // The admin cancels it from the job page while it runs.
   await page.goto(`${s.url}/#/jobs/${longJob}`);

@@ -20,8 +20,8 @@ interface LiveInfo {
   /** fraction of the ladder task (rendition null) and of single-rung retries */
   rung: Record<string, number>;
   ladder: number | null;
-  /** first progress seen: for the ETA */
-  start?: { t: number; p: number };
+  /** recent (time, progress) samples, for the ETA */
+  samples?: { t: number; p: number }[];
 }
 
 function query(f: Filters, cursor: string | undefined): string {
@@ -34,12 +34,17 @@ function query(f: Filters, cursor: string | undefined): string {
   return p.toString();
 }
 
+/** Seconds left at the rate of the last ~20 s of progress (a whole-job average lags behind load changes). */
 export function eta(info: LiveInfo | undefined, progress: number, now: number): number | null {
-  if (!info?.start || progress >= 1) return null;
-  const dp = progress - info.start.p;
-  if (dp <= 0.005) return null;
-  return ((now - info.start.t) / 1000) * ((1 - progress) / dp);
+  const samples = info?.samples ?? [];
+  const first = samples[0];
+  if (!first || progress >= 1) return null;
+  const dp = progress - first.p;
+  if (dp <= 0.005 || now - first.t < 2000) return null;
+  return ((now - first.t) / 1000) * ((1 - progress) / dp);
 }
+
+const ETA_WINDOW_MS = 20_000;
 
 export function rungFraction(job: JobDetail, name: string, info: LiveInfo | undefined): number {
   const r = job.renditions.find((x) => x.name === name);
@@ -91,8 +96,10 @@ export function JobsPage({ me }: { me: Me }) {
             setPage((p) => (p ? { ...p, items: p.items.map((j) => (j.id === id ? { ...j, state: d.state, progress: d.progress, error: d.error, outputs: d.outputs } : j)) } : p));
             setLive((m) => {
               const info = m[id];
-              if (!info || info.start || d.progress <= 0) return m;
-              return { ...m, [id]: { ...info, start: { t: Date.now(), p: d.progress } } };
+              if (!info || d.progress <= 0) return m;
+              const t = Date.now();
+              const kept = (info.samples ?? []).filter((x) => t - x.t <= ETA_WINDOW_MS);
+              return { ...m, [id]: { ...info, samples: [...kept, { t, p: d.progress }] } };
             });
           },
           () => undefined,
