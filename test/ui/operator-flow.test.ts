@@ -163,7 +163,12 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.waitForFunction(() => document.querySelector('.player')?.getAttribute('data-engine')?.startsWith('dash.js'), undefined, { timeout: 20_000 });
   const dash = await playFor(page, 2);
   assert.ok(dash.src.startsWith('blob:'), `video src ${dash.src}`);
-  await page.waitForFunction(() => document.querySelectorAll('select[aria-label="Rung"] option').length > 1, undefined, { timeout: 20_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('select[aria-label="Rung"] option').length === n + 1, videoVariants.length, { timeout: 20_000 });
+  assert.ok((await rungSelect.locator('option').allInnerTexts()).slice(1).every((o) => /^\d+p · /.test(o)), 'DASH rungs are video rungs');
+  await rungSelect.selectOption((await rungSelect.locator('option').nth(1).getAttribute('value'))!);
+  const beforeDash = await page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
+  await page.waitForFunction((t) => (document.querySelector('video')?.currentTime ?? 0) > t + 0.5, beforeDash, { timeout: 20_000 });
+  await page.locator('.player').scrollIntoViewIfNeeded();
   await screenshot(page, '07-job-detail-dash', false);
 
   // System and admin pages, populated.
@@ -258,9 +263,15 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.getByRole('button', { name: 'Export audit bundle' }).click();
   await page.locator('.actions [role=alert], .actions [role=status]').filter({ hasText: /Export|Downloaded/ }).waitFor();
 
+  // Error state: a job that does not exist says so, with the API's code.
+  await page.goto(`${s.url}/#/jobs/job_doesnotexist`);
+  await page.getByRole('alert').filter({ hasText: 'JOB_NOT_FOUND' }).waitFor();
+  await screenshot(page, '13-job-not-found', false);
+
   const outside = [...offAppliance(requests), ...offAppliance(viewerRequests)];
   assert.equal(outside, [], `requests left the appliance: ${outside.join(', ')}`);
   assert.ok(requests.some((u) => /\/outputs\/hls\/master\.m3u8$/.test(u)) && requests.some((u) => /\/outputs\/dash\/manifest\.mpd$/.test(u)));
+  // The browser logs each 4xx answer (the first /whoami, the wrong password, the 404s above) as "Failed to load resource".
   const realErrors = errors.filter((e) => !/Failed to load resource/.test(e));
   assert.equal(realErrors, [], realErrors.join('\n'));
   assert.is(await s.stop(), 0);

@@ -252,7 +252,7 @@ export function JobsPage({ me }: { me: Me }) {
                         {d.renditions.map((r) => (
                           <li key={r.name}>
                             <span class="rung-name">{r.name}</span>
-                            <ProgressBar small value={rungFraction(d, r.name, info)} label={`Rung ${r.name}`} />
+                            <ProgressBar small value={rungFraction(d, r.name, info)} label={`Rung ${r.name} of job ${j.id}`} />
                           </li>
                         ))}
                       </ul>
