@@ -28,12 +28,7 @@ export const jobs = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [
-    uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),
-    index('jobs_state_created').on(t.state, t.createdAt),
-    // The jobs list (newest first, any state) pages on (created_at, id).
-    index('jobs_created_id').on(t.createdAt, t.id),
-  ],
+  (t) => [uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey), index('jobs_state_created').on(t.state, t.createdAt), index('jobs_created_id').on(t.createdAt, t.id)],
 );
 
 export const tasks = sqliteTable(
