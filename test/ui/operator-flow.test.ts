@@ -263,6 +263,18 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.getByRole('button', { name: 'Export audit bundle' }).click();
   await page.locator('.actions [role=alert], .actions [role=status]').filter({ hasText: /Export|Downloaded/ }).waitFor();
 
+  // Filters: text and state narrow the list; a filter that matches nothing says so.
+  await page.goto(`${s.url}/#/jobs`);
+  await page.locator('tr[data-job]').nth(1).waitFor();
+  await page.getByLabel('Search').fill('ui-clip');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForFunction((id) => [...(document as unknown as { querySelectorAll(s: string): { getAttribute(n: string): string | null }[] }).querySelectorAll('tr[data-job]')].map((r) => r.getAttribute('data-job')).join() === id, jobId);
+  await page.getByLabel('Search').fill('');
+  await page.getByLabel('State').selectOption('cancelled');
+  await page.waitForFunction((id) => [...(document as unknown as { querySelectorAll(s: string): { getAttribute(n: string): string | null }[] }).querySelectorAll('tr[data-job]')].map((r) => r.getAttribute('data-job')).join() === id, longJob);
+  await page.getByLabel('State').selectOption('failed');
+  await page.getByText('No job matches these filters.').waitFor();
+
   // Error state: a job that does not exist says so, with the API's code.
   await page.goto(`${s.url}/#/jobs/job_doesnotexist`);
   await page.getByRole('alert').filter({ hasText: 'JOB_NOT_FOUND' }).waitFor();
