@@ -59,7 +59,9 @@ export async function login(store: Store, username: string, password: string, no
   await store.change(async (tx) => {
     await tx.users.update(user.id, { failedAttempts: 0, lockedUntil: null });
     await tx.sessions.insert({ id: sessionId, userId: user.id, tokenHash: sessionHash(secret), expiresAt });
-    await tx.audit({ type: 'user.login', actor, payload: { userId: user.id, username, role: user.role, sessionId } });
+    // Sessions past their expiry are dead weight: each login sweeps them, and says how many.
+    const pruned = await tx.sessions.pruneExpired(at.getTime());
+    await tx.audit({ type: 'user.login', actor, payload: { userId: user.id, username, role: user.role, sessionId, expiredSessionsDeleted: pruned } });
   });
   const { passwordHash: _hash, ...record } = user;
   return { secret, expiresAt, user: { ...record, failedAttempts: 0, lockedUntil: null } };

@@ -66,6 +66,8 @@ export interface SessionReads {
 export interface SessionWrites {
   insert(session: NewSession): Promise<void>;
   revoke(id: string, at: string): Promise<void>;
+  /** Deletes sessions that expired before `now` (epoch ms); returns how many. */
+  pruneExpired(now: number): Promise<number>;
   /** Ends every open session of a user (disabled, password or role changed); returns how many. */
   revokeForUser(userId: string, at: string): Promise<number>;
 }

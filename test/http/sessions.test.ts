@@ -165,6 +165,19 @@ test('/ws accepts the session cookie from this origin, refuses a foreign origin'
   assert.is(status, 403);
 });
 
+test('a login deletes sessions that have expired', async () => {
+  const victor = (await live.store.users.byUsername('victor'))!;
+  await live.store.change(async (tx) => {
+    await tx.sessions.insert({ id: 'ses_stale', userId: victor.id, tokenHash: 'f'.repeat(64), expiresAt: Date.now() - 1000 });
+    await tx.audit({ type: 'test.session_planted', actor: 'test' });
+  });
+  assert.ok(await live.store.sessions.byHash('f'.repeat(64)));
+  await cookieOf('victor', 'viewer password 1');
+  assert.is(await live.store.sessions.byHash('f'.repeat(64)), undefined);
+  const last = (await live.store.audit.list({ type: 'user.login', limit: 10000 })).at(-1)!;
+  assert.ok((last.payload as { expiredSessionsDeleted: number }).expiredSessionsDeleted >= 1);
+});
+
 test('logout ends the session (audited); the old cookie is refused', async () => {
   const cookie = await cookieOf('victor', 'viewer password 1');
   const out = await fetch(`${live.url}/api/v1/session`, { method: 'DELETE', headers: { cookie, ...CSRF } });

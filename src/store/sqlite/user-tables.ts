@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Role } from '../store.js';
 import type { NewSession, NewUser, SessionRecord, UserPatch, UserRecord, UserWithHash } from '../users.js';
@@ -46,6 +46,10 @@ export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
       revoke: async (id: string, at: string): Promise<void> => {
         touch();
         w.update(schema.sessions).set({ revokedAt: at }).where(eq(schema.sessions.id, id)).run();
+      },
+      pruneExpired: async (now: number): Promise<number> => {
+        touch();
+        return w.delete(schema.sessions).where(lt(schema.sessions.expiresAt, now)).run().changes;
       },
       revokeForUser: async (userId: string, at: string): Promise<number> => {
         touch();

@@ -270,15 +270,17 @@ export function JobsPage({ me }: { me: Me }) {
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Pages">
-        <button type="button" class="secondary" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          ← Newer
-        </button>
-        <span>Page {cursors.length}</span>
-        <button type="button" class="secondary" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>
-          Older →
-        </button>
-      </nav>
+      {(cursors.length > 1 || page?.nextCursor) && (
+        <nav class="pager" aria-label="Pages">
+          <button type="button" class="secondary" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            ← Newer
+          </button>
+          <span>Page {cursors.length}</span>
+          <button type="button" class="secondary" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>
+            Older →
+          </button>
+        </nav>
+      )}
     </>
   );
 }
