@@ -62,7 +62,8 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const long = join(cwd, 'ui-long.mp4');
   // 854x480: two video rungs (240p, 480p) for the rung selector.
   await clip(short, 5, '854x480');
-  await clip(long, 120, '640x360');
+  // Long enough to still be encoding after the viewer's and the dashboard's checks (~1 min of encoding).
+  await clip(long, 300, '640x360');
 
   // The first start builds the encoder image from the (seeded) .deb cache: up to a few minutes on a busy host.
   const s: Started = await startServer({ cwd, timeoutMs: 300_000 });
