@@ -173,7 +173,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const swept = await sweepExportScratch(layout.scratch);
     if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
     const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports });
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports, dataDir: layout.root });
     const wss = createWebSocketServer();
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -185,6 +185,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
         ? 'Admin token: the value of MPEGFLOW_ADMIN_TOKEN given at first init'
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
+    if (report.adminAccount?.passwordPath) out(`UI login: ${url}/ as ${report.adminAccount.username}, password in ${report.adminAccount.passwordPath}`);
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
     const schedule = backups;
     return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, backups: schedule, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss), backups: schedule }, reason) };

@@ -13,6 +13,8 @@ export interface DataLayout {
   auditKey: string;
   auditPublicKey: string;
   adminToken: string;
+  /** The first admin account's generated password (`admin`), written once at init. */
+  adminPassword: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -29,6 +31,7 @@ export function dataLayout(root: string): DataLayout {
     auditKey: join(secrets, 'audit-key.asc'),
     auditPublicKey: join(root, 'trust', 'audit-key.pub.asc'),
     adminToken: join(secrets, 'admin.token'),
+    adminPassword: join(secrets, 'admin.password'),
   };
 }
 

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { generatePassword } from '../src/auth/passwords.js';
+import { createUser } from '../src/auth/sessions.js';
 import { generateToken, hashToken, newTokenId } from '../src/auth/tokens.js';
 import type { Config } from '../src/config/schema.js';
 import { packageVersion } from '../src/config/package-root.js';
@@ -13,6 +15,8 @@ export interface InitReport {
   keyFingerprint: string;
   keyCreated: boolean;
   adminToken: { issued: boolean; source: 'generated' | 'MPEGFLOW_ADMIN_TOKEN' | 'existing'; path: string | null };
+  /** The first operator account (`admin`), created when the appliance has none. */
+  adminAccount?: { created: boolean; username: string; passwordPath: string | null };
 }
 
 const ACTOR = 'system:init';
@@ -56,6 +60,18 @@ async function ensureAdminToken(config: Config, layout: DataLayout, store: Store
   return { issued: true, source, path: seeded ? null : layout.adminToken };
 }
 
+/**
+ * The first operator account: when no account exists, `admin` with a generated password
+ * written to `<data>/secrets/admin.password` (0600) before the account is committed.
+ */
+async function ensureAdminAccount(layout: DataLayout, store: Store): Promise<NonNullable<InitReport['adminAccount']>> {
+  if ((await store.users.list()).length > 0) return { created: false, username: 'admin', passwordPath: existsSync(layout.adminPassword) ? layout.adminPassword : null };
+  const password = generatePassword();
+  writeFileAtomic(layout.adminPassword, `${password}\n`, 0o600);
+  await createUser(store, { username: 'admin', role: 'admin', password }, ACTOR);
+  return { created: true, username: 'admin', passwordPath: layout.adminPassword };
+}
+
 /** `mpegflow init`: data dir layout, audit signing key, admin token. Idempotent and crash-safe. */
 export async function initAppliance(config: Config, layout: DataLayout, openStore: () => Store): Promise<{ report: InitReport; store: Store }> {
   const { created } = ensureDataDir(layout);
@@ -63,12 +79,13 @@ export async function initAppliance(config: Config, layout: DataLayout, openStor
   try {
     const key = await ensureAuditKey(layout, store);
     const adminToken = await ensureAdminToken(config, layout, store);
+    const adminAccount = await ensureAdminAccount(layout, store);
     if ((await store.audit.list({ type: 'appliance.initialized', limit: 1 })).length === 0) {
       await store.change(async (tx) => {
         await tx.audit({ type: 'appliance.initialized', actor: ACTOR, payload: { version: packageVersion, dataDir: layout.root, auditKeyFingerprint: key.fingerprint } });
       });
     }
-    return { report: { dataDirCreated: created, keyFingerprint: key.fingerprint, keyCreated: key.created, adminToken }, store };
+    return { report: { dataDirCreated: created, keyFingerprint: key.fingerprint, keyCreated: key.created, adminToken, adminAccount }, store };
   } catch (err) {
     await store.close();
     throw err;

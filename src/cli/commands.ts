@@ -21,6 +21,7 @@ export async function initCommand(print: Print): Promise<number> {
   print(`Audit key: ${report.keyFingerprint}${report.keyCreated ? ' (created)' : ''}`);
   if (report.adminToken.issued) print(`Admin token: ${report.adminToken.path ?? 'from MPEGFLOW_ADMIN_TOKEN'} (issued)`);
   else print('Admin token: already issued');
+  if (report.adminAccount?.created) print(`Admin account: admin, password in ${report.adminAccount.passwordPath} (created; log in to the UI with it)`);
   return 0;
 }
 

@@ -4,6 +4,7 @@ import { ApplianceError, messageOf } from '../errors/appliance-error.js';
 import { auditVerifyCommand, config, initCommand, startCommand } from './commands.js';
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { submitCommand } from './submit-command.js';
+import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand } from './users-commands.js';
 import { usage } from './usage.js';
 import { auditExportCommand, auditVerifyBundleCommand, backupCommand } from './audit-commands.js';
 
@@ -36,6 +37,7 @@ async function dispatch(argv: string[]): Promise<number> {
       to: { type: 'string' },
       key: { type: 'string' },
       previous: { type: 'string' },
+      role: { type: 'string' },
     },
   });
   if (values.version) {
@@ -86,6 +88,17 @@ async function dispatch(argv: string[]): Promise<number> {
       return backupCommand(print, await config());
     case 'images':
       return imagesDispatch(sub, rest, values);
+    case 'users':
+      if (sub === 'list') {
+        noMore(rest);
+        return usersListCommand(print, await config());
+      }
+      if (sub === 'add' || sub === 'reset-password') {
+        if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow users ${sub} needs exactly one NAME`);
+        if (sub === 'reset-password') return usersResetPasswordCommand(print, await config(), rest[0]);
+        return usersAddCommand(print, await config(), rest[0], parseRole(values.role));
+      }
+      throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME`);
     case 'submit': {
       if (!sub) throw new UsageError('mpegflow submit needs a FILE');
       noMore(rest);

@@ -19,6 +19,11 @@ Commands:
                          the job id; --wait follows it and exits 0 only if completed
   images verify          re-hash every registered image; exit 0 only if all verify
   images remove ID       unregister an image no job pins, and delete it
+  users list             operator accounts of the UI
+  users add NAME --role admin|operator|viewer|auditor
+                         create an account; prints its generated password once
+  users reset-password NAME
+                         new generated password (printed once), unlock, end sessions
 
 Options:
   -h, --help             show this help

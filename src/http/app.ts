@@ -29,6 +29,10 @@ import { metricsRoutes } from './routes/metrics.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { wsRoutes } from './routes/ws.js';
 import { auditExportRoutes, type AuditExportRouteDeps } from './routes/audit-exports.js';
+import { hostRoutes } from './routes/host.js';
+import { loginRoutes, logoutRoutes } from './routes/sessions.js';
+import { uiRoutes } from './routes/ui.js';
+import { userRoutes } from './routes/users.js';
 
 export interface AppDeps {
   store: Store;
@@ -47,6 +51,10 @@ export interface AppDeps {
   now?: () => Date;
   /** Signed audit bundles (`POST /api/v1/audit/exports`; absent: the route is not served). */
   auditExports?: AuditExportRouteDeps;
+  /** The data dir (its disk shows in `GET /api/v1/system/host`; absent: the working dir). */
+  dataDir?: string;
+  /** The built operator UI (default `ui/dist/` of the install). */
+  uiDist?: string;
 }
 
 /** JSON bodies of the API are small; uploads stream through their own routes. */
@@ -64,6 +72,9 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   const metrics = new ApplianceMetrics({ store: deps.store, bus, pools: deps.pools });
   app.route('/', wsRoutes({ store: deps.store, bus, ...(deps.now ? { now: deps.now } : {}), ...(deps.wsProgressIntervalMs ? { progressIntervalMs: deps.wsProgressIntervalMs } : {}) }));
   app.route('/', metricsRoutes(deps.store, metrics, deps.now));
+  // The operator UI (static files) and its login, which needs no token.
+  app.route('/', uiRoutes(deps.uiDist));
+  app.route('/api/v1', loginRoutes(deps.store, deps.now));
 
   const api = new Hono<HttpEnv>();
   api.use(bearerAuth(deps.store, deps.now));
@@ -76,6 +87,9 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   // Uploads (`PUT /api/v1/inputs/{name}`) stream any size into the object store.
   api.use((c, next) => (c.req.method === 'PUT' && /^\/api\/v1\/inputs\/[^/]+$/.test(c.req.path) ? next() : jsonBodyLimit(c, next)));
   api.route('/', tokenRoutes(deps.store, deps.now));
+  api.route('/', logoutRoutes(deps.store, deps.now));
+  api.route('/', userRoutes(deps.store, deps.now));
+  api.route('/', hostRoutes(deps.dataDir ?? process.cwd()));
   api.route('/', encoderRoutes(deps.store));
   api.route('/', poolRoutes(deps.pools ?? (() => [])));
   api.route('/', ladderRoutes());

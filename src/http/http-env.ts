@@ -1,11 +1,11 @@
 import type { Logger } from '../log/logger.js';
-import type { ApiToken } from '../store/store.js';
+import type { Principal } from '../auth/sessions.js';
 
 /** Values the middleware put on the request context. */
 export interface HttpEnv {
   Variables: {
     requestId: string;
-    principal: ApiToken;
+    principal: Principal;
     logger: Logger;
   };
 }

@@ -39,11 +39,18 @@ const components: Record<string, z.ZodType> = {
   WebhookCreated: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.string(), createdAt: z.string(), disabledAt: z.null(), secret: z.string().describe('shown once') }),
   WebhookList: z.object({ items: z.array(loose) }),
   WebhookDeliveryList: z.object({ items: z.array(loose) }),
+  LoginRequest: z.object({ username: z.string(), password: z.string() }).strict(),
+  Session: z.object({ user: z.object({ id: z.string(), username: z.string(), role: z.string() }), expiresAt: z.string() }),
+  UserList: z.object({ items: z.array(loose) }),
+  UserRequest: z.object({ username: z.string(), role: z.enum(['admin', 'operator', 'viewer', 'auditor']), password: z.string().optional().describe('absent: generated and answered once') }).strict(),
+  UserPatch: z.object({ role: z.enum(['admin', 'operator', 'viewer', 'auditor']).optional(), disabled: z.boolean().optional(), password: z.string().optional(), resetPassword: z.literal(true).optional(), unlock: z.literal(true).optional() }).strict(),
+  User: loose,
+  HostStatus: loose,
 };
 
 type Status = 200 | 201 | 204 | 206 | 101 | 416;
 interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete' | 'patch';
   path: string;
   summary: string;
   tag: string;
@@ -94,6 +101,9 @@ export const operations: readonly Operation[] = [
       { name: 'state', in: 'query', schema: { type: 'string', enum: [...jobStates] } },
       { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
       { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: 50 } },
+      { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'created at or after' },
+      { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'created before' },
+      { name: 'q', in: 'query', schema: { type: 'string', maxLength: 200 }, description: 'text in the job id, input key or submitter' },
     ],
     ok: { 200: { description: 'a page', schema: 'JobList' } },
     errors: [400, 401, 403],
@@ -180,6 +190,14 @@ export const operations: readonly Operation[] = [
     ok: { 200: { description: 'deliveries', schema: 'WebhookDeliveryList' } },
     errors: [400, 401, 403, 404],
   },
+  // Operator UI: the page, its login session, accounts, host status.
+  { method: 'get', path: '/', summary: 'The operator web UI (static, built into ui/dist by npm install)', tag: 'ui', ok: { 200: { description: 'the page', content: 'text/html' } }, errors: [503] },
+  { method: 'post', path: '/api/v1/session', summary: 'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; 5 failures lock the account 15 min)', tag: 'ui', body: { schema: 'LoginRequest' }, ok: { 200: { description: 'logged in', schema: 'Session' } }, errors: [400, 401, 403, 413, 415, 423] },
+  { method: 'delete', path: '/api/v1/session', summary: 'Log out (ends the session; audited)', tag: 'ui', roles: ANY, ok: { 204: { description: 'logged out' } }, errors: [400, 401, 403] },
+  { method: 'get', path: '/api/v1/users', summary: 'Operator accounts', tag: 'ui', roles: 'admin', ok: { 200: { description: 'users', schema: 'UserList' } }, errors: [401, 403] },
+  { method: 'post', path: '/api/v1/users', summary: 'Create an operator account (audited)', tag: 'ui', roles: 'admin', body: { schema: 'UserRequest' }, ok: { 201: { description: 'created', schema: 'User' } }, errors: [...jsonErrors, 409] },
+  { method: 'patch', path: '/api/v1/users/{id}', summary: 'Change role, disable, set/reset password, unlock (audited; ends open sessions on role/password/disable)', tag: 'ui', roles: 'admin', params: [jobId], body: { schema: 'UserPatch' }, ok: { 200: { description: 'the user', schema: 'User' } }, errors: [...jsonErrors, 404, 409] },
+  { method: 'get', path: '/api/v1/system/host', summary: "Host CPU load, memory, and the data dir's disk", tag: 'ui', roles: ANY, ok: { 200: { description: 'host status', schema: 'HostStatus' } }, errors: [401] },
 ];
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -204,6 +222,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'a JSON body over 1 MiB (PAYLOAD_TOO_LARGE)',
   415: 'a body that is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   426: 'GET /ws without a WebSocket upgrade (UPGRADE_REQUIRED)',
+  423: 'the account is locked after 5 failed logins (ACCOUNT_LOCKED)',
   422: 'the input is missing or refused (INPUT_NOT_FOUND, MEDIA_REJECTED)',
   503: 'degraded',
   507: 'no space left (STORAGE_NO_SPACE)',
@@ -247,7 +266,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'MpegFlow Appliance API', version: packageVersion, description: 'Errors are {"error": {"code", "message"}} with a 4xx/5xx status (docs/error-codes.md).' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: ['inputs', 'jobs', 'catalog', 'tokens', 'audit', 'events', 'appliance'].map((name) => ({ name })),
+    tags: ['inputs', 'jobs', 'catalog', 'tokens', 'audit', 'events', 'appliance', 'ui'].map((name) => ({ name })),
     paths,
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: schemaComponents() },
   };

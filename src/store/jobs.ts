@@ -87,6 +87,11 @@ export interface JobListQuery {
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit?: number;
+  /** Created at or after / before this ISO time. */
+  from?: string;
+  to?: string;
+  /** Substring of the job id, the input key or the submitter (case-insensitive). */
+  text?: string;
 }
 
 /** Job writes, inside `Store.change`. */

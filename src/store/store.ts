@@ -1,5 +1,6 @@
 import type { ChainVerdict, StoredEvent } from './audit-chain.js';
 import type { JobReads, JobWrites, TaskReads, TaskWrites } from './jobs.js';
+import type { SessionReads, SessionWrites, UserReads, UserWrites } from './users.js';
 
 /** What a caller appends to the audit trail; seq, time and hashes are the store's. */
 export interface AuditInput {
@@ -115,6 +116,8 @@ export interface StoreTx {
   audit(event: AuditInput): Promise<AuditEvent>;
   jobs: JobWrites;
   tasks: TaskWrites;
+  users: UserWrites;
+  sessions: SessionWrites;
   tokens: {
     insert(token: NewApiToken): Promise<void>;
     revoke(id: string, at: string): Promise<void>;
@@ -185,6 +188,8 @@ export interface Store {
   change<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   jobs: JobReads;
   tasks: TaskReads;
+  users: UserReads;
+  sessions: SessionReads;
   tokens: {
     findByHash(tokenHash: string): Promise<ApiToken | undefined>;
     list(): Promise<ApiToken[]>;

@@ -24,7 +24,7 @@ test('init creates the data dir layout, the audit key and the admin token', () =
   assert.is(statSync(join(data, 'secrets', 'audit-key.asc')).mode & 0o777, 0o600);
   assert.match(readFileSync(join(data, 'secrets', 'admin.token'), 'utf8'), /^mf_[A-Za-z0-9_-]{43}\n$/);
   assert.match(readFileSync(join(data, 'trust', 'audit-key.pub.asc'), 'utf8'), /BEGIN PGP PUBLIC KEY BLOCK/);
-  assert.equal(eventTypes(data), ['audit_key.created', 'api_token.issued', 'appliance.initialized']);
+  assert.equal(eventTypes(data), ['audit_key.created', 'api_token.issued', 'user.created', 'appliance.initialized']);
   const token = readFileSync(join(data, 'secrets', 'admin.token'), 'utf8').trim();
   const db = new Database(join(data, 'mpegflow.db'), { readonly: true });
   const all = JSON.stringify(db.prepare('SELECT * FROM audit_events').all()) + JSON.stringify(db.prepare('SELECT * FROM api_tokens').all());
@@ -43,7 +43,7 @@ test('init is idempotent: same key, same token, no new events', () => {
   assert.is(first.stdout.match(/Audit key: (\w+)/)?.[1], second.stdout.match(/Audit key: (\w+)/)?.[1]);
   assert.is(readFileSync(join(cwd, 'data', 'secrets', 'audit-key.asc'), 'utf8'), keyBefore);
   assert.is(readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8'), tokenBefore);
-  assert.is(eventTypes(join(cwd, 'data')).length, 3);
+  assert.is(eventTypes(join(cwd, 'data')).length, 4);
 });
 
 test('MPEGFLOW_ADMIN_TOKEN seeds the admin token and is not written to disk', () => {

@@ -52,7 +52,7 @@ test('first start builds, signs and imports the FFmpeg 7.1 image, serves /health
   assert.is(await s.stop(), 0);
   const verify = runCli(['audit', 'verify'], { cwd });
   assert.is(verify.code, 0, verify.stderr);
-  assert.match(verify.stdout, /audit chain intact: 6 events/);
+  assert.match(verify.stdout, /audit chain intact: 7 events/);
   const db = new Database(join(cwd, 'data', 'mpegflow.db'), { readonly: true });
   const started = db.prepare("SELECT payload FROM audit_events WHERE type = 'appliance.started'").get() as { payload: string };
   const stopped = db.prepare("SELECT payload FROM audit_events WHERE type = 'appliance.stopped'").get() as { payload: string };
@@ -165,7 +165,7 @@ test('audit verify --db checks a copy (a backup) read-only', () => {
   assert.is(runCli(['init'], { cwd }).code, 0);
   const r = runCli(['audit', 'verify', '--db', join(cwd, 'data', 'mpegflow.db')], { cwd: tempDir() });
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /intact: 3 events/);
+  assert.match(r.stdout, /intact: 4 events/);
   const missing = runCli(['audit', 'verify', '--db', join(cwd, 'nope.db')], { cwd });
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /^mpegflow: database .*nope\.db/);

@@ -24,7 +24,8 @@ test('npm start → upload → submit → completed → outputs read through the
   const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clip], { env: { LC_ALL: 'C' } });
   assert.is(gen.status, 0, String(gen.stderr));
 
-  const s = await startServer({ cwd });
+  // The first start builds the encoder image (~55 s alone, longer on a busy host).
+  const s = await startServer({ cwd, timeoutMs: 300_000 });
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
 
   const api = apiClient(s.url, token);

@@ -1,4 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { SESSION_COOKIE, sessionPrincipal, type Principal } from '../../auth/sessions.js';
 import { hashToken } from '../../auth/tokens.js';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import type { Role, Store } from '../../store/store.js';
@@ -6,11 +8,47 @@ import type { HttpEnv } from '../http-env.js';
 
 const unauthenticated = (why: string) => new ApplianceError('UNAUTHENTICATED', why, { status: 401 });
 
-/** `Authorization: Bearer <token>`; tokens are looked up by their sha256. */
+/** The header a browser session must send with every state-changing request (CSRF guard). */
+export const CSRF_HEADER = 'x-mpegflow-csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A cookie-authenticated request that changes state must carry `X-MpegFlow-CSRF: 1` (a
+ * cross-site form cannot set a header, and no CORS is offered) and, when the browser sends
+ * an `Origin`, come from this appliance's own origin.
+ */
+export function checkCsrf(c: Context): void {
+  if (SAFE_METHODS.has(c.req.method)) return;
+  const forbidden = (why: string) => new ApplianceError('CSRF_REJECTED', why, { status: 403 });
+  if (c.req.header(CSRF_HEADER) !== '1') throw forbidden(`a session-authenticated ${c.req.method} needs the header X-MpegFlow-CSRF: 1`);
+  const origin = c.req.header('origin');
+  if (origin !== undefined && origin !== new URL(c.req.url).origin) throw forbidden(`cross-origin ${c.req.method} from ${origin.slice(0, 100)} refused`);
+}
+
+/** The principal of the session cookie, if any (undefined: no cookie; 401: a stale one). */
+export async function cookiePrincipal(c: Context, store: Store, now: () => Date): Promise<Principal | undefined> {
+  const secret = getCookie(c, SESSION_COOKIE);
+  if (!secret) return undefined;
+  const principal = await sessionPrincipal(store, secret, now);
+  if (!principal) throw unauthenticated('session expired or ended: log in again');
+  return principal;
+}
+
+/**
+ * `Authorization: Bearer <token>` (tokens are looked up by their sha256), or else the
+ * operator session cookie of the UI (state changes then need the CSRF header).
+ */
 export function bearerAuth(store: Store, now: () => Date = () => new Date()): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
-    if (!header) throw unauthenticated('missing Authorization: Bearer <token> header');
+    if (!header) {
+      const fromCookie = await cookiePrincipal(c, store, now);
+      if (!fromCookie) throw unauthenticated('missing Authorization: Bearer <token> header');
+      checkCsrf(c);
+      c.set('principal', fromCookie);
+      await next();
+      return;
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <token>"');
     const token = await store.tokens.findByHash(hashToken(match[1]));
@@ -34,6 +72,7 @@ export function requireRole(...allowed: Role[]): MiddlewareHandler<HttpEnv> {
   };
 }
 
-export function actorOf(principal: { id: string; role: string }): string {
+export function actorOf(principal: { id: string; role: string; name?: string; via?: string }): string {
+  if (principal.via === 'session' && principal.name) return `user:${principal.name}`;
   return `token:${principal.id}`;
 }

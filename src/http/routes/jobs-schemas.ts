@@ -43,6 +43,9 @@ export const listQuery = z
   .object({
     state: z.enum(jobStates).optional(),
     cursor: z.string().min(1).max(500).optional(),
+    from: z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISOString()).optional().describe('created at or after (ISO 8601)'),
+    to: z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISOString()).optional().describe('created before (ISO 8601)'),
+    q: z.string().min(1).max(200).optional().describe('text in the job id, input key or submitter'),
     limit: z
       .string()
       .regex(/^\d{1,4}$/, 'must be an integer 1-500')

@@ -90,6 +90,9 @@ export function jobRoutes(deps: JobRouteDeps) {
       const page = await deps.store.jobs.list({
         ...(q.state ? { state: q.state } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.from ? { from: q.from } : {}),
+        ...(q.to ? { to: q.to } : {}),
+        ...(q.q ? { text: q.q } : {}),
         limit: q.limit ?? 50,
       });
       return c.json({ items: page.items.map(jobSummaryOf), nextCursor: page.nextCursor });

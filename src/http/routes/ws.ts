@@ -8,6 +8,7 @@ import type { ApplianceEvent } from '../../events/events.js';
 import { ProgressThrottle } from '../../events/throttle.js';
 import type { ApiToken, Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
+import { cookiePrincipal } from '../middleware/auth.js';
 
 /** The subprotocol a client offers (with `bearer.<token>`) when it cannot set headers. */
 export const WS_PROTOCOL = 'mpegflow.v1';
@@ -92,7 +93,14 @@ export function wsRoutes(deps: WsDeps) {
       if (job !== undefined && !/^[A-Za-z0-9_.-]{1,128}$/.test(job)) {
         throw new ApplianceError('VALIDATION_FAILED', 'job: must be a job id', { status: 400 });
       }
-      c.set('principal', await authenticate(deps.store, upgradeToken(c), now));
+      const token = upgradeToken(c);
+      // The UI's session cookie, from this appliance's own pages only (no cross-site WebSocket hijacking).
+      const fromCookie = token === undefined ? await cookiePrincipal(c, deps.store, now) : undefined;
+      if (fromCookie) {
+        const origin = c.req.header('origin');
+        if (origin !== undefined && origin !== new URL(c.req.url).origin) throw new ApplianceError('CSRF_REJECTED', `WebSocket from ${origin.slice(0, 100)} refused`, { status: 403 });
+      }
+      c.set('principal', fromCookie ?? (await authenticate(deps.store, token, now)));
       await next();
     },
     upgradeWebSocket((c) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { canonicalJson } from '../audit-chain.js';
@@ -229,6 +229,13 @@ export function jobTaskReads(r: Db) {
         const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
         const conditions: SQL[] = [];
         if (q.state) conditions.push(eq(schema.jobs.state, q.state));
+        if (q.from) conditions.push(gte(schema.jobs.createdAt, q.from));
+        if (q.to) conditions.push(lt(schema.jobs.createdAt, q.to));
+        if (q.text) {
+          const pattern = `%${q.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+          const match = (column: AnyColumn) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+          conditions.push(or(match(schema.jobs.id), match(schema.jobs.inputKey), match(schema.jobs.submittedBy)) as SQL);
+        }
         if (q.cursor) {
           const c = decodeCursor(q.cursor);
           conditions.push(or(lt(schema.jobs.createdAt, c.createdAt), and(eq(schema.jobs.createdAt, c.createdAt), lt(schema.jobs.id, c.id))) as SQL);

@@ -28,7 +28,7 @@ export const jobs = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey), index('jobs_state_created').on(t.state, t.createdAt)],
+  (t) => [uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey), index('jobs_state_created').on(t.state, t.createdAt), index('jobs_created_id').on(t.createdAt, t.id)],
 );
 
 export const tasks = sqliteTable(
@@ -162,3 +162,19 @@ export const auditExports = sqliteTable('audit_exports', {
   bundleSha256: text('bundle_sha256').notNull(),
   bundleSize: integer('bundle_size').notNull(),
 });
+/** Login sessions of operator accounts (the UI's cookie); the cookie secret is stored as sha256 only. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: text('created_at').notNull(),
+    /** Epoch ms. */
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);

@@ -7,6 +7,7 @@ import { auditExportReads, insertAuditExport } from './audit-export-tables.js';
 import type { CanonicalEventLine } from '../store.js';
 import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
+import { userReads, userWrites } from './user-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
 import { jobsByState, webhookReads, webhookWrites } from './webhook-tables.js';
 import { openDatabase, storeError } from './open-database.js';
@@ -166,6 +167,9 @@ export class SqliteStore implements Store {
             insertAuditExport(w, record);
           },
         },
+        ...userWrites(w, () => now().toISOString(), () => {
+          wrote = true;
+        }),
       };
       this.#begin();
       try {
@@ -200,6 +204,14 @@ export class SqliteStore implements Store {
       ...jobTaskReads(this.#r).tasks,
       renewLease: (id: string, token: number, expiresAt: number) => this.#queue.run(async () => renewLease(this.#w, id, token, expiresAt)),
     };
+  }
+
+  get users() {
+    return userReads(this.#r).users;
+  }
+
+  get sessions() {
+    return userReads(this.#r).sessions;
   }
 
   readonly tokens = {

@@ -1,0 +1,55 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { login } from '../../src/auth/sessions.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+test('init creates the first admin account with its password in secrets/ (0600); users add/list/reset-password', async () => {
+  const cwd = tempDir('mpegflow-users-');
+  assert.is(runCli(['users', 'list'], { cwd }).code, 1, 'no database yet: a clear error');
+  assert.is(runCli(['init'], { cwd }).code, 0);
+  const passwordFile = join(cwd, 'data', 'secrets', 'admin.password');
+  assert.is(statSync(passwordFile).mode & 0o777, 0o600);
+  const adminPassword = readFileSync(passwordFile, 'utf8').trim();
+  assert.match(adminPassword, /^[A-Za-z0-9_-]{24}$/);
+  // A second init keeps the account and the file.
+  assert.is(runCli(['init'], { cwd }).code, 0);
+  assert.is(readFileSync(passwordFile, 'utf8').trim(), adminPassword);
+
+  const add = runCli(['users', 'add', 'bob', '--role', 'operator'], { cwd });
+  assert.is(add.code, 0, add.stderr);
+  const bobPassword = /Password \(shown once\): (\S+)/.exec(add.stdout)?.[1];
+  assert.ok(bobPassword, add.stdout);
+  assert.is(runCli(['users', 'add', 'bob', '--role', 'viewer'], { cwd }).code, 1, 'duplicate');
+  assert.is(runCli(['users', 'add', 'carol', '--role', 'boss'], { cwd }).code, 2, 'bad role');
+  assert.is(runCli(['users', 'add', 'carol'], { cwd }).code, 2, 'no role');
+  const list = runCli(['users', 'list'], { cwd });
+  assert.match(list.stdout, /^admin\tadmin\tactive\t/m);
+  assert.match(list.stdout, /^bob\toperator\tactive\t/m);
+
+  const reset = runCli(['users', 'reset-password', 'admin'], { cwd });
+  assert.is(reset.code, 0, reset.stderr);
+  const newAdmin = /\(shown once\): (\S+)/.exec(reset.stdout)?.[1];
+
+  const store = new SqliteStore({ path: join(cwd, 'data', 'mpegflow.db') });
+  try {
+    assert.is((await login(store, 'bob', bobPassword!)).user.role, 'operator');
+    assert.is((await login(store, 'admin', newAdmin!)).user.role, 'admin');
+    await login(store, 'admin', adminPassword).then(
+      () => assert.unreachable('the old password still works'),
+      (err: { code: string }) => assert.is(err.code, 'LOGIN_FAILED'),
+    );
+    const created = await store.audit.list({ type: 'user.created' });
+    assert.equal(created.map((e) => [e.actor, (e.payload as { username: string }).username]), [
+      ['system:init', 'admin'],
+      ['cli:users', 'bob'],
+    ]);
+  } finally {
+    await store.close();
+  }
+});
+
+test.run();

@@ -1,0 +1,241 @@
+import { useState } from 'preact/hooks';
+import { api, may, type Me, type Role } from '../api';
+import { Empty, ErrorBox, Loading, Section } from '../components/bits';
+import { useLoad } from '../components/use-load';
+import { time } from '../format';
+
+const ROLES: Role[] = ['admin', 'operator', 'viewer', 'auditor'];
+
+interface User {
+  id: string;
+  username: string;
+  role: Role;
+  failedAttempts: number;
+  lockedUntil: number | null;
+  createdAt: string;
+  disabledAt: string | null;
+}
+interface Token {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Result line of an admin action; a secret shown once stays until dismissed. */
+function Notice({ notice, onClose }: { notice: { ok: boolean; text: string; secret?: string } | null; onClose: () => void }) {
+  if (!notice) return null;
+  return (
+    <div class={notice.ok ? 'notice' : 'error-box'} role={notice.ok ? 'status' : 'alert'}>
+      {notice.text}
+      {notice.secret && (
+        <>
+          {' '}
+          <code class="secret">{notice.secret}</code> <span class="small">(shown once: copy it now)</span>
+        </>
+      )}
+      <button type="button" class="link" onClick={onClose}>
+        dismiss
+      </button>
+    </div>
+  );
+}
+
+function Users() {
+  const users = useLoad(() => api<{ items: User[] }>('/users'), []);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('operator');
+  const [notice, setNotice] = useState<{ ok: boolean; text: string; secret?: string } | null>(null);
+  const act = async (fn: () => Promise<{ text: string; secret?: string }>) => {
+    try {
+      setNotice({ ok: true, ...(await fn()) });
+      users.reload();
+    } catch (err) {
+      setNotice({ ok: false, text: (err as Error).message });
+    }
+  };
+  const add = (e: Event) => {
+    e.preventDefault();
+    void act(async () => {
+      const u = await api<User & { password: string }>('/users', { method: 'POST', body: { username: name.trim(), role } });
+      setName('');
+      return { text: `User ${u.username} (${u.role}) created; password:`, secret: u.password };
+    });
+  };
+  const patch = (u: User, body: Record<string, unknown>, text: string) => act(async () => (await api(`/users/${u.id}`, { method: 'PATCH', body }), { text }));
+  return (
+    <Section title="Operator accounts">
+      <form class="row-form" onSubmit={add} aria-label="Add a user">
+        <label>
+          User name
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Add user</button>
+      </form>
+      <Notice notice={notice} onClose={() => setNotice(null)} />
+      {users.error !== undefined ? (
+        <ErrorBox error={users.error} retry={users.reload} />
+      ) : !users.data ? (
+        <Loading what="users" />
+      ) : users.data.items.length === 0 ? (
+        <Empty>No accounts.</Empty>
+      ) : (
+        <table class="compact">
+          <thead>
+            <tr>
+              <th scope="col">user</th>
+              <th scope="col">role</th>
+              <th scope="col">status</th>
+              <th scope="col">created</th>
+              <th scope="col">actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.data.items.map((u) => {
+              const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
+              return (
+                <tr key={u.id}>
+                  <td>{u.username}</td>
+                  <td>
+                    <select aria-label={`Role of ${u.username}`} value={u.role} onChange={(e) => patch(u, { role: e.currentTarget.value }, `${u.username} is now ${e.currentTarget.value}`)}>
+                      {ROLES.map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>{u.disabledAt ? 'disabled' : locked ? `locked until ${time(new Date(u.lockedUntil!).toISOString())}` : u.failedAttempts ? `${u.failedAttempts} failed logins` : 'active'}</td>
+                  <td>{time(u.createdAt)}</td>
+                  <td class="buttons">
+                    {locked && (
+                      <button type="button" class="secondary" onClick={() => patch(u, { unlock: true }, `${u.username} unlocked`)}>
+                        Unlock
+                      </button>
+                    )}
+                    <button type="button" class="secondary" onClick={() => patch(u, { disabled: !u.disabledAt }, `${u.username} ${u.disabledAt ? 'enabled' : 'disabled'}`)}>
+                      {u.disabledAt ? 'Enable' : 'Disable'}
+                    </button>
+                    <button
+                      type="button"
+                      class="secondary"
+                      onClick={() =>
+                        act(async () => {
+                          const { password } = await api<{ password: string }>(`/users/${u.id}`, { method: 'PATCH', body: { resetPassword: true } });
+                          return { text: `New password for ${u.username}:`, secret: password };
+                        })
+                      }
+                    >
+                      Reset password
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+function Tokens() {
+  const tokens = useLoad(() => api<{ items: Token[] }>('/tokens'), []);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('operator');
+  const [notice, setNotice] = useState<{ ok: boolean; text: string; secret?: string } | null>(null);
+  const act = async (fn: () => Promise<{ text: string; secret?: string }>) => {
+    try {
+      setNotice({ ok: true, ...(await fn()) });
+      tokens.reload();
+    } catch (err) {
+      setNotice({ ok: false, text: (err as Error).message });
+    }
+  };
+  const issue = (e: Event) => {
+    e.preventDefault();
+    void act(async () => {
+      const t = await api<{ id: string; token: string }>('/tokens', { method: 'POST', body: { name: name.trim(), role } });
+      setName('');
+      return { text: `Token ${t.id} issued:`, secret: t.token };
+    });
+  };
+  return (
+    <Section title="API tokens">
+      <form class="row-form" onSubmit={issue} aria-label="Issue an API token">
+        <label>
+          Name
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={100} />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Issue token</button>
+      </form>
+      <Notice notice={notice} onClose={() => setNotice(null)} />
+      {tokens.error !== undefined ? (
+        <ErrorBox error={tokens.error} retry={tokens.reload} />
+      ) : !tokens.data ? (
+        <Loading what="tokens" />
+      ) : tokens.data.items.length === 0 ? (
+        <Empty>No tokens.</Empty>
+      ) : (
+        <table class="compact">
+          <thead>
+            <tr>
+              <th scope="col">name</th>
+              <th scope="col">role</th>
+              <th scope="col">id</th>
+              <th scope="col">created</th>
+              <th scope="col">status</th>
+              <th scope="col">actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data.items.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{t.role}</td>
+                <td class="mono small">{t.id}</td>
+                <td>{time(t.createdAt)}</td>
+                <td>{t.revokedAt ? `revoked ${time(t.revokedAt)}` : t.expiresAt ? `expires ${time(t.expiresAt)}` : 'active'}</td>
+                <td>
+                  {!t.revokedAt && (
+                    <button type="button" class="danger" onClick={() => act(async () => (await api(`/tokens/${t.id}`, { method: 'DELETE' }), { text: `Token ${t.name} revoked` }))}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+export function AdminPage({ me }: { me: Me }) {
+  if (!may.admin(me.role)) return <ErrorBox error={{ code: 'FORBIDDEN', message: `users and tokens are managed by admins; you are ${me.role}` }} />;
+  return (
+    <>
+      <h1>Users &amp; tokens</h1>
+      <p class="muted">Every change here is recorded in the audit trail with your name.</p>
+      <Users />
+      <Tokens />
+    </>
+  );
+}
