@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { seedDebCache } from '../cli/deb-cache-seed.js';
-import { killServers, startServer, type Started } from '../helpers/cli.js';
+import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
@@ -260,9 +260,16 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const audit = (await (await fetch(`${s.url}/api/v1/jobs/${longJob}/audit`, { headers: bearer })).json()) as { items: { type: string; actor: string }[] };
   assert.ok(audit.items.some((e) => e.type === 'job.cancelled' && e.actor === 'user:admin'), 'the cancel is audited as the admin account');
 
-  // Export: the route belongs to another feature; until it exists the button says so clearly.
+  // Export: the admin downloads the job's signed audit bundle from its page; it verifies offline.
+  const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export audit bundle' }).click();
-  await page.locator('.actions [role=alert], .actions [role=status]').filter({ hasText: /Export|Downloaded/ }).waitFor();
+  const download = await downloading;
+  assert.match(download.suggestedFilename(), /^mpegflow-audit-.*\.tar$/);
+  const bundle = join(cwd, download.suggestedFilename());
+  await download.saveAs(bundle);
+  await page.locator('.actions [role=status]').filter({ hasText: 'Downloaded' }).waitFor();
+  const verified = runCli(['audit', 'verify-bundle', bundle], { cwd });
+  assert.is(verified.code, 0, verified.stdout + verified.stderr);
 
   // Filters: text and state narrow the list; a filter that matches nothing says so.
   await page.goto(`${s.url}/#/jobs`);
