@@ -24,6 +24,7 @@ import { syncConfigWebhooks } from '../src/events/webhooks/registry.js';
 import { closeWebSocketClients, createWebSocketServer } from '../src/http/routes/ws.js';
 import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
+import { IngestService, procOpenWriters } from '../src/ingest/index.js';
 
 export interface RunningAppliance {
   url: string;
@@ -38,6 +39,7 @@ export interface RunningAppliance {
   runtime: Runtime;
   bus: EventBus;
   webhooks: WebhookDispatcher;
+  ingest: IngestService;
   stop(reason: string): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let supervisor: Supervisor | undefined;
   let runtime: Runtime | undefined;
   let webhooks: WebhookDispatcher | undefined;
+  let ingest: IngestService | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -153,7 +156,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
     await jobs.start();
     runtime = jobs;
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts });
+    // Watch folders submit through the runtime: started after it, stopped before it.
+    const watchFolders = new IngestService({ store, objects: objects.objects, runtime: jobs, logger, openWriters: procOpenWriters() }, config.watchFolders);
+    await watchFolders.start();
+    ingest = watchFolders;
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, watchFolders: config.watchFolders });
     const wss = createWebSocketServer();
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -166,8 +173,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
-    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss) }, reason) };
+    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, ingest: watchFolders, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, ingest: watchFolders, closeWebSockets: () => closeWebSocketClients(wss) }, reason) };
   } catch (err) {
+    await ingest?.stop();
     await runtime?.stop();
     await webhooks?.stop();
     await supervisor?.close();
@@ -177,7 +185,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; closeWebSockets: () => void }, reason: string): Promise<void> {
+async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; ingest: IngestService; closeWebSockets: () => void }, reason: string): Promise<void> {
   parts.closeWebSockets();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
@@ -187,6 +195,7 @@ async function stopAppliance(server: ServerType, store: Store, parts: { storage:
       if ('closeAllConnections' in server) server.closeAllConnections();
     }, 5000).unref();
   });
+  await parts.ingest.stop();
   await parts.runtime.stop();
   await parts.webhooks.stop();
   await parts.supervisor.close();

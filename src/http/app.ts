@@ -28,6 +28,7 @@ import { ApplianceMetrics } from '../metrics/appliance-metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { wsRoutes } from './routes/ws.js';
+import { watchFolderRoutes, type WatchFolderSummary } from './routes/watch-folders.js';
 
 export interface AppDeps {
   store: Store;
@@ -44,6 +45,8 @@ export interface AppDeps {
   /** Minimum time between two `/ws` progress messages of one job to one client (default 250 ms). */
   wsProgressIntervalMs?: number;
   now?: () => Date;
+  /** Configured watch folders for `GET /api/v1/watch-folders` (absent: none). */
+  watchFolders?: readonly WatchFolderSummary[];
 }
 
 /** JSON bodies of the API are small; uploads stream through their own routes. */
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     api.route('/', inputRoutes({ store: deps.store, objects: deps.objects, logger: deps.logger }));
     api.route('/', outputRoutes({ store: deps.store, objects: deps.objects, ...(runtime ? { outputKey: (id: string, path: string) => runtime.outputKey(id, path) } : {}) }));
   }
+  api.route('/', watchFolderRoutes(deps.store, deps.watchFolders ?? []));
   app.route('/api/v1', api);
   return app;
 }

@@ -7,6 +7,7 @@ import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, 
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
 import { jobsByState, webhookReads, webhookWrites } from './webhook-tables.js';
+import { ingestReads, ingestWrites } from './ingest-tables.js';
 import { openDatabase, storeError } from './open-database.js';
 import * as schema from './schema.js';
 import { SerialQueue } from './serial-queue.js';
@@ -158,6 +159,9 @@ export class SqliteStore implements Store {
         webhooks: webhookWrites(w, () => now().toISOString(), () => {
           wrote = true;
         }),
+        ingests: ingestWrites(w, () => now().toISOString(), () => {
+          wrote = true;
+        }),
       };
       this.#begin();
       try {
@@ -230,6 +234,10 @@ export class SqliteStore implements Store {
 
   get webhooks() {
     return webhookReads(this.#r);
+  }
+
+  get ingests() {
+    return ingestReads(this.#r);
   }
 
   readonly stats = {
