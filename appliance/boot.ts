@@ -25,6 +25,7 @@ import { closeWebSocketClients, createWebSocketServer } from '../src/http/routes
 import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { IngestService, procOpenWriters } from '../src/ingest/index.js';
+import { watchFolderHealth } from './watch-folder-health.js';
 
 export interface RunningAppliance {
   url: string;
@@ -157,7 +158,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     await jobs.start();
     runtime = jobs;
     // Watch folders submit through the runtime: started after it, stopped before it.
-    const watchFolders = new IngestService({ store, objects: objects.objects, runtime: jobs, logger, openWriters: procOpenWriters() }, config.watchFolders);
+    const watchFolders = new IngestService({ store, objects: objects.objects, runtime: jobs, logger, openWriters: procOpenWriters(), onFolderStatus: watchFolderHealth(health, config.watchFolders.length) }, config.watchFolders);
     await watchFolders.start();
     ingest = watchFolders;
     const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, watchFolders: config.watchFolders });

@@ -123,9 +123,14 @@ async function storeVerified(ctx: FolderContext, ingest: IngestRecord, claimed: 
     const abort = () => source.destroy(new Stopping());
     ctx.signal.addEventListener('abort', abort, { once: true });
     source.on('error', (err) => hashing.destroy(err));
+    // The put reports a read error (it consumes `hashing`); after it, late errors have no reader.
+    hashing.on('error', () => undefined);
     let put;
     try {
       put = await ctx.objects.put('input', key, source.pipe(hashing));
+    } catch (err) {
+      source.destroy(); // stop reading (this also closes the handle)
+      throw err;
     } finally {
       ctx.signal.removeEventListener('abort', abort);
     }
@@ -143,7 +148,7 @@ async function storeVerified(ctx: FolderContext, ingest: IngestRecord, claimed: 
     await recordIngest(ctx, ingest.id, { sha256: read.sha256, size: read.size, inputKey: key }, 'ingest.stored', { name: ingest.name, key, sha256: read.sha256, size: read.size });
     return { key, ...read };
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined); // already closed when the read was stopped
   }
 }
 

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, rename, writeFile } from 'node:fs/promises';
+import { link, lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -34,11 +34,25 @@ export async function moveInto(from: string, dir: string, name: string, id: stri
 }
 
 /**
- * Writes `<dir>/<name>.error.json` (or a free variant) with O_CREAT|O_EXCL, which refuses to
- * follow or replace anything already at that path (a planted symlink included).
+ * Writes `<dir>/<name>.error.json` (or a free variant) so that it appears whole: written to a
+ * dotfile with O_CREAT|O_EXCL|O_NOFOLLOW (never follows or replaces anything, a planted
+ * symlink included), then hard-linked to its name (link never replaces either), then the
+ * dotfile is removed.
  */
 export async function writeErrorFile(dir: string, name: string, id: string, body: Record<string, unknown>): Promise<string> {
-  const target = await freeName(dir, `${name}.error.json`, id);
-  await writeFile(join(dir, target), `${JSON.stringify(body, null, 2)}\n`, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o640 });
-  return target;
+  const staging = join(dir, `.${id}.error.json.tmp`);
+  await writeFile(staging, `${JSON.stringify(body, null, 2)}\n`, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o640 });
+  try {
+    for (;;) {
+      const target = await freeName(dir, `${name}.error.json`, id);
+      try {
+        await link(staging, join(dir, target));
+        return target;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  } finally {
+    await unlink(staging).catch(() => undefined);
+  }
 }

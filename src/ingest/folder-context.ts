@@ -19,6 +19,8 @@ export interface IngestDeps {
   logger: Logger;
   openWriters: OpenWriters;
   now?: () => Date;
+  /** Told when a folder becomes available (`problem` undefined) or unavailable (boot reports it in /healthz). */
+  onFolderStatus?: (folder: string, problem: string | undefined) => void;
 }
 
 /** One configured folder and its working subfolders (all inside the root). */

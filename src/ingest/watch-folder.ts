@@ -38,6 +38,8 @@ export class WatchFolder {
   #available: boolean | undefined;
   #needsResume = true;
   #stopped = false;
+  /** `name|fingerprint` of files already refused (and recorded): not looked up again at every scan. */
+  readonly #refused = new Set<string>();
 
   constructor(deps: IngestDeps, folder: WatchFolderConfig, signal: AbortSignal) {
     this.ctx = folderContext(deps, folder, signal);
@@ -106,6 +108,7 @@ export class WatchFolder {
         if (this.#available === false) this.#needsResume = true;
         this.#available = true;
         this.ctx.logger.info({ folder: this.ctx.root }, 'watch folder: watching');
+        this.ctx.onFolderStatus?.(this.ctx.root, undefined);
         await this.#auditFolder('ingest.folder_available', {});
       }
       return true;
@@ -115,6 +118,7 @@ export class WatchFolder {
     if (this.#available !== false) {
       this.#available = false;
       this.ctx.logger.error({ folder: this.ctx.root, problem }, `watch folder unavailable: ${problem}; watching for it to come back`);
+      this.ctx.onFolderStatus?.(this.ctx.root, problem);
       await this.#auditFolder('ingest.folder_unavailable', { problem });
     }
     return false;
@@ -135,6 +139,8 @@ export class WatchFolder {
       }
       return undefined;
     } catch (err) {
+      // Removed between the checks above: say so plainly.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstatOrNone(this.ctx.root).catch(() => undefined))) return 'the folder does not exist';
       return messageOf(err);
     }
   }
@@ -160,7 +166,16 @@ export class WatchFolder {
   /** Files left in `.processing/` (a stop or crash mid-ingest) are finished, never ingested twice. */
   async #resume(): Promise<void> {
     const open = new Map((await this.ctx.store.ingests.unfinished(this.ctx.root)).filter((i) => i.state !== 'detected').map((i) => [i.name, i]));
-    for (const name of await readdir(this.ctx.processing)) {
+    const inProcessing = await readdir(this.ctx.processing);
+    for (const ingest of open.values()) {
+      if (inProcessing.includes(ingest.name) || ingest.state !== 'claimed') continue;
+      // Claimed, then its file left .processing/ by another hand: nothing to resume.
+      const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ingest.id}`);
+      const message = `${shownName(ingest.name)} is no longer in .processing/${job ? '' : '; nothing was submitted'}`;
+      if (job) await recordIngest(this.ctx, ingest.id, { state: 'submitted', jobId: job.id }, 'ingest.submitted', { name: ingest.name, jobId: job.id, note: message });
+      else await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', { name: ingest.name, code: 'INGEST_SOURCE_VANISHED', message });
+    }
+    for (const name of inProcessing) {
       if (this.ctx.signal.aborted) return;
       const st = await lstatOrNone(join(this.ctx.processing, name));
       if (!st) continue;
@@ -198,6 +213,9 @@ export class WatchFolder {
   }
 
   async #refuse(name: string, st: Stats): Promise<void> {
+    const memo = `${name}|${fingerprint(st)}`;
+    if (this.#refused.has(memo)) return;
+    this.#refused.add(memo);
     const nameProblem = ingestNameProblem(name);
     if (nameProblem !== undefined) {
       await refuseInPlace(this.ctx, name, st, 'INGEST_NAME_INVALID', `file name ${shownName(name)} ${nameProblem}; refused, left in place`);

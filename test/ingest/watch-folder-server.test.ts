@@ -2,7 +2,7 @@
 // appliance starts the folder after the runtime and stops it before; with no encoder image
 // (offline first start, degraded) the file is not lost: failed/ with its error.json, shown by
 // GET /api/v1/watch-folders; a later file after a restart is handled the same way.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -37,6 +37,19 @@ test('mpegflow start watches the configured folder; a file it cannot submit goes
   assert.equal({ name: recent!.name, state: recent!.state, jobId: recent!.jobId, error: recent!.error?.code }, { name: 'promo.mov', state: 'failed', jobId: null, error: 'NO_ENCODER_IMAGE' });
   assert.is(recent!.error!.message, error.message);
   assert.ok(!Number.isNaN(Date.parse(recent!.at)));
+
+  // /healthz names the folder among its failed checks while it is gone (this offline appliance
+  // is degraded anyway: no encoder image), and no longer once it is back.
+  const check = async () => ((await (await fetch(`${s.url}/healthz`)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> }).checks.watchFolders;
+  assert.is(await check(), undefined);
+  renameSync(root, `${root}-away`);
+  const down = await eventually('healthz watchFolders not ok', async () => {
+    const c = await check();
+    return c && !c.ok && c;
+  });
+  assert.match(String(down.detail), /does not exist/);
+  renameSync(`${root}-away`, root);
+  await eventually('healthz watchFolders ok again', async () => (await check()) === undefined);
   assert.is(await s.stop(), 0, s.output());
 
   // After a restart the folder is watched again; the earlier failure stays listed, newest first.
@@ -45,6 +58,7 @@ test('mpegflow start watches the configured folder; a file it cannot submit goes
   await eventually('second.mov.error.json', () => existsSync(join(root, 'failed', 'second.mov.error.json')));
   const listed = (await (await fetch(`${again.url}/api/v1/watch-folders`, { headers: auth })).json()) as typeof body;
   assert.equal(listed.items[0]!.recent.map((i) => i.name), ['second.mov', 'promo.mov']);
+
   assert.is(await again.stop(), 0, again.output());
 
   const verify = runCli(['audit', 'verify'], { cwd });
