@@ -6,6 +6,7 @@ import { requireRole } from './middleware/auth.js';
 import { auditEventSchema, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './routes/jobs-schemas.js';
 import { ladderList, ladderSchema } from './routes/ladders.js';
 import { newWebhookBody } from './routes/webhooks.js';
+import { watchFolderList } from './routes/watch-folders.js';
 
 /**
  * The OpenAPI 3.1 document of the API (`GET /api/v1/openapi.json`), generated from the same
@@ -38,6 +39,7 @@ const components: Record<string, z.ZodType> = {
   WebhookCreated: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.string(), createdAt: z.string(), disabledAt: z.null(), secret: z.string().describe('shown once') }),
   WebhookList: z.object({ items: z.array(loose) }),
   WebhookDeliveryList: z.object({ items: z.array(loose) }),
+  WatchFolderList: watchFolderList,
 };
 
 type Status = 200 | 201 | 204 | 206 | 101 | 416;
@@ -179,6 +181,7 @@ export const operations: readonly Operation[] = [
     ok: { 200: { description: 'deliveries', schema: 'WebhookDeliveryList' } },
     errors: [400, 401, 403, 404],
   },
+  { method: 'get', path: '/api/v1/watch-folders', summary: 'Watch folders and their last 20 ingests, newest first', tag: 'inputs', roles: ANY, ok: { 200: { description: 'folders', schema: 'WatchFolderList' } }, errors: [401] },
 ];
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
