@@ -136,6 +136,7 @@ export class WatchFolder {
         });
         const st = await lstat(dir);
         if (!st.isDirectory() || st.isSymbolicLink()) return `${dir} is not a directory (a symbolic link or a file is refused)`;
+        if (st.dev !== root.dev) return `${dir} is on another filesystem (a claim must be a rename)`;
       }
       return undefined;
     } catch (err) {
