@@ -26,6 +26,8 @@ import { createJobRuntime, type Runtime } from '../src/runtime/runtime.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { AuditExporter, sweepExportScratch } from '../src/audit/audit-exporter.js';
 import { scheduleBackups, type BackupSchedule } from '../src/audit/backup-schedule.js';
+import { IngestService, procOpenWriters } from '../src/ingest/index.js';
+import { watchFolderHealth } from './watch-folder-health.js';
 
 export interface RunningAppliance {
   url: string;
@@ -42,6 +44,7 @@ export interface RunningAppliance {
   webhooks: WebhookDispatcher;
   /** Nightly store backups (config `backups`). */
   backups: BackupSchedule | null;
+  ingest: IngestService;
   stop(reason: string): Promise<void>;
 }
 
@@ -115,6 +118,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let runtime: Runtime | undefined;
   let webhooks: WebhookDispatcher | undefined;
   let backups: BackupSchedule | null = null;
+  let ingest: IngestService | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -158,6 +162,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
     await jobs.start();
     runtime = jobs;
+    // Watch folders submit through the runtime: started after it, stopped before it.
+    const watchFolders = new IngestService({ store, objects: objects.objects, runtime: jobs, logger, openWriters: procOpenWriters(), onFolderStatus: watchFolderHealth(health, config.watchFolders.length) }, config.watchFolders);
+    await watchFolders.start();
+    ingest = watchFolders;
     if (config.database.kind === 'sqlite') {
       backups = scheduleBackups({
         store,
@@ -173,7 +181,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const swept = await sweepExportScratch(layout.scratch);
     if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
     const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports, dataDir: layout.root });
+    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports, dataDir: layout.root, watchFolders: config.watchFolders });
     const wss = createWebSocketServer();
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -188,8 +196,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
     if (report.adminAccount?.passwordPath) out(`UI login: ${url}/ as ${report.adminAccount.username}, password in ${report.adminAccount.passwordPath}`);
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
     const schedule = backups;
-    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, backups: schedule, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, closeWebSockets: () => closeWebSocketClients(wss), backups: schedule }, reason) };
+    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, backups: schedule, ingest: watchFolders, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, ingest: watchFolders, closeWebSockets: () => closeWebSocketClients(wss), backups: schedule }, reason) };
   } catch (err) {
+    await ingest?.stop();
     await backups?.stop();
     await runtime?.stop();
     await webhooks?.stop();
@@ -200,7 +209,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; closeWebSockets: () => void; backups?: BackupSchedule | null }, reason: string): Promise<void> {
+async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; ingest: IngestService; closeWebSockets: () => void; backups?: BackupSchedule | null }, reason: string): Promise<void> {
   parts.closeWebSockets();
   await parts.backups?.stop();
   await new Promise<void>((resolve) => {
@@ -211,6 +220,7 @@ async function stopAppliance(server: ServerType, store: Store, parts: { storage:
       if ('closeAllConnections' in server) server.closeAllConnections();
     }, 5000).unref();
   });
+  await parts.ingest.stop();
   await parts.runtime.stop();
   await parts.webhooks.stop();
   await parts.supervisor.close();

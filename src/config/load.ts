@@ -6,6 +6,7 @@ import { fromEnv, invalidSetting, rejectUnknownVariables, type Env } from './env
 import type { HostFacts } from './host.js';
 import { defaultPools } from './pool-defaults.js';
 import { fileConfigSchema, type Config, type FileConfig, type PoolName } from './schema.js';
+import { checkWatchFolderPaths } from './watch-folder-paths.js';
 
 export interface LoadOptions {
   env: Env;
@@ -124,6 +125,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     storage = { kind: 'bundled-s3', component: bundled.component, host: bundled.host ?? '127.0.0.1', port: bundled.port };
   }
 
+  checkWatchFolderPaths(file.watchFolders ?? [], dataDir);
   const host_ = fromEnv.string(env, 'MPEGFLOW_HOST') ?? file.http?.host ?? '127.0.0.1';
   const config: Config = {
     dataDir,

@@ -38,6 +38,10 @@ export const fileConfigSchema = z
             packaging: z.array(packagingKind).min(1).default(['hls', 'dash']),
             encoder: z.string().min(1).optional(),
             policy: z.object({ partialLadder: z.enum(['wait', 'emit']) }).strict().optional(),
+            /** A file is taken once its size and mtime have not changed for this long (and no process has it open for writing). */
+            stableSeconds: z.number().min(0.1).max(24 * 3600).default(30),
+            /** Full rescan period besides change events (after a restart, on filesystems without events). */
+            rescanSeconds: z.number().min(0.1).max(3600).default(10),
           })
           .strict(),
       )

@@ -33,6 +33,7 @@ import { hostRoutes } from './routes/host.js';
 import { loginRoutes, logoutRoutes } from './routes/sessions.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
+import { watchFolderRoutes, type WatchFolderSummary } from './routes/watch-folders.js';
 
 export interface AppDeps {
   store: Store;
@@ -55,6 +56,8 @@ export interface AppDeps {
   dataDir?: string;
   /** The built operator UI (default `ui/dist/` of the install). */
   uiDist?: string;
+  /** Configured watch folders for `GET /api/v1/watch-folders` (absent: none). */
+  watchFolders?: readonly WatchFolderSummary[];
 }
 
 /** JSON bodies of the API are small; uploads stream through their own routes. */
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     api.route('/', outputRoutes({ store: deps.store, objects: deps.objects, ...(runtime ? { outputKey: (id: string, path: string) => runtime.outputKey(id, path) } : {}) }));
   }
   if (deps.auditExports) api.route('/', auditExportRoutes(deps.auditExports));
+  api.route('/', watchFolderRoutes(deps.store, deps.watchFolders ?? []));
   app.route('/api/v1', api);
   return app;
 }

@@ -7,6 +7,7 @@ import { auditEventSchema, errorBody, jobDetailSchema, jobList, jobStates, MAX_L
 import { ladderList, ladderSchema } from './routes/ladders.js';
 import { newWebhookBody } from './routes/webhooks.js';
 import { auditExportBody } from './routes/audit-exports.js';
+import { watchFolderList } from './routes/watch-folders.js';
 
 /**
  * The OpenAPI 3.1 document of the API (`GET /api/v1/openapi.json`), generated from the same
@@ -46,6 +47,7 @@ const components: Record<string, z.ZodType> = {
   UserPatch: z.object({ role: z.enum(['admin', 'operator', 'viewer', 'auditor']).optional(), disabled: z.boolean().optional(), password: z.string().optional(), resetPassword: z.literal(true).optional(), unlock: z.literal(true).optional() }).strict(),
   User: loose,
   HostStatus: loose,
+  WatchFolderList: watchFolderList,
 };
 
 type Status = 200 | 201 | 204 | 206 | 101 | 416;
@@ -198,6 +200,7 @@ export const operations: readonly Operation[] = [
   { method: 'post', path: '/api/v1/users', summary: 'Create an operator account (audited)', tag: 'ui', roles: 'admin', body: { schema: 'UserRequest' }, ok: { 201: { description: 'created', schema: 'User' } }, errors: [...jsonErrors, 409] },
   { method: 'patch', path: '/api/v1/users/{id}', summary: 'Change role, disable, set/reset password, unlock (audited; ends open sessions on role/password/disable)', tag: 'ui', roles: 'admin', params: [jobId], body: { schema: 'UserPatch' }, ok: { 200: { description: 'the user', schema: 'User' } }, errors: [...jsonErrors, 404, 409] },
   { method: 'get', path: '/api/v1/system/host', summary: "Host CPU load, memory, and the data dir's disk", tag: 'ui', roles: ANY, ok: { 200: { description: 'host status', schema: 'HostStatus' } }, errors: [401] },
+  { method: 'get', path: '/api/v1/watch-folders', summary: 'Watch folders and their last 20 ingests, newest first', tag: 'inputs', roles: ANY, ok: { 200: { description: 'folders', schema: 'WatchFolderList' } }, errors: [401] },
 ];
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

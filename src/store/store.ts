@@ -1,6 +1,7 @@
 import type { ChainVerdict, StoredEvent } from './audit-chain.js';
 import type { JobReads, JobWrites, TaskReads, TaskWrites } from './jobs.js';
 import type { SessionReads, SessionWrites, UserReads, UserWrites } from './users.js';
+import type { IngestReads, IngestWrites } from './ingests.js';
 
 /** What a caller appends to the audit trail; seq, time and hashes are the store's. */
 export interface AuditInput {
@@ -135,6 +136,8 @@ export interface StoreTx {
     insertDelivery(delivery: NewWebhookDelivery): Promise<void>;
     updateDelivery(id: string, patch: WebhookDeliveryPatch): Promise<void>;
   };
+  /** Watch-folder ingests (src/ingest/). */
+  ingests: IngestWrites;
   auditExports: {
     insert(record: AuditExportRecord): Promise<void>;
   };
@@ -219,6 +222,8 @@ export interface Store {
     /** Epoch ms of the earliest pending attempt, or null. */
     nextDue(): Promise<number | null>;
   };
+  /** Watch-folder ingests (src/ingest/). */
+  ingests: IngestReads;
   /** Aggregates for metrics. */
   stats: {
     jobsByState(): Promise<Record<string, number>>;

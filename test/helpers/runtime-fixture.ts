@@ -15,10 +15,10 @@ import { testRuntimeConfig, testRuntimeSettings } from './runtime-config.js';
 import { tempDir } from './temp-dir.js';
 
 /** A real runtime: SQLite file, embedded object store, the three pools, a signed FFmpeg 7.1 image. */
-export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean } = {}) {
+export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean; objectsRoot?: string } = {}) {
   const data = tempDir('mpegflow-runtime-');
   const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
-  const objects = new EmbeddedStore({ root: join(data, 'objects') });
+  const objects = new EmbeddedStore({ root: options.objectsRoot ?? join(data, 'objects') });
   await objects.open();
   const config = testRuntimeConfig(options.partialLadder);
   const supervisor = new Supervisor(config);

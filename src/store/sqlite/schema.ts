@@ -178,3 +178,27 @@ export const sessions = sqliteTable(
   },
   (t) => [index('sessions_user').on(t.userId)],
 );
+/** One file taken (or refused) by a watch folder: its path, content hash and job (src/ingest/). */
+export const ingests = sqliteTable(
+  'ingests',
+  {
+    id: text('id').primaryKey(),
+    /** The configured watch folder root. */
+    folder: text('folder').notNull(),
+    /** The file name as found (JSON-escaped only when shown). */
+    name: text('name').notNull(),
+    /** detected | claimed | submitted | done | failed */
+    state: text('state').notNull(),
+    /** `dev:ino:size:mtimeMs` when detected: a refused file is recorded once, not at every scan. */
+    fingerprint: text('fingerprint').notNull(),
+    size: integer('size'),
+    sha256: text('sha256'),
+    inputKey: text('input_key'),
+    jobId: text('job_id'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('ingests_folder_created').on(t.folder, t.createdAt), index('ingests_folder_name_sha').on(t.folder, t.name, t.sha256)],
+);

@@ -10,6 +10,7 @@ import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
 import { userReads, userWrites } from './user-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
 import { jobsByState, webhookReads, webhookWrites } from './webhook-tables.js';
+import { ingestReads, ingestWrites } from './ingest-tables.js';
 import { openDatabase, storeError } from './open-database.js';
 import * as schema from './schema.js';
 import { SerialQueue } from './serial-queue.js';
@@ -170,6 +171,9 @@ export class SqliteStore implements Store {
         ...userWrites(w, () => now().toISOString(), () => {
           wrote = true;
         }),
+        ingests: ingestWrites(w, () => now().toISOString(), () => {
+          wrote = true;
+        }),
       };
       this.#begin();
       try {
@@ -250,6 +254,10 @@ export class SqliteStore implements Store {
 
   get webhooks() {
     return webhookReads(this.#r);
+  }
+
+  get ingests() {
+    return ingestReads(this.#r);
   }
 
   readonly stats = {

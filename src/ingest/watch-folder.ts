@@ -1,0 +1,296 @@
+import { watch, type FSWatcher, type Stats } from 'node:fs';
+import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { messageOf } from '../errors/appliance-error.js';
+import type { IngestRecord } from '../store/ingests.js';
+import { claimFile, processClaimed, refuseInPlace } from './file-ingest.js';
+import { lstatOrNone } from './file-moves.js';
+import { fingerprint, folderContext, newIngestId, recordIngest, type FolderContext, type IngestDeps, type WatchFolderConfig } from './folder-context.js';
+import { ingestNameProblem, isIgnoredName, shownName } from './ingest-name.js';
+
+interface Candidate {
+  ingest: IngestRecord;
+  /** `dev:ino` of the file the record is about. */
+  identity: string;
+  /** The last fingerprint seen, and since when it has not changed. */
+  fingerprint: string;
+  since: number;
+  stats: Stats;
+}
+
+const identityOf = (st: Stats) => `${st.dev}:${st.ino}`;
+
+/**
+ * One watch folder: fs.watch events and a periodic rescan find files; a file is taken once
+ * its size and mtime have held still for `stableSeconds` and no process has it open for
+ * writing. Files are taken one at a time. A folder that disappears is reported and watched
+ * for again.
+ */
+export class WatchFolder {
+  readonly ctx: FolderContext;
+  readonly #stableMs: number;
+  readonly #rescanMs: number;
+  readonly #candidates = new Map<string, Candidate>();
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #available: boolean | undefined;
+  #needsResume = true;
+  #stopped = false;
+  /** `name|fingerprint` of files already refused (and recorded): not looked up again at every scan. */
+  readonly #refused = new Set<string>();
+
+  constructor(deps: IngestDeps, folder: WatchFolderConfig, signal: AbortSignal) {
+    this.ctx = folderContext(deps, folder, signal);
+    this.#stableMs = folder.stableSeconds * 1000;
+    this.#rescanMs = folder.rescanSeconds * 1000;
+  }
+
+  async start(): Promise<void> {
+    // Files detected before a restart keep their record (no second `ingest.detected`).
+    for (const ingest of await this.ctx.store.ingests.unfinished(this.ctx.root)) {
+      if (ingest.state !== 'detected') continue;
+      const [dev, ino] = ingest.fingerprint.split(':');
+      this.#candidates.set(ingest.name, { ingest, identity: `${dev}:${ino}`, fingerprint: '', since: 0, stats: undefined as unknown as Stats });
+    }
+    this.kick();
+  }
+
+  /** Runs a pass now (or right after the current one). */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#running = this.#pass()
+      .catch((err: unknown) => this.ctx.logger.error({ err, folder: this.ctx.root }, 'watch folder: pass failed'))
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#stopped) return;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+          return;
+        }
+        // While files are settling, look again soon; otherwise at the rescan period.
+        const settling = [...this.#candidates.values()].some((c) => c.since > 0);
+        const delay = settling ? Math.min(this.#rescanMs, Math.max(100, Math.min(1000, this.#stableMs / 4))) : this.#rescanMs;
+        this.#timer = setTimeout(() => this.kick(), delay);
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    await this.#running;
+  }
+
+  async #pass(): Promise<void> {
+    if (!(await this.#checkFolder())) return;
+    if (this.#needsResume) {
+      this.#needsResume = false;
+      await this.#resume();
+    }
+    this.#watch();
+    await this.#scan();
+  }
+
+  /** The root and its `.processing/`, `done/`, `failed/` must be real directories (never symlinks). */
+  async #checkFolder(): Promise<boolean> {
+    const problem = await this.#folderProblem();
+    if (problem === undefined) {
+      if (this.#available !== true) {
+        if (this.#available === false) this.#needsResume = true;
+        this.#available = true;
+        this.ctx.logger.info({ folder: this.ctx.root }, 'watch folder: watching');
+        this.ctx.onFolderStatus?.(this.ctx.root, undefined);
+        await this.#auditFolder('ingest.folder_available', {});
+      }
+      return true;
+    }
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    if (this.#available !== false) {
+      this.#available = false;
+      this.ctx.logger.error({ folder: this.ctx.root, problem }, `watch folder unavailable: ${problem}; watching for it to come back`);
+      this.ctx.onFolderStatus?.(this.ctx.root, problem);
+      await this.#auditFolder('ingest.folder_unavailable', { problem });
+    }
+    return false;
+  }
+
+  async #folderProblem(): Promise<string | undefined> {
+    try {
+      const root = await lstatOrNone(this.ctx.root);
+      if (!root) return 'the folder does not exist';
+      if (root.isSymbolicLink()) return 'the folder is a symbolic link (configure the real path)';
+      if (!root.isDirectory()) return 'not a directory';
+      for (const dir of [this.ctx.processing, this.ctx.done, this.ctx.failed]) {
+        await mkdir(dir, { mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        const st = await lstat(dir);
+        if (!st.isDirectory() || st.isSymbolicLink()) return `${dir} is not a directory (a symbolic link or a file is refused)`;
+        if (st.dev !== root.dev) return `${dir} is on another filesystem (a claim must be a rename)`;
+      }
+      return undefined;
+    } catch (err) {
+      // Removed between the checks above: say so plainly.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstatOrNone(this.ctx.root).catch(() => undefined))) return 'the folder does not exist';
+      return messageOf(err);
+    }
+  }
+
+  async #auditFolder(type: string, payload: Record<string, unknown>): Promise<void> {
+    await this.ctx.store.change(async (tx) => void (await tx.audit({ type, actor: this.ctx.actor, payload: { folder: this.ctx.root, ...payload } })));
+  }
+
+  #watch(): void {
+    if (this.#watcher) return;
+    try {
+      this.#watcher = watch(this.ctx.root, { persistent: false }, () => this.kick());
+      this.#watcher.on('error', () => {
+        this.#watcher?.close();
+        this.#watcher = undefined;
+        this.kick();
+      });
+    } catch (err) {
+      this.ctx.logger.warn({ err, folder: this.ctx.root }, 'watch folder: no change events here; the periodic rescan still finds files');
+    }
+  }
+
+  /** Files left in `.processing/` (a stop or crash mid-ingest) are finished, never ingested twice. */
+  async #resume(): Promise<void> {
+    const open = new Map((await this.ctx.store.ingests.unfinished(this.ctx.root)).filter((i) => i.state !== 'detected').map((i) => [i.name, i]));
+    const inProcessing = await readdir(this.ctx.processing);
+    for (const ingest of open.values()) {
+      if (inProcessing.includes(ingest.name) || ingest.state !== 'claimed') continue;
+      // Claimed, then its file left .processing/ by another hand: nothing to resume.
+      const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ingest.id}`);
+      const message = `${shownName(ingest.name)} is no longer in .processing/${job ? '' : '; nothing was submitted'}`;
+      if (job) await recordIngest(this.ctx, ingest.id, { state: 'submitted', jobId: job.id }, 'ingest.submitted', { name: ingest.name, jobId: job.id, note: message });
+      else await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', { name: ingest.name, code: 'INGEST_SOURCE_VANISHED', message });
+    }
+    for (const name of inProcessing) {
+      if (this.ctx.signal.aborted) return;
+      const st = await lstatOrNone(join(this.ctx.processing, name));
+      if (!st) continue;
+      let ingest = open.get(name);
+      if (!ingest) {
+        // Claimed just before a crash (its record still says detected), or put here by hand.
+        const detected = this.#candidates.get(name);
+        if (detected && detected.identity === identityOf(st)) {
+          ingest = detected.ingest;
+          this.#candidates.delete(name);
+        } else {
+          if (ingestNameProblem(name) !== undefined || !st.isFile() || st.nlink !== 1) {
+            await this.#refuse(name, st);
+            continue;
+          }
+          ingest = await this.#detect(name, st);
+        }
+        await recordIngest(this.ctx, ingest.id, { state: 'claimed', size: st.size }, 'ingest.claimed', { name, path: join(this.ctx.processing, name), size: st.size, resumed: true });
+      }
+      this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state }, 'watch folder: resuming a file found in .processing/');
+      await this.ctx.store.change(async (tx) => void (await tx.audit({ type: 'ingest.resumed', actor: this.ctx.actor, jobId: ingest.jobId, payload: { ingestId: ingest.id, folder: this.ctx.root, name, state: ingest.state } })));
+      await processClaimed(this.ctx, (await this.ctx.store.ingests.get(ingest.id))!);
+    }
+  }
+
+  async #detect(name: string, st: Stats): Promise<IngestRecord> {
+    const id = newIngestId();
+    const path = join(this.ctx.root, name);
+    await this.ctx.store.change(async (tx) => {
+      await tx.ingests.insert({ id, folder: this.ctx.root, name, state: 'detected', fingerprint: fingerprint(st), size: st.size });
+      await tx.audit({ type: 'ingest.detected', actor: this.ctx.actor, payload: { ingestId: id, folder: this.ctx.root, name, path, size: st.size } });
+    });
+    this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: id, size: st.size }, 'watch folder: file detected');
+    return (await this.ctx.store.ingests.get(id))!;
+  }
+
+  async #refuse(name: string, st: Stats): Promise<void> {
+    const memo = `${name}|${fingerprint(st)}`;
+    if (this.#refused.has(memo)) return;
+    this.#refused.add(memo);
+    const nameProblem = ingestNameProblem(name);
+    if (nameProblem !== undefined) {
+      await refuseInPlace(this.ctx, name, st, 'INGEST_NAME_INVALID', `file name ${shownName(name)} ${nameProblem}; refused, left in place`);
+    } else if (st.isSymbolicLink()) {
+      const target = await readlink(join(this.ctx.root, name)).catch(() => null);
+      await refuseInPlace(this.ctx, name, st, 'INGEST_SYMLINK', `${shownName(name)} is a symbolic link; never followed, left in place`, { linkTarget: target });
+    } else if (!st.isFile()) {
+      await refuseInPlace(this.ctx, name, st, 'INGEST_NOT_A_FILE', `${shownName(name)} is not a regular file; left in place`);
+    } else {
+      await refuseInPlace(this.ctx, name, st, 'INGEST_HARD_LINK', `${shownName(name)} has ${st.nlink} hard links (it may be another file's contents); refused, left in place`, { nlink: st.nlink });
+    }
+  }
+
+  async #scan(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.ctx.root);
+    } catch (err) {
+      this.ctx.logger.warn({ err, folder: this.ctx.root }, 'watch folder: cannot list the folder');
+      return;
+    }
+    const now = Date.now();
+    const present = new Set<string>();
+    for (const name of names) {
+      if (isIgnoredName(name) || name === 'done' || name === 'failed') continue;
+      const st = await lstatOrNone(join(this.ctx.root, name));
+      if (!st || st.isDirectory()) continue;
+      if (ingestNameProblem(name) !== undefined || st.isSymbolicLink() || !st.isFile() || st.nlink !== 1) {
+        await this.#refuse(name, st);
+        continue;
+      }
+      present.add(name);
+      const fp = fingerprint(st);
+      let c = this.#candidates.get(name);
+      if (c && c.identity !== identityOf(st)) {
+        await this.#gone(c, 'replaced by another file before it was taken');
+        c = undefined;
+      }
+      if (!c) {
+        c = { ingest: await this.#detect(name, st), identity: identityOf(st), fingerprint: fp, since: now, stats: st };
+        this.#candidates.set(name, c);
+      } else if (c.fingerprint !== fp) {
+        Object.assign(c, { fingerprint: fp, since: now, stats: st });
+      }
+    }
+    for (const [name, c] of this.#candidates) {
+      if (!present.has(name)) await this.#gone(c, 'removed before it was taken');
+    }
+    const stable = [...this.#candidates.values()].filter((c) => c.since > 0 && now - c.since >= this.#stableMs);
+    if (stable.length === 0) return;
+    const base = await realpath(this.ctx.root);
+    const writing = await this.ctx.openWriters.openForWriting(stable.map((c) => join(base, c.ingest.name)));
+    for (const c of stable) {
+      if (this.ctx.signal.aborted) return;
+      if (writing.has(join(base, c.ingest.name))) {
+        this.ctx.logger.debug({ folder: this.ctx.root, name: c.ingest.name }, 'watch folder: stable but open for writing; waiting');
+        continue;
+      }
+      const outcome = await claimFile(this.ctx, c.ingest, c.stats);
+      if (outcome === 'changed') {
+        c.since = Date.now();
+        continue;
+      }
+      if (outcome === 'busy') continue;
+      this.#candidates.delete(c.ingest.name);
+      if (outcome === 'claimed') await processClaimed(this.ctx, (await this.ctx.store.ingests.get(c.ingest.id))!);
+    }
+  }
+
+  /** A detected file that went away before it was taken: recorded, nothing else to do. */
+  async #gone(c: Candidate, why: string): Promise<void> {
+    this.#candidates.delete(c.ingest.name);
+    const message = `${shownName(c.ingest.name)} was ${why}; nothing was stored`;
+    this.ctx.logger.info({ folder: this.ctx.root, name: c.ingest.name, ingestId: c.ingest.id }, `watch folder: ${message}`);
+    await recordIngest(this.ctx, c.ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', { name: c.ingest.name, code: 'INGEST_SOURCE_VANISHED', message });
+  }
+}
