@@ -54,7 +54,8 @@ test('disk full while storing: the file goes to failed/ with error.json, its byt
     const master = join(f.root, 'huge.mov');
     writeFileSync(master, Buffer.alloc(4 * 1024 * 1024, 9));
     const sha = sha256Of(master);
-    await eventually('huge.mov in failed/', () => existsSync(join(f.root, 'failed', 'huge.mov.error.json')));
+    // The move to failed/ comes first, then its record (which names where the file went).
+    await eventually('huge.mov in failed/ and recorded', async () => existsSync(join(f.root, 'failed', 'huge.mov.error.json')) && (await f.ingests())[0]?.state === 'failed');
     const error = JSON.parse(readFileSync(join(f.root, 'failed', 'huge.mov.error.json'), 'utf8')) as Record<string, unknown>;
     assert.is(error.code, 'STORAGE_NO_SPACE');
     assert.ok(typeof error.message === 'string' && typeof error.at === 'string' && error.name === 'huge.mov');
