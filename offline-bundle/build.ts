@@ -90,7 +90,8 @@ export async function buildBundle(o: BuildOptions): Promise<BuiltBundle> {
   }
 }
 
-function sourceDateEpoch(): number {
+/** SOURCE_DATE_EPOCH, else the time of the last commit. */
+export function sourceDateEpoch(): number {
   const env = process.env.SOURCE_DATE_EPOCH;
   if (env) return Number.parseInt(env, 10);
   return Number.parseInt(run('git', ['log', '-1', '--format=%ct'], { cwd: packageRoot }).trim(), 10);

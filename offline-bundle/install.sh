@@ -147,7 +147,8 @@ if [ "$SVC_USER" != root ] && ! id -u "$SVC_USER" >/dev/null 2>&1; then
   useradd --system --user-group --home-dir "$DATA_DIR" --no-create-home --shell /usr/sbin/nologin "$SVC_USER"
 fi
 SYSTEMD_LIVE=0
-if [ "$SYSTEMD" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then SYSTEMD_LIVE=1; fi
+# Units written to another --unit-dir (tests, image builds) are not enabled.
+if [ "$SYSTEMD" = 1 ] && [ "$UNIT_DIR" = /etc/systemd/system ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then SYSTEMD_LIVE=1; fi
 if [ "$UPGRADE" = 1 ] && [ "$SYSTEMD_LIVE" = 1 ]; then systemctl stop mpegflow.service 2>/dev/null || true; fi
 if [ -e "$PREFIX" ]; then
   rm -rf "$PREFIX.previous"
@@ -170,9 +171,10 @@ for image in "$PREFIX"/app/images/bundled/*/; do
 done
 
 ALLOW="localhost${ALLOW_IPS[*]:+ ${ALLOW_IPS[*]}}"
+NFT_ALLOW="$(IFS=,; echo "${ALLOW_IPS[*]:-}")"
 render() {
   sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@USER@|$SVC_USER|g" -e "s|@HOST@|$HOST|g" \
-      -e "s|@PORT@|$PORT|g" -e "s|@IP_ALLOW@|$ALLOW|g" -e "s|@NFT_ALLOW@|${ALLOW_IPS[*]:+${ALLOW_IPS[*]// /, }}|g" "$1"
+      -e "s|@PORT@|$PORT|g" -e "s|@IP_ALLOW@|$ALLOW|g" -e "s|@NFT_ALLOW@|$NFT_ALLOW|g" "$1"
 }
 render "$PREFIX/provisioning/mpegflow-egress-deny.nft.in" >"$PREFIX/provisioning/mpegflow-egress-deny.nft"
 if [ "${#ALLOW_IPS[@]}" = 0 ]; then sed -i '/@internal@/d' "$PREFIX/provisioning/mpegflow-egress-deny.nft"; else sed -i 's/ *# @internal@$//' "$PREFIX/provisioning/mpegflow-egress-deny.nft"; fi

@@ -4,6 +4,7 @@ import { ApplianceError, messageOf } from '../errors/appliance-error.js';
 import { auditVerifyCommand, config, initCommand, startCommand } from './commands.js';
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { submitCommand } from './submit-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { usage } from './usage.js';
 
 const print = (line: string) => console.log(line);
@@ -58,6 +59,9 @@ async function dispatch(argv: string[]): Promise<number> {
       throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify`);
     case 'images':
       return imagesDispatch(sub, rest, values);
+    case 'doctor':
+      noMore([sub, ...rest].filter(Boolean));
+      return doctorCommand(print, await config());
     case 'submit': {
       if (!sub) throw new UsageError('mpegflow submit needs a FILE');
       noMore(rest);

@@ -13,6 +13,8 @@ Commands:
                          the job id; --wait follows it and exits 0 only if completed
   images verify          re-hash every registered image; exit 0 only if all verify
   images remove ID       unregister an image no job pins, and delete it
+  doctor                 check an installed appliance (files vs SHA256SUMS, encoder images,
+                         data dir permissions, disk, clock, listening addresses); exit 0 only if all hold
 
 Options:
   -h, --help             show this help
