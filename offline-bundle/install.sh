@@ -124,11 +124,11 @@ tar -xf "$BUNDLE" -C "$STAGING" --no-same-owner 2>"$WORK/tar.err" || refuse "$BU
 NEW="$STAGING/$TOP"
 [ -f "$NEW/SHA256SUMS" ] || refuse "$BUNDLE has no SHA256SUMS"
 (cd "$NEW" && sha256sum --check --strict SHA256SUMS >"$WORK/sums.out" 2>&1) || {
-  line="$(grep -v ': OK$' "$WORK/sums.out" | head -n 1)"
+  line="$(grep -E ': FAILED( open or read)?$' "$WORK/sums.out" | head -n 1)"
   case "$line" in
-    *"No such file"*|*"FAILED open or read"*) refuse "missing file ${line%%:*} (listed in SHA256SUMS)" ;;
-    *FAILED*) refuse "file ${line%%:*} does not match its sha256 in SHA256SUMS" ;;
-    *) refuse "SHA256SUMS does not check: $line" ;;
+    *": FAILED open or read") refuse "missing file ${line%: FAILED open or read} (listed in SHA256SUMS)" ;;
+    *": FAILED") refuse "file ${line%: FAILED} does not match its sha256 in SHA256SUMS" ;;
+    *) refuse "SHA256SUMS does not check: $(grep -v ': OK$' "$WORK/sums.out" | head -n 1)" ;;
   esac
 }
 (cd "$NEW" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort) >"$WORK/present"
