@@ -21,8 +21,8 @@ export interface TestBundle {
 }
 
 /** Hash of what goes into a bundle, so every bundle test of one CI run shares one build. */
-function inputsHash(): string {
-  const hash = createHash('sha256');
+function inputsHash(epoch: number): string {
+  const hash = createHash('sha256').update(String(epoch));
   const walk = (dir: string): void => {
     if (!existsSync(dir)) return;
     for (const name of readdirSync(dir).sort()) {
@@ -43,9 +43,9 @@ function inputsHash(): string {
  * and encoder image are cached in `MPEGFLOW_BUNDLE_CACHE` (default /tmp/mpegflow-bundle-cache).
  */
 export async function testBundle(): Promise<TestBundle> {
-  const dir = process.env.MPEGFLOW_TEST_BUNDLE_DIR ?? join(tmpdir(), `mpegflow-test-bundle-${inputsHash()}`);
-  const tar = join(dir, `${bundleName(packageVersion)}.tar`);
   const epoch = sourceDateEpoch();
+  const dir = process.env.MPEGFLOW_TEST_BUNDLE_DIR ?? join(tmpdir(), `mpegflow-test-bundle-${inputsHash(epoch)}`);
+  const tar = join(dir, `${bundleName(packageVersion)}.tar`);
   if (!existsSync(`${tar}.asc`)) {
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -59,7 +59,9 @@ export async function testBundle(): Promise<TestBundle> {
   const top = `mpegflow-appliance-${packageVersion}`;
   const installer = join(dir, 'install.sh');
   if (!existsSync(installer)) run('tar', ['-xf', tar, '-C', dir, '--strip-components=1', `${top}/install.sh`]);
-  return { dir, tar, publicKey: join(dir, 'key', 'release.pub.asc'), privateKey: join(dir, 'key', 'release.key.asc'), installer, top, epoch };
+  // The epoch the bundle was built with (a prebuilt MPEGFLOW_TEST_BUNDLE_DIR may predate a commit).
+  const built = JSON.parse(run('tar', ['-xOf', tar, `${top}/BUNDLE.json`])) as { sourceDateEpoch: number };
+  return { dir, tar, publicKey: join(dir, 'key', 'release.pub.asc'), privateKey: join(dir, 'key', 'release.key.asc'), installer, top, epoch: built.sourceDateEpoch };
 }
 
 /** Signs `file` with the bundle's release key (a tampered bundle that is still properly signed). */
