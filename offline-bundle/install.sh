@@ -53,6 +53,7 @@ STARTED=$(date +%s)
 [ "$(id -u)" = 0 ] || refuse "must run as root (it creates the service user, the prefix and systemd units)"
 for tool in gpg tar sha256sum df awk sort stat; do command -v "$tool" >/dev/null || refuse "$tool is not installed"; done
 for f in "$BUNDLE" "$SIG" "$KEY"; do [ -f "$f" ] || refuse "$f: no such file"; done
+[ "$FIREWALL" = 0 ] || command -v nft >/dev/null || refuse "--apply-firewall: nft is not installed (apt-get install nftables)"
 
 WORK="$(mktemp -d /tmp/mpegflow-install.XXXXXX)"
 STAGING=""
@@ -184,7 +185,6 @@ if [ "$SYSTEMD" = 1 ]; then
   if [ "$SYSTEMD_LIVE" = 1 ]; then systemctl daemon-reload && systemctl enable --now mpegflow.service; fi
 fi
 if [ "$FIREWALL" = 1 ]; then
-  command -v nft >/dev/null || { echo "install.sh: installed, but the firewall was NOT applied: nft is not installed" >&2; exit 1; }
   nft -f "$PREFIX/provisioning/mpegflow-egress-deny.nft"
 fi
 printf 'DATA_DIR=%s\nSVC_USER=%s\nUNIT_DIR=%s\nSYSTEMD=%s\nVERSION=%s\n' "$DATA_DIR" "$SVC_USER" "$UNIT_DIR" "$SYSTEMD" "$VERSION" >"$PREFIX/INSTALLED"

@@ -38,12 +38,13 @@ export async function throwawayReleaseKey(dir: string): Promise<ReleaseKey> {
 
 /**
  * A detached armored signature dated `epoch` (not now), so signing the same bytes with
- * the same key gives the same signature: ed25519 is deterministic, and the bundle that
+ * the same key gives the same signature (ed25519 is deterministic; no random salt notation), and the bundle that
  * carries the signature stays byte-identical across builds.
  */
 export async function signDetachedAt(key: ReleaseKey, data: Uint8Array, epoch: number): Promise<string> {
   const signingKeys = await openpgp.readPrivateKey({ armoredKey: key.privateArmored });
   const message = await openpgp.createMessage({ binary: data });
   const date = new Date(Math.max(epoch, key.createdEpoch) * 1000);
-  return openpgp.sign({ message, signingKeys, detached: true, format: 'armored', date });
+  // OpenPGP.js salts v4 signatures with a random notation by default; the bundle's must be reproducible.
+  return openpgp.sign({ message, signingKeys, detached: true, format: 'armored', date, config: { nonDeterministicSignaturesViaNotation: false } });
 }

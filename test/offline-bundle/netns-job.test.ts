@@ -39,17 +39,21 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     const data = join(work, 'data');
     const units = join(work, 'units');
     const started = Date.now();
-    const install = inNs(['bash', bundle.installer, '--bundle', bundle.tar, '--key', bundle.publicKey, '--prefix', prefix, '--data-dir', data, '--user', 'root', '--unit-dir', units]);
+    const install = inNs(['bash', bundle.installer, '--bundle', bundle.tar, '--key', bundle.publicKey, '--prefix', prefix, '--data-dir', data, '--user', 'root', '--unit-dir', units, '--allow-ip', '10.9.8.7', '--apply-firewall']);
     assert.is(install.code, 0, install.stderr + install.stdout);
     assert.match(install.stdout, /^installed mpegflow-appliance \S+ in /m);
     console.log(`install: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const unit = readFileSync(join(units, 'mpegflow.service'), 'utf8');
-    for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'IPAddressDeny=any', 'IPAddressAllow=localhost', `ReadWritePaths=${data}`, `ExecStart=${prefix}/node/bin/node ${prefix}/app/bin/mpegflow.js start`]) {
+    for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'IPAddressDeny=any', 'IPAddressAllow=localhost 10.9.8.7', `ReadWritePaths=${data}`, `ExecStart=${prefix}/node/bin/node ${prefix}/app/bin/mpegflow.js start`]) {
       assert.ok(unit.includes(`\n${line}\n`), `unit lacks ${line}`);
     }
     const analyze = spawnSync('systemd-analyze', ['verify', join(units, 'mpegflow.service')], { encoding: 'utf8' });
     if (!analyze.error) assert.is(analyze.status, 0, analyze.stderr);
-    assert.ok(existsSync(join(prefix, 'provisioning', 'mpegflow-egress-deny.nft')));
+    // The egress-deny ruleset is loaded (into this namespace only): outbound dropped but for lo, replies and --allow-ip.
+    const nft = inNs(['nft', 'list', 'table', 'inet', 'mpegflow_egress']);
+    assert.is(nft.code, 0, nft.stderr);
+    assert.match(nft.stdout, /policy drop;/);
+    assert.match(nft.stdout, /ip daddr 10\.9\.8\.7 accept/);
 
     const port = 20000 + (process.pid % 20000);
     const env = { MPEGFLOW_DATA_DIR: data, MPEGFLOW_PORT: String(port), MPEGFLOW_LOG_LEVEL: 'warn' };

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fileSha256, listFiles } from '../../offline-bundle/bundle-files.js';
 import { writeDeterministicTar } from '../../offline-bundle/deterministic-tar.js';
+import { loadReleaseKey, signDetachedAt } from '../../offline-bundle/release-key.js';
 import { run } from '../../offline-bundle/run.js';
 import { testBundle } from '../helpers/offline-bundle.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -31,6 +32,17 @@ test('re-tarring the unpacked bundle gives the same bytes (twice), whatever the 
     writeDeterministicTar(tree, bundle.top, join(work, name), bundle.epoch);
     assert.is(fileSha256(join(work, name)), original, `${name} differs from the built bundle`);
   }
+});
+
+test('the signatures inside are reproducible: the image manifest signed again gives the bundled .asc', async () => {
+  const bundle = await testBundle();
+  const rel = `${bundle.top}/app/images/bundled/debian-ffmpeg-7.1/manifest.json`;
+  const manifest = Buffer.from(run('tar', ['-xOf', bundle.tar, rel], { encoding: 'latin1' }), 'latin1');
+  const bundled = run('tar', ['-xOf', bundle.tar, `${rel}.asc`]);
+  const key = await loadReleaseKey(bundle.privateKey);
+  const again = await signDetachedAt(key, manifest, bundle.epoch);
+  assert.is(again, bundled);
+  assert.is(await signDetachedAt(key, manifest, bundle.epoch), again);
 });
 
 test.run();
