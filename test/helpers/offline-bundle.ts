@@ -1,6 +1,6 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundle, bundleName, sourceDateEpoch } from '../../offline-bundle/build.js';
@@ -55,6 +55,7 @@ export async function testBundle(): Promise<TestBundle> {
     await buildBundle({ outDir: tmp, cacheDir, key, nodeSpec: '24', epoch, log: (line) => console.error(`bundle: ${line}`) });
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
+    pruneOldBundles(dir);
   }
   const top = `mpegflow-appliance-${packageVersion}`;
   const installer = join(dir, 'install.sh');
@@ -62,6 +63,14 @@ export async function testBundle(): Promise<TestBundle> {
   // The epoch the bundle was built with (a prebuilt MPEGFLOW_TEST_BUNDLE_DIR may predate a commit).
   const built = JSON.parse(run('tar', ['-xOf', tar, `${top}/BUNDLE.json`])) as { sourceDateEpoch: number };
   return { dir, tar, publicKey: join(dir, 'key', 'release.pub.asc'), privateKey: join(dir, 'key', 'release.key.asc'), installer, top, epoch: built.sourceDateEpoch };
+}
+
+/** Test bundles of earlier inputs (~0.9 GB each) untouched for an hour are removed. */
+function pruneOldBundles(keep: string): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => /^mpegflow-test-bundle-[0-9a-f]{16}$/.test(n))) {
+    const p = join(tmpdir(), name);
+    if (p !== keep && Date.now() - statSync(p).mtimeMs > 3600_000) rmSync(p, { recursive: true, force: true });
+  }
 }
 
 /** Signs `file` with the bundle's release key (a tampered bundle that is still properly signed). */
