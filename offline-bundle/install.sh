@@ -47,6 +47,13 @@ done
 SIG="${SIG:-$BUNDLE.asc}"
 case "$PREFIX" in /*) ;; *) refuse "--prefix must be an absolute path" ;; esac
 case "$DATA_DIR" in /*) ;; *) refuse "--data-dir must be an absolute path" ;; esac
+for p in "$PREFIX" "$DATA_DIR" "$UNIT_DIR"; do [[ "$p" =~ ^/[A-Za-z0-9._/+-]*$ ]] || refuse "$p: use a plain absolute path (letters, digits, . _ - + /)"; done
+[[ "$PORT" =~ ^[0-9]{1,5}$ ]] && [ "$PORT" -le 65535 ] || refuse "--port $PORT is not a TCP port"
+[[ "$HOST" =~ ^[A-Za-z0-9.:-]+$ ]] || refuse "--host $HOST is not an address"
+[[ "$SVC_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || refuse "--user $SVC_USER is not a valid user name"
+for ip in "${ALLOW_IPS[@]}"; do
+  [[ "$ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?$ ]] || refuse "--allow-ip $ip: an IPv4 address or CIDR (the egress ruleset is IPv4 for internal targets)"
+done
 STARTED=$(date +%s)
 
 # 1. root
