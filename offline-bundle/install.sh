@@ -5,6 +5,8 @@
 # exit 1 (usage: exit 2), and leaves the host as it was. See INSTALL.md.
 set -euo pipefail
 umask 022
+# Pipelines end in readers that consume all their input (awk 'NR==1', not head): with
+# pipefail an early-exiting reader would kill the writer with SIGPIPE and the script with it.
 
 usage() {
   cat >&2 <<'USAGE'
@@ -71,7 +73,7 @@ trap cleanup EXIT
 export GNUPGHOME="$WORK/gnupg"
 mkdir -m 0700 "$GNUPGHOME"
 gpg --batch --quiet --import "$KEY" 2>/dev/null || refuse "$KEY is not an OpenPGP public key"
-KEY_FPR="$(gpg --batch --with-colons --fingerprint 2>/dev/null | awk -F: '$1=="fpr"{print $10; exit}')"
+KEY_FPR="$(gpg --batch --with-colons --fingerprint 2>/dev/null | awk -F: '$1=="fpr" && !done {print $10; done=1}')"
 [ -n "$KEY_FPR" ] || refuse "$KEY holds no key"
 STATUS="$(gpg --batch --status-fd 1 --verify "$SIG" "$BUNDLE" 2>/dev/null || true)"
 if ! grep -q "^\[GNUPG:\] VALIDSIG $KEY_FPR " <<<"$STATUS"; then
@@ -93,7 +95,7 @@ awk -v top="$TOP" '{ t=substr($1,1,1); n=$0; for (i = 0; i < 5; i++) sub(/^[^ ]+
   || refuse "$BUNDLE holds an entry that is not a plain file inside $TOP/: $(cat "$WORK/bad")"
 CONTENT_BYTES="$(awk '{s+=$3} END {printf "%d", s}' "$WORK/listing")"
 tar -xOf "$BUNDLE" "$TOP/BUNDLE.json" >"$WORK/BUNDLE.json" 2>/dev/null || refuse "$BUNDLE has no BUNDLE.json"
-json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2" | head -n 1; }
+json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$2" | awk 'NR==1'; }
 VERSION="$(json_field version "$WORK/BUNDLE.json")"
 [ -n "$VERSION" ] || refuse "$BUNDLE: BUNDLE.json names no version"
 
@@ -132,16 +134,16 @@ tar -xf "$BUNDLE" -C "$STAGING" --no-same-owner 2>"$WORK/tar.err" || refuse "$BU
 NEW="$STAGING/$TOP"
 [ -f "$NEW/SHA256SUMS" ] || refuse "$BUNDLE has no SHA256SUMS"
 (cd "$NEW" && sha256sum --check --strict SHA256SUMS >"$WORK/sums.out" 2>&1) || {
-  line="$(grep -E ': FAILED( open or read)?$' "$WORK/sums.out" | head -n 1)"
+  line="$(grep -E ': FAILED( open or read)?$' "$WORK/sums.out" | awk 'NR==1')"
   case "$line" in
     *": FAILED open or read") refuse "missing file ${line%: FAILED open or read} (listed in SHA256SUMS)" ;;
     *": FAILED") refuse "file ${line%: FAILED} does not match its sha256 in SHA256SUMS" ;;
-    *) refuse "SHA256SUMS does not check: $(grep -v ': OK$' "$WORK/sums.out" | head -n 1)" ;;
+    *) refuse "SHA256SUMS does not check: $(grep -v ': OK$' "$WORK/sums.out" | awk 'NR==1')" ;;
   esac
 }
 (cd "$NEW" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort) >"$WORK/present"
 sed 's/^[0-9a-f]\{64\}  //' "$NEW/SHA256SUMS" | LC_ALL=C sort >"$WORK/listed"
-extra="$(LC_ALL=C comm -23 "$WORK/present" "$WORK/listed" | head -n 1)"
+extra="$(LC_ALL=C comm -23 "$WORK/present" "$WORK/listed" | awk 'NR==1')"
 [ -z "$extra" ] || refuse "file $extra is not listed in SHA256SUMS"
 "$NEW/node/bin/node" --version >/dev/null 2>&1 || refuse "the bundled Node does not run on this host"
 
