@@ -89,6 +89,8 @@ fi
 
 # 3. the tar itself: complete, one top folder, regular files and folders only, no unsafe names
 tar -tvf "$BUNDLE" >"$WORK/listing" 2>"$WORK/tar.err" || refuse "$BUNDLE is truncated or not a tar ($(tail -n 1 "$WORK/tar.err"))"
+# Cut at a member boundary, a tar still lists cleanly: its end-of-archive marker (two zero blocks) is what is missing.
+[ -z "$(tail -c 1024 "$BUNDLE" | od -An -v -tx1 | tr -d ' 0\n')" ] || refuse "$BUNDLE is truncated or not a tar (no end-of-archive marker)"
 TOP="$(awk 'NR==1{print $6}' "$WORK/listing")"; TOP="${TOP%%/*}"
 case "$TOP" in mpegflow-appliance-*) ;; *) refuse "$BUNDLE is not an MpegFlow bundle (top folder '$TOP')" ;; esac
 awk -v top="$TOP" '{ t=substr($1,1,1); n=$0; for (i = 0; i < 5; i++) sub(/^[^ ]+ +/, "", n); if ((t!="-" && t!="d") || (n!=top"/" && index(n, top"/")!=1) || n ~ /(^|\/)\.\.(\/|$)/) { print n; exit 1 } }' "$WORK/listing" >"$WORK/bad" \

@@ -48,12 +48,14 @@ test('a signature by another key', async () => {
   assertRefused(install(p.tar, p), /not signed by the release key [0-9A-F]{40}/, p);
 });
 
-test('a truncated tar (even when signed)', async () => {
-  const p = place('truncated');
-  copyFileSync(bundle.tar, p.tar);
-  truncateSync(p.tar, Math.floor(statSync(p.tar).size * 0.6));
-  await resign(bundle, p.tar);
-  assertRefused(install(p.tar, p), /is truncated or not a tar/, p);
+test('a truncated tar (even when signed): cut inside a member, and cut at a member boundary', async () => {
+  for (const [name, at] of [['inside', Math.floor(statSync(bundle.tar).size * 0.6) + 700], ['boundary', Math.floor(statSync(bundle.tar).size * 0.6)]] as const) {
+    const p = place(`truncated-${name}`);
+    copyFileSync(bundle.tar, p.tar);
+    truncateSync(p.tar, at);
+    await resign(bundle, p.tar);
+    assertRefused(install(p.tar, p), /is truncated or not a tar/, p);
+  }
 });
 
 test('no root', () => {
