@@ -29,6 +29,9 @@ function findTests(dir) {
 }
 
 const files = findTests(join(root, 'dist/test')).filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)));
+// MPEGFLOW_TEST_EXCLUDE: comma-separated path substrings to leave out (e.g. suites a second run repeats for nothing).
+const excluded = (process.env.MPEGFLOW_TEST_EXCLUDE ?? '').split(',').filter(Boolean);
+if (excluded.length) files.splice(0, files.length, ...files.filter((f) => !excluded.some((x) => relative(root, f).includes(x))));
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 function runFile(file) {

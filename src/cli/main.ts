@@ -5,6 +5,7 @@ import { auditVerifyCommand, config, initCommand, startCommand } from './command
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { submitCommand } from './submit-command.js';
 import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand } from './users-commands.js';
+import { doctorCommand } from './doctor-command.js';
 import { usage } from './usage.js';
 import { auditExportCommand, auditVerifyBundleCommand, backupCommand } from './audit-commands.js';
 
@@ -99,6 +100,9 @@ async function dispatch(argv: string[]): Promise<number> {
         return usersAddCommand(print, await config(), rest[0], parseRole(values.role));
       }
       throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME`);
+    case 'doctor':
+      noMore([sub, ...rest].filter(Boolean));
+      return doctorCommand(print, await config());
     case 'submit': {
       if (!sub) throw new UsageError('mpegflow submit needs a FILE');
       noMore(rest);

@@ -24,6 +24,8 @@ Commands:
                          create an account; prints its generated password once
   users reset-password NAME
                          new generated password (printed once), unlock, end sessions
+  doctor                 check an installed appliance (files vs SHA256SUMS, encoder images,
+                         data dir permissions, disk, clock, listening addresses); exit 0 only if all hold
 
 Options:
   -h, --help             show this help

@@ -10,6 +10,7 @@ import { defaultLockPath, RECIPE_FFMPEG_SERIES, RECIPE_NAME } from './debian-rec
 import { importImage } from './image-catalog.js';
 import { signImageManifest } from './image-signing.js';
 import type { TrustedKeys } from './trusted-keys.js';
+import { importBundledImage } from './bundled-image.js';
 
 export interface ProductionImageOptions {
   store: Store;
@@ -67,6 +68,9 @@ export async function ensureProductionImage(options: ProductionImageOptions): Pr
       return { ok: true, image: record, built: false, ms: 0, bytes: 0 };
     }
   }
+  // An offline bundle carries the image, signed by its release key: imported, never downloaded.
+  const bundled = await importBundledImage({ store, dataDir: options.dataDir, trust: options.trust, actor, lock, progress });
+  if (bundled) return { ok: true, image: bundled, built: false, ms: Date.now() - started, bytes: 0 };
   const scratch = join(options.dataDir, 'scratch');
   const work = await mkdtemp(join(scratch, 'image-build-'));
   try {

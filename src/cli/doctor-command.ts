@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataLayout } from '../../appliance/data-layout.js';
+import { packageRoot } from '../config/package-root.js';
+import type { Config } from '../config/schema.js';
+import type { DoctorCheck } from '../doctor/doctor-check.js';
+import { checkClock, checkDataDirPermissions, checkFreeDisk, checkListening } from '../doctor/host-checks.js';
+import { checkInstallFiles, installPrefix } from '../doctor/install-files.js';
+import { messageOf } from '../errors/appliance-error.js';
+import { verifyCatalog } from '../images/image-catalog.js';
+import { applianceTrust } from '../images/trusted-keys.js';
+import { openStore } from '../store/open-store.js';
+import type { Print } from './commands.js';
+
+/** Free space the data dir must keep for inputs, scratch and outputs. */
+const MIN_FREE_BYTES = 1024 * 2 ** 20;
+
+/**
+ * `mpegflow doctor`: checks an installed appliance — its files against the bundle's
+ * SHA256SUMS, the encoder images, the data dir's permissions, free disk, the clock and
+ * the listening addresses — one line each; exit 0 only if every check holds.
+ */
+export async function doctorCommand(print: Print, cfg: Config): Promise<number> {
+  const layout = dataLayout(cfg.dataDir);
+  const prefix = installPrefix();
+  const checks: DoctorCheck[] = [await checkInstallFiles(prefix)];
+  const notBefore: Array<{ what: string; at: Date }> = [];
+  if (prefix) {
+    const bundle = JSON.parse(readFileSync(join(prefix, 'BUNDLE.json'), 'utf8')) as { sourceDateEpoch: number };
+    notBefore.push({ what: 'the bundle build', at: new Date(bundle.sourceDateEpoch * 1000) });
+  }
+  if (existsSync(layout.database)) {
+    const store = openStore(cfg);
+    try {
+      const verdicts = await verifyCatalog(store, await applianceTrust(layout.trust), 'cli:doctor', 'verify');
+      const bad = verdicts.filter((v) => !v.ok);
+      checks.push(
+        verdicts.length === 0
+          ? { name: 'encoder images', ok: false, detail: 'none registered (mpegflow start imports the bundled image)' }
+          : bad.length
+            ? { name: 'encoder images', ok: false, detail: bad.map((v) => `${v.id.slice(0, 12)}: ${v.reason}`).join('; ') }
+            : { name: 'encoder images', ok: true, detail: `${verdicts.length} verify (${verdicts.map((v) => `${v.name} ${v.version}`).join(', ')})` },
+      );
+      const head = await store.audit.head();
+      const last = head ? (await store.audit.list({ afterSeq: head.seq - 1, limit: 1 }))[0] : undefined;
+      if (last) notBefore.push({ what: `the newest audit event (seq ${last.seq})`, at: new Date(last.at) });
+    } catch (err) {
+      checks.push({ name: 'encoder images', ok: false, detail: messageOf(err) });
+    } finally {
+      await store.close();
+    }
+  } else {
+    checks.push({ name: 'encoder images', ok: false, detail: `no database at ${layout.database} (mpegflow init)` });
+  }
+  checks.push(checkDataDirPermissions(layout, process.getuid?.() ?? 0));
+  checks.push(existsSync(layout.root) ? checkFreeDisk(layout.root, MIN_FREE_BYTES) : { name: 'disk', ok: false, detail: `${layout.root} does not exist` });
+  checks.push(checkClock(new Date(), notBefore));
+  checks.push(checkListening(packageRoot, cfg.http.host));
+  for (const c of checks) print(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(14)} ${c.detail}`);
+  const failed = checks.filter((c) => !c.ok).length;
+  print(failed ? `doctor: ${failed} of ${checks.length} checks FAIL` : `doctor: all ${checks.length} checks hold`);
+  return failed ? 1 : 0;
+}

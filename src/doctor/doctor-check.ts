@@ -1,0 +1,6 @@
+/** One line of `mpegflow doctor`'s report. */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
