@@ -12,8 +12,7 @@ export function stageAppFiles(root: string, appDir: string): void {
   for (const rel of APP_PATHS) {
     const from = join(root, rel);
     if (!existsSync(from)) {
-      if (rel === 'ui/dist') continue; // the UI, when this tree has one
-      throw new Error(`${rel} is missing: run npm run build first`);
+      throw new Error(`${rel} is missing: run npm run build first (npm install builds the UI into ui/dist)`);
     }
     mkdirSync(dirname(join(appDir, rel)), { recursive: true });
     cpSync(from, join(appDir, rel), { recursive: true, filter: (src) => !src.endsWith('.map') && !src.endsWith('.tsbuildinfo') });

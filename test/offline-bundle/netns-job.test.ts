@@ -71,6 +71,10 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     assert.is(submit.code, 0, submit.stderr + submit.stdout);
     assert.match(submit.stdout, /completed/);
 
+    // The operator UI is served from the installed bundle (built assets, nothing from outside).
+    const page = inNs([process.execPath, '-e', `fetch('http://127.0.0.1:${port}/').then((r) => r.text()).then((t) => process.exit(t.includes('<title>MpegFlow Appliance</title>') ? 0 : 4), () => process.exit(5))`]);
+    assert.is(page.code, 0, 'the UI page is not served by the installed bundle');
+
     const doctor = inNs([join(prefix, 'bin', 'mpegflow'), 'doctor'], env);
     assert.is(doctor.code, 0, doctor.stdout + doctor.stderr);
     assert.match(doctor.stdout, /ok +listening +only 127\.0\.0\.1:\d+/);
