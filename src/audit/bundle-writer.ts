@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { create as createTar } from 'tar';
 import { packageVersion } from '../config/package-root.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../images/image-manifest.js';
 import { fingerprintOf, publicArmoredOf, signDetached } from '../signing/openpgp-keys.js';
+import { HashingStream } from '../storage/hashing-stream.js';
 import { GENESIS_HASH } from '../store/audit-chain.js';
 import type { AuditExportRecord, Store } from '../store/store.js';
 import { BUNDLE_FILES, BUNDLE_FORMAT, isBundlePath, type BundleManifest, type ChainPoint } from './bundle-format.js';
@@ -178,18 +178,10 @@ export async function writeBundle(
     await writeFile(join(stage, BUNDLE_FILES.manifest), manifestText, { flag: 'wx' });
     await writeFile(join(stage, BUNDLE_FILES.signature), await signDetached(source.signingKeyArmored, Buffer.from(manifestText, 'utf8')), { flag: 'wx' });
     const order = [BUNDLE_FILES.verify, BUNDLE_FILES.manifest, BUNDLE_FILES.signature, BUNDLE_FILES.key, BUNDLE_FILES.sums, BUNDLE_FILES.anchor, ...listed.filter((n) => !Object.values<string>(BUNDLE_FILES).includes(n)), BUNDLE_FILES.events];
-    const tarHash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        tarHash.update(chunk);
-        callback(null, chunk);
-      },
-    });
+    const tap = new HashingStream();
     const tarStream = createTar({ cwd: stage, portable: true, mtime: new Date(ids.createdAt), maxReadSize: 1 << 20 }, order);
     await pipeline(tarStream as unknown as NodeJS.ReadableStream, tap, createWriteStream(outPath, { flags: 'wx', mode: 0o640 }));
-    return { manifest, sha256: tarHash.digest('hex'), size };
+    return { manifest, sha256: tap.digest.sha256, size: tap.digest.size };
   } finally {
     await rm(stage, { recursive: true, force: true });
   }

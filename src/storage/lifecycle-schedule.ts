@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { scheduleSingleFlight } from '../scheduling/single-flight-cron.js';
 import { invalidKey } from './storage-errors.js';
 import { sweepLifecycle, type SweepOptions, type SweepReport } from './lifecycle.js';
 import type { ObjectStore } from './object-store.js';
@@ -24,30 +25,11 @@ export interface LifecycleSchedule {
 export function scheduleLifecycle(store: ObjectStore, options: LifecycleScheduleOptions): LifecycleSchedule {
   const expression = options.cron ?? '17 * * * *';
   if (!cron.validate(expression)) throw invalidKey(`invalid lifecycle cron expression ${JSON.stringify(expression)}`);
-  let running: Promise<SweepReport | undefined> | undefined;
-  const runNow = (): Promise<SweepReport | undefined> => {
-    if (running !== undefined) return Promise.resolve(undefined);
-    running = sweepLifecycle(store, options)
-      .then((report) => {
-        options.onReport?.(report);
-        return report;
-      })
-      .catch((err: unknown) => {
-        options.onError?.(err);
-        return undefined;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const task = cron.schedule(expression, () => runNow(), { name: 'storage-lifecycle', noOverlap: true, ...(options.timezone ? { timezone: options.timezone } : {}) });
-  return {
-    runNow,
-    async stop() {
-      await task.stop();
-      await task.destroy();
-      if (running !== undefined) await running;
-    },
-  };
+  return scheduleSingleFlight(() => sweepLifecycle(store, options), {
+    expression,
+    name: 'storage-lifecycle',
+    ...(options.timezone ? { timezone: options.timezone } : {}),
+    ...(options.onReport ? { onResult: options.onReport } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }
