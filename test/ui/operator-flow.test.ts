@@ -3,7 +3,7 @@
 // HLS (hls.js) and DASH (dash.js), cancel a running job, and a viewer who cannot cancel.
 // Nothing the pages load may come from anywhere but the appliance at 127.0.0.1.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -64,6 +64,12 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await clip(short, 5, '854x480');
   // Long enough to still be encoding after the viewer's and the dashboard's checks (~1 min of encoding).
   await clip(long, 300, '640x360');
+
+  // A watch folder with one refused file (a symlink out of the folder), for the System page.
+  const drop = join(cwd, 'drop');
+  mkdirSync(drop);
+  symlinkSync('/etc/hostname', join(drop, 'escape.mov'));
+  writeFileSync(join(cwd, 'data', 'config.json'), JSON.stringify({ watchFolders: [{ path: drop, stableSeconds: 1, rescanSeconds: 1 }] }));
 
   // The first start builds the encoder image from the (seeded) .deb cache: up to a few minutes on a busy host.
   const s: Started = await startServer({ cwd, timeoutMs: 300_000 });
@@ -176,7 +182,10 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.getByRole('link', { name: 'System' }).click();
   await page.getByRole('heading', { name: 'System' }).waitFor();
   await page.locator('table').filter({ hasText: 'encode' }).first().waitFor();
-  await page.getByText('No watch folders configured').waitFor();
+  await page.getByRole('heading', { name: drop }).waitFor();
+  const refusedRow = page.getByRole('row').filter({ hasText: 'escape.mov' });
+  await refusedRow.waitFor({ timeout: 30_000 });
+  assert.match((await refusedRow.textContent()) ?? '', /failed\s*INGEST_\w+/, 'the refusal shows its error code');
   await page.getByText('CPU (').waitFor();
   await screenshot(page, '08-system');
   await page.getByRole('link', { name: 'Users & tokens' }).click();

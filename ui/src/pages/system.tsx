@@ -33,7 +33,7 @@ interface WatchFolder {
   path: string;
   ladder: string;
   packaging: string[];
-  recent: { name: string; state: string; jobId: string | null; at: string; error: string | null }[];
+  recent: { name: string; state: string; jobId: string | null; at: string; error: { code: string; message: string } | null }[];
 }
 interface Webhook {
   id: string;
@@ -235,7 +235,7 @@ export function SystemPage({ me }: { me: Me }) {
                       <tr key={`${r.name}-${r.at}`}>
                         <td>{r.name}</td>
                         <td>
-                          <StateBadge state={r.state} /> {r.error && <span class="err-text small">{r.error}</span>}
+                          <StateBadge state={r.state} /> {r.error && <span class="err-text small" title={r.error.message}>{r.error.code}</span>}
                         </td>
                         <td>{r.jobId ? <a href={`#/jobs/${r.jobId}`}>{r.jobId}</a> : '—'}</td>
                         <td>{time(r.at)}</td>
