@@ -53,3 +53,11 @@ export function Section({ title, id, children, actions }: { title: string; id?: 
     </section>
   );
 }
+
+/** What was loaded, in its four states: the error (with retry), loading, empty, or `children(data)`. */
+export function Loaded<T>({ load, what, isEmpty, empty, children }: { load: { data: T | undefined; error: unknown; reload: () => void }; what: string; isEmpty: (data: T) => boolean; empty: ComponentChildren; children: (data: T) => ComponentChildren }) {
+  if (load.error !== undefined) return <ErrorBox error={load.error} retry={load.reload} />;
+  if (load.data === undefined) return <Loading what={what} />;
+  if (isEmpty(load.data)) return <Empty>{empty}</Empty>;
+  return <>{children(load.data)}</>;
+}

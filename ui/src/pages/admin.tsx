@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, may, type Me, type Role } from '../api';
-import { Empty, ErrorBox, Loading, Section } from '../components/bits';
+import { ErrorBox, Loaded, Section } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { time } from '../format';
 
@@ -83,13 +83,8 @@ function Users() {
         <button type="submit">Add user</button>
       </form>
       <Notice notice={notice} onClose={() => setNotice(null)} />
-      {users.error !== undefined ? (
-        <ErrorBox error={users.error} retry={users.reload} />
-      ) : !users.data ? (
-        <Loading what="users" />
-      ) : users.data.items.length === 0 ? (
-        <Empty>No accounts.</Empty>
-      ) : (
+      <Loaded load={users} what="users" isEmpty={(d) => d.items.length === 0} empty="No accounts.">
+        {(d) => (
         <table class="compact">
           <thead>
             <tr>
@@ -101,7 +96,7 @@ function Users() {
             </tr>
           </thead>
           <tbody>
-            {users.data.items.map((u) => {
+            {d.items.map((u) => {
               const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
               return (
                 <tr key={u.id}>
@@ -142,7 +137,8 @@ function Users() {
             })}
           </tbody>
         </table>
-      )}
+        )}
+      </Loaded>
     </Section>
   );
 }
@@ -186,13 +182,8 @@ function Tokens() {
         <button type="submit">Issue token</button>
       </form>
       <Notice notice={notice} onClose={() => setNotice(null)} />
-      {tokens.error !== undefined ? (
-        <ErrorBox error={tokens.error} retry={tokens.reload} />
-      ) : !tokens.data ? (
-        <Loading what="tokens" />
-      ) : tokens.data.items.length === 0 ? (
-        <Empty>No tokens.</Empty>
-      ) : (
+      <Loaded load={tokens} what="tokens" isEmpty={(d) => d.items.length === 0} empty="No tokens.">
+        {(d) => (
         <table class="compact">
           <thead>
             <tr>
@@ -205,7 +196,7 @@ function Tokens() {
             </tr>
           </thead>
           <tbody>
-            {tokens.data.items.map((t) => (
+            {d.items.map((t) => (
               <tr key={t.id}>
                 <td>{t.name}</td>
                 <td>{t.role}</td>
@@ -223,7 +214,8 @@ function Tokens() {
             ))}
           </tbody>
         </table>
-      )}
+        )}
+      </Loaded>
     </Section>
   );
 }

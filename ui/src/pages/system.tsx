@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { api, ApiError, may, type Me } from '../api';
-import { Empty, ErrorBox, Loading, ProgressBar, Section, StateBadge } from '../components/bits';
+import { Empty, ErrorBox, Loaded, Loading, ProgressBar, Section, StateBadge } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { bytes, shortHash, time } from '../format';
 
@@ -163,13 +163,8 @@ export function SystemPage({ me }: { me: Me }) {
         </Section>
       </div>
       <Section title="Encoder images">
-        {encoders.error !== undefined ? (
-          <ErrorBox error={encoders.error} retry={encoders.reload} />
-        ) : !encoders.data ? (
-          <Loading what="encoder images" />
-        ) : encoders.data.items.length === 0 ? (
-          <Empty>No encoder image is registered: import one with mpegflow images import DIR.</Empty>
-        ) : (
+        <Loaded load={encoders} what="encoder images" isEmpty={(d) => d.items.length === 0} empty="No encoder image is registered: import one with mpegflow images import DIR.">
+          {(d) => (
           <table class="compact">
             <thead>
               <tr>
@@ -182,7 +177,7 @@ export function SystemPage({ me }: { me: Me }) {
               </tr>
             </thead>
             <tbody>
-              {encoders.data.items.map((e) => (
+              {d.items.map((e) => (
                 <tr key={e.id}>
                   <td>
                     {e.name} {e.version} {e.default && <span class="chip">default</span>}
@@ -202,17 +197,13 @@ export function SystemPage({ me }: { me: Me }) {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </Loaded>
       </Section>
       <Section title="Watch folders">
-        {folders.error !== undefined ? (
-          <ErrorBox error={folders.error} retry={folders.reload} />
-        ) : !folders.data ? (
-          <Loading what="watch folders" />
-        ) : folders.data.length === 0 ? (
-          <Empty>No watch folders configured (config file key watchFolders).</Empty>
-        ) : (
-          folders.data.map((f) => (
+        <Loaded load={folders} what="watch folders" isEmpty={(d) => d.length === 0} empty="No watch folders configured (config file key watchFolders).">
+          {(d) => (
+          d.map((f) => (
             <div key={f.path} class="folder">
               <h3 class="mono">{f.path}</h3>
               <p class="small muted">
@@ -246,7 +237,8 @@ export function SystemPage({ me }: { me: Me }) {
               )}
             </div>
           ))
-        )}
+          )}
+        </Loaded>
       </Section>
       <Section title="Webhook deliveries">
         {!may.audit(me.role) ? (
