@@ -13,7 +13,7 @@ test('a folder that disappears is reported, never crashes the service, and is wa
   try {
     await f.startService();
     writeFileSync(join(f.root, 'one.mov'), 'before');
-    await eventually('one.mov in done/', () => existsSync(join(f.root, 'done', 'one.mov')));
+    await f.ingestedToDone('one.mov');
 
     rmSync(f.root, { recursive: true });
     const [gone] = await eventually('folder_unavailable', async () => {
@@ -37,7 +37,7 @@ test('a folder that disappears is reported, never crashes the service, and is wa
 
     mkdirSync(f.root);
     writeFileSync(join(f.root, 'two.mov'), 'after');
-    await eventually('two.mov in done/ after the folder came back', () => existsSync(join(f.root, 'done', 'two.mov')));
+    await f.ingestedToDone('two.mov');
     assert.is((await f.audit('ingest.folder_available')).length, 2);
   } finally {
     await f.close();
@@ -71,7 +71,7 @@ test('disk full while storing: the file goes to failed/ with error.json, its byt
     assert.ok(Number(df.stdout.trim().split('\n').pop()) < 512 * 1024, `staging removed: ${df.stdout}`);
 
     writeFileSync(join(f.root, 'small.mov'), Buffer.alloc(64 * 1024, 1));
-    await eventually('small.mov in done/', () => existsSync(join(f.root, 'done', 'small.mov')));
+    await f.ingestedToDone('small.mov');
   } finally {
     await f.close();
     const umount = spawnSync('umount', [mnt], { encoding: 'utf8' });

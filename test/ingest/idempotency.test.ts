@@ -15,7 +15,7 @@ const rowsNamed = async (name: string) => (await f.ingests()).filter((i) => i.na
 test('the same content under the same name is submitted once; other content or another name is a new job', async () => {
   await f.startService();
   writeFileSync(join(f.root, 'trailer.mov'), 'the same bytes');
-  await eventually('first trailer.mov in done/', () => existsSync(join(f.root, 'done', 'trailer.mov')));
+  await f.ingestedToDone('trailer.mov');
   const jobs = await f.jobCount();
   const first = (await rowsNamed('trailer.mov'))[0]!;
 
@@ -44,7 +44,7 @@ test('a file found in .processing/ at start (claimed just before a crash) is res
   writeFileSync(join(f.root, '.processing', 'orphan.mov'), 'claimed before the crash');
   const jobs = await f.jobCount();
   await f.startService();
-  await eventually('orphan.mov in done/', () => existsSync(join(f.root, 'done', 'orphan.mov')));
+  await f.ingestedToDone('orphan.mov');
   const [row] = await rowsNamed('orphan.mov');
   assert.is(row!.state, 'done');
   assert.is(await f.jobCount(), jobs + 1);
@@ -56,7 +56,7 @@ test('a file found in .processing/ at start (claimed just before a crash) is res
 test('a crash after the job was created but before it was recorded: the resume finds the job, no second job', async () => {
   await f.startService();
   writeFileSync(join(f.root, 'late.mov'), 'submitted, then the power went');
-  await eventually('late.mov in done/', () => existsSync(join(f.root, 'done', 'late.mov')));
+  await f.ingestedToDone('late.mov');
   await f.stopService();
   const [row] = await rowsNamed('late.mov');
   // Back to the moment just after runtime.submit returned: file in .processing/, record still "claimed".
@@ -65,7 +65,7 @@ test('a crash after the job was created but before it was recorded: the resume f
   await recordIngest(ctx, row!.id, { state: 'claimed', jobId: null }, 'test.rewind', {});
   const jobs = await f.jobCount();
   await f.startService();
-  await eventually('late.mov in done/ again', () => existsSync(join(f.root, 'done', 'late.mov')));
+  await f.ingestedToDone('late.mov');
   const after = (await f.store.ingests.get(row!.id))!;
   assert.is(after.state, 'done');
   assert.is(after.jobId, row!.jobId, 'the same job');
@@ -86,7 +86,7 @@ test('a stop while a large file is being stored leaves it in .processing/; the n
   assert.ok(existsSync(join(f.root, '.processing', 'big.mxf')), 'the file is kept in .processing/');
   const jobs = await f.jobCount();
   await f.startService();
-  await eventually('big.mxf in done/', () => existsSync(join(f.root, 'done', 'big.mxf')), 120_000);
+  await f.ingestedToDone('big.mxf', 120_000);
   const done = (await f.store.ingests.get(row!.id))!;
   assert.is(done.state, 'done');
   assert.is(done.sha256, sha);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IngestService } from '../../src/ingest/ingest-service.js';
 import { procOpenWriters } from '../../src/ingest/open-writers.js';
@@ -54,6 +54,9 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
   };
   const audit = async (type: string) => (await f.store.audit.list({ type })).map((e) => e.payload as Record<string, unknown>);
   const ingests = () => f.store.ingests.recent(root.replace(/\/+$/, ''), 100);
+  /** Waits until `name` is in done/ and its ingest record says done (the move comes first, then the record). */
+  const ingestedToDone = (name: string, timeoutMs = 30_000) =>
+    eventually(`${name} in done/ and recorded done`, async () => existsSync(join(root, 'done', name)) && (await ingests()).find((i) => i.name === name && i.state === 'done'), timeoutMs);
   const jobCount = async () => Object.values(await f.store.stats.jobsByState()).reduce((a, b) => a + b, 0);
   return {
     ...f,
@@ -69,6 +72,7 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
     audit,
     ingests,
     jobCount,
+    ingestedToDone,
     close: async () => {
       await service.stop();
       await f.close();

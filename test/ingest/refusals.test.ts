@@ -104,7 +104,7 @@ test('a file deleted while being claimed: recorded as failed (INGEST_SOURCE_VANI
   const gone = await eventually('brief.mov recorded as vanished', async () => (await f.ingests()).find((i) => i.name === 'brief.mov' && i.state === 'failed'));
   assert.is(gone.errorCode, 'INGEST_SOURCE_VANISHED');
   writeFileSync(join(f.root, 'after.mov'), 'the folder still works');
-  await eventually('after.mov in done/', () => existsSync(join(f.root, 'done', 'after.mov')));
+  await f.ingestedToDone('after.mov');
   assert.ok(errorFiles().length >= 5);
 });
 

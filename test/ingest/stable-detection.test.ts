@@ -24,7 +24,7 @@ test('a file that keeps growing is not taken until it has stopped for stableSeco
   }
   const finalSize = statSync(path).size;
   const stoppedAt = Date.now();
-  await eventually('growing.mxf in done/', () => existsSync(join(f.root, 'done', 'growing.mxf')));
+  await f.ingestedToDone('growing.mxf');
   assert.ok(Date.now() - stoppedAt >= 900, 'taken only after the stable time');
   const ingest = (await f.ingests()).find((i) => i.name === 'growing.mxf')!;
   assert.is(ingest.state, 'done');
@@ -44,7 +44,7 @@ test('a file held open for writing is not taken, however long it stays unchanged
   } finally {
     closeSync(fd);
   }
-  await eventually('held.mov in done/', () => existsSync(join(f.root, 'done', 'held.mov')));
+  await f.ingestedToDone('held.mov');
   assert.is(await stateOf('held.mov'), 'done');
 });
 

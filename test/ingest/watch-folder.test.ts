@@ -21,7 +21,7 @@ test('a copied master is ingested once: stored and verified, job completed, file
   await f.startService();
   copyFileSync(clip, join(f.root, 'promo.mp4'));
 
-  const done = await eventually('promo.mp4 in done/', () => existsSync(join(f.root, 'done', 'promo.mp4')));
+  const done = await f.ingestedToDone('promo.mp4');
   assert.ok(done);
   assert.not.ok(existsSync(join(f.root, 'promo.mp4')));
   assert.equal(readdirSync(join(f.root, '.processing')), []);
