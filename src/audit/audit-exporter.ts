@@ -41,6 +41,8 @@ export function exportScope(request: ExportRequest): BundleScope {
   return { ...(request.jobId !== undefined ? { jobId: request.jobId } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
 
+const MOVED_CHECKPOINT_ATTEMPTS = 3;
+
 export function newExportId(now: Date): string {
   return `exp_${now.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
 }
@@ -61,11 +63,27 @@ export class AuditExporter {
   /** Writes the bundle to `outPath`, which must not exist (it is never overwritten). */
   export(outPath: string, request: ExportRequest, actor: string): Promise<ExportResult> {
     const run = this.#tail.then(
-      () => this.#export(outPath, request, actor),
-      () => this.#export(outPath, request, actor),
+      () => this.#exportRetryingMovedCheckpoint(outPath, request, actor),
+      () => this.#exportRetryingMovedCheckpoint(outPath, request, actor),
     );
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * One process makes one export at a time; another process (the CLI beside the server) may
+   * record a checkpoint while this bundle is written. The store then refuses the stale
+   * `previous` (EXPORT_CHECKPOINT_MOVED, audited as a failed export) and the bundle is
+   * written again on the new one.
+   */
+  async #exportRetryingMovedCheckpoint(outPath: string, request: ExportRequest, actor: string): Promise<ExportResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#export(outPath, request, actor);
+      } catch (err) {
+        if (!(err instanceof ApplianceError && err.code === 'EXPORT_CHECKPOINT_MOVED') || attempt >= MOVED_CHECKPOINT_ATTEMPTS) throw err;
+      }
+    }
   }
 
   async #export(outPath: string, request: ExportRequest, actor: string): Promise<ExportResult> {

@@ -4,10 +4,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import type { BundleManifest } from '../../src/audit/bundle-format.js';
+import { AuditExporter } from '../../src/audit/audit-exporter.js';
 import { verifyBundle } from '../../src/audit/bundle-verifier.js';
 import { ApplianceError } from '../../src/errors/appliance-error.js';
 import { generateSigningKey, signDetached } from '../../src/signing/openpgp-keys.js';
 import { canonicalEvent, chainHash } from '../../src/store/audit-chain.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../helpers/cli.js';
 import { requireGpg } from '../helpers/gpg.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -282,6 +284,31 @@ test('two consecutive exports: the second records the first\'s head as previous 
   assert.throws(() => db.prepare('UPDATE audit_exports SET head_hash = ?').run('0'.repeat(64)), /append-only/);
   assert.throws(() => db.prepare('DELETE FROM audit_exports').run(), /append-only/);
   db.close();
+});
+
+test('two exports at once from two processes\' connections (server and CLI) never extend the same checkpoint', async () => {
+  // A second connection to the same SQLite file, with its own exporter: as `mpegflow audit export` beside the server.
+  const other = new SqliteStore({ path: join(f.dir, 'mpegflow.db') });
+  try {
+    const otherExporter = new AuditExporter({ store: other, keyPath: f.keyPath, scratchDir: join(f.dir, 'scratch-cli') });
+    const before = (await f.store.auditExports.list()).length;
+    const [a, b] = await Promise.all([
+      f.exporter.export(join(tempDir(), 'server.tar'), {}, 'token:tok_auditor'),
+      otherExporter.export(join(tempDir(), 'cli.tar'), {}, 'cli:root'),
+    ]);
+    const rows = (await f.store.auditExports.list()).slice(before);
+    assert.is(rows.length, 2, 'both exports recorded');
+    assert.is(rows[1]!.previousId, rows[0]!.id, 'the later checkpoint extends the earlier one, not the one before both');
+    for (const r of [a, b]) {
+      const row = rows.find((x) => x.id === r.manifest.exportId)!;
+      assert.ok(row, 'the bundle is the one recorded');
+      assert.is(row.previousId, r.manifest.checkpoint.previous?.exportId ?? null);
+      const cli = verifyCli(r.path, f.publicKeyPath);
+      assert.is(cli.code, 0, cli.stdout);
+    }
+  } finally {
+    await other.close();
+  }
 });
 
 const refusal = (p: Promise<unknown>): Promise<ApplianceError> => p.then(() => { throw new Error('export succeeded'); }, (e: unknown) => e as ApplianceError);
