@@ -1,4 +1,4 @@
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { PoolConfig, PoolName } from '../config/schema.js';
 import type { EncoderCommand, ImageRef } from '../images/encoder-process.js';
@@ -30,6 +30,25 @@ export interface PoolStatus {
   timeoutSeconds: number;
 }
 
+const WORKER_LOAD_WAIT_MS = 5000;
+/** Piscina's worker posts this once its task module is imported (piscina/dist/common.js READY). */
+const PISCINA_READY = '_WORKER_READY';
+
+/** Resolves when the worker has imported its task module, or has exited. */
+function moduleLoaded(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && PISCINA_READY in message) done();
+    };
+    const done = () => {
+      worker.off('message', onMessage);
+      resolve();
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+  });
+}
+
 function killGroup(pid: number): void {
   try {
     process.kill(-pid, 'SIGKILL');
@@ -48,6 +67,8 @@ export class StagePool {
   readonly config: PoolConfig;
   readonly #piscina: Piscina<StageTaskInput, StageTaskResult>;
   readonly #running = new Map<string, number | null>();
+  /** The first workers' module graphs, loading in the background from construction. */
+  readonly #loading: Promise<void>[];
 
   constructor(name: PoolName, config: PoolConfig) {
     this.name = name;
@@ -60,6 +81,7 @@ export class StagePool {
       idleTimeout: 60_000,
       concurrentTasksPerWorker: 1,
     });
+    this.#loading = this.#piscina.threads.map(moduleLoaded);
   }
 
   async run(taskId: string, image: ImageRef, trust: TrustedKeys, command: Omit<EncoderCommand, 'cpus'>, options: RunOptions = {}): Promise<StageTaskResult> {
@@ -145,6 +167,10 @@ export class StagePool {
 
   async close(): Promise<void> {
     this.killAll();
+    // Terminating a worker while V8 still evaluates its ES module graph can abort the whole
+    // process (nodejs/node#43182 family: "IsGraphAsync" FATAL on a stop just after start);
+    // let the first workers finish loading (bounded) before they are terminated.
+    await Promise.race([Promise.all(this.#loading), new Promise((r) => setTimeout(r, WORKER_LOAD_WAIT_MS).unref())]);
     await this.#piscina.destroy();
   }
 }
