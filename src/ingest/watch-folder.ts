@@ -169,7 +169,12 @@ export class WatchFolder {
     const open = new Map((await this.ctx.store.ingests.unfinished(this.ctx.root)).filter((i) => i.state !== 'detected').map((i) => [i.name, i]));
     const inProcessing = await readdir(this.ctx.processing);
     for (const ingest of open.values()) {
-      if (inProcessing.includes(ingest.name) || ingest.state !== 'claimed') continue;
+      if (inProcessing.includes(ingest.name)) continue;
+      if (ingest.state === 'submitted') {
+        await this.#recordMovedToDone(ingest);
+        continue;
+      }
+      if (ingest.state !== 'claimed') continue;
       // Claimed, then its file left .processing/ by another hand: nothing to resume.
       const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ingest.id}`);
       const message = `${shownName(ingest.name)} is no longer in .processing/${job ? '' : '; nothing was submitted'}`;
@@ -199,6 +204,20 @@ export class WatchFolder {
       this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state }, 'watch folder: resuming a file found in .processing/');
       await this.ctx.store.change(async (tx) => void (await tx.audit({ type: 'ingest.resumed', actor: this.ctx.actor, jobId: ingest.jobId, payload: { ingestId: ingest.id, folder: this.ctx.root, name, state: ingest.state } })));
       await processClaimed(this.ctx, (await this.ctx.store.ingests.get(ingest.id))!);
+    }
+  }
+
+  /**
+   * A stop between the move to done/ and its record leaves the ingest "submitted" with its
+   * file already in done/ (under its name or `<id>-name`): record it done now.
+   */
+  async #recordMovedToDone(ingest: IngestRecord): Promise<void> {
+    for (const name of [ingest.name, `${ingest.id}-${ingest.name}`]) {
+      if (!(await lstatOrNone(join(this.ctx.done, name)))?.isFile()) continue;
+      const movedTo = join(this.ctx.done, name);
+      await recordIngest(this.ctx, ingest.id, { state: 'done', jobId: ingest.jobId }, 'ingest.done', { name: ingest.name, jobId: ingest.jobId, movedTo, note: 'recorded at start: the file was moved to done/ just before a stop' });
+      this.ctx.logger.info({ folder: this.ctx.root, name: ingest.name, ingestId: ingest.id, jobId: ingest.jobId }, 'watch folder: file found in done/ at start; recorded done');
+      return;
     }
   }
 

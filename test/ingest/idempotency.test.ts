@@ -74,6 +74,26 @@ test('a crash after the job was created but before it was recorded: the resume f
   await f.stopService();
 });
 
+test('a stop between the move to done/ and its record: the next start records it done, no second job', async () => {
+  await f.startService();
+  writeFileSync(join(f.root, 'moved.mov'), 'moved, then the power went');
+  const row = await f.ingestedToDone('moved.mov');
+  await f.stopService();
+  // Back to the moment just after the rename into done/: the record still says "submitted".
+  const ctx = folderContext(f.deps, f.folder, new AbortController().signal);
+  await recordIngest(ctx, row.id, { state: 'submitted', jobId: row.jobId }, 'test.rewind', {});
+  const jobs = await f.jobCount();
+  await f.startService();
+  const after = await eventually('moved.mov recorded done', async () => ((await f.store.ingests.get(row.id))?.state === 'done' ? f.store.ingests.get(row.id) : undefined));
+  assert.is(after!.jobId, row.jobId, 'the same job');
+  assert.is(await f.jobCount(), jobs, 'no second job');
+  const recorded = (await f.audit('ingest.done')).filter((e) => e.ingestId === row.id);
+  assert.is(recorded.length, 2, 'the first record and the one made at start');
+  assert.is(recorded[1]!.movedTo, join(f.root, 'done', 'moved.mov'));
+  assert.ok(existsSync(join(f.root, 'done', 'moved.mov')));
+  await f.stopService();
+});
+
 test('a stop while a large file is being stored leaves it in .processing/; the next start resumes it into one job', async () => {
   const path = join(f.root, 'big.mxf');
   writeFileSync(path, Buffer.alloc(400 * 1024 * 1024, 7));
