@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every uvu suite (dist/test/**/*.test.js, compiled first), each in its own process,
 // and ends with one aggregate line `N passed, N failed`. Exit code 1 on any failure.
-// Usage: npm test [-- FILTER...]   (FILTER: substrings of test file paths)
+// Usage: npm test [-- FILTER...]   (FILTER: substrings of test file paths; MPEGFLOW_TEST_JOBS=N runs N suites at once)
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -63,18 +63,31 @@ function runFile(file) {
   });
 }
 
+// MPEGFLOW_TEST_JOBS: how many suites run at once (default 1). Each suite owns its temp dirs,
+// ports, data dirs and bucket prefixes; the offline-bundle suites change the host (service
+// user, installs as root) and always run alone.
+const jobs = Math.max(1, Number(process.env.MPEGFLOW_TEST_JOBS ?? 1) || 1);
+const runsAlone = (file) => relative(root, file).includes('test/offline-bundle/');
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const file of files) {
-  const r = await runFile(file);
+function report(r) {
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
-  const name = relative(join(root, 'dist'), file);
+  const name = relative(join(root, 'dist'), r.file);
   console.log(`${r.failed ? 'FAIL' : 'ok  '} ${name}  (${r.passed} passed, ${r.failed} failed, ${(r.ms / 1000).toFixed(1)} s)`);
   if (r.failed || process.env.MPEGFLOW_TEST_VERBOSE) console.log(r.text.replace(/^/gm, '    '));
 }
+const shared = files.filter((f) => !runsAlone(f));
+const queue = [...shared];
+await Promise.all(
+  Array.from({ length: Math.min(jobs, shared.length) }, async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) report(await runFile(file));
+  }),
+);
+for (const file of files.filter(runsAlone)) report(await runFile(file));
 if (files.length === 0) {
   console.log('no test files matched');
   failed++;
