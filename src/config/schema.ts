@@ -42,6 +42,10 @@ export const fileConfigSchema = z
             stableSeconds: z.number().min(0.1).max(24 * 3600).default(30),
             /** Full rescan period besides change events (after a restart, on filesystems without events). */
             rescanSeconds: z.number().min(0.1).max(3600).default(10),
+            /** A temporary failure (object store unreachable, no encoder image yet) is retried after this long, doubling up to 5 minutes. */
+            retrySeconds: z.number().min(0.1).max(3600).default(5),
+            /** Attempts in all before a file with a temporary failure goes to failed/. */
+            retryAttempts: z.number().int().min(1).max(1000).default(12),
           })
           .strict(),
       )

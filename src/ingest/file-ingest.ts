@@ -58,7 +58,7 @@ async function vanished(ctx: FolderContext, ingest: IngestRecord, why: string): 
  * `<name>.error.json`; a stop leaves it in `.processing/` for the next start. Used for a
  * fresh claim and to resume one found at start.
  */
-export async function processClaimed(ctx: FolderContext, ingest: IngestRecord): Promise<void> {
+export async function processClaimed(ctx: FolderContext, ingest: IngestRecord, attempt = 1): Promise<ClaimedOutcome> {
   const claimed = join(ctx.processing, ingest.name);
   let jobId = ingest.jobId ?? (await ctx.store.jobs.byIdempotencyKey(idempotencyKey(ingest.id)))?.id ?? null;
   try {
@@ -76,7 +76,7 @@ export async function processClaimed(ctx: FolderContext, ingest: IngestRecord): 
           movedTo: join(ctx.done, movedTo),
         });
         ctx.logger.info({ folder: ctx.root, name: ingest.name, duplicateOf: earlier.id, jobId: earlier.jobId }, 'watch folder: same name and content already submitted; not submitted again');
-        return;
+        return { outcome: 'done' };
       }
       if (ctx.signal.aborted) throw new Stopping();
       const { job } = await ctx.runtime.submit(
@@ -88,18 +88,47 @@ export async function processClaimed(ctx: FolderContext, ingest: IngestRecord): 
   } catch (err) {
     if (err instanceof Stopping || ctx.signal.aborted) {
       ctx.logger.info({ folder: ctx.root, name: ingest.name, ingestId: ingest.id }, 'watch folder: stopping; the file stays in .processing/ and is resumed at the next start');
-      return;
+      return { outcome: 'stopped' };
     }
+    const failure = failureOf(err);
+    if (TEMPORARY_FAILURES.has(failure.code) && attempt < ctx.folder.retryAttempts) return scheduleRetry(ctx, ingest, failure, attempt);
     await failClaimed(ctx, ingest, claimed, err);
-    return;
+    return { outcome: 'failed' };
   }
   if (ingest.state !== 'submitted') {
     await recordIngest(ctx, ingest.id, { state: 'submitted', jobId }, 'ingest.submitted', { name: ingest.name, jobId });
   }
   // The job exists and its input bytes are verified: only now does the file leave `.processing/`.
   const movedTo = await moveInto(claimed, ctx.done, ingest.name, ingest.id);
-  await recordIngest(ctx, ingest.id, { state: 'done', jobId }, 'ingest.done', { name: ingest.name, jobId, movedTo: join(ctx.done, movedTo) });
+  await recordIngest(ctx, ingest.id, { state: 'done', jobId, errorCode: null, errorMessage: null }, 'ingest.done', { name: ingest.name, jobId, movedTo: join(ctx.done, movedTo) });
   ctx.logger.info({ folder: ctx.root, name: ingest.name, ingestId: ingest.id, jobId }, 'watch folder: job submitted; file moved to done/');
+  return { outcome: 'done' };
+}
+
+/**
+ * A temporary failure (the object store is unreachable, no encoder image is imported yet)
+ * keeps the file in `.processing/` and is retried: after `retrySeconds`, doubling up to
+ * 5 minutes, for `retryAttempts` attempts in all; then the file goes to `failed/`.
+ */
+const TEMPORARY_FAILURES = new Set(['STORAGE_UNAVAILABLE', 'NO_ENCODER_IMAGE']);
+const RETRY_DELAY_CAP_MS = 5 * 60_000;
+
+export type ClaimedOutcome = { outcome: 'done' | 'failed' | 'stopped' } | { outcome: 'retry'; attempt: number; delayMs: number };
+
+async function scheduleRetry(ctx: FolderContext, ingest: IngestRecord, failure: { code: string; message: string }, attempt: number): Promise<ClaimedOutcome> {
+  const delayMs = Math.min(RETRY_DELAY_CAP_MS, ctx.folder.retrySeconds * 1000 * 2 ** (attempt - 1));
+  // A stored copy is stored again by the next attempt: remove it (best effort; the store may be the problem).
+  await ctx.objects.delete('input', inputKeyOf(ingest), { allVersions: true }).catch(() => undefined);
+  await recordIngest(ctx, ingest.id, { state: 'claimed', errorCode: failure.code, errorMessage: failure.message }, 'ingest.retry_scheduled', {
+    name: ingest.name,
+    code: failure.code,
+    message: failure.message,
+    attempt,
+    of: ctx.folder.retryAttempts,
+    retryInSeconds: delayMs / 1000,
+  });
+  ctx.logger.warn({ folder: ctx.root, name: ingest.name, ingestId: ingest.id, code: failure.code, attempt, retryInSeconds: delayMs / 1000 }, `watch folder: temporary failure (${failure.message}); the file stays in .processing/ and is tried again`);
+  return { outcome: 'retry', attempt, delayMs };
 }
 
 /** Streams the claimed file into the input bucket and checks the stored object against the bytes read. */

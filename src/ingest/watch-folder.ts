@@ -40,6 +40,8 @@ export class WatchFolder {
   #stopped = false;
   /** `name|fingerprint` of files already refused (and recorded): not looked up again at every scan. */
   readonly #refused = new Set<string>();
+  /** Claimed files waiting in `.processing/` after a temporary failure, by ingest id. */
+  readonly #retries = new Map<string, { attempt: number; dueAt: number }>();
 
   constructor(deps: IngestDeps, folder: WatchFolderConfig, signal: AbortSignal) {
     this.ctx = folderContext(deps, folder, signal);
@@ -77,7 +79,8 @@ export class WatchFolder {
         }
         // While files are settling, look again soon; otherwise at the rescan period.
         const settling = [...this.#candidates.values()].some((c) => c.since > 0);
-        const delay = settling ? Math.min(this.#rescanMs, Math.max(100, Math.min(1000, this.#stableMs / 4))) : this.#rescanMs;
+        let delay = settling ? Math.min(this.#rescanMs, Math.max(100, Math.min(1000, this.#stableMs / 4))) : this.#rescanMs;
+        for (const r of this.#retries.values()) delay = Math.min(delay, Math.max(100, r.dueAt - Date.now()));
         this.#timer = setTimeout(() => this.kick(), delay);
       });
   }
@@ -97,7 +100,30 @@ export class WatchFolder {
       await this.#resume();
     }
     this.#watch();
+    await this.#retryDue();
     await this.#scan();
+  }
+
+  async #process(ingestId: string, attempt = 1): Promise<void> {
+    const ingest = await this.ctx.store.ingests.get(ingestId);
+    if (!ingest) return;
+    const result = await processClaimed(this.ctx, ingest, attempt);
+    if (result.outcome === 'retry') this.#retries.set(ingestId, { attempt: result.attempt, dueAt: Date.now() + result.delayMs });
+    else if (result.outcome !== 'stopped') this.#retries.delete(ingestId);
+  }
+
+  /** Claimed files whose temporary failure is due for another attempt (still in `.processing/`, still claimed). */
+  async #retryDue(): Promise<void> {
+    for (const [ingestId, retry] of [...this.#retries]) {
+      if (this.ctx.signal.aborted) return;
+      if (retry.dueAt > Date.now()) continue;
+      const ingest = await this.ctx.store.ingests.get(ingestId);
+      if (!ingest || ingest.state !== 'claimed' || !(await lstatOrNone(join(this.ctx.processing, ingest.name)))) {
+        this.#retries.delete(ingestId); // finished another way, or resumed at the next start
+        continue;
+      }
+      await this.#process(ingestId, retry.attempt + 1);
+    }
   }
 
   /** The root and its `.processing/`, `done/`, `failed/` must be real directories (never symlinks). */
@@ -203,7 +229,7 @@ export class WatchFolder {
       }
       this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state }, 'watch folder: resuming a file found in .processing/');
       await this.ctx.store.change(async (tx) => void (await tx.audit({ type: 'ingest.resumed', actor: this.ctx.actor, jobId: ingest.jobId, payload: { ingestId: ingest.id, folder: this.ctx.root, name, state: ingest.state } })));
-      await processClaimed(this.ctx, (await this.ctx.store.ingests.get(ingest.id))!);
+      await this.#process(ingest.id);
     }
   }
 
@@ -301,7 +327,7 @@ export class WatchFolder {
       }
       if (outcome === 'busy') continue;
       this.#candidates.delete(c.ingest.name);
-      if (outcome === 'claimed') await processClaimed(this.ctx, (await this.ctx.store.ingests.get(c.ingest.id))!);
+      if (outcome === 'claimed') await this.#process(c.ingest.id);
     }
   }
 

@@ -24,14 +24,16 @@ function message(fn: () => unknown): string {
   throw new Error('expected CONFIG_INVALID');
 }
 
-test('watch folder defaults: professional ladder, hls+dash, stable 30 s, rescan 10 s', () => {
+test('watch folder defaults: professional ladder, hls+dash, stable 30 s, rescan 10 s, retry after 5 s, 12 attempts', () => {
   const c = load({ watchFolders: [{ path: '/srv/drop' }] })();
-  assert.equal(c.watchFolders, [{ path: '/srv/drop', ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 30, rescanSeconds: 10 }]);
+  assert.equal(c.watchFolders, [{ path: '/srv/drop', ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 30, rescanSeconds: 10, retrySeconds: 5, retryAttempts: 12 }]);
 });
 
-test('stableSeconds and rescanSeconds are validated', () => {
+test('stableSeconds, rescanSeconds, retrySeconds and retryAttempts are validated', () => {
   assert.match(message(load({ watchFolders: [{ path: '/srv/drop', stableSeconds: 0 }] })), /watchFolders\[0\]\.stableSeconds/);
   assert.match(message(load({ watchFolders: [{ path: '/srv/drop', rescanSeconds: 'often' }] })), /watchFolders\[0\]\.rescanSeconds/);
+  assert.match(message(load({ watchFolders: [{ path: '/srv/drop', retrySeconds: -1 }] })), /watchFolders\[0\]\.retrySeconds/);
+  assert.match(message(load({ watchFolders: [{ path: '/srv/drop', retryAttempts: 1.5 }] })), /watchFolders\[0\]\.retryAttempts/);
 });
 
 test('overlapping folders, or a folder overlapping the data directory, are refused', () => {

@@ -43,7 +43,7 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
   const f = await runtimeFixture(options.objectsRoot ? { objectsRoot: options.objectsRoot } : {});
   const root = options.root ?? join(tempDir('mpegflow-watch-'), 'drop');
   mkdirSync(root, { recursive: true });
-  const folder: WatchFolderConfig = { path: root, ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 0.6, rescanSeconds: 0.3, ...options.folder };
+  const folder: WatchFolderConfig = { path: root, ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 0.6, rescanSeconds: 0.3, retrySeconds: 0.5, retryAttempts: 12, ...options.folder };
   const logLines: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logLines.push(line) } as unknown as NodeJS.WritableStream);
   const deps = { store: f.store, objects: f.objects, runtime: f.runtime, logger, openWriters: procOpenWriters() };

@@ -1,6 +1,7 @@
 // Through the real server (`mpegflow start` with a config file naming a watch folder): the
 // appliance starts the folder after the runtime and stops it before; with no encoder image
-// (offline first start, degraded) the file is not lost: failed/ with its error.json, shown by
+// (offline first start, degraded) the file is retried, then (retryAttempts: 2) kept in
+// failed/ with its error.json, shown by
 // GET /api/v1/watch-folders; a later file after a restart is handled the same way.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OFFLINE } from '../cli/deb-cache-seed.js';
 import { killServers, runCli, startServer } from '../helpers/cli.js';
+import { queryDb } from '../helpers/encoder-processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { eventually } from './ingest-fixture.js';
 
@@ -18,7 +20,7 @@ test('mpegflow start watches the configured folder; a file it cannot submit goes
   const root = join(cwd, 'drop');
   mkdirSync(join(cwd, 'data'), { recursive: true });
   mkdirSync(root);
-  writeFileSync(join(cwd, 'data', 'config.json'), JSON.stringify({ watchFolders: [{ path: root, ladder: 'professional', packaging: ['hls'], stableSeconds: 0.5, rescanSeconds: 0.3 }] }));
+  writeFileSync(join(cwd, 'data', 'config.json'), JSON.stringify({ watchFolders: [{ path: root, ladder: 'professional', packaging: ['hls'], stableSeconds: 0.5, rescanSeconds: 0.3, retrySeconds: 0.3, retryAttempts: 2 }] }));
   const s = await startServer({ cwd, env: OFFLINE });
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const auth = { authorization: `Bearer ${token}` };
@@ -27,6 +29,7 @@ test('mpegflow start watches the configured folder; a file it cannot submit goes
   await eventually('promo.mov.error.json in failed/', () => existsSync(join(root, 'failed', 'promo.mov.error.json')));
   const error = JSON.parse(readFileSync(join(root, 'failed', 'promo.mov.error.json'), 'utf8')) as { code: string; message: string; at: string };
   assert.is(error.code, 'NO_ENCODER_IMAGE');
+  assert.is(queryDb<{ n: number }>(join(cwd, 'data'), `SELECT count(*) AS n FROM audit_events WHERE type = 'ingest.retry_scheduled'`)[0]!.n, 1, 'one retry before failed/');
   assert.is(readFileSync(join(root, 'failed', 'promo.mov'), 'utf8'), 'a master with no encoder image to run it');
 
   const r = await fetch(`${s.url}/api/v1/watch-folders`, { headers: auth });
