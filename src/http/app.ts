@@ -31,6 +31,7 @@ import { wsRoutes } from './routes/ws.js';
 import { auditExportRoutes, type AuditExportRouteDeps } from './routes/audit-exports.js';
 import { hostRoutes } from './routes/host.js';
 import { loginRoutes, logoutRoutes } from './routes/sessions.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 import { watchFolderRoutes, type WatchFolderSummary } from './routes/watch-folders.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   uiDist?: string;
   /** Configured watch folders for `GET /api/v1/watch-folders` (absent: none). */
   watchFolders?: readonly WatchFolderSummary[];
+  /** Failed logins per client address (default: 20 in 10 minutes). */
+  loginThrottle?: LoginThrottle;
 }
 
 /** JSON bodies of the API are small; uploads stream through their own routes. */
@@ -77,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.route('/', metricsRoutes(deps.store, metrics, deps.now));
   // The operator UI (static files) and its login, which needs no token.
   app.route('/', uiRoutes(deps.uiDist));
-  app.route('/api/v1', loginRoutes(deps.store, deps.now));
+  app.route('/api/v1', loginRoutes(deps.store, deps.now, deps.loginThrottle));
 
   const api = new Hono<HttpEnv>();
   api.use(bearerAuth(deps.store, deps.now));

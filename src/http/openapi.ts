@@ -194,7 +194,7 @@ export const operations: readonly Operation[] = [
   },
   // Operator UI: the page, its login session, accounts, host status.
   { method: 'get', path: '/', summary: 'The operator web UI (static, built into ui/dist by npm install)', tag: 'ui', ok: { 200: { description: 'the page', content: 'text/html' } }, errors: [503] },
-  { method: 'post', path: '/api/v1/session', summary: 'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; 5 failures lock the account 15 min)', tag: 'ui', body: { schema: 'LoginRequest' }, ok: { 200: { description: 'logged in', schema: 'Session' } }, errors: [400, 401, 403, 413, 415, 423] },
+  { method: 'post', path: '/api/v1/session', summary: 'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; 5 failures lock the account 15 min; 20 failures from one address in 10 min make it wait)', tag: 'ui', body: { schema: 'LoginRequest' }, ok: { 200: { description: 'logged in', schema: 'Session' } }, errors: [400, 401, 403, 413, 415, 423, 429] },
   { method: 'delete', path: '/api/v1/session', summary: 'Log out (ends the session; audited)', tag: 'ui', roles: ANY, ok: { 204: { description: 'logged out' } }, errors: [400, 401, 403] },
   { method: 'get', path: '/api/v1/users', summary: 'Operator accounts', tag: 'ui', roles: 'admin', ok: { 200: { description: 'users', schema: 'UserList' } }, errors: [401, 403] },
   { method: 'post', path: '/api/v1/users', summary: 'Create an operator account (audited)', tag: 'ui', roles: 'admin', body: { schema: 'UserRequest' }, ok: { 201: { description: 'created', schema: 'User' } }, errors: [...jsonErrors, 409] },
@@ -226,6 +226,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'a body that is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   426: 'GET /ws without a WebSocket upgrade (UPGRADE_REQUIRED)',
   423: 'the account is locked after 5 failed logins (ACCOUNT_LOCKED)',
+  429: 'too many failed logins from this address (LOGIN_THROTTLED; Retry-After says when to try again)',
   422: 'the input is missing or refused (INPUT_NOT_FOUND, MEDIA_REJECTED)',
   503: 'degraded',
   507: 'no space left (STORAGE_NO_SPACE)',

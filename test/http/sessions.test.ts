@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
+import { LoginThrottle } from '../../src/auth/login-throttle.js';
 import { createUser, MAX_FAILED_LOGINS } from '../../src/auth/sessions.js';
 import { liveApp } from '../events/live-app.js';
 
@@ -75,6 +76,30 @@ test('wrong password and unknown user answer the same 401; 5 failures lock the a
   assert.is((await login('mallory', 'mallory password')).status, 200);
   const changed = await live.store.audit.list({ type: 'user.changed' });
   assert.ok(changed.some((e) => e.actor === 'user:alice' && (e.payload as { unlocked: boolean }).unlocked));
+});
+
+test('failed logins from one address across many user names: after the limit that address waits (429, Retry-After); audited once', async () => {
+  const clock = { now: Date.parse('2026-12-01T10:00:00Z') };
+  const throttled = await liveApp({ loginThrottle: new LoginThrottle({ limit: 4, windowMs: 60_000 }), now: () => new Date(clock.now) });
+  try {
+    await createUser(throttled.store, { username: 'dora', role: 'operator', password: 'dora password 12' }, 'test');
+    const post = (username: string, password: string) =>
+      fetch(`${throttled.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify({ username, password }) });
+    for (const name of ['ann', 'bob', 'cid', 'dan']) assert.is((await post(name, 'guess')).status, 401, name);
+    const refused = await post('dora', 'dora password 12');
+    assert.is(refused.status, 429, 'even the right password waits: the address is throttled, not the account');
+    assert.is(await code(refused), 'LOGIN_THROTTLED');
+    assert.is(refused.headers.get('retry-after'), '60');
+    assert.is((await post('eve', 'guess')).status, 429);
+    const audited = await throttled.store.audit.list({ type: 'auth.login_throttled' });
+    assert.is(audited.length, 1, 'one event per burst, not one per refused attempt');
+    assert.equal(audited[0]!.payload, { address: '127.0.0.1', failures: 4, windowSeconds: 60, lastUsername: 'dan' });
+    assert.is((await throttled.store.users.byUsername('dora'))!.failedAttempts, 0, 'the account itself was never tried');
+    clock.now += 60_000;
+    assert.is((await post('dora', 'dora password 12')).status, 200, 'after the window the address may log in again');
+  } finally {
+    await throttled.close();
+  }
 });
 
 test('cookie-authenticated changes need the CSRF header and this origin; bearer tokens do not', async () => {

@@ -1,7 +1,9 @@
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
+import { LoginThrottle } from '../../auth/login-throttle.js';
 import { login, logout, SESSION_COOKIE } from '../../auth/sessions.js';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import type { Store } from '../../store/store.js';
@@ -11,8 +13,21 @@ import { readJson } from '../validation.js';
 
 const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
 
-/** `POST /api/v1/session`: the UI's login (no token needed). The cookie is HttpOnly and SameSite=Strict. */
-export function loginRoutes(store: Store, now: () => Date = () => new Date()) {
+/** The client's address as the socket reports it (the appliance is not behind a proxy it trusts). */
+const clientAddress = (c: Context<HttpEnv>): string => {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // no socket (app.request in tests)
+  }
+};
+
+/**
+ * `POST /api/v1/session`: the UI's login (no token needed). The cookie is HttpOnly and
+ * SameSite=Strict. Besides the per-account lockout, too many failures from one address
+ * (across user names) make that address wait (429 LOGIN_THROTTLED, audited once per burst).
+ */
+export function loginRoutes(store: Store, now: () => Date = () => new Date(), throttle: LoginThrottle = new LoginThrottle()) {
   const small = bodyLimit({
     maxSize: 16 * 1024,
     onError: () => {
@@ -22,7 +37,24 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date()) {
   return new Hono<HttpEnv>().post('/session', small, async (c) => {
     checkCsrf(c);
     const body = await readJson(c, loginBody);
-    const { secret, expiresAt, user } = await login(store, body.username, body.password, now);
+    const address = clientAddress(c);
+    const waitMs = throttle.waitMs(address, now().getTime());
+    if (waitMs > 0) {
+      c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+      throw new ApplianceError('LOGIN_THROTTLED', `too many failed logins from ${address}; try again in ${Math.ceil(waitMs / 1000)} s`, { status: 429 });
+    }
+    let session;
+    try {
+      session = await login(store, body.username, body.password, now);
+    } catch (err) {
+      if (err instanceof ApplianceError && (err.code === 'LOGIN_FAILED' || err.code === 'ACCOUNT_LOCKED') && throttle.recordFailure(address, now().getTime())) {
+        await store.change(async (tx) => {
+          await tx.audit({ type: 'auth.login_throttled', actor: 'system:auth', payload: { address, failures: throttle.limit, windowSeconds: throttle.windowMs / 1000, lastUsername: body.username.slice(0, 64) } });
+        });
+      }
+      throw err;
+    }
+    const { secret, expiresAt, user } = session;
     setCookie(c, SESSION_COOKIE, secret, {
       httpOnly: true,
       sameSite: 'Strict',
