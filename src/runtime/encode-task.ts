@@ -7,6 +7,7 @@ import type { Job, Task } from '../store/jobs.js';
 import { endFailedAttempt } from './attempt-failure.js';
 import { newId } from './ids.js';
 import { decideLadder } from './ladder-decision.js';
+import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn } from './stage-in.js';
@@ -37,7 +38,8 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
   const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const image = await ctx.imageOf(job);
   const outDir = join(ctx.scratchDir, job.id, 'encode', `${task.id}.${task.attempt}`);
-  const r = await encodeStage(ctx.supervisor.pools.encode, { image, trust: ctx.trust, signal }, {
+  const started = processStartedAudit(ctx, job, task);
+  const r = await encodeStage(ctx.supervisor.pools.encode, { image, trust: ctx.trust, signal, onSpawned: started.onSpawned }, {
     taskId: task.id,
     plan,
     inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : inputPath,
@@ -49,6 +51,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
       ctx.bus.publish({ type: 'task.progress', at: new Date(ctx.now()).toISOString(), jobId: job.id, taskId: task.id, kind: 'encode', rendition: task.rendition, fraction: p.fraction, fps: p.fps, speed: p.speed });
     },
   });
+  await started.recorded();
   const record = runRecord(r.run);
   if (r.run.outcome !== 'succeeded') {
     await rm(outDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import type { Rendition } from '../supervisor/stages/encode-stage.js';
 import type { Job, Task } from '../store/jobs.js';
 import { endFailedAttempt, failJob } from './attempt-failure.js';
 import type { StoredRendition } from './encode-task.js';
+import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn } from './stage-in.js';
@@ -29,7 +30,9 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
   }
   const image = await ctx.imageOf(job);
   const outDir = join(ctx.scratchDir, job.id, 'package', `${task.id}.${task.attempt}`);
-  const pkg = await packageStage(ctx.supervisor.pools.package, { image, trust: ctx.trust, signal }, { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] });
+  const started = processStartedAudit(ctx, job, task);
+  const pkg = await packageStage(ctx.supervisor.pools.package, { image, trust: ctx.trust, signal, onSpawned: started.onSpawned }, { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] });
+  await started.recorded();
   const records = pkg.runs.map(runRecord);
   const failed = pkg.runs.find((r) => r.outcome !== 'succeeded');
   if (failed) {

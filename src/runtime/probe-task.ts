@@ -7,13 +7,16 @@ import { endFailedAttempt, failJob } from './attempt-failure.js';
 import { newId } from './ids.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
+import { processStartedAudit } from './process-started.js';
 import { stageIn } from './stage-in.js';
 
 /** probe → verdict → plan → the encode task (one process for the whole ladder). */
 export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
   const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const image = await ctx.imageOf(job);
-  const r = await probeStage(ctx.supervisor.pools.probe, { image, trust: ctx.trust, signal }, { taskId: task.id, inputPath });
+  const started = processStartedAudit(ctx, job, task);
+  const r = await probeStage(ctx.supervisor.pools.probe, { image, trust: ctx.trust, signal, onSpawned: started.onSpawned }, { taskId: task.id, inputPath });
+  await started.recorded();
   const record = runRecord(r.run);
   await ctx.commit(job.id, async (tx) => {
     if (!r.verdict) {

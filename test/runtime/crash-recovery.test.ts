@@ -43,6 +43,8 @@ test('kill -9 of a runtime process mid-encode, then restart: the job completes, 
   }
   assert.ok(jobId, 'job submitted');
   assert.ok(running.length > 0, 'an encoder is running');
+  const startedPids = () => query<{ payload: string }>(data, "SELECT payload FROM audit_events WHERE job_id = ? AND type = 'process.started'", jobId).map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+  for (let i = 0; i < 50 && !running.every((pid) => startedPids().includes(pid)); i++) await new Promise((r) => setTimeout(r, 100));
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
 
@@ -72,6 +74,8 @@ test('kill -9 of a runtime process mid-encode, then restart: the job completes, 
   await objects.close();
   const completed = query<{ n: number }>(data, "SELECT count(*) AS n FROM audit_events WHERE job_id = ? AND type = 'job.completed'", jobId)[0]!.n;
   assert.is(completed, 1);
+  // The killed attempt left no end record, but its processes are on record from their start.
+  for (const pid of running) assert.ok(startedPids().includes(pid), `the killed encoder ${pid} is audited as started`);
   assert.ok((await verifyDatabaseFile(join(data, 'mpegflow.db'))).ok, 'audit chain intact');
 });
 

@@ -65,6 +65,15 @@ test('a job goes probe → encode → package → completed, outputs committed o
   const encoded = events.find((e) => e.type === 'task.succeeded' && (e.payload as { kind: string }).kind === 'encode')!.payload as { process: { argv: string[]; exitCode: number; stderrTail: string }; renditions: { sha256: string }[] };
   assert.ok(encoded.process.argv.includes('-protocol_whitelist'));
   assert.is(encoded.process.exitCode, 0);
+  // Every process is audited when it starts (pid, exact argv), before the record of its end.
+  const startedEvents = events.filter((e) => e.type === 'process.started');
+  const ends = events.filter((e) => e.type === 'task.succeeded');
+  assert.is(startedEvents.length, 1 + 1 + 2, 'probe, the ladder encode, HLS and DASH packaging');
+  const encodeStart = startedEvents.find((e) => (e.payload as { kind: string }).kind === 'encode')!;
+  const encodeEnd = ends.find((e) => (e.payload as { kind: string }).kind === 'encode')!;
+  assert.equal((encodeStart.payload as { argv: string[] }).argv, encoded.process.argv);
+  assert.is((encodeStart.payload as { pid: number }).pid, (encoded.process as unknown as { pid: number }).pid);
+  assert.ok(encodeStart.seq < encodeEnd.seq, 'start recorded before the end');
   assert.is(encoded.renditions.length, 3);
   const completed = events.find((e) => e.type === 'job.completed')!.payload as { outputs: { key: string; sha256: string }[] };
   assert.ok(completed.outputs.some((o) => o.key === `${job.id}/hls/master.m3u8` && /^[0-9a-f]{64}$/.test(o.sha256)));

@@ -63,6 +63,7 @@ export async function encodeStage(
   const run = await pool.run(task.taskId, ctx.image, ctx.trust, { binary: 'ffmpeg', args }, {
     stdout: 'progress',
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
     ...(task.onProgress ? { onProgress: (block: string) => task.onProgress?.(parseProgressBlock(block, plan.durationSeconds)) } : {}),
   });
   if (run.outcome !== 'succeeded') return { run, renditions: [] };

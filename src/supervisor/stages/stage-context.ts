@@ -7,6 +7,8 @@ export interface StageContext {
   image: ImageRef;
   trust: TrustedKeys;
   signal?: AbortSignal;
+  /** Told as each process starts (its pid, exact argv and image), before it ends. */
+  onSpawned?: (info: { pid: number; argv: readonly string[]; imageId: string }) => void;
 }
 
 /** A file a stage produced, with its sha256 (computed after the process ended). */

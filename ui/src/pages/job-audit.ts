@@ -3,6 +3,7 @@ import type { AuditEvent } from '../api';
 
 export interface ProcessRecord {
   argv: string[];
+  pid?: number;
   imageId?: string;
   exitCode: number | null;
   signal: string | null;
@@ -24,18 +25,34 @@ export interface ProcessRun {
   process: ProcessRecord;
 }
 
-/** Every process the audit trail records for the job, in order (package tasks run several). */
+type RunPayload = { taskId?: string; kind?: string; rendition?: string | null; attempt?: number; pid?: number; argv?: string[]; imageId?: string; startedAt?: string; process?: ProcessRecord; processes?: ProcessRecord[] };
+
+/**
+ * Every process the audit trail records for the job, in order (package tasks run several):
+ * each ended one with its exit, and each started one (`process.started`) that has no end
+ * recorded yet — running now, or cut short by a crash (outcome `started`).
+ */
 export function processRuns(events: AuditEvent[]): ProcessRun[] {
   const runs: ProcessRun[] = [];
+  const ended = new Set<string>();
   for (const e of events) {
-    const p = e.payload as { taskId?: string; kind?: string; rendition?: string | null; attempt?: number; process?: ProcessRecord; processes?: ProcessRecord[] };
-    const list = p.processes ?? (p.process ? [p.process] : []);
+    const p = e.payload as RunPayload;
+    // A failed package attempt records its processes as `process.processes`.
+    const nested = (p.process as { processes?: ProcessRecord[] } | undefined)?.processes;
+    const list = p.processes ?? nested ?? (p.process ? [p.process] : []);
     for (const proc of list) {
       if (!proc || !Array.isArray(proc.argv)) continue;
+      if (proc.pid !== undefined) ended.add(`${p.taskId}:${proc.pid}`);
       runs.push({ seq: e.seq, type: e.type, taskId: p.taskId, kind: p.kind ?? (e.type === 'job.probed' ? 'probe' : undefined), rendition: p.rendition ?? null, attempt: p.attempt, process: proc });
     }
   }
-  return runs;
+  for (const e of events) {
+    const p = e.payload as RunPayload;
+    if (e.type !== 'process.started' || !Array.isArray(p.argv) || ended.has(`${p.taskId}:${p.pid}`)) continue;
+    const proc: ProcessRecord = { argv: p.argv, exitCode: null, signal: null, outcome: 'started', ...(p.pid !== undefined ? { pid: p.pid } : {}), ...(p.imageId ? { imageId: p.imageId } : {}), ...(p.startedAt ? { startedAt: p.startedAt } : {}) };
+    runs.push({ seq: e.seq, type: e.type, taskId: p.taskId, kind: p.kind, rendition: p.rendition ?? null, attempt: p.attempt, process: proc });
+  }
+  return runs.sort((a, b) => a.seq - b.seq);
 }
 
 export interface FfprobeJson {
