@@ -61,3 +61,18 @@ export function Loaded<T>({ load, what, isEmpty, empty, children }: { load: { da
   if (isEmpty(load.data)) return <Empty>{empty}</Empty>;
   return <>{children(load.data)}</>;
 }
+
+/** A table's header row: one column header per name. */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

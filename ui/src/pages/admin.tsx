@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, may, type Me, type Role } from '../api';
-import { ErrorBox, Loaded, Section } from '../components/bits';
+import { ErrorBox, Loaded, Section, TableHead } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { time } from '../format';
 
@@ -24,8 +24,57 @@ interface Token {
   revokedAt: string | null;
 }
 
+type NoticeState = { ok: boolean; text: string; secret?: string } | null;
+
+/** Runs an admin action, shows its result (or error) as a notice, and reloads the list. */
+function useAdminAction(reload: () => void) {
+  const [notice, setNotice] = useState<NoticeState>(null);
+  const act = async (fn: () => Promise<{ text: string; secret?: string }>) => {
+    try {
+      setNotice({ ok: true, ...(await fn()) });
+      reload();
+    } catch (err) {
+      setNotice({ ok: false, text: (err as Error).message });
+    }
+  };
+  return { notice, setNotice, act };
+}
+
+function RoleSelect({ value, onChange, label }: { value: Role; onChange: (role: Role) => void; label?: string }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.currentTarget.value as Role)}>
+      {ROLES.map((r) => (
+        <option key={r}>{r}</option>
+      ))}
+    </select>
+  );
+}
+
+/** A name and a role, as adding a user and issuing a token ask; the name is cleared once done. */
+function NameRoleForm(props: { label: string; nameLabel: string; submit: string; pattern?: string; maxLength?: number; onSubmit: (name: string, role: Role, done: () => void) => Promise<void> }) {
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('operator');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void props.onSubmit(name.trim(), role, () => setName(''));
+  };
+  return (
+    <form class="row-form" onSubmit={submit} aria-label={props.label}>
+      <label>
+        {props.nameLabel}
+        <input value={name} onInput={(e) => setName(e.currentTarget.value)} required pattern={props.pattern} maxLength={props.maxLength} />
+      </label>
+      <label>
+        Role
+        <RoleSelect value={role} onChange={setRole} />
+      </label>
+      <button type="submit">{props.submit}</button>
+    </form>
+  );
+}
+
 /** Result line of an admin action; a secret shown once stays until dismissed. */
-function Notice({ notice, onClose }: { notice: { ok: boolean; text: string; secret?: string } | null; onClose: () => void }) {
+function Notice({ notice, onClose }: { notice: NoticeState; onClose: () => void }) {
   if (!notice) return null;
   return (
     <div class={notice.ok ? 'notice' : 'error-box'} role={notice.ok ? 'status' : 'alert'}>
@@ -45,56 +94,22 @@ function Notice({ notice, onClose }: { notice: { ok: boolean; text: string; secr
 
 function Users() {
   const users = useLoad(() => api<{ items: User[] }>('/users'), []);
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('operator');
-  const [notice, setNotice] = useState<{ ok: boolean; text: string; secret?: string } | null>(null);
-  const act = async (fn: () => Promise<{ text: string; secret?: string }>) => {
-    try {
-      setNotice({ ok: true, ...(await fn()) });
-      users.reload();
-    } catch (err) {
-      setNotice({ ok: false, text: (err as Error).message });
-    }
-  };
-  const add = (e: Event) => {
-    e.preventDefault();
-    void act(async () => {
-      const u = await api<User & { password: string }>('/users', { method: 'POST', body: { username: name.trim(), role } });
-      setName('');
+  const { notice, setNotice, act } = useAdminAction(users.reload);
+  const add = (name: string, role: Role, done: () => void) =>
+    act(async () => {
+      const u = await api<User & { password: string }>('/users', { method: 'POST', body: { username: name, role } });
+      done();
       return { text: `User ${u.username} (${u.role}) created; password:`, secret: u.password };
     });
-  };
   const patch = (u: User, body: Record<string, unknown>, text: string) => act(async () => (await api(`/users/${u.id}`, { method: 'PATCH', body }), { text }));
   return (
     <Section title="Operator accounts">
-      <form class="row-form" onSubmit={add} aria-label="Add a user">
-        <label>
-          User name
-          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" />
-        </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Add user</button>
-      </form>
+      <NameRoleForm label="Add a user" nameLabel="User name" submit="Add user" pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" onSubmit={add} />
       <Notice notice={notice} onClose={() => setNotice(null)} />
       <Loaded load={users} what="users" isEmpty={(d) => d.items.length === 0} empty="No accounts.">
         {(d) => (
         <table class="compact">
-          <thead>
-            <tr>
-              <th scope="col">user</th>
-              <th scope="col">role</th>
-              <th scope="col">status</th>
-              <th scope="col">created</th>
-              <th scope="col">actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['user', 'role', 'status', 'created', 'actions']} />
           <tbody>
             {d.items.map((u) => {
               const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
@@ -102,11 +117,7 @@ function Users() {
                 <tr key={u.id}>
                   <td>{u.username}</td>
                   <td>
-                    <select aria-label={`Role of ${u.username}`} value={u.role} onChange={(e) => patch(u, { role: e.currentTarget.value }, `${u.username} is now ${e.currentTarget.value}`)}>
-                      {ROLES.map((r) => (
-                        <option key={r}>{r}</option>
-                      ))}
-                    </select>
+                    <RoleSelect label={`Role of ${u.username}`} value={u.role} onChange={(r) => patch(u, { role: r }, `${u.username} is now ${r}`)} />
                   </td>
                   <td>{u.disabledAt ? 'disabled' : locked ? `locked until ${time(new Date(u.lockedUntil!).toISOString())}` : u.failedAttempts ? `${u.failedAttempts} failed logins` : 'active'}</td>
                   <td>{time(u.createdAt)}</td>
@@ -145,56 +156,21 @@ function Users() {
 
 function Tokens() {
   const tokens = useLoad(() => api<{ items: Token[] }>('/tokens'), []);
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('operator');
-  const [notice, setNotice] = useState<{ ok: boolean; text: string; secret?: string } | null>(null);
-  const act = async (fn: () => Promise<{ text: string; secret?: string }>) => {
-    try {
-      setNotice({ ok: true, ...(await fn()) });
-      tokens.reload();
-    } catch (err) {
-      setNotice({ ok: false, text: (err as Error).message });
-    }
-  };
-  const issue = (e: Event) => {
-    e.preventDefault();
-    void act(async () => {
-      const t = await api<{ id: string; token: string }>('/tokens', { method: 'POST', body: { name: name.trim(), role } });
-      setName('');
+  const { notice, setNotice, act } = useAdminAction(tokens.reload);
+  const issue = (name: string, role: Role, done: () => void) =>
+    act(async () => {
+      const t = await api<{ id: string; token: string }>('/tokens', { method: 'POST', body: { name, role } });
+      done();
       return { text: `Token ${t.id} issued:`, secret: t.token };
     });
-  };
   return (
     <Section title="API tokens">
-      <form class="row-form" onSubmit={issue} aria-label="Issue an API token">
-        <label>
-          Name
-          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={100} />
-        </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Issue token</button>
-      </form>
+      <NameRoleForm label="Issue an API token" nameLabel="Name" submit="Issue token" maxLength={100} onSubmit={issue} />
       <Notice notice={notice} onClose={() => setNotice(null)} />
       <Loaded load={tokens} what="tokens" isEmpty={(d) => d.items.length === 0} empty="No tokens.">
         {(d) => (
         <table class="compact">
-          <thead>
-            <tr>
-              <th scope="col">name</th>
-              <th scope="col">role</th>
-              <th scope="col">id</th>
-              <th scope="col">created</th>
-              <th scope="col">status</th>
-              <th scope="col">actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['name', 'role', 'id', 'created', 'status', 'actions']} />
           <tbody>
             {d.items.map((t) => (
               <tr key={t.id}>

@@ -1,6 +1,6 @@
 // What the audit trail says of the input (MediaInfo from ffprobe) and of the ladder plan.
 import type { AuditEvent } from '../api';
-import { Empty } from '../components/bits';
+import { Empty, TableHead } from '../components/bits';
 import { bytes, duration } from '../format';
 import { planOf, probeOf, rate } from './job-audit';
 
@@ -24,14 +24,7 @@ export function MediaInfo({ events }: { events: AuditEvent[] }) {
       </dl>
       <table class="compact">
         <caption class="sr-only">Streams of the input</caption>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">type</th>
-            <th scope="col">codec</th>
-            <th scope="col">details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['#', 'type', 'codec', 'details']} />
         <tbody>
           {(probe.ffprobe.streams ?? []).map((s) => (
             <tr key={s.index}>
@@ -67,16 +60,7 @@ export function LadderPlan({ events }: { events: AuditEvent[] }) {
       </p>
       <table class="compact">
         <caption class="sr-only">Planned rungs</caption>
-        <thead>
-          <tr>
-            <th scope="col">rung</th>
-            <th scope="col">size</th>
-            <th scope="col">bit rate</th>
-            <th scope="col">max / buffer</th>
-            <th scope="col">profile</th>
-            <th scope="col">codecs</th>
-          </tr>
-        </thead>
+        <TableHead columns={['rung', 'size', 'bit rate', 'max / buffer', 'profile', 'codecs']} />
         <tbody>
           {plan.rungs.map((r) => (
             <tr key={r.name}>

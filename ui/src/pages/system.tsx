@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { api, ApiError, may, type Me } from '../api';
-import { Empty, ErrorBox, Loaded, Loading, ProgressBar, Section, StateBadge } from '../components/bits';
+import { Empty, ErrorBox, Loaded, Loading, ProgressBar, Section, StateBadge, TableHead } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { bytes, shortHash, time } from '../format';
 
@@ -132,17 +132,7 @@ export function SystemPage({ me }: { me: Me }) {
             <Empty>No pools are running.</Empty>
           ) : (
             <table class="compact">
-              <thead>
-                <tr>
-                  <th scope="col">pool</th>
-                  <th scope="col">cores</th>
-                  <th scope="col">slots</th>
-                  <th scope="col">running</th>
-                  <th scope="col">queued</th>
-                  <th scope="col">load</th>
-                  <th scope="col">memory limit</th>
-                </tr>
-              </thead>
+              <TableHead columns={['pool', 'cores', 'slots', 'running', 'queued', 'load', 'memory limit']} />
               <tbody>
                 {pools.data.items.map((p) => (
                   <tr key={p.name}>
@@ -166,16 +156,7 @@ export function SystemPage({ me }: { me: Me }) {
         <Loaded load={encoders} what="encoder images" isEmpty={(d) => d.items.length === 0} empty="No encoder image is registered: import one with mpegflow images import DIR.">
           {(d) => (
           <table class="compact">
-            <thead>
-              <tr>
-                <th scope="col">image</th>
-                <th scope="col">state</th>
-                <th scope="col">source</th>
-                <th scope="col">files</th>
-                <th scope="col">verified</th>
-                <th scope="col">id</th>
-              </tr>
-            </thead>
+            <TableHead columns={['image', 'state', 'source', 'files', 'verified', 'id']} />
             <tbody>
               {d.items.map((e) => (
                 <tr key={e.id}>
@@ -213,14 +194,7 @@ export function SystemPage({ me }: { me: Me }) {
                 <Empty>No files seen yet.</Empty>
               ) : (
                 <table class="compact">
-                  <thead>
-                    <tr>
-                      <th scope="col">file</th>
-                      <th scope="col">state</th>
-                      <th scope="col">job</th>
-                      <th scope="col">at</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['file', 'state', 'job', 'at']} />
                   <tbody>
                     {f.recent.map((r) => (
                       <tr key={`${r.name}-${r.at}`}>
@@ -261,16 +235,7 @@ export function SystemPage({ me }: { me: Me }) {
                 <Empty>No deliveries yet.</Empty>
               ) : (
                 <table class="compact">
-                  <thead>
-                    <tr>
-                      <th scope="col">event</th>
-                      <th scope="col">job</th>
-                      <th scope="col">status</th>
-                      <th scope="col">attempts</th>
-                      <th scope="col">response</th>
-                      <th scope="col">last attempt</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['event', 'job', 'status', 'attempts', 'response', 'last attempt']} />
                   <tbody>
                     {deliveries.map((d) => (
                       <tr key={d.id}>
