@@ -34,12 +34,17 @@ const excluded = (process.env.MPEGFLOW_TEST_EXCLUDE ?? '').split(',').filter(Boo
 if (excluded.length) files.splice(0, files.length, ...files.filter((f) => !excluded.some((x) => relative(root, f).includes(x))));
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
+// The runner's own variables stay with the runner: the appliance refuses unknown MPEGFLOW_*
+// variables, and suites pass their environment on to the processes they start.
+const RUNNER_VARIABLES = ['MPEGFLOW_TEST_JOBS', 'MPEGFLOW_TEST_EXCLUDE', 'MPEGFLOW_TEST_FILE_TIMEOUT_MS', 'MPEGFLOW_TEST_VERBOSE'];
+const suiteEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RUNNER_VARIABLES.includes(k)));
+
 function runFile(file) {
   return new Promise((resolveRun) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--enable-source-maps', file], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      env: { ...suiteEnv, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -56,13 +56,14 @@ test('the encoder is confined to its pool cores, reports progress, and cancel ki
     signal: abort.signal,
     onSpawned: (s) => {
       pid = s.pid;
-      cpus = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${s.pid}/status`, 'utf8'))?.[1] ?? '';
     },
     onProgress: () => progressBlocks++,
   });
   // Wait for the encoder to be up and reporting (the first spawn in a fresh worker thread re-hashes the image).
   for (let waited = 0; progressBlocks === 0 && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   assert.ok(pid > 0, 'spawned');
+  // Read once ffmpeg reports: at spawn the pid may still be taskset, before it set the affinity and exec'd.
+  cpus = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
   assert.is(cpus, '1', 'pinned to the pool core');
   assert.ok(progressBlocks > 0, 'progress reported');
   const t0 = Date.now();
