@@ -38,6 +38,9 @@ test('an upload is stored with its sha256 and size, answered 201 and audited as 
   const events = await f.store.audit.list({ type: 'input.uploaded' });
   assert.is(events.length, 1);
   assert.equal(events[0]!.payload, { key: 'promo.mov', sha256: sha(bytes), size: bytes.length, versionId: info.versionId });
+  const started = (await f.store.audit.list({ type: 'input.upload_started' })).filter((e) => (e.payload as { key: string }).key === 'promo.mov');
+  assert.equal(started.map((e) => ({ ...(e.payload as object), contentLength: undefined })), [{ key: 'promo.mov', inUse: false, contentLength: undefined }], 'audited before the first byte was stored');
+  assert.ok(started[0]!.seq < events[0]!.seq);
   assert.is(events[0]!.actor, `token:${f.tokenIds.operator}`);
   assert.equal(f.serverErrors(), []);
 });
@@ -161,6 +164,8 @@ test('an upload cut off mid-way stores nothing and is not logged as a server err
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(await missing('cut.mxf'));
     assert.equal(f.serverErrors(), []);
+    const failed = (await f.store.audit.list({ type: 'input.upload_failed' })).map((e) => e.payload as { key: string; code: string });
+    assert.equal(failed.filter((p) => p.key === 'cut.mxf').map((p) => p.code), ['UPLOAD_ABORTED'], 'the started upload is closed by its failure');
   } finally {
     server.close();
     if ('closeAllConnections' in server) server.closeAllConnections();

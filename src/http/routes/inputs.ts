@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
-import { ApplianceError } from '../../errors/appliance-error.js';
+import { ApplianceError, messageOf } from '../../errors/appliance-error.js';
 import type { Logger } from '../../log/logger.js';
 import { keyProblem } from '../../storage/keys.js';
 import type { ObjectStore, PutResult } from '../../storage/object-store.js';
@@ -88,11 +88,21 @@ export function inputRoutes(deps: InputRouteDeps) {
     const inUse = await deps.store.jobs.usesInput(name);
     let result: PutResult;
     const staging = `uploads/${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
+    // Audited before the first byte is stored: whatever a crash leaves in the bucket has a record.
+    await deps.store.change(async (tx) => {
+      await tx.audit({ type: 'input.upload_started', actor, payload: { key: name, contentLength: length === undefined ? null : Number(length), inUse } });
+    });
     try {
       result = await deps.objects.put(inUse ? 'intermediate' : 'input', inUse ? staging : name, chunks);
     } catch (err) {
-      if (aborted) throw new ApplianceError('UPLOAD_ABORTED', 'the upload was interrupted before its end; nothing was stored', { status: 400, cause: err });
-      throw err;
+      const failure = aborted ? new ApplianceError('UPLOAD_ABORTED', 'the upload was interrupted before its end; nothing was stored', { status: 400, cause: err }) : err;
+      const code = failure instanceof ApplianceError ? failure.code : 'INTERNAL';
+      await deps.store
+        .change(async (tx) => {
+          await tx.audit({ type: 'input.upload_failed', actor, payload: { key: name, code, message: messageOf(failure) } });
+        })
+        .catch((auditErr: unknown) => deps.logger.error({ err: auditErr, key: name }, 'could not audit input.upload_failed'));
+      throw failure;
     }
 
     if (inUse) {
