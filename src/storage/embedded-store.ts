@@ -3,10 +3,12 @@ import { access, copyFile, link, lstat, mkdir, open, readFile, readdir, rename, 
 import type { Stats } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isApplianceError } from '../errors/appliance-error.js';
-import { errnoCode, fsyncDir, writeAll, writeFileDurable } from './durable-fs.js';
-import { EmbeddedLayout, isSidecarName, newVersionId, type Sidecar } from './embedded-layout.js';
-import { READ_CHUNK_BYTES, StreamDigest, asBuffer } from './hashing-stream.js';
+import { errnoCode, fsyncDir, writeFileDurable } from './durable-fs.js';
+import { embeddedFsError } from './embedded-errors.js';
+import { EmbeddedLayout, newVersionId, type Sidecar } from './embedded-layout.js';
+import { walkObjects } from './embedded-listing.js';
+import { hashFile, stageBody, type Staged } from './embedded-staging.js';
+import { READ_CHUNK_BYTES, StreamDigest } from './hashing-stream.js';
 import { KeyLock } from './key-lock.js';
 import { checkRangeArgs } from './range.js';
 import { assertBucket, assertKey, assertPrefix } from './keys.js';
@@ -29,19 +31,13 @@ import {
   type WorkerRead,
   type WorkerWrite,
 } from './object-store.js';
-import { conflict, hashMismatch, invalidKey, invalidRange, ioError, noBucket, noSpace, notFound } from './storage-errors.js';
+import { conflict, hashMismatch, invalidKey, invalidRange, ioError, noBucket, notFound } from './storage-errors.js';
 
 export interface EmbeddedStoreOptions {
   /** `<data>/objects`. */
   root: string;
   /** Staging files older than this are removed by open() (left by a crash). Default 24 h. */
   staleTmpMs?: number;
-}
-
-interface Staged {
-  path: string;
-  sha256: string;
-  size: number;
 }
 
 interface Current {
@@ -73,7 +69,7 @@ export class EmbeddedStore implements ObjectStore {
       }
       await this.removeStaleStaging();
     } catch (err) {
-      throw this.fsError(err, `opening the object store at ${this.layout.root}`);
+      throw embeddedFsError(err, `opening the object store at ${this.layout.root}`);
     }
     await this.check();
   }
@@ -95,7 +91,7 @@ export class EmbeddedStore implements ObjectStore {
     assertBucket(bucket);
     assertKey(key);
     await this.requireBucket(bucket);
-    const staged = await this.stage(bucket, key, body);
+    const staged = await stageBody(this.layout.newTmpPath('put'), body, { bucket, key });
     return this.commitStaged(bucket, key, staged, options.expectedSha256, options.contentType);
   }
 
@@ -146,7 +142,7 @@ export class EmbeddedStore implements ObjectStore {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash + 1);
     const startDir = join(this.layout.bucketDir(bucket), ...dirKey.split('/').filter((s) => s !== ''));
-    yield* this.walk(bucket, startDir, dirKey, prefix);
+    yield* walkObjects(bucket, startDir, dirKey, prefix);
   }
 
   async listVersions(bucket: Bucket, key: string): Promise<ObjectVersion[]> {
@@ -164,7 +160,7 @@ export class EmbeddedStore implements ObjectStore {
     try {
       names = await readdir(dir);
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, 'listing versions');
+      if (errnoCode(err) !== 'ENOENT') throw embeddedFsError(err, 'listing versions');
     }
     const old: ObjectVersion[] = [];
     for (const name of names) {
@@ -173,7 +169,7 @@ export class EmbeddedStore implements ObjectStore {
         const st = await lstat(join(dir, name));
         old.push({ bucket, key, versionId: name, size: st.size, lastModified: st.mtime, isLatest: false });
       } catch (err) {
-        if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, 'listing versions');
+        if (errnoCode(err) !== 'ENOENT') throw embeddedFsError(err, 'listing versions');
       }
     }
     old.sort((a, b) => (a.versionId < b.versionId ? 1 : a.versionId > b.versionId ? -1 : 0));
@@ -199,7 +195,7 @@ export class EmbeddedStore implements ObjectStore {
     } catch (err) {
       await rm(tmp, { force: true });
       if (errnoCode(err) === 'ENOENT') throw notFound(source.bucket, source.key, err);
-      throw this.fsError(err, `copying ${source.bucket}/${source.key}`, target);
+      throw embeddedFsError(err, `copying ${source.bucket}/${source.key}`, target);
     }
     await this.commitStaged(target.bucket, target.key, { path: tmp, sha256: info.sha256 ?? '', size: info.size }, undefined, info.contentType);
     return this.stat(target.bucket, target.key);
@@ -221,7 +217,7 @@ export class EmbeddedStore implements ObjectStore {
         }
         if (options.allVersions === true) await rm(this.layout.versionsDir(bucket, key), { recursive: true, force: true });
       } catch (err) {
-        throw this.fsError(err, `deleting ${bucket}/${key}`, { bucket, key });
+        throw embeddedFsError(err, `deleting ${bucket}/${key}`, { bucket, key });
       }
     });
   }
@@ -259,7 +255,7 @@ export class EmbeddedStore implements ObjectStore {
       }
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') throw notFound(target.bucket, target.key, err);
-      throw this.fsError(err, `committing a worker write to ${target.bucket}/${target.key}`, target);
+      throw embeddedFsError(err, `committing a worker write to ${target.bucket}/${target.key}`, target);
     }
     await this.commitStaged(target.bucket, target.key, { path: target.path, sha256: digest.sha256, size: digest.size }, options.sha256, options.contentType);
     return this.stat(target.bucket, target.key);
@@ -273,37 +269,11 @@ export class EmbeddedStore implements ObjectStore {
       await utimes(this.layout.dataPath(bucket, key), when, when);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') throw notFound(bucket, key, err);
-      throw this.fsError(err, 'setting mtime');
+      throw embeddedFsError(err, 'setting mtime');
     }
   }
 
   // ---- internals ---------------------------------------------------------------------------------
-
-  /** Streams the body into a staging file: each chunk's write is issued, then hashed while the write runs. */
-  private async stage(bucket: Bucket, key: string, body: StoreBody): Promise<Staged> {
-    const path = this.layout.newTmpPath('put');
-    const digest = new StreamDigest();
-    let fh: FileHandle | undefined;
-    try {
-      fh = await open(path, 'wx', 0o640);
-      let pending: Promise<void> | undefined;
-      for await (const raw of body as AsyncIterable<unknown>) {
-        const chunk = asBuffer(raw);
-        if (pending !== undefined) await pending;
-        pending = writeAll(fh, chunk);
-        digest.update(chunk);
-      }
-      if (pending !== undefined) await pending;
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
-      return { path, sha256: digest.sha256, size: digest.size };
-    } catch (err) {
-      if (fh !== undefined) await fh.close().catch(() => undefined);
-      await rm(path, { force: true }).catch(() => undefined);
-      throw this.fsError(err, `writing ${bucket}/${key}`, { bucket, key });
-    }
-  }
 
   /** Makes a staged file the object under `key` (keeping the previous version where the bucket is versioned). */
   private async commitStaged(bucket: Bucket, key: string, staged: Staged, expectedSha256: string | undefined, contentType: string | undefined): Promise<PutResult> {
@@ -323,7 +293,7 @@ export class EmbeddedStore implements ObjectStore {
       });
     } catch (err) {
       await rm(staged.path, { force: true }).catch(() => undefined);
-      throw this.fsError(err, `storing ${bucket}/${key}`, { bucket, key });
+      throw embeddedFsError(err, `storing ${bucket}/${key}`, { bucket, key });
     }
   }
 
@@ -385,7 +355,7 @@ export class EmbeddedStore implements ObjectStore {
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw this.fsError(err, `reading ${bucket}/${key}`);
+      throw embeddedFsError(err, `reading ${bucket}/${key}`);
     }
     if (!stats.isFile()) return undefined;
     let sidecar: Sidecar | undefined;
@@ -426,7 +396,7 @@ export class EmbeddedStore implements ObjectStore {
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') throw await this.missing(bucket, key, err);
-      throw this.fsError(err, `reading ${bucket}/${key}`);
+      throw embeddedFsError(err, `reading ${bucket}/${key}`);
     }
     const st = await fh.stat();
     if (!st.isFile()) {
@@ -434,35 +404,6 @@ export class EmbeddedStore implements ObjectStore {
       throw notFound(bucket, key);
     }
     return fh;
-  }
-
-  private async *walk(bucket: Bucket, dir: string, keyPrefix: string, filter: string): AsyncGenerator<ObjectSummary> {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      throw this.fsError(err, `listing ${bucket}`);
-    }
-    const items = entries
-      .filter((e) => !isSidecarName(e.name) && (e.isFile() || e.isDirectory()))
-      .map((e) => ({ entry: e, sortKey: Buffer.from(e.isDirectory() ? `${e.name}/` : e.name, 'utf8') }))
-      .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
-    for (const { entry } of items) {
-      const key = keyPrefix + entry.name;
-      if (entry.isDirectory()) {
-        const dirKey = `${key}/`;
-        if (dirKey.startsWith(filter) || filter.startsWith(dirKey)) yield* this.walk(bucket, join(dir, entry.name), dirKey, filter);
-      } else if (key.startsWith(filter)) {
-        try {
-          const st = await lstat(join(dir, entry.name));
-          yield { bucket, key, size: st.size, lastModified: st.mtime };
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, `listing ${bucket}`);
-        }
-      }
-    }
   }
 
   private async pruneEmptyDirs(bucket: Bucket, dir: string): Promise<void> {
@@ -483,7 +424,7 @@ export class EmbeddedStore implements ObjectStore {
       const st = await stat(this.layout.bucketDir(bucket));
       if (st.isDirectory()) return;
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw this.fsError(err, `checking bucket ${bucket}`);
+      if (errnoCode(err) !== 'ENOENT') throw embeddedFsError(err, `checking bucket ${bucket}`);
     }
     throw noBucket(bucket, `no directory ${this.layout.bucketDir(bucket)}`);
   }
@@ -505,24 +446,4 @@ export class EmbeddedStore implements ObjectStore {
       if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { force: true, recursive: true });
     }
   }
-
-  private fsError(err: unknown, what: string, ref?: ObjectRef): Error {
-    if (isApplianceError(err)) return err;
-    const code = errnoCode(err);
-    if (code === 'ENOSPC' || code === 'EDQUOT') return noSpace(ref?.bucket ?? '?', ref?.key ?? '?', err);
-    if (code === undefined && err instanceof Error && !(err instanceof TypeError)) return err;
-    return ioError(`${what}: ${(err as Error).message}`, err);
-  }
-}
-
-/** Hashes an open file with large reads (one pass: 4 MiB at a time). */
-async function hashFile(fh: FileHandle): Promise<StreamDigest> {
-  const digest = new StreamDigest();
-  const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-    if (bytesRead === 0) break;
-    digest.update(buf.subarray(0, bytesRead));
-  }
-  return digest;
 }
