@@ -52,6 +52,8 @@ test('a job goes probe → encode → package → completed, outputs committed o
     if (left.length) await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(left, [], 'intermediates removed');
+  // The deletion is audited right after the objects go: wait for that record too.
+  for (let i = 0; i < 50 && !(await f.store.audit.list({ jobId: job.id, type: 'job.intermediates_deleted' })).length; i++) await new Promise((r) => setTimeout(r, 100));
 
   const events = await f.store.audit.list({ jobId: job.id });
   const types = events.map((e) => e.type);
