@@ -1,4 +1,5 @@
 import type { Job, Task } from '../store/jobs.js';
+import type { SpawnedProcess } from '../supervisor/stage-pool.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 
 /**
@@ -9,7 +10,7 @@ import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
  */
 export function processStartedAudit(ctx: RuntimeContext, job: Job, task: Task) {
   let pending: Promise<unknown> = Promise.resolve();
-  const onSpawned = (info: { pid: number; argv: readonly string[]; imageId: string }) => {
+  const onSpawned = (info: SpawnedProcess) => {
     const payload = { taskId: task.id, kind: task.kind, rendition: task.rendition, attempt: task.attempt, pid: info.pid, argv: [...info.argv], imageId: info.imageId, startedAt: new Date(ctx.now()).toISOString() };
     pending = pending
       .then(() => ctx.store.change((tx) => tx.audit({ type: 'process.started', actor: ACTOR_RUNTIME, jobId: job.id, payload })))

@@ -8,10 +8,17 @@ import type { StageMessage, StageTaskInput, StageTaskResult } from './stage-task
 
 const workerFile = new URL('./stage-worker.js', import.meta.url).href;
 
+/** A task's process as it starts: its pid, exact argv and image. */
+export interface SpawnedProcess {
+  pid: number;
+  argv: readonly string[];
+  imageId: string;
+}
+
 export interface RunOptions {
   /** Aborting kills the task's whole process group (SIGKILL) and resolves as `cancelled`. */
   signal?: AbortSignal;
-  onSpawned?: (info: { pid: number; argv: readonly string[]; imageId: string }) => void;
+  onSpawned?: (info: SpawnedProcess) => void;
   /** Each `-progress` block (key=value lines ending in `progress=…`), as ffmpeg wrote it. */
   onProgress?: (block: string) => void;
   onVerificationFailed?: (failure: VerificationFailure) => void;

@@ -1,5 +1,6 @@
 import type { ImageRef } from '../../images/encoder-process.js';
 import type { TrustedKeys } from '../../images/trusted-keys.js';
+import type { SpawnedProcess } from '../stage-pool.js';
 import type { StageTaskResult } from '../stage-task.js';
 
 /** What every stage needs: the job's pinned image, the trust to verify it, a cancel signal. */
@@ -8,7 +9,7 @@ export interface StageContext {
   trust: TrustedKeys;
   signal?: AbortSignal;
   /** Told as each process starts (its pid, exact argv and image), before it ends. */
-  onSpawned?: (info: { pid: number; argv: readonly string[]; imageId: string }) => void;
+  onSpawned?: (info: SpawnedProcess) => void;
 }
 
 /** A file a stage produced, with its sha256 (computed after the process ended). */
