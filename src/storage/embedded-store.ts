@@ -1,12 +1,12 @@
 import { constants } from 'node:fs';
-import { access, copyFile, link, lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { access, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errnoCode, fsyncDir, writeFileDurable } from './durable-fs.js';
 import { embeddedFsError } from './embedded-errors.js';
 import { EmbeddedLayout, newVersionId, type Sidecar } from './embedded-layout.js';
 import { walkObjects } from './embedded-listing.js';
+import { currentObject, preserveVersion, repairSidecar, versionPath } from './embedded-versions.js';
 import { hashFile, stageBody, type Staged } from './embedded-staging.js';
 import { READ_CHUNK_BYTES, StreamDigest } from './hashing-stream.js';
 import { KeyLock } from './key-lock.js';
@@ -38,12 +38,6 @@ export interface EmbeddedStoreOptions {
   root: string;
   /** Staging files older than this are removed by open() (left by a crash). Default 24 h. */
   staleTmpMs?: number;
-}
-
-interface Current {
-  path: string;
-  stats: Stats;
-  sidecar: Sidecar | undefined;
 }
 
 /**
@@ -98,7 +92,7 @@ export class EmbeddedStore implements ObjectStore {
   async get(bucket: Bucket, key: string, options: GetOptions = {}): Promise<Readable> {
     assertBucket(bucket);
     assertKey(key);
-    const path = options.versionId === undefined ? this.layout.dataPath(bucket, key) : await this.versionPath(bucket, key, options.versionId);
+    const path = options.versionId === undefined ? this.layout.dataPath(bucket, key) : await versionPath(this.layout, bucket, key, options.versionId);
     const fh = await this.openForRead(bucket, key, path);
     return fh.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
   }
@@ -120,10 +114,10 @@ export class EmbeddedStore implements ObjectStore {
   async stat(bucket: Bucket, key: string): Promise<ObjectInfo> {
     assertBucket(bucket);
     assertKey(key);
-    const current = await this.current(bucket, key);
+    const current = await currentObject(this.layout, bucket, key);
     if (current === undefined) throw await this.missing(bucket, key);
     let sidecar = current.sidecar;
-    if (sidecar === undefined) sidecar = await this.repairSidecar(bucket, key, current);
+    if (sidecar === undefined) sidecar = await repairSidecar(this.layout, bucket, key, current);
     return {
       bucket,
       key,
@@ -150,9 +144,9 @@ export class EmbeddedStore implements ObjectStore {
     assertKey(key);
     await this.requireBucket(bucket);
     const versions: ObjectVersion[] = [];
-    const current = await this.current(bucket, key);
+    const current = await currentObject(this.layout, bucket, key);
     if (current !== undefined) {
-      const sidecar = current.sidecar ?? (await this.repairSidecar(bucket, key, current));
+      const sidecar = current.sidecar ?? (await repairSidecar(this.layout, bucket, key, current));
       versions.push({ bucket, key, versionId: sidecar.versionId, size: current.stats.size, lastModified: current.stats.mtime, isLatest: true });
     }
     const dir = this.layout.versionsDir(bucket, key);
@@ -207,9 +201,9 @@ export class EmbeddedStore implements ObjectStore {
     await this.requireBucket(bucket);
     await this.locks.run(`${bucket}/${key}`, async () => {
       try {
-        const current = await this.current(bucket, key);
+        const current = await currentObject(this.layout, bucket, key);
         if (current !== undefined) {
-          if (VERSIONED_BUCKETS.has(bucket) && options.allVersions !== true) await this.preserveVersion(bucket, key, current);
+          if (VERSIONED_BUCKETS.has(bucket) && options.allVersions !== true) await preserveVersion(this.layout, bucket, key, current);
           await unlink(current.path);
           await rm(this.layout.sidecarPath(bucket, key), { force: true });
           await fsyncDir(dirname(current.path));
@@ -225,7 +219,7 @@ export class EmbeddedStore implements ObjectStore {
   async readAccess(bucket: Bucket, key: string, _options?: AccessOptions): Promise<WorkerRead> {
     assertBucket(bucket);
     assertKey(key);
-    const current = await this.current(bucket, key);
+    const current = await currentObject(this.layout, bucket, key);
     if (current === undefined) throw await this.missing(bucket, key);
     return { kind: 'path', bucket, key, path: current.path, size: current.stats.size };
   }
@@ -307,12 +301,12 @@ export class EmbeddedStore implements ObjectStore {
       if (code === 'ENOTDIR' || code === 'EEXIST') throw conflict(`cannot store ${bucket}/${key}: a parent of the key is an object`, { bucket, key });
       throw err;
     }
-    const current = await this.current(bucket, key);
+    const current = await currentObject(this.layout, bucket, key);
     if (current === undefined) {
       const existing = await lstat(dataPath).catch(() => undefined);
       if (existing?.isDirectory()) throw conflict(`cannot store ${bucket}/${key}: other keys live under ${key}/`, { bucket, key });
     } else if (VERSIONED_BUCKETS.has(bucket)) {
-      await this.preserveVersion(bucket, key, current);
+      await preserveVersion(this.layout, bucket, key, current);
     }
     const stagedStats = await stat(staged.path);
     const sidecar: Sidecar = {
@@ -332,61 +326,6 @@ export class EmbeddedStore implements ObjectStore {
     await fsyncDir(dir);
     if (firstCreated !== undefined) await fsyncDir(dirname(firstCreated));
     return { bucket, key, sha256: staged.sha256, size: staged.size, versionId: sidecar.versionId };
-  }
-
-  /** Hard-links the current object into the versions area (with its sidecar) before it is replaced or deleted. */
-  private async preserveVersion(bucket: Bucket, key: string, current: Current): Promise<void> {
-    const dir = this.layout.versionsDir(bucket, key);
-    await mkdir(dir, { recursive: true, mode: 0o750 });
-    const sidecar = current.sidecar ?? (await this.repairSidecar(bucket, key, current));
-    try {
-      await link(current.path, join(dir, sidecar.versionId));
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    }
-    await writeFileDurable(join(dir, `${sidecar.versionId}.json`), JSON.stringify(sidecar), this.layout.newTmpPath('meta'));
-  }
-
-  private async current(bucket: Bucket, key: string): Promise<Current | undefined> {
-    const path = this.layout.dataPath(bucket, key);
-    let stats: Stats;
-    try {
-      stats = await lstat(path);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw embeddedFsError(err, `reading ${bucket}/${key}`);
-    }
-    if (!stats.isFile()) return undefined;
-    let sidecar: Sidecar | undefined;
-    try {
-      const parsed = JSON.parse(await readFile(this.layout.sidecarPath(bucket, key), 'utf8')) as Sidecar;
-      if (parsed.ino === stats.ino && parsed.size === stats.size && parsed.key === key) sidecar = parsed;
-    } catch {
-      sidecar = undefined;
-    }
-    return { path, stats, sidecar };
-  }
-
-  /** A missing or stale sidecar (crash between the two renames, or a file placed by hand): rehash and rewrite it. */
-  private async repairSidecar(bucket: Bucket, key: string, current: Current): Promise<Sidecar> {
-    const fh = await open(current.path, 'r');
-    let digest: StreamDigest;
-    try {
-      digest = await hashFile(fh);
-    } finally {
-      await fh.close();
-    }
-    const sidecar: Sidecar = { v: 1, key, sha256: digest.sha256, size: digest.size, created: current.stats.mtime.toISOString(), versionId: newVersionId(current.stats.mtime), ino: current.stats.ino };
-    await writeFileDurable(this.layout.sidecarPath(bucket, key), JSON.stringify(sidecar), this.layout.newTmpPath('meta')).catch(() => undefined);
-    return sidecar;
-  }
-
-  private async versionPath(bucket: Bucket, key: string, versionId: string): Promise<string> {
-    if (!/^[0-9a-f]{13}-[0-9a-f]{12}$/.test(versionId)) throw notFound(bucket, `${key}?versionId=${versionId}`);
-    const current = await this.current(bucket, key);
-    if (current?.sidecar?.versionId === versionId) return current.path;
-    return join(this.layout.versionsDir(bucket, key), versionId);
   }
 
   private async openForRead(bucket: Bucket, key: string, path: string): Promise<FileHandle> {
