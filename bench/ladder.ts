@@ -6,7 +6,7 @@
 //             core pinning, memory guard, progress), with the argv the appliance builds.
 // All three encode + package (like with like); appliance also probes, as it must to plan.
 // Env: LADDER_BENCH_SECONDS (30), LADDER_BENCH_PRESET (veryfast), LADDER_BENCH_KEEP=1.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -32,6 +32,7 @@ const files = findTests(join(root, 'dist/test')).filter((f) => filters.length ==
 // MPEGFLOW_TEST_EXCLUDE: comma-separated path substrings to leave out (e.g. suites a second run repeats for nothing).
 const excluded = (process.env.MPEGFLOW_TEST_EXCLUDE ?? '').split(',').filter(Boolean);
 if (excluded.length) files.splice(0, files.length, ...files.filter((f) => !excluded.some((x) => relative(root, f).includes(x))));
+// eslint-disable-next-line no-control-regex -- ANSI colour codes are exactly what is stripped
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 // The runner's own variables stay with the runner: the appliance refuses unknown MPEGFLOW_*

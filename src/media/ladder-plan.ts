@@ -220,7 +220,7 @@ function fmt(r: Rational | null): string {
 
 function planAudio(info: MediaInfo, ladder: LadderPreset, requested: number | undefined, notes: string[]): AudioPlan | null {
   if (info.audio.length === 0) return null;
-  let track = info.audio[0];
+  let track: (typeof info.audio)[number] | undefined;
   if (requested !== undefined) {
     track = info.audio[requested];
     if (!Number.isSafeInteger(requested) || !track) throw ladderError('LADDER_INVALID', `audio track ${requested} does not exist (the master has ${info.audio.length})`);

@@ -129,7 +129,7 @@ export class S3Store implements ObjectStore {
         });
       }
       if (VERSIONED_BUCKETS.has(bucket)) {
-        let enabled = false;
+        let enabled: boolean;
         try {
           const current = await this.call({ op: 'getBucketVersioning', bucket, bucketName: name }, () => this.client.getBucketVersioning(name));
           enabled = (current as { Status?: string } | undefined)?.Status === 'Enabled';

@@ -116,8 +116,8 @@ test('flipping any byte of any file in the bundle makes verify-bundle fail, nami
   writeFileSync(join(dir, 'events.jsonl'), events);
   const cli = verifyCli(retar(dir, files));
   assert.is(cli.code, 1);
-  assert.match(cli.stdout, /FAILED  file events\.jsonl: sha256 [0-9a-f]{64} differs from the manifest's [0-9a-f]{64}/);
-  assert.match(cli.stdout, /FAILED  chain: events\.jsonl recomputes to seq \d+ [0-9a-f]{64}, not the manifest's last event/);
+  assert.match(cli.stdout, /FAILED {2}file events\.jsonl: sha256 [0-9a-f]{64} differs from the manifest's [0-9a-f]{64}/);
+  assert.match(cli.stdout, /FAILED {2}chain: events\.jsonl recomputes to seq \d+ [0-9a-f]{64}, not the manifest's last event/);
   assert.match(cli.stdout, /bundle does NOT verify: 2 check\(s\) failed/);
 });
 
@@ -169,8 +169,8 @@ test('a reordered or removed event line fails — in the file hashes, and in the
     // And against the real audit key the forgery fails its signature too.
     const real = verifyCli(forged.tar, f.publicKeyPath);
     assert.is(real.code, 1);
-    assert.match(real.stdout, /FAILED  signature: manifest\.json\.asc does not verify manifest\.json: signed by a key that is not trusted/);
-    assert.match(real.stdout, /FAILED  audit-key\.asc: is key [0-9A-F]{40}, not the --key [0-9A-F]{40}/);
+    assert.match(real.stdout, /FAILED {2}signature: manifest\.json\.asc does not verify manifest\.json: signed by a key that is not trusted/);
+    assert.match(real.stdout, /FAILED {2}audit-key\.asc: is key [0-9A-F]{40}, not the --key [0-9A-F]{40}/);
   }
 });
 
@@ -183,7 +183,7 @@ test('a swapped signature (another key signed the same manifest) fails, with gpg
   for (const key of [undefined, f.publicKeyPath]) {
     const cli = verifyCli(swapped, key);
     assert.is(cli.code, 1, cli.stdout);
-    assert.match(cli.stdout, /FAILED  signature: manifest\.json\.asc does not verify manifest\.json: signed by a key that is not trusted/);
+    assert.match(cli.stdout, /FAILED {2}signature: manifest\.json\.asc does not verify manifest\.json: signed by a key that is not trusted/);
   }
   const gpg = gpgVerifyIn(dir, f.publicKeyPath);
   assert.not.ok(gpg.ok, gpg.out);
@@ -192,7 +192,7 @@ test('a swapped signature (another key signed the same manifest) fails, with gpg
   const both = retar(dir, files);
   const pinned = verifyCli(both, f.publicKeyPath);
   assert.is(pinned.code, 1);
-  assert.match(pinned.stdout, /FAILED  signature: .*not trusted/);
+  assert.match(pinned.stdout, /FAILED {2}signature: .*not trusted/);
 });
 
 test('bundle structure: unlisted, missing and link entries fail', async () => {
@@ -348,10 +348,10 @@ test('a history rewritten between two exports (every hash recomputed) is caught 
   await g.exporter.export(b, {}, 'token:tok_auditor');
   const cli = verifyCli(b, pub);
   assert.is(cli.code, 1, cli.stdout);
-  assert.match(cli.stdout, /FAILED  checkpoint: the chain at seq \d+ is not the previous export exp_[0-9a-z]+'s head [0-9a-f]{64} \(rewritten since\)/);
+  assert.match(cli.stdout, /FAILED {2}checkpoint: the chain at seq \d+ is not the previous export exp_[0-9a-z]+'s head [0-9a-f]{64} \(rewritten since\)/);
   const withA = verifyCli(b, pub, ['--previous', a]);
   assert.is(withA.code, 1);
-  assert.match(withA.stdout, /FAILED  previous bundle: the chain at seq \d+ is not .*a\.tar's head [0-9a-f]{64} \(rewritten since\)/);
+  assert.match(withA.stdout, /FAILED {2}previous bundle: the chain at seq \d+ is not .*a\.tar's head [0-9a-f]{64} \(rewritten since\)/);
   await g.store.close();
 });
 

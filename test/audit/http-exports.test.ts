@@ -28,10 +28,10 @@ test.before(async () => {
   publicKey = key.publicArmored;
   const dbPath = join(dir, 'mpegflow.db');
   // The exporter needs the store the app opens: built lazily on first use through a holder.
-  let exporter: AuditExporter | undefined;
-  const lazy = { export: (...args: Parameters<AuditExporter['export']>) => exporter!.export(...args) } as unknown as AuditExporter;
+  const holder: { exporter?: AuditExporter } = {};
+  const lazy = { export: (...args: Parameters<AuditExporter['export']>) => holder.exporter!.export(...args) } as unknown as AuditExporter;
   live = await liveApp({ auditExports: { exporter: lazy, scratchDir } }, dbPath);
-  exporter = new AuditExporter({ store: live.store, keyPath, scratchDir });
+  holder.exporter = new AuditExporter({ store: live.store, keyPath, scratchDir });
 });
 test.after(async () => {
   await live.close();

@@ -34,7 +34,7 @@ test('import-host makes, signs and imports an image of a (fake) host ffmpeg; lis
   if (existsSync(join(host.dir, 'lib/gconv'))) args.push('--gconv', join(host.dir, 'lib/gconv'));
   const made = runCli(args, { cwd });
   assert.is(made.code, 0, made.stderr);
-  const id = /imported ([0-9a-f]{64})  host-ffmpeg 7\.1\./.exec(made.stdout)?.[1];
+  const id = /imported ([0-9a-f]{64}) {2}host-ffmpeg 7\.1\./.exec(made.stdout)?.[1];
   assert.ok(id, made.stdout);
   const imageDir = join(cwd, 'data', 'images', id);
   const manifest = JSON.parse(readFileSync(join(imageDir, 'manifest.json'), 'utf8')) as { source: { kind: string }; files: Array<{ path: string }> };

@@ -68,6 +68,7 @@ test('--wait follows the job with plain progress lines (stderr is not a TTY) and
   const [id, state] = r.stdout.trim().split('\n');
   assert.match(id ?? '', /^job_/);
   assert.is(state, 'completed');
+  // eslint-disable-next-line no-control-regex -- the test asserts there is no ESC byte
   assert.not.match(r.stderr, /\r|\x1b\[/, 'no terminal control codes in a pipe');
   assert.match(r.stderr, new RegExp(`${id} completed`));
   assert.is((await f.runtime!.get(id!)).state, 'completed');

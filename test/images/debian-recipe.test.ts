@@ -30,7 +30,7 @@ async function build(outDir: string): Promise<BuildImageResult> {
   } catch (err) {
     if (isApplianceError(err) && (err.code === 'DEBIAN_MIRROR_UNREACHABLE' || err.code === 'DEBIAN_PACKAGE_MISSING')) {
       const where = process.env['CI'] === 'true' ? 'CI=true: the Debian mirror is required' : 'the Debian mirror is needed for this test';
-      throw new Error(`${where} (${mirror}, cache ${cacheDir}): ${err.code}: ${err.message}`);
+      throw new Error(`${where} (${mirror}, cache ${cacheDir}): ${err.code}: ${err.message}`, { cause: err });
     }
     throw err;
   }
@@ -130,7 +130,7 @@ test('a corrupted cached .deb is fetched again; a wrong lock hash is PACKAGE_HAS
   try {
     fetched = await fetchVerifiedDeb(smallest, { mirror, cacheDir: cache });
   } catch (err) {
-    throw new Error(`the Debian mirror ${mirror} is needed for this test${process.env['CI'] === 'true' ? ' (CI=true)' : ''}: ${(err as Error).message}`);
+    throw new Error(`the Debian mirror ${mirror} is needed for this test${process.env['CI'] === 'true' ? ' (CI=true)' : ''}: ${(err as Error).message}`, { cause: err });
   }
   assert.is(fetched.downloaded, true);
   assert.is((await sha256File(path)).sha256, smallest.sha256);

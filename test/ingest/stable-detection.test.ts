@@ -4,7 +4,7 @@ import { appendFileSync, closeSync, existsSync, openSync, readdirSync, statSync,
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { eventually, ingestFixture, sleep } from './ingest-fixture.js';
+import { ingestFixture, sleep } from './ingest-fixture.js';
 
 const f = await ingestFixture({ folder: { stableSeconds: 1, rescanSeconds: 0.2 } });
 await f.startService();

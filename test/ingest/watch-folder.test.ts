@@ -10,7 +10,7 @@ import { createApp } from '../../src/http/app.js';
 import { Health } from '../../src/http/health.js';
 import { createLogger } from '../../src/log/logger.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { eventually, ingestFixture, makeClip, sha256Of } from './ingest-fixture.js';
+import { ingestFixture, makeClip, sha256Of } from './ingest-fixture.js';
 
 const f = await ingestFixture();
 test.after(() => f.close());

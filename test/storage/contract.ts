@@ -241,12 +241,14 @@ export function defineContract(name: string, makeStore: () => Promise<ContractTa
     const day = 24 * 3600 * 1000;
     let report = await sweepLifecycle(st, { onDelete, isInputProcessed, now: () => new Date(Date.now() + 3 * day) });
     assert.is(events.filter((e) => e.key.startsWith('lc')).length, 0);
+    assert.is(report.errors.length, 0);
     // Day 8: intermediates go, inputs stay.
     report = await sweepLifecycle(st, { onDelete, isInputProcessed, now: () => new Date(Date.now() + 8 * day) });
     assert.equal(events.filter((e) => e.key.startsWith('lc')).map((e) => `${e.bucket}/${e.key}/${e.reason}`).sort(), [
       'intermediate/lc-job1/enc/720p.mp4/intermediate-expired',
       'intermediate/lc-job2/enc/1080p.mp4/intermediate-expired',
     ]);
+    assert.is(report.errors.length, 0);
     assert.ok(events.every((e) => e.ageDays > 7.9 && e.ageDays < 8.1), 'ageDays reported');
     await expectCode(() => st.stat('intermediate', 'lc-job1/enc/720p.mp4'), 'STORAGE_NOT_FOUND');
     // Day 31: the unprocessed input goes (all versions), the processed one stays.

@@ -186,7 +186,7 @@ e('a disk that fills mid-write: STORAGE_NO_SPACE, staging file removed, nothing 
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
   } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`cannot mount a tmpfs for the disk-full test: ${(err as Error).message}`);
+    if (process.env.CI === 'true') throw new Error(`cannot mount a tmpfs for the disk-full test: ${(err as Error).message}`, { cause: err });
     console.warn(`!!! disk-full test SKIPPED: mount failed (${(err as Error).message.split('\n')[0]})`);
     await rm(mnt, { recursive: true, force: true });
     return;

@@ -49,7 +49,6 @@ test('the encoder is confined to its pool cores, reports progress, and cancel ki
   const p = pool({ cores: [1] });
   const abort = new AbortController();
   let pid = 0;
-  let cpus = '';
   let progressBlocks = 0;
   const running = p.run('t-cancel', ref, trust, { binary: 'ffmpeg', args: ['-progress', 'pipe:1', '-stats_period', '0.2', ...slowEncode] }, {
     stdout: 'progress',
@@ -63,7 +62,7 @@ test('the encoder is confined to its pool cores, reports progress, and cancel ki
   for (let waited = 0; progressBlocks === 0 && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   assert.ok(pid > 0, 'spawned');
   // Read once ffmpeg reports: at spawn the pid may still be taskset, before it set the affinity and exec'd.
-  cpus = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+  const cpus = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
   assert.is(cpus, '1', 'pinned to the pool core');
   assert.ok(progressBlocks > 0, 'progress reported');
   const t0 = Date.now();

@@ -25,7 +25,7 @@ export interface DebianLock {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const SAFE_POOL_PATH = /^pool\/[A-Za-z0-9+._~\/-]+\.deb$/;
+const SAFE_POOL_PATH = /^pool\/[A-Za-z0-9+._~/-]+\.deb$/;
 
 /** The lock in its committed form: fixed key order, packages sorted by name. */
 export function formatLock(lock: DebianLock): string {

@@ -251,7 +251,7 @@ export class S3ServerSupervisor {
    * (so a recycled pid is never touched).
    */
   private async reapStale(): Promise<void> {
-    let recorded: { pid?: unknown } | null = null;
+    let recorded: { pid?: unknown } | null;
     try {
       recorded = JSON.parse(await readFile(this.paths.pidFile, 'utf8')) as { pid?: unknown };
     } catch {

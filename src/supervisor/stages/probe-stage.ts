@@ -21,7 +21,7 @@ export async function probeStage(pool: StagePool, ctx: StageContext, task: { tas
     ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
   });
   if (run.outcome !== 'succeeded' && run.outcome !== 'failed') return { run, probeJson: null, outcome: null, verdict: null };
-  let probeJson: unknown = null;
+  let probeJson: unknown;
   try {
     probeJson = run.stdout.trim() ? JSON.parse(run.stdout) : null;
   } catch {

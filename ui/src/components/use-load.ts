@@ -25,7 +25,6 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | u
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, n]);
   const reload = useCallback(() => setN((x) => x + 1), []);
   return { data, error, loading, reload };
