@@ -41,7 +41,14 @@ export async function bootStorage(config: Config, store: Store, trust: TrustedKe
     storeConfig = { kind: 's3', endpoint: s.endpoint, accessKey: s.accessKey, secretKey: s.secretKey };
     describe = `S3 at ${s.endpoint}`;
   } else {
-    server = new S3ServerSupervisor({ componentDir: s.component, dataDir: config.dataDir, trust, host: s.host, port: s.port, onEvent: (e) => auditServerEvent(store, logger, e) });
+    server = new S3ServerSupervisor({
+      componentDir: s.component,
+      dataDir: config.dataDir,
+      trust,
+      host: s.host,
+      port: s.port,
+      onEvent: (e) => auditServerEvent(store, logger, e),
+    });
     const endpoint = await server.start();
     storeConfig = s3StoreConfig(endpoint);
     describe = `bundled S3 server ${endpoint.name} ${endpoint.version} at ${endpoint.endpoint}`;
@@ -59,7 +66,8 @@ export async function bootStorage(config: Config, store: Store, trust: TrustedKe
     intermediateMaxAgeDays: config.lifecycle.intermediateMaxAgeDays,
     inputMaxAgeDays: config.lifecycle.inputMaxAgeDays,
     isInputProcessed: (key) => store.jobs.usesInput(key),
-    onDelete: (event) => store.change(async (tx) => void (await tx.audit({ type: 'storage.object_deleted', actor: 'system:lifecycle', payload: { ...event } }))),
+    onDelete: (event) =>
+      store.change(async (tx) => void (await tx.audit({ type: 'storage.object_deleted', actor: 'system:lifecycle', payload: { ...event } }))),
     onReport: (report) => logger.info({ scanned: report.scanned, deleted: report.deleted.length, errors: report.errors.length }, 'lifecycle sweep'),
     onError: (err) => logger.error({ err }, 'lifecycle sweep failed'),
   });

@@ -93,7 +93,10 @@ async function bootEncoderImages(
   const loaded = (await store.images.list()).filter((i) => i.state === 'verified').map((i) => ({ id: i.id, name: i.name, version: i.version }));
   const fallback = await store.images.default();
   if (production.ok) {
-    health.set('encoderImages', { ok: true, detail: `${loaded.length} verified; default ${production.image.name} ${production.image.version} (${production.image.id})` });
+    health.set('encoderImages', {
+      ok: true,
+      detail: `${loaded.length} verified; default ${production.image.name} ${production.image.version} (${production.image.id})`,
+    });
   } else if (fallback) {
     health.set('encoderImages', { ok: true, detail: `production image unavailable; default ${fallback.name} ${fallback.version} (${fallback.id})` });
   } else {
@@ -126,7 +129,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
     } else {
       const detail = `audit chain broken at seq ${verdict.badSeq}: ${verdict.reason}`;
       health.set('auditChain', { ok: false, detail });
-      logger.fatal({ badSeq: verdict.badSeq, reason: verdict.reason }, `AUDIT CHAIN DOES NOT VERIFY: ${detail}; run mpegflow audit verify and restore from backup`);
+      logger.fatal(
+        { badSeq: verdict.badSeq, reason: verdict.reason },
+        `AUDIT CHAIN DOES NOT VERIFY: ${detail}; run mpegflow audit verify and restore from backup`,
+      );
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
     const images = await bootEncoderImages(store, layout, health, options, out, logger);
@@ -135,8 +141,16 @@ export async function startAppliance(config: Config, out: (line: string) => void
     out(`Object store: ${objects.describe}`);
     const pools = new Supervisor(config);
     supervisor = pools;
-    health.set('pools', { ok: true, detail: pools.status().map((p) => `${p.name} cores ${p.cores.join(',')} × ${p.slots}`).join('; ') });
-    const configSha256 = createHash('sha256').update(canonicalJson(redactedConfig(config))).digest('hex');
+    health.set('pools', {
+      ok: true,
+      detail: pools
+        .status()
+        .map((p) => `${p.name} cores ${p.cores.join(',')} × ${p.slots}`)
+        .join('; '),
+    });
+    const configSha256 = createHash('sha256')
+      .update(canonicalJson(redactedConfig(config)))
+      .digest('hex');
     await store.change(async (tx) => {
       await tx.audit({
         type: 'appliance.started',
@@ -159,11 +173,31 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const dispatcher = new WebhookDispatcher({ store, bus, logger, allowList: new WebhookAllowList(config.webhookAllowedHosts) });
     webhooks = dispatcher;
     dispatcher.start();
-    const jobs = createJobRuntime({ store, objects: objects.objects, supervisor: pools, bus, config, trust: images.trust, logger, scratchDir: layout.scratch, imagesDir: layout.images });
+    const jobs = createJobRuntime({
+      store,
+      objects: objects.objects,
+      supervisor: pools,
+      bus,
+      config,
+      trust: images.trust,
+      logger,
+      scratchDir: layout.scratch,
+      imagesDir: layout.images,
+    });
     await jobs.start();
     runtime = jobs;
     // Watch folders submit through the runtime: started after it, stopped before it.
-    const watchFolders = new IngestService({ store, objects: objects.objects, runtime: jobs, logger, openWriters: procOpenWriters(), onFolderStatus: watchFolderHealth(health, config.watchFolders.length) }, config.watchFolders);
+    const watchFolders = new IngestService(
+      {
+        store,
+        objects: objects.objects,
+        runtime: jobs,
+        logger,
+        openWriters: procOpenWriters(),
+        onFolderStatus: watchFolderHealth(health, config.watchFolders.length),
+      },
+      config.watchFolders,
+    );
     await watchFolders.start();
     ingest = watchFolders;
     if (config.database.kind === 'sqlite') {
@@ -181,7 +215,19 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const swept = await sweepExportScratch(layout.scratch);
     if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
     const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
-    const app = createApp({ store, logger, health, pools: () => pools.status(), runtime: jobs, objects: objects.objects, bus, webhookAllowedHosts: config.webhookAllowedHosts, auditExports, dataDir: layout.root, watchFolders: config.watchFolders });
+    const app = createApp({
+      store,
+      logger,
+      health,
+      pools: () => pools.status(),
+      runtime: jobs,
+      objects: objects.objects,
+      bus,
+      webhookAllowedHosts: config.webhookAllowedHosts,
+      auditExports,
+      dataDir: layout.root,
+      watchFolders: config.watchFolders,
+    });
     const wss = createWebSocketServer();
     const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -196,7 +242,36 @@ export async function startAppliance(config: Config, out: (line: string) => void
     if (report.adminAccount?.passwordPath) out(`UI login: ${url}/ as ${report.adminAccount.username}, password in ${report.adminAccount.passwordPath}`);
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
     const schedule = backups;
-    return { url, port, store, logger, health, trust: images.trust, objects: objects.objects, supervisor: pools, runtime: jobs, bus, webhooks: dispatcher, backups: schedule, ingest: watchFolders, stop: (reason) => stopAppliance(server, store, { storage: objects, supervisor: pools, runtime: jobs, webhooks: dispatcher, ingest: watchFolders, closeWebSockets: () => closeWebSocketClients(wss), backups: schedule }, reason) };
+    return {
+      url,
+      port,
+      store,
+      logger,
+      health,
+      trust: images.trust,
+      objects: objects.objects,
+      supervisor: pools,
+      runtime: jobs,
+      bus,
+      webhooks: dispatcher,
+      backups: schedule,
+      ingest: watchFolders,
+      stop: (reason) =>
+        stopAppliance(
+          server,
+          store,
+          {
+            storage: objects,
+            supervisor: pools,
+            runtime: jobs,
+            webhooks: dispatcher,
+            ingest: watchFolders,
+            closeWebSockets: () => closeWebSocketClients(wss),
+            backups: schedule,
+          },
+          reason,
+        ),
+    };
   } catch (err) {
     await ingest?.stop();
     await backups?.stop();
@@ -209,7 +284,20 @@ export async function startAppliance(config: Config, out: (line: string) => void
   }
 }
 
-async function stopAppliance(server: ServerType, store: Store, parts: { storage: BootedStorage; supervisor: Supervisor; runtime: Runtime; webhooks: WebhookDispatcher; ingest: IngestService; closeWebSockets: () => void; backups?: BackupSchedule | null }, reason: string): Promise<void> {
+async function stopAppliance(
+  server: ServerType,
+  store: Store,
+  parts: {
+    storage: BootedStorage;
+    supervisor: Supervisor;
+    runtime: Runtime;
+    webhooks: WebhookDispatcher;
+    ingest: IngestService;
+    closeWebSockets: () => void;
+    backups?: BackupSchedule | null;
+  },
+  reason: string,
+): Promise<void> {
   parts.closeWebSockets();
   await parts.backups?.stop();
   await new Promise<void>((resolve) => {

@@ -37,7 +37,11 @@ async function ensureAuditKey(layout: DataLayout, store: Store): Promise<{ finge
   );
   if (!recorded) {
     await store.change(async (tx) => {
-      await tx.audit({ type: 'audit_key.created', actor: ACTOR, payload: { fingerprint, algorithm: 'EdDSA ed25519 (OpenPGP v4)', publicKey: 'trust/audit-key.pub.asc' } });
+      await tx.audit({
+        type: 'audit_key.created',
+        actor: ACTOR,
+        payload: { fingerprint, algorithm: 'EdDSA ed25519 (OpenPGP v4)', publicKey: 'trust/audit-key.pub.asc' },
+      });
     });
   }
   return { fingerprint, created };
@@ -65,7 +69,8 @@ async function ensureAdminToken(config: Config, layout: DataLayout, store: Store
  * written to `<data>/secrets/admin.password` (0600) before the account is committed.
  */
 async function ensureAdminAccount(layout: DataLayout, store: Store): Promise<NonNullable<InitReport['adminAccount']>> {
-  if ((await store.users.list()).length > 0) return { created: false, username: 'admin', passwordPath: existsSync(layout.adminPassword) ? layout.adminPassword : null };
+  if ((await store.users.list()).length > 0)
+    return { created: false, username: 'admin', passwordPath: existsSync(layout.adminPassword) ? layout.adminPassword : null };
   const password = generatePassword();
   writeFileAtomic(layout.adminPassword, `${password}\n`, 0o600);
   await createUser(store, { username: 'admin', role: 'admin', password }, ACTOR);
@@ -82,7 +87,11 @@ export async function initAppliance(config: Config, layout: DataLayout, openStor
     const adminAccount = await ensureAdminAccount(layout, store);
     if ((await store.audit.list({ type: 'appliance.initialized', limit: 1 })).length === 0) {
       await store.change(async (tx) => {
-        await tx.audit({ type: 'appliance.initialized', actor: ACTOR, payload: { version: packageVersion, dataDir: layout.root, auditKeyFingerprint: key.fingerprint } });
+        await tx.audit({
+          type: 'appliance.initialized',
+          actor: ACTOR,
+          payload: { version: packageVersion, dataDir: layout.root, auditKeyFingerprint: key.fingerprint },
+        });
       });
     }
     return { report: { dataDirCreated: created, keyFingerprint: key.fingerprint, keyCreated: key.created, adminToken, adminAccount }, store };

@@ -13,7 +13,13 @@ const events = Number(process.env.AUDIT_BENCH_EVENTS ?? 2000);
 const batch = Number(process.env.AUDIT_BENCH_BATCH ?? 100);
 const dir = mkdtempSync(join(tmpdir(), 'mpegflow-bench-audit-'));
 
-const payload = (i: number) => ({ taskId: `task-${i}`, state: 'running', attempt: 1, argv: ['-i', '/data/objects/input/master.mov', '-c:v', 'libx264'], progress: i / events });
+const payload = (i: number) => ({
+  taskId: `task-${i}`,
+  state: 'running',
+  attempt: 1,
+  argv: ['-i', '/data/objects/input/master.mov', '-c:v', 'libx264'],
+  progress: i / events,
+});
 
 function plainDb(name: string): { db: Database.Database; insert: Database.Statement } {
   const db = openDatabase(join(dir, name));
@@ -50,7 +56,10 @@ async function plain(name: string, perTx: number): Promise<number> {
 }
 
 const rows: [string, number, number][] = [];
-for (const [label, perTx] of [['1 event per transaction (fsync each)', 1], [`${batch} events per transaction`, batch]] as const) {
+for (const [label, perTx] of [
+  ['1 event per transaction (fsync each)', 1],
+  [`${batch} events per transaction`, batch],
+] as const) {
   // Interleave to share the disk's mood: plain, chained, plain, chained; best of two each.
   const p1 = await plain(`plain-${perTx}-a.db`, perTx);
   const c1 = await chained(`chain-${perTx}-a.db`, perTx);
@@ -64,4 +73,14 @@ console.log(`audit append, ${events} events, SQLite WAL + synchronous=FULL`);
 console.log('| mode | no chain (events/s) | chained (events/s) | chain cost (×) |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const [label, p, c] of rows) console.log(`| ${label} | ${p.toFixed(0)} | ${c.toFixed(0)} | ${(p / c).toFixed(2)} |`);
-console.log(JSON.stringify({ events, results: rows.map(([mode, plainPerS, chainedPerS]) => ({ mode, plainPerS: Math.round(plainPerS), chainedPerS: Math.round(chainedPerS), cost: Number((plainPerS / chainedPerS).toFixed(3)) })) }));
+console.log(
+  JSON.stringify({
+    events,
+    results: rows.map(([mode, plainPerS, chainedPerS]) => ({
+      mode,
+      plainPerS: Math.round(plainPerS),
+      chainedPerS: Math.round(chainedPerS),
+      cost: Number((plainPerS / chainedPerS).toFixed(3)),
+    })),
+  }),
+);

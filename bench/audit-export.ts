@@ -35,7 +35,15 @@ async function child(mode: string, dbPath: string, keyPath: string, out: string)
     const exporter = new AuditExporter({ store, keyPath, scratchDir: join(out, '..', 'scratch') });
     const m = await measured(() => exporter.export(out, {}, 'bench'));
     await store.close();
-    console.log(JSON.stringify({ events: m.result.manifest.chain.events, seconds: m.seconds, startRssMiB: m.startRssMiB, peakRssMiB: m.peakRssMiB, bytes: m.result.size }));
+    console.log(
+      JSON.stringify({
+        events: m.result.manifest.chain.events,
+        seconds: m.seconds,
+        startRssMiB: m.startRssMiB,
+        peakRssMiB: m.peakRssMiB,
+        bytes: m.result.size,
+      }),
+    );
   } else if (mode === 'verify') {
     const m = await measured(() => verifyBundle(out));
     if (!m.result.ok) throw new Error(m.result.failures.join('\n'));
@@ -97,11 +105,15 @@ async function main(): Promise<void> {
     rows.push([`baseline: cursor read of ${total} rows`, run('read', dbPath, keyPath, '')]);
     rows.push([`export ${total} events`, run('export', dbPath, keyPath, join(dir, 'big.tar'))]);
     rows.push([`verify-bundle of the ${total}-event bundle`, run('verify', dbPath, keyPath, join(dir, 'big.tar'))]);
-    console.log(`audit export, SQLite file ${(statSync(dbPath).size / 2 ** 20).toFixed(0)} MiB; seeding ${total} events took ${(seedSmall + seedRest).toFixed(1)} s`);
+    console.log(
+      `audit export, SQLite file ${(statSync(dbPath).size / 2 ** 20).toFixed(0)} MiB; seeding ${total} events took ${(seedSmall + seedRest).toFixed(1)} s`,
+    );
     console.log('| run | seconds | RSS at start (MiB) | peak RSS (MiB) | bundle (MiB) |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
     for (const [label, r] of rows) {
-      console.log(`| ${label} | ${r.seconds!.toFixed(2)} | ${r.startRssMiB!.toFixed(0)} | ${r.peakRssMiB!.toFixed(0)} | ${r.bytes ? (r.bytes / 2 ** 20).toFixed(0) : '—'} |`);
+      console.log(
+        `| ${label} | ${r.seconds!.toFixed(2)} | ${r.startRssMiB!.toFixed(0)} | ${r.peakRssMiB!.toFixed(0)} | ${r.bytes ? (r.bytes / 2 ** 20).toFixed(0) : '—'} |`,
+      );
     }
     console.log(JSON.stringify({ total, rows: Object.fromEntries(rows) }));
   } finally {

@@ -43,12 +43,20 @@ const key = await generateSigningKey({ name: 'bench' });
 writeFileSync(join(imageDir, 'manifest.json.asc'), await signDetached(key.privateArmored, manifestBytes));
 const image = { id: imageIdOf(manifestBytes), dir: imageDir };
 const trust = { keys: [{ fingerprint: key.fingerprint, source: 'bench', armored: key.publicArmored }] };
-const tool = (bin: 'ffmpeg' | 'ffprobe') => [join(imageDir, manifest.run.loader), '--library-path', manifest.run.libraryPath.map((p) => join(imageDir, p)).join(':'), join(imageDir, manifest.run.binaries[bin])];
+const tool = (bin: 'ffmpeg' | 'ffprobe') => [
+  join(imageDir, manifest.run.loader),
+  '--library-path',
+  manifest.run.libraryPath.map((p) => join(imageDir, p)).join(':'),
+  join(imageDir, manifest.run.binaries[bin]),
+];
 
 function direct(bin: 'ffmpeg' | 'ffprobe', args: string[]): Promise<string> {
   const [file, ...pre] = tool(bin);
   // Mirror the verified spawn's input hardening so both sides run the same ffmpeg work.
-  const hardened = ['-nostdin', ...args.flatMap((a, i) => (a === '-i' && args[i - 1] !== '-protocol_whitelist' ? ['-protocol_whitelist', 'file,pipe', a] : [a]))];
+  const hardened = [
+    '-nostdin',
+    ...args.flatMap((a, i) => (a === '-i' && args[i - 1] !== '-protocol_whitelist' ? ['-protocol_whitelist', 'file,pipe', a] : [a])),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(file!, [...pre, ...(bin === 'ffmpeg' ? hardened : args)], { env: { LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -63,15 +71,49 @@ function direct(bin: 'ffmpeg' | 'ffprobe', args: string[]): Promise<string> {
 const master = join(root, `master-1080p-${seconds}s.mp4`);
 if (!existsSync(master)) {
   console.error(`generating a ${seconds} s 1080p mezzanine…`);
-  await direct('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-ac', '2', '-c:v', 'libx264', '-preset', 'fast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '256k', '-shortest', `${master}.tmp.mp4`]);
+  await direct('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=1920x1080:rate=25:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}`,
+    '-ac',
+    '2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'fast',
+    '-crf',
+    '16',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '256k',
+    '-shortest',
+    `${master}.tmp.mp4`,
+  ]);
   cpSync(`${master}.tmp.mp4`, master);
   rmSync(`${master}.tmp.mp4`);
 }
 const plan: LadderPlan = planLadder(parseProbe(await direct('ffprobe', probeArgs(master))), 'professional');
 
 async function packageDirect(outDir: string, renditionDir: string): Promise<void> {
-  const inputs = packageInputs(plan, { videos: plan.rungs.map((r, i) => ({ rungIndex: i, path: renditionPath(renditionDir, plan, r.name) })), audio: plan.audio ? renditionPath(renditionDir, plan, 'audio') : null });
-  for (const [format, build] of [['hls', hlsPackageArgs], ['dash', dashPackageArgs]] as const) {
+  const inputs = packageInputs(plan, {
+    videos: plan.rungs.map((r, i) => ({ rungIndex: i, path: renditionPath(renditionDir, plan, r.name) })),
+    audio: plan.audio ? renditionPath(renditionDir, plan, 'audio') : null,
+  });
+  for (const [format, build] of [
+    ['hls', hlsPackageArgs],
+    ['dash', dashPackageArgs],
+  ] as const) {
     mkdirSync(join(outDir, format), { recursive: true });
     await direct('ffmpeg', build(plan, inputs, { outDir: join(outDir, format) }));
   }
@@ -94,13 +136,22 @@ const fresh = (name: string) => {
 
 const rawDir = fresh('raw');
 const raw_s = await timed('raw (one ffmpeg for the ladder + packaging)', async () => {
-  await direct('ffmpeg', encodeLadderArgs(plan, { input: master, rungOutputs: plan.rungs.map((r) => renditionPath(rawDir, plan, r.name)), audioOutput: plan.audio ? renditionPath(rawDir, plan, 'audio') : null, x264Preset: preset }));
+  await direct(
+    'ffmpeg',
+    encodeLadderArgs(plan, {
+      input: master,
+      rungOutputs: plan.rungs.map((r) => renditionPath(rawDir, plan, r.name)),
+      audioOutput: plan.audio ? renditionPath(rawDir, plan, 'audio') : null,
+      x264Preset: preset,
+    }),
+  );
   await packageDirect(join(rawDir, 'out'), rawDir);
 });
 
 const naiveDir = fresh('naive');
 const naive_s = await timed('naive (one ffmpeg per rung, sequential + packaging)', async () => {
-  for (let i = 0; i < plan.rungs.length; i++) await direct('ffmpeg', encodeRungArgs(plan, i, { input: master, output: renditionPath(naiveDir, plan, plan.rungs[i]!.name), x264Preset: preset }));
+  for (let i = 0; i < plan.rungs.length; i++)
+    await direct('ffmpeg', encodeRungArgs(plan, i, { input: master, output: renditionPath(naiveDir, plan, plan.rungs[i]!.name), x264Preset: preset }));
   if (plan.audio) await direct('ffmpeg', encodeAudioArgs(plan, { input: master, output: renditionPath(naiveDir, plan, 'audio') }));
   await packageDirect(join(naiveDir, 'out'), naiveDir);
 });
@@ -113,17 +164,44 @@ const appliance_s = await timed('appliance (probe → encode → package through
   const probe = await probeStage(supervisor.pools.probe, ctx, { taskId: 'probe', inputPath: master });
   if (!probe.outcome?.readable) throw new Error('probe failed');
   const p = planLadder(probe.outcome.info, 'professional');
-  const enc = await encodeStage(supervisor.pools.encode, ctx, { taskId: 'encode', plan: p, inputPath: master, outDir: join(appDir, 'renditions'), x264Preset: preset });
+  const enc = await encodeStage(supervisor.pools.encode, ctx, {
+    taskId: 'encode',
+    plan: p,
+    inputPath: master,
+    outDir: join(appDir, 'renditions'),
+    x264Preset: preset,
+  });
   if (enc.run.outcome !== 'succeeded') throw new Error(`encode failed: ${enc.run.stderrTail}`);
-  const pkg = await packageStage(supervisor.pools.package, ctx, { taskId: 'package', plan: p, renditions: enc.renditions, outDir: join(appDir, 'out'), formats: ['hls', 'dash'] });
+  const pkg = await packageStage(supervisor.pools.package, ctx, {
+    taskId: 'package',
+    plan: p,
+    renditions: enc.renditions,
+    outDir: join(appDir, 'out'),
+    formats: ['hls', 'dash'],
+  });
   if (!pkg.runs.every((r) => r.outcome === 'succeeded')) throw new Error('package failed');
 });
 await supervisor.close();
 if (!process.env.LADDER_BENCH_KEEP) for (const d of [rawDir, naiveDir, appDir]) rmSync(d, { recursive: true, force: true });
 
 const r = (x: number) => Number(x.toFixed(3));
-console.log(`ladder: ${plan.rungs.map((x) => x.name).join(', ')} + ${plan.audio ? 'audio' : 'no audio'}; ${seconds} s 1080p25 master; x264 ${preset}; encode + HLS + DASH on every side; ${config.host.cores} cores (encode pool: ${config.pools.encode.cores.join(',')})`);
+console.log(
+  `ladder: ${plan.rungs.map((x) => x.name).join(', ')} + ${plan.audio ? 'audio' : 'no audio'}; ${seconds} s 1080p25 master; x264 ${preset}; encode + HLS + DASH on every side; ${config.host.cores} cores (encode pool: ${config.pools.encode.cores.join(',')})`,
+);
 console.log('| path | seconds | vs appliance |');
 console.log('| --- | ---: | ---: |');
-for (const [label, s] of [['raw single ffmpeg', raw_s], ['naive per-rung', naive_s], ['appliance', appliance_s]] as const) console.log(`| ${label} | ${s.toFixed(2)} | ${(s / appliance_s).toFixed(3)} |`);
-console.log(JSON.stringify({ raw_s: r(raw_s), naive_s: r(naive_s), appliance_s: r(appliance_s), ratio_vs_raw: r(raw_s / appliance_s), ratio_vs_naive: r(naive_s / appliance_s) }));
+for (const [label, s] of [
+  ['raw single ffmpeg', raw_s],
+  ['naive per-rung', naive_s],
+  ['appliance', appliance_s],
+] as const)
+  console.log(`| ${label} | ${s.toFixed(2)} | ${(s / appliance_s).toFixed(3)} |`);
+console.log(
+  JSON.stringify({
+    raw_s: r(raw_s),
+    naive_s: r(naive_s),
+    appliance_s: r(appliance_s),
+    ratio_vs_raw: r(raw_s / appliance_s),
+    ratio_vs_naive: r(naive_s / appliance_s),
+  }),
+);

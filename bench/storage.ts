@@ -136,7 +136,9 @@ async function main(): Promise<void> {
   // The same put on a tmpfs root: fsync costs nothing there, so this is the CPU cost of the store
   // (read + sha256 + copy into the page cache), i.e. the hashing throughput without the disk.
   const shm = process.env.STORAGE_BENCH_TMPFS_DIR ?? '/dev/shm';
-  const shmFree = await statfs(shm).then((st) => st.bavail * st.bsize).catch(() => 0);
+  const shmFree = await statfs(shm)
+    .then((st) => st.bavail * st.bsize)
+    .catch(() => 0);
   if (shmFree > size * 1.5) {
     const shmRoot = join(shm, `mpegflow-bench-storage-${process.pid}`);
     try {

@@ -124,7 +124,9 @@ async function main(): Promise<number> {
     ...(values['keep-stage'] ? { keepStage: resolve(values['keep-stage']) } : {}),
     log: (line) => console.error(`bundle: ${line}`),
   });
-  console.log(`${built.tar}  ${(built.bytes / 2 ** 20).toFixed(1)} MiB, ${built.files} files, sha256 ${built.sha256}, signed by ${key.fingerprint}, ${(built.ms / 1000).toFixed(1)} s`);
+  console.log(
+    `${built.tar}  ${(built.bytes / 2 ** 20).toFixed(1)} MiB, ${built.files} files, sha256 ${built.sha256}, signed by ${key.fingerprint}, ${(built.ms / 1000).toFixed(1)} s`,
+  );
   if (built.stageDir) console.log(`staged tree kept in ${built.stageDir} (${listFiles(built.stageDir).length} files)`);
   return 0;
 }

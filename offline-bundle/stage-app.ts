@@ -5,7 +5,19 @@ import type { NodeRuntime } from './node-runtime.js';
 import { run } from './run.js';
 
 /** What of the source tree the installed appliance reads at run time (relative to the package root). */
-const APP_PATHS = ['package.json', 'package-lock.json', 'bin', 'dist/src', 'dist/appliance', 'src/store/migrations', 'images/README.md', 'images/keys', 'images/recipes', 'images/components', 'ui/dist'];
+const APP_PATHS = [
+  'package.json',
+  'package-lock.json',
+  'bin',
+  'dist/src',
+  'dist/appliance',
+  'src/store/migrations',
+  'images/README.md',
+  'images/keys',
+  'images/recipes',
+  'images/components',
+  'ui/dist',
+];
 
 /** Copies the compiled appliance into `appDir` (no tests, benches, TypeScript sources or source maps). */
 export function stageAppFiles(root: string, appDir: string): void {
@@ -28,7 +40,12 @@ export function stageAppFiles(root: string, appDir: string): void {
  */
 export function productionNodeModules(root: string, cacheDir: string, node: NodeRuntime, log: (line: string) => void): string {
   const lock = readFileSync(join(root, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).update(readFileSync(join(root, 'package.json'))).update(node.version).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(lock)
+    .update(readFileSync(join(root, 'package.json')))
+    .update(node.version)
+    .digest('hex')
+    .slice(0, 16);
   const done = join(cacheDir, `node-modules-${key}`);
   if (existsSync(join(done, 'node_modules'))) return join(done, 'node_modules');
   const work = `${done}.tmp-${process.pid}`;
@@ -41,14 +58,19 @@ export function productionNodeModules(root: string, cacheDir: string, node: Node
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: work });
   log(`better-sqlite3: compiling for Node ${node.version} (npm_config_nodedir=${node.dir})`);
   // The host's npm (a script), run by the bundled Node so node-gyp targets that Node.
-  const npmCli = join(dirname(run('node', ['-p', 'require.resolve("npm/package.json", { paths: [require("path").join(process.execPath, "../../lib/node_modules")] })']).trim()), 'bin', 'npm-cli.js');
+  const npmCli = join(
+    dirname(run('node', ['-p', 'require.resolve("npm/package.json", { paths: [require("path").join(process.execPath, "../../lib/node_modules")] })']).trim()),
+    'bin',
+    'npm-cli.js',
+  );
   run(join(node.dir, 'bin', 'node'), [npmCli, 'rebuild', 'better-sqlite3', '--build-from-source', '--foreground-scripts'], {
     cwd: work,
     env: { ...process.env, PATH: `${join(node.dir, 'bin')}:${process.env.PATH ?? ''}`, npm_config_nodedir: node.dir, npm_config_build_from_source: 'true' },
   });
   const build = join(work, 'node_modules', 'better-sqlite3', 'build');
   for (const name of readdirSync(build)) if (name !== 'Release') rmSync(join(build, name), { recursive: true, force: true });
-  for (const name of readdirSync(join(build, 'Release'))) if (name !== 'better_sqlite3.node') rmSync(join(build, 'Release', name), { recursive: true, force: true });
+  for (const name of readdirSync(join(build, 'Release')))
+    if (name !== 'better_sqlite3.node') rmSync(join(build, 'Release', name), { recursive: true, force: true });
   run(join(node.dir, 'bin', 'node'), ['-e', "const D=require('better-sqlite3'); new D(':memory:').prepare('select 1').get()"], { cwd: work });
   log(`production node_modules ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   rmSync(done, { recursive: true, force: true });

@@ -16,7 +16,9 @@ try {
   const applied = table ? db.prepare('SELECT created_at AS createdAt FROM __drizzle_migrations').all() : [];
   const unknown = applied.filter((a) => !known.has(Number(a.createdAt)));
   if (unknown.length > 0) {
-    console.log(`${dbPath} was migrated by a newer version (${unknown.length} migration(s) this bundle does not know): installing it would be a schema downgrade (STORE_NEWER_SCHEMA)`);
+    console.log(
+      `${dbPath} was migrated by a newer version (${unknown.length} migration(s) this bundle does not know): installing it would be a schema downgrade (STORE_NEWER_SCHEMA)`,
+    );
     process.exit(1);
   }
 } finally {

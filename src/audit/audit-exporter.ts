@@ -94,9 +94,12 @@ export class AuditExporter {
     const partial = `${outPath}.partial-${randomBytes(4).toString('hex')}`;
     try {
       const scope = exportScope(request);
-      if (await stat(outPath).catch(() => null)) throw new ApplianceError('EXPORT_OUT_EXISTS', `${outPath} already exists; an export never overwrites a file`, { status: 409 });
+      if (await stat(outPath).catch(() => null))
+        throw new ApplianceError('EXPORT_OUT_EXISTS', `${outPath} already exists; an export never overwrites a file`, { status: 409 });
       const signingKeyArmored = await readFile(this.#options.keyPath, 'utf8').catch((err: unknown) => {
-        throw new ApplianceError('AUDIT_KEY_UNAVAILABLE', `the audit key ${this.#options.keyPath} cannot be read (${messageOf(err)}); run mpegflow init`, { status: 500 });
+        throw new ApplianceError('AUDIT_KEY_UNAVAILABLE', `the audit key ${this.#options.keyPath} cannot be read (${messageOf(err)}); run mpegflow init`, {
+          status: 500,
+        });
       });
       const previous = await store.auditExports.latest();
       const bundle = await writeBundle(

@@ -11,7 +11,9 @@ export interface BackupSchedule {
 }
 
 /** Backs the store up on a cron schedule (nightly by default), never two at once. */
-export function scheduleBackups(options: BackupOptions & { cron: string; onResult?: (r: BackupResult) => void; onError?: (err: unknown) => void }): BackupSchedule {
+export function scheduleBackups(
+  options: BackupOptions & { cron: string; onResult?: (r: BackupResult) => void; onError?: (err: unknown) => void },
+): BackupSchedule {
   if (!cron.validate(options.cron)) throw new ApplianceError('CONFIG_INVALID', `backups.cron: invalid cron expression ${JSON.stringify(options.cron)}`);
   return scheduleSingleFlight(() => backupStore(options), {
     expression: options.cron,

@@ -80,7 +80,11 @@ function isPoint(p: unknown): p is ChainPoint {
  * Recomputes the chain over events.jsonl from the anchor, byte-exact (lines split on LF
  * only). Returns the point reached and the hashes at the `watch` seqs the walk passes.
  */
-async function walkChain(path: string, anchor: ChainPoint, watch: Set<number>): Promise<{ last: ChainPoint; events: number; watched: Map<number, string>; error: string | null }> {
+async function walkChain(
+  path: string,
+  anchor: ChainPoint,
+  watch: Set<number>,
+): Promise<{ last: ChainPoint; events: number; watched: Map<number, string>; error: string | null }> {
   let prev = anchor;
   let events = 0;
   const watched = new Map<number, string>();
@@ -162,13 +166,19 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
       }
       if (!verdict.ok) fail(`signature: ${BUNDLE_FILES.signature} does not verify ${BUNDLE_FILES.manifest}: ${verdict.reason}`);
       else if (!canonical) fail(`signature: ${BUNDLE_FILES.signature} was altered (its armor is not the one the appliance wrote)`);
-      else passed.push(`signature: good, by ${verdict.fingerprint}${options.trustedKeyArmored ? ' (the --key given)' : ` (the bundled ${BUNDLE_FILES.key}; pass --key to pin the key you trust)`}`);
+      else
+        passed.push(
+          `signature: good, by ${verdict.fingerprint}${options.trustedKeyArmored ? ' (the --key given)' : ` (the bundled ${BUNDLE_FILES.key}; pass --key to pin the key you trust)`}`,
+        );
       if (verdict.ok && manifest && verdict.fingerprint !== manifest.auditKeyFingerprint) {
         fail(`signature: made by ${verdict.fingerprint}, but the manifest names ${manifest.auditKeyFingerprint}`);
       }
     }
     if (options.trustedKeyArmored && bundledKey) {
-      const [trusted, bundled] = await Promise.all([fingerprintOf(options.trustedKeyArmored).catch(() => null), fingerprintOf(bundledKey.toString('utf8')).catch(() => null)]);
+      const [trusted, bundled] = await Promise.all([
+        fingerprintOf(options.trustedKeyArmored).catch(() => null),
+        fingerprintOf(bundledKey.toString('utf8')).catch(() => null),
+      ]);
       if (trusted !== bundled) fail(`${BUNDLE_FILES.key}: is key ${bundled ?? '(unreadable)'}, not the --key ${trusted ?? '(unreadable)'}`);
     }
     if (!manifest) return { ok: false, failures, passed, manifest };
@@ -185,7 +195,8 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
       else hashed++;
     }
     for (const name of present) {
-      if (name !== BUNDLE_FILES.manifest && name !== BUNDLE_FILES.signature && !Object.hasOwn(manifest.files, name)) fail(`file ${name}: present but not listed in the manifest`);
+      if (name !== BUNDLE_FILES.manifest && name !== BUNDLE_FILES.signature && !Object.hasOwn(manifest.files, name))
+        fail(`file ${name}: present but not listed in the manifest`);
     }
     if (hashed === Object.keys(manifest.files).length) passed.push(`files: ${hashed} sha256 match the manifest`);
 
@@ -202,7 +213,8 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
     } catch {
       anchorJson = null;
     }
-    if (!isPoint(anchorJson) || anchorJson.seq !== anchor.seq || anchorJson.hash !== anchor.hash) fail(`${BUNDLE_FILES.anchor}: missing or not the manifest's chain.anchor`);
+    if (!isPoint(anchorJson) || anchorJson.seq !== anchor.seq || anchorJson.hash !== anchor.hash)
+      fail(`${BUNDLE_FILES.anchor}: missing or not the manifest's chain.anchor`);
     const previous = manifest.checkpoint.previous;
     const covers = (p: ChainPoint) => p.seq >= anchor.seq && p.seq <= last.seq;
     const recorded = previous && isPoint(previous.head) && covers(previous.head) ? previous.head : null;
@@ -212,7 +224,8 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
       const verdict = await verifyBundle(options.previousBundle, options.trustedKeyArmored ? { trustedKeyArmored: options.trustedKeyArmored } : {});
       const head = verdict.manifest?.checkpoint.head;
       if (!verdict.ok || !isPoint(head)) fail(`previous bundle ${options.previousBundle}: does not verify (${verdict.failures.join('; ') || 'no checkpoint'})`);
-      else if (!covers(head)) fail(`previous bundle: its head seq ${head.seq} is outside this bundle's events (seq ${anchor.seq + 1}..${last.seq}); export a range that covers it`);
+      else if (!covers(head))
+        fail(`previous bundle: its head seq ${head.seq} is outside this bundle's events (seq ${anchor.seq + 1}..${last.seq}); export a range that covers it`);
       else older = { file: options.previousBundle, head };
     }
     const watch = new Set<number>([...(recorded ? [recorded.seq] : []), ...(older ? [older.head.seq] : [])]);
@@ -225,11 +238,13 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
       } else if (walk.events !== manifest.chain.events) fail(`chain: ${walk.events} events, the manifest says ${manifest.chain.events}`);
       else passed.push(`chain: ${walk.events} events recompute from anchor seq ${anchor.seq} to seq ${last.seq} ${last.hash}`);
       if (previous && recorded && !walk.error) {
-        if (walk.watched.get(recorded.seq) === recorded.hash) passed.push(`checkpoint: extends the previous export ${previous.exportId} (seq ${recorded.seq} ${recorded.hash})`);
+        if (walk.watched.get(recorded.seq) === recorded.hash)
+          passed.push(`checkpoint: extends the previous export ${previous.exportId} (seq ${recorded.seq} ${recorded.hash})`);
         else fail(`checkpoint: the chain at seq ${recorded.seq} is not the previous export ${previous.exportId}'s head ${recorded.hash} (rewritten since)`);
       }
       if (older && !walk.error) {
-        if (walk.watched.get(older.head.seq) === older.head.hash) passed.push(`previous bundle: this chain extends ${older.file} (its head seq ${older.head.seq} ${older.head.hash})`);
+        if (walk.watched.get(older.head.seq) === older.head.hash)
+          passed.push(`previous bundle: this chain extends ${older.file} (its head seq ${older.head.seq} ${older.head.hash})`);
         else fail(`previous bundle: the chain at seq ${older.head.seq} is not ${older.file}'s head ${older.head.hash} (rewritten since)`);
       }
     }

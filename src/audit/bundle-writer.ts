@@ -36,7 +36,9 @@ export interface WrittenBundle {
 }
 
 const chainBroken = (seq: number, why: string) =>
-  new ApplianceError('AUDIT_CHAIN_BROKEN', `the audit chain is broken at seq ${seq} (${why}); refusing to export it — run mpegflow audit verify`, { status: 500 });
+  new ApplianceError('AUDIT_CHAIN_BROKEN', `the audit chain is broken at seq ${seq} (${why}); refusing to export it — run mpegflow audit verify`, {
+    status: 500,
+  });
 
 /** Which events go in: the scope's seq bounds up to the head, or none (an empty bundle anchored at the head). */
 async function eventRange(store: Store, scope: BundleScope, head: ChainPoint): Promise<{ anchor: ChainPoint; lastSeq: number }> {
@@ -148,7 +150,8 @@ export async function writeBundle(
     const written = await writeEvents(store, join(stage, BUNDLE_FILES.events), anchor, lastSeq);
     files[BUNDLE_FILES.events] = written.sha256;
     await put(BUNDLE_FILES.anchor, `${JSON.stringify(anchor)}\n`);
-    const jobIds = scope.jobId !== undefined ? [scope.jobId] : written.events ? await store.audit.jobIdsIn({ fromSeq: anchor.seq + 1, toSeq: written.last.seq }) : [];
+    const jobIds =
+      scope.jobId !== undefined ? [scope.jobId] : written.events ? await store.audit.jobIdsIn({ fromSeq: anchor.seq + 1, toSeq: written.last.seq }) : [];
     const pinned = await writeJobs(store, put, jobIds);
     const imageIds = scope.jobId !== undefined ? pinned : new Set([...pinned, ...(await store.images.list({ includeRemoved: true })).map((i) => i.id)]);
     await writeImages(store, put, imageIds);
@@ -172,12 +175,25 @@ export async function writeBundle(
           ? { exportId: ids.previous.id, createdAt: ids.previous.createdAt, head: { seq: ids.previous.headSeq, hash: ids.previous.headHash } }
           : null,
       },
-      files: Object.fromEntries(Object.keys(files).sort().map((name) => [name, files[name]!])),
+      files: Object.fromEntries(
+        Object.keys(files)
+          .sort()
+          .map((name) => [name, files[name]!]),
+      ),
     };
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
     await writeFile(join(stage, BUNDLE_FILES.manifest), manifestText, { flag: 'wx' });
     await writeFile(join(stage, BUNDLE_FILES.signature), await signDetached(source.signingKeyArmored, Buffer.from(manifestText, 'utf8')), { flag: 'wx' });
-    const order = [BUNDLE_FILES.verify, BUNDLE_FILES.manifest, BUNDLE_FILES.signature, BUNDLE_FILES.key, BUNDLE_FILES.sums, BUNDLE_FILES.anchor, ...listed.filter((n) => !Object.values<string>(BUNDLE_FILES).includes(n)), BUNDLE_FILES.events];
+    const order = [
+      BUNDLE_FILES.verify,
+      BUNDLE_FILES.manifest,
+      BUNDLE_FILES.signature,
+      BUNDLE_FILES.key,
+      BUNDLE_FILES.sums,
+      BUNDLE_FILES.anchor,
+      ...listed.filter((n) => !Object.values<string>(BUNDLE_FILES).includes(n)),
+      BUNDLE_FILES.events,
+    ];
     const tap = new HashingStream();
     const tarStream = createTar({ cwd: stage, portable: true, mtime: new Date(ids.createdAt), maxReadSize: 1 << 20 }, order);
     await pipeline(tarStream as unknown as NodeJS.ReadableStream, tap, createWriteStream(outPath, { flags: 'wx', mode: 0o640 }));

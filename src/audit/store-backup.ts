@@ -75,7 +75,9 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
     await rm(partial, { force: true });
     const failure = new ApplianceError('BACKUP_FAILED', `backup of ${options.dbPath} into ${options.backupsDir} failed: ${messageOf(err)}`, { cause: err });
     await options.store
-      .change(async (tx) => void (await tx.audit({ type: 'store.backup.failed', actor: options.actor, payload: { file: basename(path), message: failure.message } })))
+      .change(
+        async (tx) => void (await tx.audit({ type: 'store.backup.failed', actor: options.actor, payload: { file: basename(path), message: failure.message } })),
+      )
       .catch(() => undefined);
     throw failure;
   }
@@ -100,7 +102,9 @@ async function pruneBackups(options: BackupOptions, keep: string): Promise<strin
     const file = join(options.backupsDir, name);
     const { sha256 } = await sha256File(file);
     await rm(file, { force: true });
-    await options.store.change(async (tx) => void (await tx.audit({ type: 'store.backup.pruned', actor: options.actor, payload: { file: name, sha256, retention: options.retention } })));
+    await options.store.change(
+      async (tx) => void (await tx.audit({ type: 'store.backup.pruned', actor: options.actor, payload: { file: name, sha256, retention: options.retention } })),
+    );
   }
   return excess;
 }

@@ -116,4 +116,3 @@ sha256sum images/ID.manifest.json    # equals ID
 \`\`\`
 ${jobPart}`;
 }
-

@@ -30,18 +30,30 @@ const loginFailed = () => new ApplianceError('LOGIN_FAILED', 'wrong user name or
  * Checks a user name and password. Every outcome is audited: a success opens a session,
  * a failure counts towards the lockout (5 in a row lock the account for 15 minutes).
  */
-export async function login(store: Store, username: string, password: string, now: () => Date = () => new Date()): Promise<{ secret: string; expiresAt: number; user: UserRecord }> {
+export async function login(
+  store: Store,
+  username: string,
+  password: string,
+  now: () => Date = () => new Date(),
+): Promise<{ secret: string; expiresAt: number; user: UserRecord }> {
   const user = await store.users.byUsername(username);
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
   const at = now();
   const actor = `user:${username.slice(0, 64)}`;
   if (!user || user.disabledAt) {
-    await store.change(async (tx) => void (await tx.audit({ type: 'user.login_failed', actor, payload: { username: username.slice(0, 64), reason: user ? 'disabled' : 'unknown user' } })));
+    await store.change(
+      async (tx) =>
+        void (await tx.audit({ type: 'user.login_failed', actor, payload: { username: username.slice(0, 64), reason: user ? 'disabled' : 'unknown user' } })),
+    );
     throw loginFailed();
   }
   if (user.lockedUntil !== null && user.lockedUntil > at.getTime()) {
     await store.change(async (tx) => void (await tx.audit({ type: 'user.login_failed', actor, payload: { userId: user.id, username, reason: 'locked' } })));
-    throw new ApplianceError('ACCOUNT_LOCKED', `account locked after ${MAX_FAILED_LOGINS} failed logins until ${new Date(user.lockedUntil).toISOString()}; an admin can unlock it`, { status: 423 });
+    throw new ApplianceError(
+      'ACCOUNT_LOCKED',
+      `account locked after ${MAX_FAILED_LOGINS} failed logins until ${new Date(user.lockedUntil).toISOString()}; an admin can unlock it`,
+      { status: 423 },
+    );
   }
   if (!ok) {
     const failed = user.failedAttempts + 1;
@@ -49,7 +61,8 @@ export async function login(store: Store, username: string, password: string, no
     await store.change(async (tx) => {
       await tx.users.update(user.id, { failedAttempts: failed, lockedUntil: lock });
       await tx.audit({ type: 'user.login_failed', actor, payload: { userId: user.id, username, reason: 'wrong password', failedAttempts: failed } });
-      if (lock !== null) await tx.audit({ type: 'user.locked', actor: 'system:auth', payload: { userId: user.id, username, until: new Date(lock).toISOString() } });
+      if (lock !== null)
+        await tx.audit({ type: 'user.locked', actor: 'system:auth', payload: { userId: user.id, username, until: new Date(lock).toISOString() } });
     });
     throw loginFailed();
   }
@@ -73,7 +86,16 @@ export async function sessionPrincipal(store: Store, secret: string, now: () => 
   if (!session || session.revokedAt || session.expiresAt <= now().getTime()) return undefined;
   const user = await store.users.get(session.userId);
   if (!user || user.disabledAt) return undefined;
-  return { id: session.id, name: user.username, role: user.role, userId: user.id, createdAt: session.createdAt, expiresAt: new Date(session.expiresAt).toISOString(), revokedAt: null, via: 'session' };
+  return {
+    id: session.id,
+    name: user.username,
+    role: user.role,
+    userId: user.id,
+    createdAt: session.createdAt,
+    expiresAt: new Date(session.expiresAt).toISOString(),
+    revokedAt: null,
+    via: 'session',
+  };
 }
 
 export async function logout(store: Store, principal: Principal, now: () => Date = () => new Date()): Promise<void> {

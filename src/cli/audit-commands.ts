@@ -22,7 +22,9 @@ export async function auditExportCommand(print: Print, config: Config, options: 
     const { chain, checkpoint } = result.manifest;
     print(`Bundle: ${result.path} (${result.size} bytes, sha256 ${result.sha256})`);
     print(`Events: ${chain.events} (seq ${chain.anchor.seq + 1}..${chain.last.seq}), anchor ${chain.anchor.hash}`);
-    print(`Checkpoint: head seq ${checkpoint.head.seq} ${checkpoint.head.hash}; previous export ${checkpoint.previous ? `${checkpoint.previous.exportId} head seq ${checkpoint.previous.head.seq}` : 'none'}`);
+    print(
+      `Checkpoint: head seq ${checkpoint.head.seq} ${checkpoint.head.hash}; previous export ${checkpoint.previous ? `${checkpoint.previous.exportId} head seq ${checkpoint.previous.head.seq}` : 'none'}`,
+    );
     return 0;
   } finally {
     await store.close();
@@ -54,13 +56,22 @@ export async function auditVerifyBundleCommand(print: Print, file: string, keyPa
 
 /** `mpegflow backup`: one online backup now, with the configured retention. */
 export async function backupCommand(print: Print, config: Config): Promise<number> {
-  if (config.database.kind !== 'sqlite') throw new ApplianceError('STORE_UNSUPPORTED', 'backups are of the embedded SQLite store; back PostgreSQL up with its own tools');
+  if (config.database.kind !== 'sqlite')
+    throw new ApplianceError('STORE_UNSUPPORTED', 'backups are of the embedded SQLite store; back PostgreSQL up with its own tools');
   const layout = dataLayout(config.dataDir);
   await mkdir(layout.backups, { recursive: true, mode: 0o750 });
   const store = openStore(config);
   try {
-    const result = await backupStore({ store, dbPath: config.database.path, backupsDir: layout.backups, retention: config.backups.retention, actor: CLI_ACTOR });
-    print(`Backup: ${result.path} (${result.size} bytes, sha256 ${result.sha256}), chain ${result.chainOk ? 'intact' : 'BROKEN'} to seq ${result.head?.seq ?? 0}`);
+    const result = await backupStore({
+      store,
+      dbPath: config.database.path,
+      backupsDir: layout.backups,
+      retention: config.backups.retention,
+      actor: CLI_ACTOR,
+    });
+    print(
+      `Backup: ${result.path} (${result.size} bytes, sha256 ${result.sha256}), chain ${result.chainOk ? 'intact' : 'BROKEN'} to seq ${result.head?.seq ?? 0}`,
+    );
     for (const pruned of result.pruned) print(`Removed old backup (retention ${config.backups.retention}): ${pruned}`);
     return result.chainOk ? 0 : 1;
   } finally {

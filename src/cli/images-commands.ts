@@ -35,7 +35,9 @@ export function imagesListCommand(print: Print, cfg: Config): Promise<number> {
       return 0;
     }
     for (const i of images) {
-      print(`${i.id === fallback?.id ? '*' : ' '} ${i.id}  ${i.name}  ${i.version}  ${i.state}  imported ${i.importedAt}${i.verifiedAt ? `  verified ${i.verifiedAt}` : ''}`);
+      print(
+        `${i.id === fallback?.id ? '*' : ' '} ${i.id}  ${i.name}  ${i.version}  ${i.state}  imported ${i.importedAt}${i.verifiedAt ? `  verified ${i.verifiedAt}` : ''}`,
+      );
     }
     return 0;
   });
@@ -110,7 +112,14 @@ export function imagesImportHostCommand(print: Print, cfg: Config, options: Impo
         ffprobe: resolve(ffprobe),
         outDir,
         ...(options.loader ? { loader: resolve(options.loader) } : {}),
-        ...(options.libraryPath ? { libraryPath: options.libraryPath.split(':').filter(Boolean).map((d) => resolve(d)) } : {}),
+        ...(options.libraryPath
+          ? {
+              libraryPath: options.libraryPath
+                .split(':')
+                .filter(Boolean)
+                .map((d) => resolve(d)),
+            }
+          : {}),
         ...(options.gconv ? { gconvDir: resolve(options.gconv) } : {}),
       });
       print(`made an image of ${ffmpeg} (ffmpeg ${manifest.ffmpeg.version}): ${manifest.files.length} files`);

@@ -147,7 +147,13 @@ async function imagesDispatch(sub: string | undefined, rest: string[], values: R
     case 'import-host': {
       none();
       const options: Parameters<typeof imagesImportHostCommand>[2] = { searchPath: process.env['PATH'] };
-      for (const [key, flag] of [['ffmpeg', 'ffmpeg'], ['ffprobe', 'ffprobe'], ['loader', 'loader'], ['libraryPath', 'library-path'], ['gconv', 'gconv']] as const) {
+      for (const [key, flag] of [
+        ['ffmpeg', 'ffmpeg'],
+        ['ffprobe', 'ffprobe'],
+        ['loader', 'loader'],
+        ['libraryPath', 'library-path'],
+        ['gconv', 'gconv'],
+      ] as const) {
         const v = str(flag);
         if (v !== undefined) options[key] = v;
       }

@@ -79,10 +79,22 @@ function apiError(status: number, text: string, what: string): ApplianceError {
 
 function unreachable(base: string, err: unknown): ApplianceError {
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-  return new ApplianceError('SERVER_UNREACHABLE', `cannot reach the appliance at ${base} (${cause ?? messageOf(err)}); start it with \`mpegflow start\` or pass --url`, { cause: err });
+  return new ApplianceError(
+    'SERVER_UNREACHABLE',
+    `cannot reach the appliance at ${base} (${cause ?? messageOf(err)}); start it with \`mpegflow start\` or pass --url`,
+    { cause: err },
+  );
 }
 
-async function api<T>(base: string, token: string, method: string, path: string, what: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+async function api<T>(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  what: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
@@ -99,11 +111,21 @@ async function api<T>(base: string, token: string, method: string, path: string,
 }
 
 /** Streams the file as the request body (never read into memory), with Content-Length. */
-function upload(base: string, token: string, file: string, name: string, size: number, progress: ProgressLine): Promise<{ key: string; sha256: string; size: number }> {
+function upload(
+  base: string,
+  token: string,
+  file: string,
+  name: string,
+  size: number,
+  progress: ProgressLine,
+): Promise<{ key: string; sha256: string; size: number }> {
   const url = new URL(`${base}/api/v1/inputs/${encodeURIComponent(name)}`);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(size) } });
+    const req = send(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    });
     let settled = false;
     const fail = (err: ApplianceError) => {
       if (settled) return;

@@ -12,7 +12,8 @@ import type { Print } from './commands.js';
 const ACTOR = 'cli:users';
 
 async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!existsSync(dataLayout(cfg.dataDir).database)) throw new ApplianceError('NOT_INITIALIZED', `no appliance database in ${cfg.dataDir}: run mpegflow init (or start) first`);
+  if (!existsSync(dataLayout(cfg.dataDir).database))
+    throw new ApplianceError('NOT_INITIALIZED', `no appliance database in ${cfg.dataDir}: run mpegflow init (or start) first`);
   const store = openStore(cfg);
   try {
     return await fn(store);
@@ -55,7 +56,11 @@ export async function usersResetPasswordCommand(print: Print, cfg: Config, usern
     await store.change(async (tx) => {
       await tx.users.update(user.id, { passwordHash, failedAttempts: 0, lockedUntil: null });
       const ended = await tx.sessions.revokeForUser(user.id, new Date().toISOString());
-      await tx.audit({ type: 'user.changed', actor: ACTOR, payload: { userId: user.id, username, passwordChanged: true, unlocked: true, sessionsEnded: ended } });
+      await tx.audit({
+        type: 'user.changed',
+        actor: ACTOR,
+        payload: { userId: user.id, username, passwordChanged: true, unlocked: true, sessionsEnded: ended },
+      });
     });
   });
   print(`New password for ${username} (shown once): ${password}`);

@@ -80,7 +80,9 @@ function webhookAllowedHosts(file: FileConfig): string[] {
     const host = hostOf(w.url);
     const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
     if (!loopback && !allowed.includes(host)) {
-      throw new ApplianceError('CONFIG_INVALID', `config: webhooks[${i}].url: host ${host} is not in webhookAllowedHosts`, { details: { key: `webhooks[${i}].url` } });
+      throw new ApplianceError('CONFIG_INVALID', `config: webhooks[${i}].url: host ${host} is not in webhookAllowedHosts`, {
+        details: { key: `webhooks[${i}].url` },
+      });
     }
   });
   return allowed;

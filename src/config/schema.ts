@@ -6,7 +6,12 @@ const pool = z
   .object({
     cores: coreList.optional(),
     slots: z.number().int().min(1).max(256).optional(),
-    timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .optional(),
     memoryLimitPercent: z.number().min(1).max(100).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
   })
@@ -24,11 +29,11 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() }).strict().optional(),
-    pools: z
-      .object({ probe: pool.optional(), encode: pool.optional(), package: pool.optional() })
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() })
       .strict()
       .optional(),
+    pools: z.object({ probe: pool.optional(), encode: pool.optional(), package: pool.optional() }).strict().optional(),
     watchFolders: z
       .array(
         z
@@ -37,9 +42,16 @@ export const fileConfigSchema = z
             ladder: z.string().min(1).default('professional'),
             packaging: z.array(packagingKind).min(1).default(['hls', 'dash']),
             encoder: z.string().min(1).optional(),
-            policy: z.object({ partialLadder: z.enum(['wait', 'emit']) }).strict().optional(),
+            policy: z
+              .object({ partialLadder: z.enum(['wait', 'emit']) })
+              .strict()
+              .optional(),
             /** A file is taken once its size and mtime have not changed for this long (and no process has it open for writing). */
-            stableSeconds: z.number().min(0.1).max(24 * 3600).default(30),
+            stableSeconds: z
+              .number()
+              .min(0.1)
+              .max(24 * 3600)
+              .default(30),
             /** Full rescan period besides change events (after a restart, on filesystems without events). */
             rescanSeconds: z.number().min(0.1).max(3600).default(10),
             /** A temporary failure (object store unreachable, no encoder image yet) is retried after this long, doubling up to 5 minutes. */
@@ -124,7 +136,10 @@ export interface Config {
   log: { level: string };
   adminTokenSeed: string | null;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-  storage: { kind: 'embedded'; root: string } | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string } | { kind: 'bundled-s3'; component: string; host: string; port: number };
+  storage:
+    | { kind: 'embedded'; root: string }
+    | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string }
+    | { kind: 'bundled-s3'; component: string; host: string; port: number };
   lifecycle: { cron: string; intermediateMaxAgeDays: number; inputMaxAgeDays: number };
   pools: Record<PoolName, PoolConfig>;
   watchFolders: NonNullable<FileConfig['watchFolders']>;

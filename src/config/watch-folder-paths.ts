@@ -11,7 +11,8 @@ const within = (child: string, parent: string) => child === parent || child.star
 export function checkWatchFolderPaths(folders: NonNullable<FileConfig['watchFolders']>, dataDir: string): void {
   const paths = folders.map((f) => resolve(f.path));
   paths.forEach((path, i) => {
-    const bad = (why: string) => new ApplianceError('CONFIG_INVALID', `config: watchFolders[${i}].path: ${why}`, { details: { key: `watchFolders[${i}].path` } });
+    const bad = (why: string) =>
+      new ApplianceError('CONFIG_INVALID', `config: watchFolders[${i}].path: ${why}`, { details: { key: `watchFolders[${i}].path` } });
     if (within(path, dataDir) || within(dataDir, path)) throw bad(`${path} overlaps the data directory ${dataDir}`);
     paths.forEach((other, j) => {
       if (j < i && (within(path, other) || within(other, path))) throw bad(`${path} overlaps watchFolders[${j}] (${other})`);

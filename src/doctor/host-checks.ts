@@ -12,12 +12,18 @@ export function checkDataDirPermissions(layout: DataLayout, uid: number): Doctor
   const root = statSync(layout.root);
   if (root.uid !== uid) problems.push(`${layout.root} is owned by uid ${root.uid}, not ${uid}`);
   if (root.mode & 0o022) problems.push(`${layout.root} is group/world-writable (${(root.mode & 0o777).toString(8)})`);
-  for (const [path, what] of [[layout.secrets, 'folder'], [layout.auditKey, 'file'], [layout.adminToken, 'file']] as const) {
+  for (const [path, what] of [
+    [layout.secrets, 'folder'],
+    [layout.auditKey, 'file'],
+    [layout.adminToken, 'file'],
+  ] as const) {
     if (!existsSync(path)) continue;
     const mode = statSync(path).mode & 0o777;
     if (mode & 0o077) problems.push(`${path} (${what}) is readable by others (${mode.toString(8)})`);
   }
-  return problems.length ? { name: 'data dir', ok: false, detail: problems.join('; ') } : { name: 'data dir', ok: true, detail: `${layout.root}: owner-only secrets, not writable by others` };
+  return problems.length
+    ? { name: 'data dir', ok: false, detail: problems.join('; ') }
+    : { name: 'data dir', ok: true, detail: `${layout.root}: owner-only secrets, not writable by others` };
 }
 
 /** At least `minBytes` free for the data dir. */
@@ -31,7 +37,8 @@ export function checkFreeDisk(dir: string, minBytes: number): DoctorCheck {
 /** The clock is not before the bundle was built nor before the newest audit event (a clock that went back). */
 export function checkClock(now: Date, notBefore: Array<{ what: string; at: Date }>): DoctorCheck {
   const late = notBefore.filter((n) => n.at.getTime() > now.getTime() + 5 * 60_000);
-  if (late.length) return { name: 'clock', ok: false, detail: `now is ${now.toISOString()}, before ${late.map((l) => `${l.what} (${l.at.toISOString()})`).join(', ')}` };
+  if (late.length)
+    return { name: 'clock', ok: false, detail: `now is ${now.toISOString()}, before ${late.map((l) => `${l.what} (${l.at.toISOString()})`).join(', ')}` };
   return { name: 'clock', ok: true, detail: `${now.toISOString()}, after ${notBefore.map((n) => n.what).join(' and ') || 'nothing to compare'}` };
 }
 
@@ -46,7 +53,9 @@ function decodeAddress(hex: string): string {
   }
   const words: string[] = [];
   for (let i = 0; i < 32; i += 8) {
-    const w = Buffer.from(addr.slice(i, i + 8), 'hex').reverse().toString('hex');
+    const w = Buffer.from(addr.slice(i, i + 8), 'hex')
+      .reverse()
+      .toString('hex');
     words.push(w.slice(0, 4), w.slice(4));
   }
   const v6 = words.map((w) => w.replace(/^0+(?=.)/, '')).join(':');
@@ -72,7 +81,15 @@ export function checkListening(appRoot: string, configuredHost: string): DoctorC
     processes++;
     try {
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        const m = /^socket:\[(\d+)\]$/.exec((() => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } })());
+        const m = /^socket:\[(\d+)\]$/.exec(
+          (() => {
+            try {
+              return readlinkSync(`/proc/${pid}/fd/${fd}`);
+            } catch {
+              return '';
+            }
+          })(),
+        );
         if (m) inodes.add(m[1] as string);
       }
     } catch {

@@ -76,7 +76,15 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   // Live events: /ws (WebSocket) and /metrics authenticate themselves (any valid token).
   const bus = deps.bus ?? new LocalEventBus();
   const metrics = new ApplianceMetrics({ store: deps.store, bus, pools: deps.pools });
-  app.route('/', wsRoutes({ store: deps.store, bus, ...(deps.now ? { now: deps.now } : {}), ...(deps.wsProgressIntervalMs ? { progressIntervalMs: deps.wsProgressIntervalMs } : {}) }));
+  app.route(
+    '/',
+    wsRoutes({
+      store: deps.store,
+      bus,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.wsProgressIntervalMs ? { progressIntervalMs: deps.wsProgressIntervalMs } : {}),
+    }),
+  );
   app.route('/', metricsRoutes(deps.store, metrics, deps.now));
   // The operator UI (static files) and its login, which needs no token.
   app.route('/', uiRoutes(deps.uiDist));
@@ -105,7 +113,10 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   if (deps.objects) {
     const runtime = deps.runtime;
     api.route('/', inputRoutes({ store: deps.store, objects: deps.objects, logger: deps.logger }));
-    api.route('/', outputRoutes({ store: deps.store, objects: deps.objects, ...(runtime ? { outputKey: (id: string, path: string) => runtime.outputKey(id, path) } : {}) }));
+    api.route(
+      '/',
+      outputRoutes({ store: deps.store, objects: deps.objects, ...(runtime ? { outputKey: (id: string, path: string) => runtime.outputKey(id, path) } : {}) }),
+    );
   }
   if (deps.auditExports) api.route('/', auditExportRoutes(deps.auditExports));
   api.route('/', watchFolderRoutes(deps.store, deps.watchFolders ?? []));

@@ -27,24 +27,58 @@ const components: Record<string, z.ZodType> = {
   InputUpload: uploadResult,
   Ladder: ladderSchema,
   LadderList: ladderList,
-  Health: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })).optional() }),
+  Health: z.object({
+    status: z.enum(['ok', 'degraded']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })).optional(),
+  }),
   Whoami: z.object({ id: z.string(), name: z.string(), role: z.enum(['admin', 'operator', 'viewer', 'auditor']) }),
-  TokenRequest: z.object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'operator', 'viewer', 'auditor']), expiresAt: z.string().optional() }).strict(),
+  TokenRequest: z
+    .object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'operator', 'viewer', 'auditor']), expiresAt: z.string().optional() })
+    .strict(),
   TokenIssued: z.object({ id: z.string(), name: z.string(), role: z.string(), token: z.string().describe('shown once; stored as sha256 only') }),
   TokenList: z.object({ items: z.array(loose) }),
   EncoderList: z.object({ items: z.array(loose), default: z.string().nullable() }),
   PoolList: z.object({ items: z.array(loose) }),
   AuditExportRequest: auditExportBody,
   WebhookRequest: newWebhookBody,
-  Webhook: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.enum(['config', 'api']), createdAt: z.string(), disabledAt: z.string().nullable() }),
-  WebhookCreated: z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), source: z.string(), createdAt: z.string(), disabledAt: z.null(), secret: z.string().describe('shown once') }),
+  Webhook: z.object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    source: z.enum(['config', 'api']),
+    createdAt: z.string(),
+    disabledAt: z.string().nullable(),
+  }),
+  WebhookCreated: z.object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    source: z.string(),
+    createdAt: z.string(),
+    disabledAt: z.null(),
+    secret: z.string().describe('shown once'),
+  }),
   WebhookList: z.object({ items: z.array(loose) }),
   WebhookDeliveryList: z.object({ items: z.array(loose) }),
   LoginRequest: z.object({ username: z.string(), password: z.string() }).strict(),
   Session: z.object({ user: z.object({ id: z.string(), username: z.string(), role: z.string() }), expiresAt: z.string() }),
   UserList: z.object({ items: z.array(loose) }),
-  UserRequest: z.object({ username: z.string(), role: z.enum(['admin', 'operator', 'viewer', 'auditor']), password: z.string().optional().describe('absent: generated and answered once') }).strict(),
-  UserPatch: z.object({ role: z.enum(['admin', 'operator', 'viewer', 'auditor']).optional(), disabled: z.boolean().optional(), password: z.string().optional(), resetPassword: z.literal(true).optional(), unlock: z.literal(true).optional() }).strict(),
+  UserRequest: z
+    .object({
+      username: z.string(),
+      role: z.enum(['admin', 'operator', 'viewer', 'auditor']),
+      password: z.string().optional().describe('absent: generated and answered once'),
+    })
+    .strict(),
+  UserPatch: z
+    .object({
+      role: z.enum(['admin', 'operator', 'viewer', 'auditor']).optional(),
+      disabled: z.boolean().optional(),
+      password: z.string().optional(),
+      resetPassword: z.literal(true).optional(),
+      unlock: z.literal(true).optional(),
+    })
+    .strict(),
   User: loose,
   HostStatus: loose,
   WatchFolderList: watchFolderList,
@@ -70,16 +104,34 @@ const jobId = { name: 'id', in: 'path' as const, required: true, schema: { type:
 const jsonErrors = [400, 401, 403, 413, 415];
 
 export const operations: readonly Operation[] = [
-  { method: 'get', path: '/healthz', summary: 'Health: ok once the store, object store and pools are up', tag: 'appliance', ok: { 200: { description: 'up', schema: 'Health' } }, errors: [503] },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Health: ok once the store, object store and pools are up',
+    tag: 'appliance',
+    ok: { 200: { description: 'up', schema: 'Health' } },
+    errors: [503],
+  },
   {
     method: 'put',
     path: '/api/v1/inputs/{name}',
     summary: 'Stream a master into the input bucket (sha256 computed while streaming; audited input.uploaded)',
     tag: 'inputs',
     roles: WRITE,
-    params: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 200 }, description: 'one key segment: no "/", ".", "..", backslash or control characters' }],
+    params: [
+      {
+        name: 'name',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', maxLength: 200 },
+        description: 'one key segment: no "/", ".", "..", backslash or control characters',
+      },
+    ],
     body: { raw: 'application/octet-stream' },
-    ok: { 201: { description: 'stored', schema: 'InputUpload' }, 200: { description: 'the same bytes as an input a job used (unchanged)', schema: 'InputUpload' } },
+    ok: {
+      201: { description: 'stored', schema: 'InputUpload' },
+      200: { description: 'the same bytes as an input a job used (unchanged)', schema: 'InputUpload' },
+    },
     errors: [400, 401, 403, 409, 507],
   },
   {
@@ -88,7 +140,14 @@ export const operations: readonly Operation[] = [
     summary: 'Submit a job',
     tag: 'jobs',
     roles: WRITE,
-    params: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 }, description: 'same key + same body: the same job (200); another body: 409 IDEMPOTENCY_CONFLICT' }],
+    params: [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        schema: { type: 'string', maxLength: 200 },
+        description: 'same key + same body: the same job (200); another body: 409 IDEMPOTENCY_CONFLICT',
+      },
+    ],
     body: { schema: 'SubmitRequest' },
     ok: { 201: { description: 'created', schema: 'JobDetail' }, 200: { description: 'an idempotent replay: the existing job', schema: 'JobDetail' } },
     errors: [...jsonErrors, 409, 422],
@@ -110,16 +169,47 @@ export const operations: readonly Operation[] = [
     ok: { 200: { description: 'a page', schema: 'JobList' } },
     errors: [400, 401, 403],
   },
-  { method: 'get', path: '/api/v1/jobs/{id}', summary: 'Job detail: state, tasks, renditions, progress, outputs', tag: 'jobs', roles: ANY, params: [jobId], ok: { 200: { description: 'the job', schema: 'JobDetail' } }, errors: [401, 403, 404] },
-  { method: 'post', path: '/api/v1/jobs/{id}/cancel', summary: 'Cancel: kill running tasks, clean up intermediates', tag: 'jobs', roles: WRITE, params: [jobId], ok: { 200: { description: 'the job', schema: 'JobDetail' } }, errors: [401, 403, 404, 409] },
-  { method: 'post', path: '/api/v1/jobs/{id}/retry', summary: 'Retry the failed tasks', tag: 'jobs', roles: WRITE, params: [jobId], ok: { 200: { description: 'the job', schema: 'JobDetail' } }, errors: [401, 403, 404, 409] },
+  {
+    method: 'get',
+    path: '/api/v1/jobs/{id}',
+    summary: 'Job detail: state, tasks, renditions, progress, outputs',
+    tag: 'jobs',
+    roles: ANY,
+    params: [jobId],
+    ok: { 200: { description: 'the job', schema: 'JobDetail' } },
+    errors: [401, 403, 404],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/{id}/cancel',
+    summary: 'Cancel: kill running tasks, clean up intermediates',
+    tag: 'jobs',
+    roles: WRITE,
+    params: [jobId],
+    ok: { 200: { description: 'the job', schema: 'JobDetail' } },
+    errors: [401, 403, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/jobs/{id}/retry',
+    summary: 'Retry the failed tasks',
+    tag: 'jobs',
+    roles: WRITE,
+    params: [jobId],
+    ok: { 200: { description: 'the job', schema: 'JobDetail' } },
+    errors: [401, 403, 404, 409],
+  },
   {
     method: 'get',
     path: '/api/v1/jobs/{id}/audit',
     summary: "The job's audit events in seq order",
     tag: 'jobs',
     roles: ANY,
-    params: [jobId, { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } }],
+    params: [
+      jobId,
+      { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+    ],
     ok: { 200: { description: 'events', schema: 'AuditPage' } },
     errors: [400, 401, 403, 404],
   },
@@ -129,7 +219,11 @@ export const operations: readonly Operation[] = [
     summary: 'A job output file (e.g. hls/master.m3u8, dash/manifest.mpd); single byte ranges',
     tag: 'jobs',
     roles: ANY,
-    params: [jobId, { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'may contain "/"' }, { name: 'Range', in: 'header', schema: { type: 'string', examples: ['bytes=0-1023'] } }],
+    params: [
+      jobId,
+      { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'may contain "/"' },
+      { name: 'Range', in: 'header', schema: { type: 'string', examples: ['bytes=0-1023'] } },
+    ],
     ok: {
       200: { description: 'the file', content: 'application/octet-stream' },
       206: { description: 'the range', content: 'application/octet-stream', headers: { 'Content-Range': 'bytes a-b/size' } },
@@ -137,13 +231,70 @@ export const operations: readonly Operation[] = [
     },
     errors: [400, 401, 403, 404],
   },
-  { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'appliance', roles: ANY, ok: { 200: { description: 'OpenAPI 3.1', content: 'application/json' } }, errors: [401] },
-  { method: 'get', path: '/api/v1/ladders', summary: 'Ladder presets', tag: 'catalog', roles: ANY, ok: { 200: { description: 'presets', schema: 'LadderList' } }, errors: [401, 403] },
-  { method: 'get', path: '/api/v1/encoders', summary: 'Encoder images with their verification state', tag: 'catalog', roles: ANY, ok: { 200: { description: 'images', schema: 'EncoderList' } }, errors: [401, 403] },
-  { method: 'get', path: '/api/v1/pools', summary: 'Pools: cores, slots, load', tag: 'catalog', roles: ANY, ok: { 200: { description: 'pools', schema: 'PoolList' } }, errors: [401] },
-  { method: 'get', path: '/api/v1/whoami', summary: 'The calling token', tag: 'tokens', roles: ANY, ok: { 200: { description: 'token', schema: 'Whoami' } }, errors: [401] },
-  { method: 'get', path: '/api/v1/tokens', summary: 'List API tokens', tag: 'tokens', roles: 'admin', ok: { 200: { description: 'tokens', schema: 'TokenList' } }, errors: [401, 403] },
-  { method: 'post', path: '/api/v1/tokens', summary: 'Issue an API token (audited)', tag: 'tokens', roles: 'admin', body: { schema: 'TokenRequest' }, ok: { 201: { description: 'issued', schema: 'TokenIssued' } }, errors: jsonErrors },
+  {
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    summary: 'This document',
+    tag: 'appliance',
+    roles: ANY,
+    ok: { 200: { description: 'OpenAPI 3.1', content: 'application/json' } },
+    errors: [401],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/ladders',
+    summary: 'Ladder presets',
+    tag: 'catalog',
+    roles: ANY,
+    ok: { 200: { description: 'presets', schema: 'LadderList' } },
+    errors: [401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/encoders',
+    summary: 'Encoder images with their verification state',
+    tag: 'catalog',
+    roles: ANY,
+    ok: { 200: { description: 'images', schema: 'EncoderList' } },
+    errors: [401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/pools',
+    summary: 'Pools: cores, slots, load',
+    tag: 'catalog',
+    roles: ANY,
+    ok: { 200: { description: 'pools', schema: 'PoolList' } },
+    errors: [401],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/whoami',
+    summary: 'The calling token',
+    tag: 'tokens',
+    roles: ANY,
+    ok: { 200: { description: 'token', schema: 'Whoami' } },
+    errors: [401],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/tokens',
+    summary: 'List API tokens',
+    tag: 'tokens',
+    roles: 'admin',
+    ok: { 200: { description: 'tokens', schema: 'TokenList' } },
+    errors: [401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/tokens',
+    summary: 'Issue an API token (audited)',
+    tag: 'tokens',
+    roles: 'admin',
+    body: { schema: 'TokenRequest' },
+    ok: { 201: { description: 'issued', schema: 'TokenIssued' } },
+    errors: jsonErrors,
+  },
   {
     method: 'delete',
     path: '/api/v1/tokens/{id}',
@@ -154,11 +305,26 @@ export const operations: readonly Operation[] = [
     ok: { 204: { description: 'revoked' } },
     errors: [401, 403, 404, 409],
   },
-  { method: 'post', path: '/api/v1/audit/exports', summary: 'A signed audit bundle for a job or time range', tag: 'audit', roles: 'admin, auditor', body: { schema: 'AuditExportRequest' }, ok: { 200: { description: 'the bundle (Content-Disposition: attachment; filename="mpegflow-audit-<exportId>.tar"; docs/audit-bundle.md)', content: 'application/x-tar' } }, errors: [...jsonErrors] },
+  {
+    method: 'post',
+    path: '/api/v1/audit/exports',
+    summary: 'A signed audit bundle for a job or time range',
+    tag: 'audit',
+    roles: 'admin, auditor',
+    body: { schema: 'AuditExportRequest' },
+    ok: {
+      200: {
+        description: 'the bundle (Content-Disposition: attachment; filename="mpegflow-audit-<exportId>.tar"; docs/audit-bundle.md)',
+        content: 'application/x-tar',
+      },
+    },
+    errors: [...jsonErrors],
+  },
   {
     method: 'get',
     path: '/ws',
-    summary: 'WebSocket of live events (job and task state, progress); token by Authorization header, subprotocols ["mpegflow.v1", "bearer.<token>"], or ?token= (docs/webhooks.md)',
+    summary:
+      'WebSocket of live events (job and task state, progress); token by Authorization header, subprotocols ["mpegflow.v1", "bearer.<token>"], or ?token= (docs/webhooks.md)',
     tag: 'events',
     roles: ANY,
     params: [
@@ -168,8 +334,25 @@ export const operations: readonly Operation[] = [
     ok: { 101: { description: 'switching protocols' } },
     errors: [400, 401, 426],
   },
-  { method: 'get', path: '/metrics', summary: 'Prometheus text format (any valid token)', tag: 'appliance', roles: ANY, ok: { 200: { description: 'metrics', content: 'text/plain; version=0.0.4' } }, errors: [401] },
-  { method: 'get', path: '/api/v1/webhooks', summary: 'Registered webhooks (never their secrets)', tag: 'events', roles: 'admin, auditor', params: [{ name: 'all', in: 'query', schema: { type: 'boolean' }, description: 'include disabled ones' }], ok: { 200: { description: 'webhooks', schema: 'WebhookList' } }, errors: [401, 403] },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus text format (any valid token)',
+    tag: 'appliance',
+    roles: ANY,
+    ok: { 200: { description: 'metrics', content: 'text/plain; version=0.0.4' } },
+    errors: [401],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhooks',
+    summary: 'Registered webhooks (never their secrets)',
+    tag: 'events',
+    roles: 'admin, auditor',
+    params: [{ name: 'all', in: 'query', schema: { type: 'boolean' }, description: 'include disabled ones' }],
+    ok: { 200: { description: 'webhooks', schema: 'WebhookList' } },
+    errors: [401, 403],
+  },
   {
     method: 'post',
     path: '/api/v1/webhooks',
@@ -180,27 +363,116 @@ export const operations: readonly Operation[] = [
     ok: { 201: { description: 'registered; the secret is shown this once', schema: 'WebhookCreated' } },
     errors: [...jsonErrors, 409],
   },
-  { method: 'get', path: '/api/v1/webhooks/{id}', summary: 'One webhook', tag: 'events', roles: 'admin, auditor', params: [jobId], ok: { 200: { description: 'webhook', schema: 'Webhook' } }, errors: [401, 403, 404] },
-  { method: 'delete', path: '/api/v1/webhooks/{id}', summary: 'Disable an API webhook (audited)', tag: 'events', roles: 'admin', params: [jobId], ok: { 204: { description: 'disabled' } }, errors: [401, 403, 404, 409] },
+  {
+    method: 'get',
+    path: '/api/v1/webhooks/{id}',
+    summary: 'One webhook',
+    tag: 'events',
+    roles: 'admin, auditor',
+    params: [jobId],
+    ok: { 200: { description: 'webhook', schema: 'Webhook' } },
+    errors: [401, 403, 404],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/webhooks/{id}',
+    summary: 'Disable an API webhook (audited)',
+    tag: 'events',
+    roles: 'admin',
+    params: [jobId],
+    ok: { 204: { description: 'disabled' } },
+    errors: [401, 403, 404, 409],
+  },
   {
     method: 'get',
     path: '/api/v1/webhooks/{id}/deliveries',
     summary: "A webhook's deliveries, newest first: status, attempts, response code, error, next attempt",
     tag: 'events',
     roles: 'admin, auditor',
-    params: [jobId, { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'delivered', 'failed'] } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
+    params: [
+      jobId,
+      { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'delivered', 'failed'] } },
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+    ],
     ok: { 200: { description: 'deliveries', schema: 'WebhookDeliveryList' } },
     errors: [400, 401, 403, 404],
   },
   // Operator UI: the page, its login session, accounts, host status.
-  { method: 'get', path: '/', summary: 'The operator web UI (static, built into ui/dist by npm install)', tag: 'ui', ok: { 200: { description: 'the page', content: 'text/html' } }, errors: [503] },
-  { method: 'post', path: '/api/v1/session', summary: 'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; 5 failures lock the account 15 min; 20 failures from one address in 10 min make it wait)', tag: 'ui', body: { schema: 'LoginRequest' }, ok: { 200: { description: 'logged in', schema: 'Session' } }, errors: [400, 401, 403, 413, 415, 423, 429] },
-  { method: 'delete', path: '/api/v1/session', summary: 'Log out (ends the session; audited)', tag: 'ui', roles: ANY, ok: { 204: { description: 'logged out' } }, errors: [400, 401, 403] },
-  { method: 'get', path: '/api/v1/users', summary: 'Operator accounts', tag: 'ui', roles: 'admin', ok: { 200: { description: 'users', schema: 'UserList' } }, errors: [401, 403] },
-  { method: 'post', path: '/api/v1/users', summary: 'Create an operator account (audited)', tag: 'ui', roles: 'admin', body: { schema: 'UserRequest' }, ok: { 201: { description: 'created', schema: 'User' } }, errors: [...jsonErrors, 409] },
-  { method: 'patch', path: '/api/v1/users/{id}', summary: 'Change role, disable, set/reset password, unlock (audited; ends open sessions on role/password/disable)', tag: 'ui', roles: 'admin', params: [jobId], body: { schema: 'UserPatch' }, ok: { 200: { description: 'the user', schema: 'User' } }, errors: [...jsonErrors, 404, 409] },
-  { method: 'get', path: '/api/v1/system/host', summary: "Host CPU load, memory, and the data dir's disk", tag: 'ui', roles: ANY, ok: { 200: { description: 'host status', schema: 'HostStatus' } }, errors: [401] },
-  { method: 'get', path: '/api/v1/watch-folders', summary: 'Watch folders and their last 20 ingests, newest first', tag: 'inputs', roles: ANY, ok: { 200: { description: 'folders', schema: 'WatchFolderList' } }, errors: [401] },
+  {
+    method: 'get',
+    path: '/',
+    summary: 'The operator web UI (static, built into ui/dist by npm install)',
+    tag: 'ui',
+    ok: { 200: { description: 'the page', content: 'text/html' } },
+    errors: [503],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/session',
+    summary:
+      'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; 5 failures lock the account 15 min; 20 failures from one address in 10 min make it wait)',
+    tag: 'ui',
+    body: { schema: 'LoginRequest' },
+    ok: { 200: { description: 'logged in', schema: 'Session' } },
+    errors: [400, 401, 403, 413, 415, 423, 429],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/session',
+    summary: 'Log out (ends the session; audited)',
+    tag: 'ui',
+    roles: ANY,
+    ok: { 204: { description: 'logged out' } },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/users',
+    summary: 'Operator accounts',
+    tag: 'ui',
+    roles: 'admin',
+    ok: { 200: { description: 'users', schema: 'UserList' } },
+    errors: [401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users',
+    summary: 'Create an operator account (audited)',
+    tag: 'ui',
+    roles: 'admin',
+    body: { schema: 'UserRequest' },
+    ok: { 201: { description: 'created', schema: 'User' } },
+    errors: [...jsonErrors, 409],
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/users/{id}',
+    summary: 'Change role, disable, set/reset password, unlock (audited; ends open sessions on role/password/disable)',
+    tag: 'ui',
+    roles: 'admin',
+    params: [jobId],
+    body: { schema: 'UserPatch' },
+    ok: { 200: { description: 'the user', schema: 'User' } },
+    errors: [...jsonErrors, 404, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/system/host',
+    summary: "Host CPU load, memory, and the data dir's disk",
+    tag: 'ui',
+    roles: ANY,
+    ok: { 200: { description: 'host status', schema: 'HostStatus' } },
+    errors: [401],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/watch-folders',
+    summary: 'Watch folders and their last 20 ingests, newest first',
+    tag: 'inputs',
+    roles: ANY,
+    ok: { 200: { description: 'folders', schema: 'WatchFolderList' } },
+    errors: [401],
+  },
 ];
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -208,7 +480,9 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 function schemaComponents(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Record<string, unknown>> };
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as {
+    schemas: Record<string, Record<string, unknown>>;
+  };
   for (const s of Object.values(schemas)) {
     delete s['$schema'];
     delete s['$id'];
@@ -249,7 +523,10 @@ export function openApiDocument(): Record<string, unknown> {
     for (const status of op.errors) {
       responses[String(status)] = { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: ref('Error') } } };
     }
-    responses['500'] = { description: 'internal error (INTERNAL, with the request id; never a stack trace)', content: { 'application/json': { schema: ref('Error') } } };
+    responses['500'] = {
+      description: 'internal error (INTERNAL, with the request id; never a stack trace)',
+      content: { 'application/json': { schema: ref('Error') } },
+    };
     const body = op.body
       ? 'schema' in op.body
         ? { required: true, content: { 'application/json': { schema: ref(op.body.schema) } } }
@@ -267,7 +544,11 @@ export function openApiDocument(): Record<string, unknown> {
   }
   cached = {
     openapi: '3.1.0',
-    info: { title: 'MpegFlow Appliance API', version: packageVersion, description: 'Errors are {"error": {"code", "message"}} with a 4xx/5xx status (docs/error-codes.md).' },
+    info: {
+      title: 'MpegFlow Appliance API',
+      version: packageVersion,
+      description: 'Errors are {"error": {"code", "message"}} with a 4xx/5xx status (docs/error-codes.md).',
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     tags: ['inputs', 'jobs', 'catalog', 'tokens', 'audit', 'events', 'appliance', 'ui'].map((name) => ({ name })),

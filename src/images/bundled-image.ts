@@ -17,14 +17,28 @@ export const bundledImagesDir: string = join(packageRoot, 'images', 'bundled');
  * (`<packageRoot>/images/bundled/<name>/`): verified against the trusted keys and copied
  * into `<data>/images/` like any import. Returns null when there is none.
  */
-export async function importBundledImage(o: { store: Store; dataDir: string; trust: TrustedKeys; actor: string; lock: DebianLock; progress: (line: string) => void }): Promise<EncoderImageRecord | null> {
+export async function importBundledImage(o: {
+  store: Store;
+  dataDir: string;
+  trust: TrustedKeys;
+  actor: string;
+  lock: DebianLock;
+  progress: (line: string) => void;
+}): Promise<EncoderImageRecord | null> {
   if (!existsSync(bundledImagesDir)) return null;
   for (const name of readdirSync(bundledImagesDir).sort()) {
     const dir = join(bundledImagesDir, name);
     const manifestPath = join(dir, MANIFEST_FILE);
     if (!existsSync(manifestPath)) continue;
     if (lockMismatch(JSON.parse(readFileSync(manifestPath, 'utf8')) as EncoderImageManifest, o.lock) !== null) continue;
-    const { image } = await importImage({ store: o.store, imagesDir: join(o.dataDir, 'images'), trust: o.trust, from: dir, actor: o.actor, note: { bundled: true } });
+    const { image } = await importImage({
+      store: o.store,
+      imagesDir: join(o.dataDir, 'images'),
+      trust: o.trust,
+      from: dir,
+      actor: o.actor,
+      note: { bundled: true },
+    });
     o.progress(`Encoder image: ${image.name} ffmpeg ${image.version} imported from the offline bundle as ${image.id}`);
     return image;
   }

@@ -14,7 +14,11 @@ const TASKSET_CANDIDATES = ['/usr/bin/taskset', '/bin/taskset'];
 
 function taskset(): string {
   const found = TASKSET_CANDIDATES.find((path) => existsSync(path));
-  if (!found) throw new ApplianceError('CPU_PINNING_UNAVAILABLE', `taskset (util-linux) not found at ${TASKSET_CANDIDATES.join(' or ')}; cannot pin the encoder to its cores`);
+  if (!found)
+    throw new ApplianceError(
+      'CPU_PINNING_UNAVAILABLE',
+      `taskset (util-linux) not found at ${TASKSET_CANDIDATES.join(' or ')}; cannot pin the encoder to its cores`,
+    );
   return found;
 }
 

@@ -86,7 +86,11 @@ export async function importImage(options: ImportOptions): Promise<{ image: Enco
     if (existing && !existing.removedAt && existing.state === 'verified' && (await stat(dir).catch(() => null))) {
       await verifyImageDir(dir, trust, { expectedId: source.id, stage: 'import', mode: 'full' });
       await store.change(async (tx) => {
-        await tx.audit({ type: 'encoder_image.imported', actor, payload: { imageId: source.id, name: existing.name, version: existing.version, from: options.from, alreadyImported: true } });
+        await tx.audit({
+          type: 'encoder_image.imported',
+          actor,
+          payload: { imageId: source.id, name: existing.name, version: existing.version, from: options.from, alreadyImported: true },
+        });
       });
       return { image: existing, alreadyImported: true };
     }
@@ -106,7 +110,15 @@ export async function importImage(options: ImportOptions): Promise<{ image: Enco
     const manifestText = await readFile(join(dir, MANIFEST_FILE), 'utf8');
     const bytes = image.manifest.files.reduce((sum, f) => sum + f.size, 0);
     await store.change(async (tx) => {
-      await tx.images.insert({ id: image.id, name: image.manifest.name, version: image.manifest.ffmpeg.version, path: dir, manifest: manifestText, state: 'verified', verifiedAt: image.verifiedAt });
+      await tx.images.insert({
+        id: image.id,
+        name: image.manifest.name,
+        version: image.manifest.ffmpeg.version,
+        path: dir,
+        manifest: manifestText,
+        state: 'verified',
+        verifiedAt: image.verifiedAt,
+      });
       await tx.audit({
         type: 'encoder_image.imported',
         actor,
@@ -147,7 +159,11 @@ export async function verifyCatalog(store: Store, trust: TrustedKeys, actor: str
       const image = await verifyImageDir(record.path, trust, { expectedId: record.id, stage, mode: 'full' });
       await store.change(async (tx) => {
         await tx.images.setState(record.id, 'verified', image.verifiedAt);
-        await tx.audit({ type: 'encoder_image.verified', actor, payload: { imageId: record.id, stage, signedBy: image.signedBy, files: image.manifest.files.length } });
+        await tx.audit({
+          type: 'encoder_image.verified',
+          actor,
+          payload: { imageId: record.id, stage, signedBy: image.signedBy, files: image.manifest.files.length },
+        });
       });
       verdicts.push({ id: record.id, name: record.name, version: record.version, ok: true, image });
     } catch (err) {
@@ -169,7 +185,10 @@ export async function removeImage(store: Store, id: string, actor: string): Prom
     await store.change(async (tx) => {
       await tx.audit({ type: 'encoder_image.remove_refused', actor, payload: { imageId: id, reason: `pinned by ${jobs} job(s)` } });
     });
-    throw new ApplianceError('ENCODER_IN_USE', `encoder image ${id} is pinned by ${jobs} job(s) and cannot be removed`, { status: 409, details: { imageId: id, jobs } });
+    throw new ApplianceError('ENCODER_IN_USE', `encoder image ${id} is pinned by ${jobs} job(s) and cannot be removed`, {
+      status: 409,
+      details: { imageId: id, jobs },
+    });
   }
   await store.change(async (tx) => {
     await tx.images.markRemoved(id, new Date().toISOString());

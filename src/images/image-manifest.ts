@@ -54,7 +54,10 @@ const manifestSchema = z.object({
 });
 
 function issueText(issue: z.core.$ZodIssue): string {
-  const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const at = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return `${at || '(root)'}: ${issue.message}`;
 }
 

@@ -28,8 +28,7 @@ export interface ProductionImageOptions {
 }
 
 export type ProductionImageResult =
-  | { ok: true; image: EncoderImageRecord; built: boolean; ms: number; bytes: number }
-  | { ok: false; offline: boolean; reason: string };
+  { ok: true; image: EncoderImageRecord; built: boolean; ms: number; bytes: number } | { ok: false; offline: boolean; reason: string };
 
 export const debCacheDirOf = (dataDir: string): string => join(dataDir, 'cache', 'debs');
 
@@ -38,7 +37,8 @@ export function lockMismatch(manifest: EncoderImageManifest, lock: DebianLock): 
   if (manifest.name !== RECIPE_NAME) return `name ${manifest.name} is not ${RECIPE_NAME}`;
   if (!manifest.ffmpeg.version.startsWith(`${RECIPE_FFMPEG_SERIES}.`)) return `ffmpeg ${manifest.ffmpeg.version} is not ${RECIPE_FFMPEG_SERIES}.x`;
   if (manifest.source.kind !== 'debian') return 'not built from Debian packages';
-  if (manifest.source.suite !== lock.suite || manifest.source.arch !== lock.arch) return `built from ${manifest.source.suite}/${manifest.source.arch}, the lock is ${lock.suite}/${lock.arch}`;
+  if (manifest.source.suite !== lock.suite || manifest.source.arch !== lock.arch)
+    return `built from ${manifest.source.suite}/${manifest.source.arch}, the lock is ${lock.suite}/${lock.arch}`;
   const locked = new Map(lock.packages.map((p) => [p.name, p]));
   for (const pkg of manifest.source.packages) {
     const l = locked.get(pkg.name);
@@ -75,7 +75,9 @@ export async function ensureProductionImage(options: ProductionImageOptions): Pr
   const work = await mkdtemp(join(scratch, 'image-build-'));
   try {
     const mirror = options.mirror ?? findDebianMirror({});
-    progress(`Encoder image: building ${RECIPE_NAME} from the committed lock (${lock.packages.length} Debian ${lock.release.version} packages from ${mirror}); first start only`);
+    progress(
+      `Encoder image: building ${RECIPE_NAME} from the committed lock (${lock.packages.length} Debian ${lock.release.version} packages from ${mirror}); first start only`,
+    );
     const built = await buildImage({
       lockPath,
       outDir: join(work, 'image'),
@@ -95,7 +97,9 @@ export async function ensureProductionImage(options: ProductionImageOptions): Pr
       move: true,
       note: { built: { lock: lockPath, release: lock.release.version, downloaded: built.stats.downloaded, ms: built.stats.ms.total } },
     });
-    progress(`Encoder image: ${image.name} ffmpeg ${image.version} imported as ${image.id} (${(built.stats.imageBytes / 2 ** 20).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    progress(
+      `Encoder image: ${image.name} ffmpeg ${image.version} imported as ${image.id} (${(built.stats.imageBytes / 2 ** 20).toFixed(1)} MiB, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     return { ok: true, image, built: true, ms: Date.now() - started, bytes: built.stats.imageBytes };
   } catch (err) {
     const offline = isApplianceError(err) && OFFLINE_CODES.has(err.code);

@@ -48,7 +48,11 @@ export async function claimFile(ctx: FolderContext, ingest: IngestRecord, stable
 async function vanished(ctx: FolderContext, ingest: IngestRecord, why: string): Promise<void> {
   const error = ingestError('INGEST_SOURCE_VANISHED', `${shownName(ingest.name)} was ${why}; nothing was stored`);
   ctx.logger.warn({ folder: ctx.root, name: ingest.name, ingestId: ingest.id }, error.message);
-  await recordIngest(ctx, ingest.id, { state: 'failed', errorCode: error.code, errorMessage: error.message }, 'ingest.failed', { name: ingest.name, code: error.code, message: error.message });
+  await recordIngest(ctx, ingest.id, { state: 'failed', errorCode: error.code, errorMessage: error.message }, 'ingest.failed', {
+    name: ingest.name,
+    code: error.code,
+    message: error.message,
+  });
 }
 
 /**
@@ -75,19 +79,31 @@ export async function processClaimed(ctx: FolderContext, ingest: IngestRecord, a
           duplicateOf: earlier.id,
           movedTo: join(ctx.done, movedTo),
         });
-        ctx.logger.info({ folder: ctx.root, name: ingest.name, duplicateOf: earlier.id, jobId: earlier.jobId }, 'watch folder: same name and content already submitted; not submitted again');
+        ctx.logger.info(
+          { folder: ctx.root, name: ingest.name, duplicateOf: earlier.id, jobId: earlier.jobId },
+          'watch folder: same name and content already submitted; not submitted again',
+        );
         return { outcome: 'done' };
       }
       if (ctx.signal.aborted) throw new Stopping();
       const { job } = await ctx.runtime.submit(
-        { input: { key: stored.key }, ladder: ctx.folder.ladder, packaging: ctx.folder.packaging, ...(ctx.folder.encoder ? { encoder: ctx.folder.encoder } : {}), ...(ctx.folder.policy ? { policy: ctx.folder.policy } : {}) },
+        {
+          input: { key: stored.key },
+          ladder: ctx.folder.ladder,
+          packaging: ctx.folder.packaging,
+          ...(ctx.folder.encoder ? { encoder: ctx.folder.encoder } : {}),
+          ...(ctx.folder.policy ? { policy: ctx.folder.policy } : {}),
+        },
         { actor: ctx.actor, idempotencyKey: idempotencyKey(ingest.id) },
       );
       jobId = job.id;
     }
   } catch (err) {
     if (err instanceof Stopping || ctx.signal.aborted) {
-      ctx.logger.info({ folder: ctx.root, name: ingest.name, ingestId: ingest.id }, 'watch folder: stopping; the file stays in .processing/ and is resumed at the next start');
+      ctx.logger.info(
+        { folder: ctx.root, name: ingest.name, ingestId: ingest.id },
+        'watch folder: stopping; the file stays in .processing/ and is resumed at the next start',
+      );
       return { outcome: 'stopped' };
     }
     const failure = failureOf(err);
@@ -100,7 +116,11 @@ export async function processClaimed(ctx: FolderContext, ingest: IngestRecord, a
   }
   // The job exists and its input bytes are verified: only now does the file leave `.processing/`.
   const movedTo = await moveInto(claimed, ctx.done, ingest.name, ingest.id);
-  await recordIngest(ctx, ingest.id, { state: 'done', jobId, errorCode: null, errorMessage: null }, 'ingest.done', { name: ingest.name, jobId, movedTo: join(ctx.done, movedTo) });
+  await recordIngest(ctx, ingest.id, { state: 'done', jobId, errorCode: null, errorMessage: null }, 'ingest.done', {
+    name: ingest.name,
+    jobId,
+    movedTo: join(ctx.done, movedTo),
+  });
   ctx.logger.info({ folder: ctx.root, name: ingest.name, ingestId: ingest.id, jobId }, 'watch folder: job submitted; file moved to done/');
   return { outcome: 'done' };
 }
@@ -127,7 +147,10 @@ async function scheduleRetry(ctx: FolderContext, ingest: IngestRecord, failure: 
     of: ctx.folder.retryAttempts,
     retryInSeconds: delayMs / 1000,
   });
-  ctx.logger.warn({ folder: ctx.root, name: ingest.name, ingestId: ingest.id, code: failure.code, attempt, retryInSeconds: delayMs / 1000 }, `watch folder: temporary failure (${failure.message}); the file stays in .processing/ and is tried again`);
+  ctx.logger.warn(
+    { folder: ctx.root, name: ingest.name, ingestId: ingest.id, code: failure.code, attempt, retryInSeconds: delayMs / 1000 },
+    `watch folder: temporary failure (${failure.message}); the file stays in .processing/ and is tried again`,
+  );
   return { outcome: 'retry', attempt, delayMs };
 }
 
@@ -145,7 +168,11 @@ async function storeVerified(ctx: FolderContext, ingest: IngestRecord, claimed: 
     if (!before.isFile()) throw ingestError('INGEST_NOT_A_FILE', `${shownName(ingest.name)} is not a regular file`);
     if (before.nlink !== 1) throw ingestError('INGEST_HARD_LINK', `${shownName(ingest.name)} has ${before.nlink} hard links; refused`);
     await ctx.store.change(async (tx) => {
-      await tx.audit({ type: 'ingest.storing', actor: ctx.actor, payload: { ingestId: ingest.id, folder: ctx.root, name: ingest.name, key, size: before.size } });
+      await tx.audit({
+        type: 'ingest.storing',
+        actor: ctx.actor,
+        payload: { ingestId: ingest.id, folder: ctx.root, name: ingest.name, key, size: before.size },
+      });
     });
     const hashing = new HashingStream();
     const source = fh.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false, start: 0 });
@@ -167,14 +194,25 @@ async function storeVerified(ctx: FolderContext, ingest: IngestRecord, claimed: 
     const after = await fh.stat();
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || hashing.digest.size !== before.size) {
       await ctx.objects.delete('input', key, { allVersions: true });
-      throw ingestError('INGEST_SOURCE_CHANGED', `${shownName(ingest.name)} changed while it was being stored (${before.size} → ${after.size} bytes); nothing kept`);
+      throw ingestError(
+        'INGEST_SOURCE_CHANGED',
+        `${shownName(ingest.name)} changed while it was being stored (${before.size} → ${after.size} bytes); nothing kept`,
+      );
     }
     const read = { sha256: hashing.digest.sha256, size: hashing.digest.size };
     const info = await ctx.objects.stat('input', key);
     if (put.sha256 !== read.sha256 || put.size !== read.size || info.size !== read.size || (info.sha256 !== undefined && info.sha256 !== read.sha256)) {
-      throw ingestError('INGEST_VERIFY_FAILED', `input ${key}: the stored object (${info.size} bytes, sha256 ${info.sha256 ?? 'unknown'}) differs from the file read (${read.size} bytes, sha256 ${read.sha256})`);
+      throw ingestError(
+        'INGEST_VERIFY_FAILED',
+        `input ${key}: the stored object (${info.size} bytes, sha256 ${info.sha256 ?? 'unknown'}) differs from the file read (${read.size} bytes, sha256 ${read.sha256})`,
+      );
     }
-    await recordIngest(ctx, ingest.id, { sha256: read.sha256, size: read.size, inputKey: key }, 'ingest.stored', { name: ingest.name, key, sha256: read.sha256, size: read.size });
+    await recordIngest(ctx, ingest.id, { sha256: read.sha256, size: read.size, inputKey: key }, 'ingest.stored', {
+      name: ingest.name,
+      key,
+      sha256: read.sha256,
+      size: read.size,
+    });
     return { key, ...read };
   } finally {
     await fh.close().catch(() => undefined); // already closed when the read was stopped
@@ -191,13 +229,22 @@ async function failClaimed(ctx: FolderContext, ingest: IngestRecord, claimed: st
     if (await lstatOrNone(claimed)) {
       const name = await moveInto(claimed, ctx.failed, ingest.name, ingest.id);
       movedTo = join(ctx.failed, name);
-      errorFile = join(ctx.failed, await writeErrorFile(ctx.failed, name, ingest.id, { code, message, at, name: ingest.name, folder: ctx.root, ingestId: ingest.id, file: movedTo }));
+      errorFile = join(
+        ctx.failed,
+        await writeErrorFile(ctx.failed, name, ingest.id, { code, message, at, name: ingest.name, folder: ctx.root, ingestId: ingest.id, file: movedTo }),
+      );
     }
   } catch (moveErr) {
     ctx.logger.error({ err: moveErr, folder: ctx.root, name: ingest.name }, 'watch folder: could not move a failed file to failed/; it stays in .processing/');
   }
   ctx.logger.warn({ folder: ctx.root, name: ingest.name, ingestId: ingest.id, code, message, movedTo }, 'watch folder: ingest failed');
-  await recordIngest(ctx, ingest.id, { state: 'failed', errorCode: code, errorMessage: message }, 'ingest.failed', { name: ingest.name, code, message, movedTo, errorFile });
+  await recordIngest(ctx, ingest.id, { state: 'failed', errorCode: code, errorMessage: message }, 'ingest.failed', {
+    name: ingest.name,
+    code,
+    message,
+    movedTo,
+    errorFile,
+  });
 }
 
 /**
@@ -205,7 +252,14 @@ async function failClaimed(ctx: FolderContext, ingest: IngestRecord, claimed: st
  * never read, moved or followed. Recorded once per (name, fingerprint), with an error file in
  * `failed/` (`<name>.error.json`, or `<ingest id>.error.json` when the name itself is bad).
  */
-export async function refuseInPlace(ctx: FolderContext, name: string, st: Stats, code: string, message: string, extra: Record<string, unknown> = {}): Promise<boolean> {
+export async function refuseInPlace(
+  ctx: FolderContext,
+  name: string,
+  st: Stats,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Promise<boolean> {
   const fp = fingerprint(st);
   if (await ctx.store.ingests.byFingerprint(ctx.root, name, fp)) return false;
   const id = newIngestId();
@@ -213,13 +267,30 @@ export async function refuseInPlace(ctx: FolderContext, name: string, st: Stats,
   let errorFile: string | null = null;
   try {
     const fileName = ingestNameProblem(name) === undefined ? name : id;
-    errorFile = join(ctx.failed, await writeErrorFile(ctx.failed, fileName, id, { code, message, at, name, folder: ctx.root, ingestId: id, file: join(ctx.root, name), refusedInPlace: true, ...extra }));
+    errorFile = join(
+      ctx.failed,
+      await writeErrorFile(ctx.failed, fileName, id, {
+        code,
+        message,
+        at,
+        name,
+        folder: ctx.root,
+        ingestId: id,
+        file: join(ctx.root, name),
+        refusedInPlace: true,
+        ...extra,
+      }),
+    );
   } catch (err) {
     ctx.logger.error({ err, folder: ctx.root }, 'watch folder: could not write the error file of a refused file');
   }
   await ctx.store.change(async (tx) => {
     await tx.ingests.insert({ id, folder: ctx.root, name, state: 'failed', fingerprint: fp, size: st.size, errorCode: code, errorMessage: message });
-    await tx.audit({ type: 'ingest.refused', actor: ctx.actor, payload: { ingestId: id, folder: ctx.root, name, path: join(ctx.root, name), code, message, errorFile, ...extra } });
+    await tx.audit({
+      type: 'ingest.refused',
+      actor: ctx.actor,
+      payload: { ingestId: id, folder: ctx.root, name, path: join(ctx.root, name), code, message, errorFile, ...extra },
+    });
   });
   ctx.logger.warn({ folder: ctx.root, name, ingestId: id, code }, `watch folder: refused in place: ${message}`);
   return true;

@@ -41,7 +41,10 @@ export async function moveInto(from: string, dir: string, name: string, id: stri
  */
 export async function writeErrorFile(dir: string, name: string, id: string, body: Record<string, unknown>): Promise<string> {
   const staging = join(dir, `.${id}.error.json.tmp`);
-  await writeFile(staging, `${JSON.stringify(body, null, 2)}\n`, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o640 });
+  await writeFile(staging, `${JSON.stringify(body, null, 2)}\n`, {
+    flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode: 0o640,
+  });
   try {
     for (;;) {
       const target = await freeName(dir, `${name}.error.json`, id);

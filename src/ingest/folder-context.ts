@@ -38,7 +38,16 @@ export interface FolderContext extends IngestDeps {
 
 export function folderContext(deps: IngestDeps, folder: WatchFolderConfig, signal: AbortSignal): FolderContext {
   const root = folder.path.replace(/\/+$/, '') || '/';
-  return { ...deps, folder, root, processing: join(root, '.processing'), done: join(root, 'done'), failed: join(root, 'failed'), actor: `watch:${root}`, signal };
+  return {
+    ...deps,
+    folder,
+    root,
+    processing: join(root, '.processing'),
+    done: join(root, 'done'),
+    failed: join(root, 'failed'),
+    actor: `watch:${root}`,
+    signal,
+  };
 }
 
 /** Sortable ingest ids, safe as an object-key segment. */

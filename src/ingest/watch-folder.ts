@@ -204,8 +204,14 @@ export class WatchFolder {
       // Claimed, then its file left .processing/ by another hand: nothing to resume.
       const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ingest.id}`);
       const message = `${shownName(ingest.name)} is no longer in .processing/${job ? '' : '; nothing was submitted'}`;
-      if (job) await recordIngest(this.ctx, ingest.id, { state: 'submitted', jobId: job.id }, 'ingest.submitted', { name: ingest.name, jobId: job.id, note: message });
-      else await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', { name: ingest.name, code: 'INGEST_SOURCE_VANISHED', message });
+      if (job)
+        await recordIngest(this.ctx, ingest.id, { state: 'submitted', jobId: job.id }, 'ingest.submitted', { name: ingest.name, jobId: job.id, note: message });
+      else
+        await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', {
+          name: ingest.name,
+          code: 'INGEST_SOURCE_VANISHED',
+          message,
+        });
     }
     for (const name of inProcessing) {
       if (this.ctx.signal.aborted) return;
@@ -225,10 +231,23 @@ export class WatchFolder {
           }
           ingest = await this.#detect(name, st);
         }
-        await recordIngest(this.ctx, ingest.id, { state: 'claimed', size: st.size }, 'ingest.claimed', { name, path: join(this.ctx.processing, name), size: st.size, resumed: true });
+        await recordIngest(this.ctx, ingest.id, { state: 'claimed', size: st.size }, 'ingest.claimed', {
+          name,
+          path: join(this.ctx.processing, name),
+          size: st.size,
+          resumed: true,
+        });
       }
       this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state }, 'watch folder: resuming a file found in .processing/');
-      await this.ctx.store.change(async (tx) => void (await tx.audit({ type: 'ingest.resumed', actor: this.ctx.actor, jobId: ingest.jobId, payload: { ingestId: ingest.id, folder: this.ctx.root, name, state: ingest.state } })));
+      await this.ctx.store.change(
+        async (tx) =>
+          void (await tx.audit({
+            type: 'ingest.resumed',
+            actor: this.ctx.actor,
+            jobId: ingest.jobId,
+            payload: { ingestId: ingest.id, folder: this.ctx.root, name, state: ingest.state },
+          })),
+      );
       await this.#process(ingest.id);
     }
   }
@@ -241,8 +260,16 @@ export class WatchFolder {
     for (const name of [ingest.name, `${ingest.id}-${ingest.name}`]) {
       if (!(await lstatOrNone(join(this.ctx.done, name)))?.isFile()) continue;
       const movedTo = join(this.ctx.done, name);
-      await recordIngest(this.ctx, ingest.id, { state: 'done', jobId: ingest.jobId }, 'ingest.done', { name: ingest.name, jobId: ingest.jobId, movedTo, note: 'recorded at start: the file was moved to done/ just before a stop' });
-      this.ctx.logger.info({ folder: this.ctx.root, name: ingest.name, ingestId: ingest.id, jobId: ingest.jobId }, 'watch folder: file found in done/ at start; recorded done');
+      await recordIngest(this.ctx, ingest.id, { state: 'done', jobId: ingest.jobId }, 'ingest.done', {
+        name: ingest.name,
+        jobId: ingest.jobId,
+        movedTo,
+        note: 'recorded at start: the file was moved to done/ just before a stop',
+      });
+      this.ctx.logger.info(
+        { folder: this.ctx.root, name: ingest.name, ingestId: ingest.id, jobId: ingest.jobId },
+        'watch folder: file found in done/ at start; recorded done',
+      );
       return;
     }
   }
@@ -271,7 +298,14 @@ export class WatchFolder {
     } else if (!st.isFile()) {
       await refuseInPlace(this.ctx, name, st, 'INGEST_NOT_A_FILE', `${shownName(name)} is not a regular file; left in place`);
     } else {
-      await refuseInPlace(this.ctx, name, st, 'INGEST_HARD_LINK', `${shownName(name)} has ${st.nlink} hard links (it may be another file's contents); refused, left in place`, { nlink: st.nlink });
+      await refuseInPlace(
+        this.ctx,
+        name,
+        st,
+        'INGEST_HARD_LINK',
+        `${shownName(name)} has ${st.nlink} hard links (it may be another file's contents); refused, left in place`,
+        { nlink: st.nlink },
+      );
     }
   }
 
@@ -336,6 +370,10 @@ export class WatchFolder {
     this.#candidates.delete(c.ingest.name);
     const message = `${shownName(c.ingest.name)} was ${why}; nothing was stored`;
     this.ctx.logger.info({ folder: this.ctx.root, name: c.ingest.name, ingestId: c.ingest.id }, `watch folder: ${message}`);
-    await recordIngest(this.ctx, c.ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', { name: c.ingest.name, code: 'INGEST_SOURCE_VANISHED', message });
+    await recordIngest(this.ctx, c.ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', {
+      name: c.ingest.name,
+      code: 'INGEST_SOURCE_VANISHED',
+      message,
+    });
   }
 }

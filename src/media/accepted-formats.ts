@@ -28,12 +28,50 @@ export interface AcceptedFormatsPolicy {
 export const defaultAcceptedFormats: AcceptedFormatsPolicy = Object.freeze({
   containers: Object.freeze(['mov', 'mp4', 'mxf', 'matroska', 'webm', 'mpegts', 'mpeg', 'avi', 'gxf', 'm4v']),
   videoCodecs: Object.freeze([
-    'prores', 'dnxhd', 'h264', 'hevc', 'mpeg2video', 'mpeg4', 'jpeg2000', 'av1', 'vp9', 'vp8',
-    'ffv1', 'v210', 'rawvideo', 'dvvideo', 'cfhd', 'vc1', 'mjpeg', 'qtrle', 'huffyuv', 'utvideo',
+    'prores',
+    'dnxhd',
+    'h264',
+    'hevc',
+    'mpeg2video',
+    'mpeg4',
+    'jpeg2000',
+    'av1',
+    'vp9',
+    'vp8',
+    'ffv1',
+    'v210',
+    'rawvideo',
+    'dvvideo',
+    'cfhd',
+    'vc1',
+    'mjpeg',
+    'qtrle',
+    'huffyuv',
+    'utvideo',
   ]),
   audioCodecs: Object.freeze([
-    'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_s32le', 'pcm_s32be', 'pcm_f32le', 'pcm_f32be', 'pcm_s8', 'pcm_u8',
-    'aac', 'ac3', 'eac3', 'mp2', 'mp3', 'flac', 'alac', 'opus', 'vorbis', 'dts', 'truehd', 's302m',
+    'pcm_s16le',
+    'pcm_s16be',
+    'pcm_s24le',
+    'pcm_s24be',
+    'pcm_s32le',
+    'pcm_s32be',
+    'pcm_f32le',
+    'pcm_f32be',
+    'pcm_s8',
+    'pcm_u8',
+    'aac',
+    'ac3',
+    'eac3',
+    'mp2',
+    'mp3',
+    'flac',
+    'alac',
+    'opus',
+    'vorbis',
+    'dts',
+    'truehd',
+    's302m',
   ]),
   maxWidth: 8192,
   maxHeight: 8192,
@@ -53,7 +91,8 @@ export function acceptedFormatsPolicy(overrides: Partial<AcceptedFormatsPolicy> 
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw mediaArgumentError(`accepted formats: ${k} must be a positive number`);
   };
   for (const k of ['maxWidth', 'maxHeight', 'minWidth', 'minHeight', 'minDurationSeconds', 'maxDurationSeconds', 'maxFrameRate'] as const) positive(k);
-  if (p.minWidth > p.maxWidth || p.minHeight > p.maxHeight || p.minDurationSeconds > p.maxDurationSeconds) throw mediaArgumentError('accepted formats: a minimum is above its maximum');
+  if (p.minWidth > p.maxWidth || p.minHeight > p.maxHeight || p.minDurationSeconds > p.maxDurationSeconds)
+    throw mediaArgumentError('accepted formats: a minimum is above its maximum');
   return Object.freeze({ ...p });
 }
 
@@ -93,21 +132,28 @@ function checkInfo(info: MediaInfo, policy: AcceptedFormatsPolicy): Verdict {
     if (info.audio.length > 0) add('MEDIA_AUDIO_ONLY', `the file has ${info.audio.length} audio track(s) but no video stream`);
     else add('MEDIA_NO_VIDEO', 'the file has no video stream');
   } else {
-    if (!policy.videoCodecs.includes(video.codec)) add('MEDIA_VIDEO_CODEC_UNSUPPORTED', `video codec ${video.codec} is not accepted (accepted: ${policy.videoCodecs.join(', ')})`);
+    if (!policy.videoCodecs.includes(video.codec))
+      add('MEDIA_VIDEO_CODEC_UNSUPPORTED', `video codec ${video.codec} is not accepted (accepted: ${policy.videoCodecs.join(', ')})`);
     if (video.width <= 0 || video.height <= 0) add('MEDIA_RESOLUTION_TOO_SMALL', 'the video stream has no frame size');
-    else if (video.width > policy.maxWidth || video.height > policy.maxHeight) add('MEDIA_RESOLUTION_TOO_LARGE', `frame size ${video.width}x${video.height} is over the limit of ${policy.maxWidth}x${policy.maxHeight}`);
-    else if (video.width < policy.minWidth || video.height < policy.minHeight) add('MEDIA_RESOLUTION_TOO_SMALL', `frame size ${video.width}x${video.height} is under the minimum of ${policy.minWidth}x${policy.minHeight}`);
+    else if (video.width > policy.maxWidth || video.height > policy.maxHeight)
+      add('MEDIA_RESOLUTION_TOO_LARGE', `frame size ${video.width}x${video.height} is over the limit of ${policy.maxWidth}x${policy.maxHeight}`);
+    else if (video.width < policy.minWidth || video.height < policy.minHeight)
+      add('MEDIA_RESOLUTION_TOO_SMALL', `frame size ${video.width}x${video.height} is under the minimum of ${policy.minWidth}x${policy.minHeight}`);
     if (video.frameCount === 1) add('MEDIA_SINGLE_FRAME', 'the video stream holds a single frame: a still image, not a video');
     const rate = video.averageFrameRate ?? video.frameRate;
-    if (rate && toNumber(rate) > policy.maxFrameRate) add('MEDIA_FRAME_RATE_UNSUPPORTED', `frame rate ${toNumber(rate).toFixed(3)} fps is over the limit of ${policy.maxFrameRate}`);
+    if (rate && toNumber(rate) > policy.maxFrameRate)
+      add('MEDIA_FRAME_RATE_UNSUPPORTED', `frame rate ${toNumber(rate).toFixed(3)} fps is over the limit of ${policy.maxFrameRate}`);
     if (!rate) add('MEDIA_FRAME_RATE_UNSUPPORTED', 'the video stream has no frame rate');
-    if (video.hdr && !policy.allowHdr) add('MEDIA_HDR_UNSUPPORTED', `HDR transfer ${video.color.transfer} is not accepted: the ladder is SDR (BT.709) and the appliance does not tone-map`);
+    if (video.hdr && !policy.allowHdr)
+      add('MEDIA_HDR_UNSUPPORTED', `HDR transfer ${video.color.transfer} is not accepted: the ladder is SDR (BT.709) and the appliance does not tone-map`);
   }
 
   const duration = container.durationSeconds ?? video?.durationSeconds ?? null;
   if (duration === null || duration <= 0) add('MEDIA_DURATION_UNKNOWN', 'the duration is zero or unknown');
-  else if (duration < policy.minDurationSeconds && video?.frameCount !== 1) add('MEDIA_DURATION_TOO_SHORT', `duration ${duration.toFixed(3)} s is under the minimum of ${policy.minDurationSeconds} s`);
-  else if (duration > policy.maxDurationSeconds) add('MEDIA_DURATION_TOO_LONG', `duration ${duration.toFixed(0)} s is over the limit of ${policy.maxDurationSeconds} s`);
+  else if (duration < policy.minDurationSeconds && video?.frameCount !== 1)
+    add('MEDIA_DURATION_TOO_SHORT', `duration ${duration.toFixed(3)} s is under the minimum of ${policy.minDurationSeconds} s`);
+  else if (duration > policy.maxDurationSeconds)
+    add('MEDIA_DURATION_TOO_LONG', `duration ${duration.toFixed(0)} s is over the limit of ${policy.maxDurationSeconds} s`);
 
   if (video && info.audio.length > 0 && !info.audio.some((a) => policy.audioCodecs.includes(a.codec))) {
     add('MEDIA_AUDIO_CODEC_UNSUPPORTED', `no audio track has an accepted codec (found: ${[...new Set(info.audio.map((a) => a.codec))].join(', ')})`);

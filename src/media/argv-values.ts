@@ -42,7 +42,8 @@ function normalise(path: string): string {
 }
 
 export function checkInt(value: number, min: number, max: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw mediaArgumentError(`${what} must be an integer in ${min}..${max} (got ${value})`, { what });
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw mediaArgumentError(`${what} must be an integer in ${min}..${max} (got ${value})`, { what });
   return value;
 }
 

@@ -29,12 +29,22 @@ export interface LadderEncodeOptions extends EncodeOptions {
  */
 export function encodeLadderArgs(plan: LadderPlan, options: LadderEncodeOptions): string[] {
   const input = checkPath(options.input, 'encode input');
-  if (options.rungOutputs.length !== plan.rungs.length) throw mediaArgumentError(`expected ${plan.rungs.length} rung outputs, got ${options.rungOutputs.length}`);
+  if (options.rungOutputs.length !== plan.rungs.length)
+    throw mediaArgumentError(`expected ${plan.rungs.length} rung outputs, got ${options.rungOutputs.length}`);
   const outputs = options.rungOutputs.map((p, i) => checkPath(p, `rung ${i} output`));
   const audioOutput = audioOutputFor(plan, options.audioOutput);
   checkDistinctPaths([input], audioOutput ? [...outputs, audioOutput] : outputs);
   const preset = x264Preset(options.x264Preset);
-  const args = [...head(), '-i', input, '-filter_complex', ladderFilterGraph(plan, plan.rungs.map((_, i) => i))];
+  const args = [
+    ...head(),
+    '-i',
+    input,
+    '-filter_complex',
+    ladderFilterGraph(
+      plan,
+      plan.rungs.map((_, i) => i),
+    ),
+  ];
   plan.rungs.forEach((rung, i) => args.push(...videoOutput(plan, rung, `[v${i}]`, preset, outputs[i] as string)));
   if (plan.audio && audioOutput) args.push(...audioOutputArgs(plan.audio, audioOutput));
   return args;
@@ -46,7 +56,14 @@ export function encodeRungArgs(plan: LadderPlan, rungIndex: number, options: Enc
   const input = checkPath(options.input, 'encode input');
   const output = checkPath(options.output, 'rung output');
   checkDistinctPaths([input], [output]);
-  return [...head(), '-i', input, '-filter_complex', ladderFilterGraph(plan, [rungIndex]), ...videoOutput(plan, rung, '[v0]', x264Preset(options.x264Preset), output)];
+  return [
+    ...head(),
+    '-i',
+    input,
+    '-filter_complex',
+    ladderFilterGraph(plan, [rungIndex]),
+    ...videoOutput(plan, rung, '[v0]', x264Preset(options.x264Preset), output),
+  ];
 }
 
 /** The audio rendition alone (its retry). */
@@ -80,29 +97,90 @@ export function keyframeArgs(plan: LadderPlan): string[] {
   const g = String(checkInt(plan.gopFrames, 1, 10_000, 'GOP frames'));
   const seconds = checkInt(plan.gopSeconds, 1, 20, 'GOP seconds');
   return [
-    '-g', g, '-keyint_min', g, '-sc_threshold', '0',
-    '-bf', String(checkInt(plan.bFrames, 0, 16, 'B-frames')), '-flags', '+cgop',
-    '-force_key_frames', `expr:gte(t,n_forced*${seconds})`,
-    '-fps_mode', 'cfr', '-r', formatRational(plan.frameRate),
+    '-g',
+    g,
+    '-keyint_min',
+    g,
+    '-sc_threshold',
+    '0',
+    '-bf',
+    String(checkInt(plan.bFrames, 0, 16, 'B-frames')),
+    '-flags',
+    '+cgop',
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${seconds})`,
+    '-fps_mode',
+    'cfr',
+    '-r',
+    formatRational(plan.frameRate),
   ];
 }
 
 function videoOutput(plan: LadderPlan, rung: VideoRungPlan, label: string, preset: X264Preset, output: string): string[] {
   return [
-    '-map', label, '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
-    '-c:v', 'libx264', '-preset', preset, '-profile:v', rung.profile, '-level:v', rung.level,
-    '-b:v', kbps(rung.bitrateKbps, 'bitrate'), '-maxrate', kbps(rung.maxrateKbps, 'maxrate'), '-bufsize', kbps(rung.bufsizeKbps, 'bufsize'),
+    '-map',
+    label,
+    '-an',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
+    '-c:v',
+    'libx264',
+    '-preset',
+    preset,
+    '-profile:v',
+    rung.profile,
+    '-level:v',
+    rung.level,
+    '-b:v',
+    kbps(rung.bitrateKbps, 'bitrate'),
+    '-maxrate',
+    kbps(rung.maxrateKbps, 'maxrate'),
+    '-bufsize',
+    kbps(rung.bufsizeKbps, 'bufsize'),
     ...keyframeArgs(plan),
-    '-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv',
-    '-movflags', '+faststart', '-f', 'mp4', output,
+    '-color_primaries',
+    'bt709',
+    '-color_trc',
+    'bt709',
+    '-colorspace',
+    'bt709',
+    '-color_range',
+    'tv',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    output,
   ];
 }
 
 function audioOutputArgs(audio: AudioPlan, output: string): string[] {
   return [
-    '-map', `0:${checkInt(audio.streamIndex, 0, 65535, 'audio stream index')}`, '-vn', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
-    '-c:a', 'aac', '-b:a', kbps(audio.bitrateKbps, 'audio bitrate'),
-    '-ac', String(checkInt(audio.channels, 1, 8, 'audio channels')), '-ar', String(checkInt(audio.sampleRate, 8000, 192000, 'sample rate')),
-    '-movflags', '+faststart', '-f', 'mp4', output,
+    '-map',
+    `0:${checkInt(audio.streamIndex, 0, 65535, 'audio stream index')}`,
+    '-vn',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
+    '-c:a',
+    'aac',
+    '-b:a',
+    kbps(audio.bitrateKbps, 'audio bitrate'),
+    '-ac',
+    String(checkInt(audio.channels, 1, 8, 'audio channels')),
+    '-ar',
+    String(checkInt(audio.sampleRate, 8000, 192000, 'sample rate')),
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    output,
   ];
 }

@@ -11,7 +11,10 @@ export function parseKeyframeProbe(stdout: string | unknown): GopEstimate | null
       throw probeOutputInvalidError((err as Error).message);
     }
   }
-  const packets = typeof doc === 'object' && doc !== null && Array.isArray((doc as Record<string, unknown>)['packets']) ? ((doc as Record<string, unknown>)['packets'] as unknown[]) : [];
+  const packets =
+    typeof doc === 'object' && doc !== null && Array.isArray((doc as Record<string, unknown>)['packets'])
+      ? ((doc as Record<string, unknown>)['packets'] as unknown[])
+      : [];
   const times: number[] = [];
   const keys: number[] = [];
   for (const p of packets) {

@@ -74,8 +74,15 @@ export interface PlanOptions {
 }
 
 const STANDARD_RATES: readonly Rational[] = [
-  rational(24000, 1001), rational(24, 1), rational(25, 1), rational(30000, 1001), rational(30, 1),
-  rational(48, 1), rational(50, 1), rational(60000, 1001), rational(60, 1),
+  rational(24000, 1001),
+  rational(24, 1),
+  rational(25, 1),
+  rational(30000, 1001),
+  rational(30, 1),
+  rational(48, 1),
+  rational(50, 1),
+  rational(60000, 1001),
+  rational(60, 1),
 ];
 
 export function resolveLadderPreset(preset: LadderPreset | string): LadderPreset {
@@ -101,8 +108,11 @@ export function planLadder(info: MediaInfo, preset: LadderPreset | string = 'pro
   const squareWidth = (video.width * video.sar.num) / video.sar.den;
   const W = swap ? video.height : squareWidth;
   const H = swap ? squareWidth : video.height;
-  const displayAspect = swap ? rational(video.height * video.sar.den, video.width * video.sar.num) : rational(video.width * video.sar.num, video.height * video.sar.den);
-  if (video.sar.num !== video.sar.den) notes.push(`anamorphic source (SAR ${video.sar.num}:${video.sar.den}): output has square pixels at ${Math.round(W)}x${Math.round(H)} display size`);
+  const displayAspect = swap
+    ? rational(video.height * video.sar.den, video.width * video.sar.num)
+    : rational(video.width * video.sar.num, video.height * video.sar.den);
+  if (video.sar.num !== video.sar.den)
+    notes.push(`anamorphic source (SAR ${video.sar.num}:${video.sar.den}): output has square pixels at ${Math.round(W)}x${Math.round(H)} display size`);
   if (video.rotation !== 0) notes.push(`source is rotated ${video.rotation}° for display: planned as ${Math.round(W)}x${Math.round(H)}`);
   const portrait = H > W;
 
@@ -223,13 +233,15 @@ function planAudio(info: MediaInfo, ladder: LadderPreset, requested: number | un
   let track: (typeof info.audio)[number] | undefined;
   if (requested !== undefined) {
     track = info.audio[requested];
-    if (!Number.isSafeInteger(requested) || !track) throw ladderError('LADDER_INVALID', `audio track ${requested} does not exist (the master has ${info.audio.length})`);
+    if (!Number.isSafeInteger(requested) || !track)
+      throw ladderError('LADDER_INVALID', `audio track ${requested} does not exist (the master has ${info.audio.length})`);
   } else {
     track = info.audio.find((a) => a.isDefault) ?? info.audio[0];
   }
   if (!track) return null;
   const why = requested !== undefined ? 'as requested' : track.isDefault ? 'the first marked default' : 'none is marked default: the first';
-  if (info.audio.length > 1) notes.push(`${info.audio.length} audio tracks: using track ${track.trackNumber}${track.language ? ` (${track.language})` : ''}, ${why}`);
+  if (info.audio.length > 1)
+    notes.push(`${info.audio.length} audio tracks: using track ${track.trackNumber}${track.language ? ` (${track.language})` : ''}, ${why}`);
   return {
     streamIndex: track.index,
     trackNumber: track.trackNumber,

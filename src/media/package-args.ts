@@ -28,7 +28,10 @@ export function packageInputs(plan: LadderPlan, paths: { videos: ReadonlyArray<{
 
 function inputArgs(inputs: PackageInputs): { args: string[]; paths: string[] } {
   if (inputs.videos.length === 0) throw mediaArgumentError('a package needs at least one video rendition');
-  const paths = [...inputs.videos.map((v, i) => checkPath(v.path, `video rendition ${i}`)), ...(inputs.audio ? [checkPath(inputs.audio.path, 'audio rendition')] : [])];
+  const paths = [
+    ...inputs.videos.map((v, i) => checkPath(v.path, `video rendition ${i}`)),
+    ...(inputs.audio ? [checkPath(inputs.audio.path, 'audio rendition')] : []),
+  ];
   const args: string[] = [];
   for (const p of paths) args.push('-i', p);
   inputs.videos.forEach((_, i) => args.push('-map', `${i}:v:0`));
@@ -66,17 +69,30 @@ export function hlsPackageArgs(plan: LadderPlan, inputs: PackageInputs, options:
   }
   checkDistinctPaths(paths, [`${out}/${HLS_MASTER}`]);
   return [
-    ...HEAD, ...args,
-    '-c', 'copy', '-bsf:v', 'h264_mp4toannexb',
-    '-f', 'hls',
-    '-hls_time', String(plan.gopSeconds),
-    '-hls_playlist_type', 'vod',
-    '-hls_segment_type', 'fmp4',
-    '-hls_flags', 'independent_segments',
-    '-hls_fmp4_init_filename', 'init.mp4',
-    '-hls_segment_filename', `${out}/%v/seg_%05d.m4s`,
-    '-master_pl_name', HLS_MASTER,
-    '-var_stream_map', map.join(' '),
+    ...HEAD,
+    ...args,
+    '-c',
+    'copy',
+    '-bsf:v',
+    'h264_mp4toannexb',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(plan.gopSeconds),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_fmp4_init_filename',
+    'init.mp4',
+    '-hls_segment_filename',
+    `${out}/%v/seg_%05d.m4s`,
+    '-master_pl_name',
+    HLS_MASTER,
+    '-var_stream_map',
+    map.join(' '),
     `${out}/%v/index.m3u8`,
   ];
 }
@@ -91,16 +107,26 @@ export function dashPackageArgs(plan: LadderPlan, inputs: PackageInputs, options
   const { args, paths } = inputArgs(inputs);
   checkDistinctPaths(paths, [`${out}/${DASH_MANIFEST}`]);
   return [
-    ...HEAD, ...args,
-    '-c', 'copy',
-    '-f', 'dash',
-    '-seg_duration', String(plan.gopSeconds),
-    '-use_template', '1',
-    '-use_timeline', '1',
-    '-dash_segment_type', 'mp4',
-    '-adaptation_sets', inputs.audio ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
-    '-init_seg_name', 'init-$RepresentationID$.m4s',
-    '-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s',
+    ...HEAD,
+    ...args,
+    '-c',
+    'copy',
+    '-f',
+    'dash',
+    '-seg_duration',
+    String(plan.gopSeconds),
+    '-use_template',
+    '1',
+    '-use_timeline',
+    '1',
+    '-dash_segment_type',
+    'mp4',
+    '-adaptation_sets',
+    inputs.audio ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+    '-init_seg_name',
+    'init-$RepresentationID$.m4s',
+    '-media_seg_name',
+    'chunk-$RepresentationID$-$Number%05d$.m4s',
     `${out}/${DASH_MANIFEST}`,
   ];
 }

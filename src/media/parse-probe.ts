@@ -58,7 +58,11 @@ function unreadable(stderr: string | undefined): ProbeOutcome {
 
 function firstLine(text: string | undefined): string {
   if (!text) return '';
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? '';
   // ffprobe prefixes "[mov,mp4,… @ 0x…] " and ends with the file path; keep the gist, bounded.
   return line.replace(/^\[[^\]]*\]\s*/, '').slice(0, 200);
 }

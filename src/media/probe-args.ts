@@ -18,11 +18,18 @@ export function probeArgs(input: string): string[] {
 export function keyframeProbeArgs(input: string, options: { streamIndex: number; windowSeconds?: number }): string[] {
   const window = checkInt(options.windowSeconds ?? 60, 1, 3600, 'keyframe probe window');
   return [
-    '-hide_banner', '-v', 'error',
-    '-select_streams', String(checkInt(options.streamIndex, 0, 65535, 'stream index')),
-    '-read_intervals', `%+${window}`,
-    '-show_entries', 'packet=pts_time,dts_time,flags',
-    '-print_format', 'json',
-    '-i', checkPath(input, 'probe input'),
+    '-hide_banner',
+    '-v',
+    'error',
+    '-select_streams',
+    String(checkInt(options.streamIndex, 0, 65535, 'stream index')),
+    '-read_intervals',
+    `%+${window}`,
+    '-show_entries',
+    'packet=pts_time,dts_time,flags',
+    '-print_format',
+    'json',
+    '-i',
+    checkPath(input, 'probe input'),
   ];
 }

@@ -34,7 +34,10 @@ export class ApplianceMetrics {
 
   constructor(deps: MetricsDeps) {
     const registers = [this.registry];
-    new Gauge({ name: 'mpegflow_build_info', help: 'Appliance version (value is always 1).', labelNames: ['version'], registers }).set({ version: packageVersion }, 1);
+    new Gauge({ name: 'mpegflow_build_info', help: 'Appliance version (value is always 1).', labelNames: ['version'], registers }).set(
+      { version: packageVersion },
+      1,
+    );
     new Gauge({
       name: 'mpegflow_jobs',
       help: 'Jobs by state (read from the store at scrape time).',
@@ -67,10 +70,30 @@ export class ApplianceMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.#encodeFps = new Gauge({ name: 'mpegflow_encode_fps', help: 'Frames per second of each running encode (latest progress).', labelNames: ['job_id', 'rendition'], registers });
-    this.#attemptFailures = new Counter({ name: 'mpegflow_webhook_attempt_failures_total', help: 'Webhook delivery attempts that failed (retried or final).', labelNames: ['webhook_id'], registers });
-    this.#deliveryFailures = new Counter({ name: 'mpegflow_webhook_delivery_failures_total', help: 'Webhook deliveries that failed for good (attempts exhausted or target gone).', labelNames: ['webhook_id'], registers });
-    this.#delivered = new Counter({ name: 'mpegflow_webhook_deliveries_total', help: 'Webhook deliveries acknowledged with a 2xx.', labelNames: ['webhook_id'], registers });
+    this.#encodeFps = new Gauge({
+      name: 'mpegflow_encode_fps',
+      help: 'Frames per second of each running encode (latest progress).',
+      labelNames: ['job_id', 'rendition'],
+      registers,
+    });
+    this.#attemptFailures = new Counter({
+      name: 'mpegflow_webhook_attempt_failures_total',
+      help: 'Webhook delivery attempts that failed (retried or final).',
+      labelNames: ['webhook_id'],
+      registers,
+    });
+    this.#deliveryFailures = new Counter({
+      name: 'mpegflow_webhook_delivery_failures_total',
+      help: 'Webhook deliveries that failed for good (attempts exhausted or target gone).',
+      labelNames: ['webhook_id'],
+      registers,
+    });
+    this.#delivered = new Counter({
+      name: 'mpegflow_webhook_deliveries_total',
+      help: 'Webhook deliveries acknowledged with a 2xx.',
+      labelNames: ['webhook_id'],
+      registers,
+    });
     this.#unsubscribe = deps.bus?.subscribe((event) => this.#observe(event));
   }
 

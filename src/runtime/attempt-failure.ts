@@ -26,7 +26,17 @@ export async function endFailedAttempt(
     type: retry ? 'task.retry_scheduled' : 'task.dead',
     actor: ACTOR_RUNTIME,
     jobId: job.id,
-    payload: { taskId: task.id, kind: task.kind, rendition: task.rendition, attempt: task.attempt, maxAttempts: task.maxAttempts, errorCode: failure.errorCode, message: failure.message, ...(retry ? { runAfter: new Date(runAfter).toISOString() } : {}), process: failure.record },
+    payload: {
+      taskId: task.id,
+      kind: task.kind,
+      rendition: task.rendition,
+      attempt: task.attempt,
+      maxAttempts: task.maxAttempts,
+      errorCode: failure.errorCode,
+      message: failure.message,
+      ...(retry ? { runAfter: new Date(runAfter).toISOString() } : {}),
+      process: failure.record,
+    },
   });
   return retry ? 'pending' : 'dead';
 }

@@ -39,18 +39,32 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
   const image = await ctx.imageOf(job);
   const outDir = join(ctx.scratchDir, job.id, 'encode', `${task.id}.${task.attempt}`);
   const started = processStartedAudit(ctx, job, task);
-  const r = await encodeStage(ctx.supervisor.pools.encode, { image, trust: ctx.trust, signal, onSpawned: started.onSpawned }, {
-    taskId: task.id,
-    plan,
-    inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : inputPath,
-    outDir,
-    scope: scopeOf(plan, task.rendition),
-    ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),
-    onProgress: (p) => {
-      if (p.fraction !== null) onFraction(p.fraction);
-      ctx.bus.publish({ type: 'task.progress', at: new Date(ctx.now()).toISOString(), jobId: job.id, taskId: task.id, kind: 'encode', rendition: task.rendition, fraction: p.fraction, fps: p.fps, speed: p.speed });
+  const r = await encodeStage(
+    ctx.supervisor.pools.encode,
+    { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
+    {
+      taskId: task.id,
+      plan,
+      inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : inputPath,
+      outDir,
+      scope: scopeOf(plan, task.rendition),
+      ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),
+      onProgress: (p) => {
+        if (p.fraction !== null) onFraction(p.fraction);
+        ctx.bus.publish({
+          type: 'task.progress',
+          at: new Date(ctx.now()).toISOString(),
+          jobId: job.id,
+          taskId: task.id,
+          kind: 'encode',
+          rendition: task.rendition,
+          fraction: p.fraction,
+          fps: p.fps,
+          speed: p.speed,
+        });
+      },
     },
-  });
+  );
   await started.recorded();
   const record = runRecord(r.run);
   if (r.run.outcome !== 'succeeded') {
@@ -60,9 +74,30 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
       if (task.rendition === null && failure.errorCode !== 'CANCELLED' && failure.errorCode !== 'ENCODER_UNVERIFIED') {
         // The one-process ladder failed: retry each rendition alone, so one bad rung costs only itself.
         await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: failure.errorCode, errorMessage: failure.message });
-        await tx.audit({ type: 'task.failed', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind: 'encode', rendition: null, attempt: task.attempt, errorCode: failure.errorCode, message: failure.message, process: record } });
+        await tx.audit({
+          type: 'task.failed',
+          actor: ACTOR_RUNTIME,
+          jobId: job.id,
+          payload: {
+            taskId: task.id,
+            kind: 'encode',
+            rendition: null,
+            attempt: task.attempt,
+            errorCode: failure.errorCode,
+            message: failure.message,
+            process: record,
+          },
+        });
         const names = [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])];
-        for (const name of names) await tx.tasks.insert({ id: newId('task'), jobId: job.id, kind: 'encode', rendition: name, maxAttempts: ctx.config.pools.encode.maxAttempts, input: { plan } });
+        for (const name of names)
+          await tx.tasks.insert({
+            id: newId('task'),
+            jobId: job.id,
+            kind: 'encode',
+            rendition: name,
+            maxAttempts: ctx.config.pools.encode.maxAttempts,
+            input: { plan },
+          });
         await tx.audit({ type: 'job.ladder_split', actor: ACTOR_RUNTIME, jobId: job.id, payload: { failedTask: task.id, renditions: names } });
         return;
       }
@@ -80,7 +115,12 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
   await rm(outDir, { recursive: true, force: true });
   await ctx.commit(job.id, async (tx) => {
     await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { renditions: stored } });
-    await tx.audit({ type: 'task.succeeded', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind: 'encode', rendition: task.rendition, attempt: task.attempt, process: record, renditions: stored } });
+    await tx.audit({
+      type: 'task.succeeded',
+      actor: ACTOR_RUNTIME,
+      jobId: job.id,
+      payload: { taskId: task.id, kind: 'encode', rendition: task.rendition, attempt: task.attempt, process: record, renditions: stored },
+    });
     await decideLadder(ctx, tx, job);
   });
 }

@@ -20,7 +20,9 @@ export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<st
   let progress = job.progress;
   const span = STAGE_SPAN[job.state];
   if (span) {
-    const stageTasks = tasks.filter((t) => (job.state === 'encoding' ? t.kind === 'encode' : job.state === 'packaging' ? t.kind === 'package' : t.kind === 'probe') && t.state !== 'failed');
+    const stageTasks = tasks.filter(
+      (t) => (job.state === 'encoding' ? t.kind === 'encode' : job.state === 'packaging' ? t.kind === 'package' : t.kind === 'probe') && t.state !== 'failed',
+    );
     const fractions = stageTasks.map((t) => (t.state === 'succeeded' ? 1 : (live.get(t.id) ?? 0)));
     const f = fractions.length ? fractions.reduce((a, b) => a + b, 0) / fractions.length : 0;
     progress = span[0] + (span[1] - span[0]) * f;
@@ -35,7 +37,16 @@ export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<st
     packaging: job.packaging,
     encoder: job.encoderImage,
     policy: job.policy,
-    tasks: tasks.map((t) => ({ id: t.id, kind: t.kind, rendition: t.rendition, state: t.state, attempt: t.attempt, maxAttempts: t.maxAttempts, errorCode: t.errorCode, errorMessage: t.errorMessage })),
+    tasks: tasks.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      rendition: t.rendition,
+      state: t.state,
+      attempt: t.attempt,
+      maxAttempts: t.maxAttempts,
+      errorCode: t.errorCode,
+      errorMessage: t.errorMessage,
+    })),
     renditions,
     outputs: job.outputs,
     missingRenditions: missing,

@@ -30,13 +30,37 @@ export async function decideLadder(ctx: RuntimeContext, tx: StoreTx, job: Job): 
   if (missing.length > 0) {
     const videos = done.filter((d) => d.kind === 'video');
     if (job.policy.partialLadder !== 'emit' || videos.length === 0) {
-      await failJob(tx, job, 'RENDITION_FAILED', `renditions ${missing.join(', ')} failed after every attempt (policy ${job.policy.partialLadder})`, { missingRenditions: missing });
+      await failJob(tx, job, 'RENDITION_FAILED', `renditions ${missing.join(', ')} failed after every attempt (policy ${job.policy.partialLadder})`, {
+        missingRenditions: missing,
+      });
       return;
     }
-    await tx.audit({ type: 'job.partial_ladder', actor: ACTOR_RUNTIME, jobId: job.id, payload: { missingRenditions: missing, policy: 'emit', flaggedForReview: true } });
+    await tx.audit({
+      type: 'job.partial_ladder',
+      actor: ACTOR_RUNTIME,
+      jobId: job.id,
+      payload: { missingRenditions: missing, policy: 'emit', flaggedForReview: true },
+    });
   }
   const packageId = newId('task');
-  await tx.tasks.insert({ id: packageId, jobId: job.id, kind: 'package', rendition: null, maxAttempts: ctx.config.pools.package.maxAttempts, input: { plan, renditions: done, missing } });
+  await tx.tasks.insert({
+    id: packageId,
+    jobId: job.id,
+    kind: 'package',
+    rendition: null,
+    maxAttempts: ctx.config.pools.package.maxAttempts,
+    input: { plan, renditions: done, missing },
+  });
   await tx.jobs.update(job.id, { state: 'packaging' });
-  await tx.audit({ type: 'job.state', actor: ACTOR_RUNTIME, jobId: job.id, payload: { state: 'packaging', packageTask: packageId, renditions: done.map((d) => ({ name: d.name, key: d.key, sha256: d.sha256 })), missingRenditions: missing } });
+  await tx.audit({
+    type: 'job.state',
+    actor: ACTOR_RUNTIME,
+    jobId: job.id,
+    payload: {
+      state: 'packaging',
+      packageTask: packageId,
+      renditions: done.map((d) => ({ name: d.name, key: d.key, sha256: d.sha256 })),
+      missingRenditions: missing,
+    },
+  });
 }

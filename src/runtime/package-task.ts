@@ -31,14 +31,22 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
   const image = await ctx.imageOf(job);
   const outDir = join(ctx.scratchDir, job.id, 'package', `${task.id}.${task.attempt}`);
   const started = processStartedAudit(ctx, job, task);
-  const pkg = await packageStage(ctx.supervisor.pools.package, { image, trust: ctx.trust, signal, onSpawned: started.onSpawned }, { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] });
+  const pkg = await packageStage(
+    ctx.supervisor.pools.package,
+    { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
+    { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] },
+  );
   await started.recorded();
   const records = pkg.runs.map(runRecord);
   const failed = pkg.runs.find((r) => r.outcome !== 'succeeded');
   if (failed) {
     await rm(outDir, { recursive: true, force: true });
     await ctx.commit(job.id, async (tx) => {
-      const state = await endFailedAttempt(ctx, tx, job, task, { errorCode: failed.errorCode ?? 'PACKAGE_FAILED', message: failed.message ?? 'packaging failed', record: { processes: records } });
+      const state = await endFailedAttempt(ctx, tx, job, task, {
+        errorCode: failed.errorCode ?? 'PACKAGE_FAILED',
+        message: failed.message ?? 'packaging failed',
+        record: { processes: records },
+      });
       if (state === 'dead') await failJob(tx, job, failed.errorCode ?? 'PACKAGE_FAILED', `packaging failed: ${failed.message ?? 'unknown'}`);
     });
     return;
@@ -52,7 +60,18 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
   await rm(outDir, { recursive: true, force: true });
   await ctx.commit(job.id, async (tx) => {
     await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { files, manifests: pkg.manifests } });
-    await tx.audit({ type: 'task.succeeded', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind: 'package', attempt: task.attempt, processes: records, files: files.map(({ path, sha256, size }) => ({ path, sha256, size })) } });
+    await tx.audit({
+      type: 'task.succeeded',
+      actor: ACTOR_RUNTIME,
+      jobId: job.id,
+      payload: {
+        taskId: task.id,
+        kind: 'package',
+        attempt: task.attempt,
+        processes: records,
+        files: files.map(({ path, sha256, size }) => ({ path, sha256, size })),
+      },
+    });
   });
   await publishOutputs(ctx, job.id);
 }
@@ -80,7 +99,12 @@ export async function publishOutputs(ctx: RuntimeContext, jobId: string): Promis
   await ctx.commit(jobId, async (tx) => {
     const current = await tx.jobs.get(jobId);
     if (!current || current.state !== 'packaging') return;
-    await tx.jobs.update(jobId, { state, progress: 1, outputs: manifests, ...(missing.length ? { errorCode: 'PARTIAL_LADDER', errorMessage: `missing renditions: ${missing.join(', ')}` } : {}) });
+    await tx.jobs.update(jobId, {
+      state,
+      progress: 1,
+      outputs: manifests,
+      ...(missing.length ? { errorCode: 'PARTIAL_LADDER', errorMessage: `missing renditions: ${missing.join(', ')}` } : {}),
+    });
     await tx.audit({ type: `job.${state}`, actor: ACTOR_RUNTIME, jobId, payload: { outputs: published, manifests, missingRenditions: missing } });
   });
   await cleanupJob(ctx, jobId);
@@ -91,6 +115,8 @@ export async function cleanupJob(ctx: RuntimeContext, jobId: string): Promise<vo
   const deleted = await deleteJobIntermediates(ctx.objects, jobId);
   await rm(join(ctx.scratchDir, jobId), { recursive: true, force: true });
   if (deleted > 0) {
-    await ctx.store.change(async (tx) => void (await tx.audit({ type: 'job.intermediates_deleted', actor: ACTOR_RUNTIME, jobId, payload: { objects: deleted } })));
+    await ctx.store.change(
+      async (tx) => void (await tx.audit({ type: 'job.intermediates_deleted', actor: ACTOR_RUNTIME, jobId, payload: { objects: deleted } })),
+    );
   }
 }

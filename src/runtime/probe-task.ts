@@ -20,14 +20,27 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
   const record = runRecord(r.run);
   await ctx.commit(job.id, async (tx) => {
     if (!r.verdict) {
-      const state = await endFailedAttempt(ctx, tx, job, task, { errorCode: r.run.errorCode ?? 'PROBE_FAILED', message: r.run.message ?? 'probe failed', record });
+      const state = await endFailedAttempt(ctx, tx, job, task, {
+        errorCode: r.run.errorCode ?? 'PROBE_FAILED',
+        message: r.run.message ?? 'probe failed',
+        record,
+      });
       if (state === 'dead') await failJob(tx, job, r.run.errorCode ?? 'PROBE_FAILED', `probe failed: ${r.run.message ?? 'unknown'}`);
       return;
     }
-    await tx.audit({ type: 'job.probed', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, process: record, ffprobe: r.probeJson, verdict: r.verdict } });
+    await tx.audit({
+      type: 'job.probed',
+      actor: ACTOR_RUNTIME,
+      jobId: job.id,
+      payload: { taskId: task.id, process: record, ffprobe: r.probeJson, verdict: r.verdict },
+    });
     if (!r.verdict.accepted || !r.outcome?.readable) {
       const reasons = r.verdict.accepted ? [] : r.verdict.reasons;
-      await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: 'MEDIA_REJECTED', errorMessage: reasons.map((x) => x.message).join('; ') });
+      await tx.tasks.finish(task.id, task.fencingToken, {
+        state: 'failed',
+        errorCode: 'MEDIA_REJECTED',
+        errorMessage: reasons.map((x) => x.message).join('; '),
+      });
       await failJob(tx, job, 'MEDIA_REJECTED', `input rejected: ${reasons.map((x) => x.message).join('; ')}`, { reasons });
       return;
     }
@@ -41,11 +54,22 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
       return;
     }
     const info = r.outcome.info;
-    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { durationSeconds: info.container.durationSeconds, video: info.video ? { width: info.video.width, height: info.video.height, codec: info.video.codec } : null } });
+    await tx.tasks.finish(task.id, task.fencingToken, {
+      state: 'succeeded',
+      output: {
+        durationSeconds: info.container.durationSeconds,
+        video: info.video ? { width: info.video.width, height: info.video.height, codec: info.video.codec } : null,
+      },
+    });
     await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan } });
     const encodeId = newId('task');
     await tx.tasks.insert({ id: encodeId, jobId: job.id, kind: 'encode', rendition: null, maxAttempts: ctx.config.pools.encode.maxAttempts, input: { plan } });
     await tx.jobs.update(job.id, { state: 'encoding' });
-    await tx.audit({ type: 'job.state', actor: ACTOR_RUNTIME, jobId: job.id, payload: { state: 'encoding', encodeTask: encodeId, renditions: [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])] } });
+    await tx.audit({
+      type: 'job.state',
+      actor: ACTOR_RUNTIME,
+      jobId: job.id,
+      payload: { state: 'encoding', encodeTask: encodeId, renditions: [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])] },
+    });
   });
 }

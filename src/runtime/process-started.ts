@@ -11,7 +11,16 @@ import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 export function processStartedAudit(ctx: RuntimeContext, job: Job, task: Task) {
   let pending: Promise<unknown> = Promise.resolve();
   const onSpawned = (info: SpawnedProcess) => {
-    const payload = { taskId: task.id, kind: task.kind, rendition: task.rendition, attempt: task.attempt, pid: info.pid, argv: [...info.argv], imageId: info.imageId, startedAt: new Date(ctx.now()).toISOString() };
+    const payload = {
+      taskId: task.id,
+      kind: task.kind,
+      rendition: task.rendition,
+      attempt: task.attempt,
+      pid: info.pid,
+      argv: [...info.argv],
+      imageId: info.imageId,
+      startedAt: new Date(ctx.now()).toISOString(),
+    };
     pending = pending
       .then(() => ctx.store.change((tx) => tx.audit({ type: 'process.started', actor: ACTOR_RUNTIME, jobId: job.id, payload })))
       .catch((err: unknown) => ctx.logger.error({ err, jobId: job.id, taskId: task.id, pid: info.pid }, 'could not audit process.started'));

@@ -43,7 +43,8 @@ export interface RunningAttempt {
   fraction: number;
 }
 
-export interface RuntimeContext extends Omit<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>, Required<Pick<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>> {
+export interface RuntimeContext
+  extends Omit<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>, Required<Pick<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>> {
   /** This process's lease owner name (host:pid:nonce). */
   owner: string;
   running: Map<string, RunningAttempt>;

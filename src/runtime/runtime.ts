@@ -86,7 +86,11 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
         deps.logger.error({ err, taskId: task.id, jobId: job.id }, 'task attempt failed outside its process');
         await ctx
           .commit(job.id, async (tx) => {
-            const state = await endFailedAttempt(ctx, tx, job, task, { errorCode: err instanceof ApplianceError ? err.code : 'INTERNAL', message: messageOf(err), record: {} });
+            const state = await endFailedAttempt(ctx, tx, job, task, {
+              errorCode: err instanceof ApplianceError ? err.code : 'INTERNAL',
+              message: messageOf(err),
+              record: {},
+            });
             if (state === 'dead' && task.kind !== 'encode') await failJob(tx, job, err instanceof ApplianceError ? err.code : 'INTERNAL', messageOf(err));
             if (state === 'dead' && task.kind === 'encode') await decideLadder(ctx, tx, job);
           })
@@ -95,8 +99,28 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     } finally {
       ctx.running.delete(task.id);
       const ended = await deps.store.tasks.get(task.id);
-      if (ended) deps.bus.publish({ type: 'task.state', at: new Date().toISOString(), jobId: job.id, taskId: task.id, kind: task.kind, rendition: task.rendition, state: ended.state, attempt: ended.attempt, errorCode: ended.errorCode });
-      deps.bus.publish({ type: 'task.finished', at: new Date().toISOString(), jobId: job.id, taskId: task.id, kind: task.kind, pool: task.kind, seconds: (ctx.now() - started) / 1000, outcome: ended?.state ?? 'unknown' });
+      if (ended)
+        deps.bus.publish({
+          type: 'task.state',
+          at: new Date().toISOString(),
+          jobId: job.id,
+          taskId: task.id,
+          kind: task.kind,
+          rendition: task.rendition,
+          state: ended.state,
+          attempt: ended.attempt,
+          errorCode: ended.errorCode,
+        });
+      deps.bus.publish({
+        type: 'task.finished',
+        at: new Date().toISOString(),
+        jobId: job.id,
+        taskId: task.id,
+        kind: task.kind,
+        pool: task.kind,
+        seconds: (ctx.now() - started) / 1000,
+        outcome: ended?.state ?? 'unknown',
+      });
       ctx.kick();
     }
   }
@@ -108,7 +132,12 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       if (!task) return undefined;
       const job = await tx.jobs.get(task.jobId);
       if (!job) throw new ApplianceError('INTERNAL', `task ${task.id} has no job`);
-      await tx.audit({ type: 'task.started', actor: ACTOR_RUNTIME, jobId: job.id, payload: { taskId: task.id, kind, rendition: task.rendition, attempt: task.attempt, owner: ctx.owner, encoderImage: job.encoderImage } });
+      await tx.audit({
+        type: 'task.started',
+        actor: ACTOR_RUNTIME,
+        jobId: job.id,
+        payload: { taskId: task.id, kind, rendition: task.rendition, attempt: task.attempt, owner: ctx.owner, encoderImage: job.encoderImage },
+      });
       if (kind === 'probe' && job.state === 'queued') {
         await tx.jobs.update(job.id, { state: 'probing' });
         return { job: { ...job, state: 'probing' as const }, task, probing: true };
@@ -120,7 +149,12 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
   /** Audits each re-queued task; one that ran out of attempts settles its job. */
   async function afterRequeue(tx: StoreTx, requeued: readonly Task[]): Promise<void> {
     for (const t of requeued) {
-      await tx.audit({ type: 'task.lease_expired', actor: ACTOR_RUNTIME, jobId: t.jobId, payload: { taskId: t.id, kind: t.kind, rendition: t.rendition, attempt: t.attempt, state: t.state } });
+      await tx.audit({
+        type: 'task.lease_expired',
+        actor: ACTOR_RUNTIME,
+        jobId: t.jobId,
+        payload: { taskId: t.id, kind: t.kind, rendition: t.rendition, attempt: t.attempt, state: t.state },
+      });
       if (t.state !== 'dead') continue;
       const job = await tx.jobs.get(t.jobId);
       if (job && t.kind === 'encode') await decideLadder(ctx, tx, job);
@@ -143,8 +177,25 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
           const leased = await lease(kind);
           if (!leased) break;
           const t = leased.task;
-          deps.bus.publish({ type: 'task.state', at: new Date().toISOString(), jobId: t.jobId, taskId: t.id, kind: t.kind, rendition: t.rendition, state: 'running', attempt: t.attempt });
-          if (leased.probing) deps.bus.publish({ type: 'job.state', at: new Date().toISOString(), jobId: t.jobId, state: 'probing', progress: leased.job.progress, errorCode: null });
+          deps.bus.publish({
+            type: 'task.state',
+            at: new Date().toISOString(),
+            jobId: t.jobId,
+            taskId: t.id,
+            kind: t.kind,
+            rendition: t.rendition,
+            state: 'running',
+            attempt: t.attempt,
+          });
+          if (leased.probing)
+            deps.bus.publish({
+              type: 'job.state',
+              at: new Date().toISOString(),
+              jobId: t.jobId,
+              state: 'probing',
+              progress: leased.job.progress,
+              errorCode: null,
+            });
           void execute(leased.job, leased.task);
         }
       }
@@ -168,11 +219,13 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       if (context.idempotencyKey) {
         const existing = await deps.store.jobs.byIdempotencyKey(context.idempotencyKey);
         if (existing) {
-          if (existing.requestHash !== requestHash) throw new ApplianceError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body', { status: 409 });
+          if (existing.requestHash !== requestHash)
+            throw new ApplianceError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body', { status: 409 });
           return { job: await detail(existing.id), created: false };
         }
       }
-      if (!ladderPresets[request.ladder]) throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder ${request.ladder} (known: ${Object.keys(ladderPresets).join(', ')})`, { status: 400 });
+      if (!ladderPresets[request.ladder])
+        throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder ${request.ladder} (known: ${Object.keys(ladderPresets).join(', ')})`, { status: 400 });
       const input = await deps.objects.stat('input', request.input.key).catch((err: unknown) => {
         if (err instanceof ApplianceError && (err.code === 'STORAGE_NOT_FOUND' || err.code === 'STORAGE_INVALID_KEY')) {
           throw new ApplianceError('INPUT_NOT_FOUND', `no input ${request.input.key} in the input bucket`, { status: 422 });
@@ -180,7 +233,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
         throw err;
       });
       const image = request.encoder ? await deps.store.images.get(request.encoder) : await deps.store.images.default();
-      if (request.encoder && (!image || image.removedAt)) throw new ApplianceError('ENCODER_UNKNOWN', `unknown encoder image ${request.encoder}`, { status: 400 });
+      if (request.encoder && (!image || image.removedAt))
+        throw new ApplianceError('ENCODER_UNKNOWN', `unknown encoder image ${request.encoder}`, { status: 400 });
       if (!image) throw new ApplianceError('NO_ENCODER_IMAGE', 'no verified encoder image is registered; import one (mpegflow images import)', { status: 503 });
       if (image.state !== 'verified') throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${image.id} is not verified`, { status: 409 });
       const jobId = newId('job');
@@ -200,12 +254,26 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
           requestHash,
           submittedBy: context.actor,
         });
-        await tx.tasks.insert({ id: newId('task'), jobId, kind: 'probe', rendition: null, maxAttempts: deps.config.pools.probe.maxAttempts, input: { key: request.input.key } });
+        await tx.tasks.insert({
+          id: newId('task'),
+          jobId,
+          kind: 'probe',
+          rendition: null,
+          maxAttempts: deps.config.pools.probe.maxAttempts,
+          input: { key: request.input.key },
+        });
         await tx.audit({
           type: 'job.submitted',
           actor: context.actor,
           jobId,
-          payload: { input: { key: request.input.key, sha256: input.sha256 ?? null, size: input.size }, ladder: request.ladder, packaging: request.packaging, encoder: { id: image.id, name: image.name, version: image.version }, policy, idempotencyKey: context.idempotencyKey ?? null },
+          payload: {
+            input: { key: request.input.key, sha256: input.sha256 ?? null, size: input.size },
+            ladder: request.ladder,
+            packaging: request.packaging,
+            encoder: { id: image.id, name: image.name, version: image.version },
+            policy,
+            idempotencyKey: context.idempotencyKey ?? null,
+          },
         });
       });
       ctx.kick();
@@ -221,11 +289,19 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       let killed: string[] = [];
       await ctx.commit(jobId, async (tx) => {
         const current = await tx.jobs.get(jobId);
-        if (!current || terminalJobStates.includes(current.state)) throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${current?.state ?? 'gone'}`, { status: 409 });
+        if (!current || terminalJobStates.includes(current.state))
+          throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${current?.state ?? 'gone'}`, { status: 409 });
         const cancelled = await tx.tasks.cancelForJob(jobId);
         killed = cancelled.filter((t) => ctx.running.has(t.id)).map((t) => t.id);
         await tx.jobs.update(jobId, { state: 'cancelled', errorCode: 'CANCELLED', errorMessage: `cancelled by ${actor}` });
-        await tx.audit({ type: 'job.cancelled', actor, jobId, payload: { tasks: cancelled.map((t) => ({ id: t.id, kind: t.kind, rendition: t.rendition, wasRunning: t.leaseOwner !== null || ctx.running.has(t.id) })) } });
+        await tx.audit({
+          type: 'job.cancelled',
+          actor,
+          jobId,
+          payload: {
+            tasks: cancelled.map((t) => ({ id: t.id, kind: t.kind, rendition: t.rendition, wasRunning: t.leaseOwner !== null || ctx.running.has(t.id) })),
+          },
+        });
       });
       for (const id of killed) ctx.running.get(id)?.abort.abort();
       await settled(() => !killed.some((id) => ctx.running.has(id)));
@@ -237,11 +313,19 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     async retry(jobId: string, actor: string) {
       const job = await deps.store.jobs.get(jobId);
       if (!job) throw notFound(jobId);
-      if (job.state !== 'failed') throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} is ${job.state}; only a failed job can be retried`, { status: 409 });
+      if (job.state !== 'failed')
+        throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} is ${job.state}; only a failed job can be retried`, { status: 409 });
       await ctx.commit(jobId, async (tx) => {
         const tasks = await tx.tasks.listByJob(jobId);
-        const again = tasks.filter((t) => t.state === 'dead' || (t.state === 'failed' && t.errorCode !== 'MEDIA_REJECTED' && !(t.kind === 'encode' && t.rendition === null && tasks.some((o) => o.kind === 'encode' && o.rendition !== null))));
-        if (again.length === 0) throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} has no task to retry (${job.errorCode ?? 'failed'})`, { status: 409 });
+        const again = tasks.filter(
+          (t) =>
+            t.state === 'dead' ||
+            (t.state === 'failed' &&
+              t.errorCode !== 'MEDIA_REJECTED' &&
+              !(t.kind === 'encode' && t.rendition === null && tasks.some((o) => o.kind === 'encode' && o.rendition !== null))),
+        );
+        if (again.length === 0)
+          throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} has no task to retry (${job.errorCode ?? 'failed'})`, { status: 409 });
         for (const t of again) await tx.tasks.reset(t.id, deps.config.pools[t.kind].maxAttempts);
         const first = again.some((t) => t.kind === 'probe') ? 'queued' : again.some((t) => t.kind === 'encode') ? 'encoding' : 'packaging';
         await tx.jobs.update(jobId, { state: first, errorCode: null, errorMessage: null });
@@ -254,7 +338,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     async outputKey(jobId: string, path: string) {
       const job = await deps.store.jobs.get(jobId);
       if (!job) throw notFound(jobId);
-      if (job.state !== 'completed' && job.state !== 'partial') throw new ApplianceError('JOB_NOT_FINISHED', `job ${jobId} is ${job.state}; outputs exist once it completes`, { status: 409 });
+      if (job.state !== 'completed' && job.state !== 'partial')
+        throw new ApplianceError('JOB_NOT_FINISHED', `job ${jobId} is ${job.state}; outputs exist once it completes`, { status: 409 });
       return `${jobId}/${path}`;
     },
 
@@ -265,13 +350,20 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
         const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
         if (stale.length === 0 && orphans.length === 0) return;
         await afterRequeue(tx, stale);
-        await tx.audit({ type: 'runtime.recovered', actor: ACTOR_RUNTIME, payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) } });
+        await tx.audit({
+          type: 'runtime.recovered',
+          actor: ACTOR_RUNTIME,
+          payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) },
+        });
       });
       const packaging = await deps.store.jobs.list({ state: 'packaging', limit: 500 });
       for (const j of packaging.items) await publishOutputs(ctx, j.id);
       stopped = false;
       timer = setInterval(() => void tick(), ctx.tickMs);
-      heartbeat = setInterval(() => void renewLeases().catch((err: unknown) => deps.logger.error({ err }, 'lease renewal failed')), Math.max(200, Math.floor(ctx.leaseMs / 3)));
+      heartbeat = setInterval(
+        () => void renewLeases().catch((err: unknown) => deps.logger.error({ err }, 'lease renewal failed')),
+        Math.max(200, Math.floor(ctx.leaseMs / 3)),
+      );
       void tick();
     },
 

@@ -36,7 +36,11 @@ export function scheduleSingleFlight<T>(work: () => Promise<T>, options: SingleF
       });
     return running;
   };
-  const task = cron.schedule(options.expression, () => runNow(), { name: options.name, noOverlap: true, ...(options.timezone ? { timezone: options.timezone } : {}) });
+  const task = cron.schedule(options.expression, () => runNow(), {
+    name: options.name,
+    noOverlap: true,
+    ...(options.timezone ? { timezone: options.timezone } : {}),
+  });
   return {
     runNow,
     async stop() {

@@ -236,7 +236,8 @@ export class EmbeddedStore implements ObjectStore {
     assertKey(target.key);
     if (target.kind !== 'path') throw invalidKey('the embedded store commits only local-path worker writes');
     const rel = relative(this.layout.tmpDir, target.path);
-    if (rel === '' || rel.startsWith('..') || rel.includes(sep) || !rel.startsWith('worker-')) throw invalidKey(`not a staging path of this store: ${target.path}`);
+    if (rel === '' || rel.startsWith('..') || rel.includes(sep) || !rel.startsWith('worker-'))
+      throw invalidKey(`not a staging path of this store: ${target.path}`);
     // The worker wrote the file; this read is the only one (fsync + hash), then an atomic rename.
     let digest: StreamDigest;
     try {
@@ -270,7 +271,13 @@ export class EmbeddedStore implements ObjectStore {
   // ---- internals ---------------------------------------------------------------------------------
 
   /** Makes a staged file the object under `key` (keeping the previous version where the bucket is versioned). */
-  private async commitStaged(bucket: Bucket, key: string, staged: Staged, expectedSha256: string | undefined, contentType: string | undefined): Promise<PutResult> {
+  private async commitStaged(
+    bucket: Bucket,
+    key: string,
+    staged: Staged,
+    expectedSha256: string | undefined,
+    contentType: string | undefined,
+  ): Promise<PutResult> {
     try {
       if (expectedSha256 !== undefined && expectedSha256.toLowerCase() !== staged.sha256) throw hashMismatch(bucket, key, expectedSha256, staged.sha256);
       return await this.locks.run(`${bucket}/${key}`, async () => {

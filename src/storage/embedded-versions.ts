@@ -60,7 +60,15 @@ export async function repairSidecar(layout: EmbeddedLayout, bucket: Bucket, key:
   } finally {
     await fh.close();
   }
-  const sidecar: Sidecar = { v: 1, key, sha256: digest.sha256, size: digest.size, created: current.stats.mtime.toISOString(), versionId: newVersionId(current.stats.mtime), ino: current.stats.ino };
+  const sidecar: Sidecar = {
+    v: 1,
+    key,
+    sha256: digest.sha256,
+    size: digest.size,
+    created: current.stats.mtime.toISOString(),
+    versionId: newVersionId(current.stats.mtime),
+    ino: current.stats.ino,
+  };
   await writeFileDurable(layout.sidecarPath(bucket, key), JSON.stringify(sidecar), layout.newTmpPath('meta')).catch(() => undefined);
   return sidecar;
 }

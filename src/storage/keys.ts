@@ -56,10 +56,7 @@ export function assertPrefix(prefix: unknown): asserts prefix is string {
   const slash = prefix.lastIndexOf('/');
   const dirPart = slash < 0 ? '' : prefix.slice(0, slash);
   const rest = prefix.slice(slash + 1);
-  const problem =
-    slash === 0 ? 'prefix is an absolute path'
-    : dirPart !== '' ? keyProblem(dirPart)
-    : undefined;
+  const problem = slash === 0 ? 'prefix is an absolute path' : dirPart !== '' ? keyProblem(dirPart) : undefined;
   const restProblem = CONTROL.test(rest) || rest.includes('\\') || Buffer.byteLength(prefix, 'utf8') > MAX_KEY_BYTES ? 'bad characters or too long' : undefined;
   const why = problem ?? restProblem;
   if (why !== undefined) throw invalidKey(`invalid prefix ${JSON.stringify(prefix).slice(0, 120)}: ${why}`, { problem: why });

@@ -72,8 +72,7 @@ export type WorkerRead =
  * `commitWrite`) or a presigned PUT URL (S3; the PUT itself stores it, `commitWrite` confirms it).
  */
 export type WorkerWrite =
-  | { kind: 'path'; bucket: Bucket; key: string; path: string }
-  | { kind: 'url'; bucket: Bucket; key: string; url: string; method: 'PUT'; expiresAt: Date };
+  { kind: 'path'; bucket: Bucket; key: string; path: string } | { kind: 'url'; bucket: Bucket; key: string; url: string; method: 'PUT'; expiresAt: Date };
 
 export interface CommitOptions {
   contentType?: string;

@@ -2,9 +2,36 @@ import { isApplianceError } from '../errors/appliance-error.js';
 import type { Bucket } from './object-store.js';
 import { authFailed, invalidKey, invalidRange, ioError, noBucket, notFound, unavailable } from './storage-errors.js';
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-const SERVER_BUSY_CODES = new Set(['InternalError', 'ServiceUnavailable', 'SlowDown', 'RequestTimeout', 'ServiceFailure', 'Throttling', 'RequestTimeTooSkewed']);
-const AUTH_CODES = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'AuthorizationHeaderMalformed', 'InvalidSecurity']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+const SERVER_BUSY_CODES = new Set([
+  'InternalError',
+  'ServiceUnavailable',
+  'SlowDown',
+  'RequestTimeout',
+  'ServiceFailure',
+  'Throttling',
+  'RequestTimeTooSkewed',
+]);
+const AUTH_CODES = new Set([
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'AccessDenied',
+  'InvalidToken',
+  'ExpiredToken',
+  'AuthorizationHeaderMalformed',
+  'InvalidSecurity',
+]);
 
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
@@ -38,11 +65,14 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): Error {
   const code = codeOf(err);
   const message = err instanceof Error ? err.message : String(err);
   const where = `${ctx.op}${ctx.bucketName ? ` ${ctx.bucketName}${ctx.key ? `/${ctx.key}` : ''}` : ''}`;
-  if (code === 'NoSuchKey' || code === 'NoSuchVersion' || (code === 'NotFound' && ctx.key !== undefined)) return notFound(ctx.bucket ?? ctx.bucketName ?? '?', ctx.key ?? '?', err);
+  if (code === 'NoSuchKey' || code === 'NoSuchVersion' || (code === 'NotFound' && ctx.key !== undefined))
+    return notFound(ctx.bucket ?? ctx.bucketName ?? '?', ctx.key ?? '?', err);
   if (code === 'NoSuchBucket' || code === 'NotFound') return noBucket(ctx.bucketName ?? ctx.bucket ?? '?', `S3 ${ctx.endpoint}`, err);
-  if (AUTH_CODES.has(code)) return authFailed(`S3 at ${ctx.endpoint} refused the credentials (${code}) during ${where}: check the access key and secret key`, err);
+  if (AUTH_CODES.has(code))
+    return authFailed(`S3 at ${ctx.endpoint} refused the credentials (${code}) during ${where}: check the access key and secret key`, err);
   if (code === 'InvalidRange') return invalidRange(`range not satisfiable for ${where}`);
-  if (code === 'InvalidObjectName' || (err as object | null)?.constructor?.name === 'InvalidObjectNameError') return invalidKey(`S3 rejected the key in ${where}: ${message}`);
+  if (code === 'InvalidObjectName' || (err as object | null)?.constructor?.name === 'InvalidObjectNameError')
+    return invalidKey(`S3 rejected the key in ${where}: ${message}`);
   if (isTransient(err)) return unavailable(`S3 at ${ctx.endpoint} is unavailable (${code || message}) during ${where}`, err, { endpoint: ctx.endpoint });
   return ioError(`S3 ${where} failed: ${code ? `${code}: ` : ''}${message}`, err);
 }

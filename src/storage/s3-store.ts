@@ -118,7 +118,8 @@ export class S3Store implements ObjectStore {
       const name = this.names[bucket];
       const exists = await this.call({ op: 'bucketExists', bucket, bucketName: name }, () => this.client.bucketExists(name));
       if (!exists) {
-        if (!this.createBuckets) throw mapS3Error(Object.assign(new Error('missing'), { code: 'NoSuchBucket' }), { endpoint: this.endpoint, bucket, bucketName: name, op: 'open' });
+        if (!this.createBuckets)
+          throw mapS3Error(Object.assign(new Error('missing'), { code: 'NoSuchBucket' }), { endpoint: this.endpoint, bucket, bucketName: name, op: 'open' });
         await this.call({ op: 'makeBucket', bucket, bucketName: name }, async () => {
           try {
             await this.client.makeBucket(name, 'us-east-1');
@@ -173,7 +174,8 @@ export class S3Store implements ObjectStore {
         // Whole object in hand: one PUT, sha256 known in advance → stored as x-amz-meta-sha256.
         const buf = first?.part ?? Buffer.alloc(0);
         const sha256 = digest.sha256;
-        if (options.expectedSha256 !== undefined && options.expectedSha256.toLowerCase() !== sha256) throw hashMismatch(bucket, key, options.expectedSha256, sha256);
+        if (options.expectedSha256 !== undefined && options.expectedSha256.toLowerCase() !== sha256)
+          throw hashMismatch(bucket, key, options.expectedSha256, sha256);
         const res = await this.retrying(ctx, () => this.client.putObject(name, key, buf, buf.length, { ...baseHeaders, [SHA256_META]: sha256 }));
         return { bucket, key, sha256, size: buf.length, ...(res.versionId ? { versionId: res.versionId } : {}), etag: res.etag };
       }
@@ -192,7 +194,8 @@ export class S3Store implements ObjectStore {
         current = next?.part;
       }
       const sha256 = digest.sha256;
-      if (options.expectedSha256 !== undefined && options.expectedSha256.toLowerCase() !== sha256) throw hashMismatch(bucket, key, options.expectedSha256, sha256);
+      if (options.expectedSha256 !== undefined && options.expectedSha256.toLowerCase() !== sha256)
+        throw hashMismatch(bucket, key, options.expectedSha256, sha256);
       const done = await this.retrying(ctx, () => this.client.completeMultipartUpload(name, key, id, etags));
       uploadId = undefined;
       return { bucket, key, sha256, size: digest.size, ...(done.versionId ? { versionId: done.versionId } : {}), etag: done.etag };
@@ -210,7 +213,9 @@ export class S3Store implements ObjectStore {
     assertBucket(bucket);
     assertKey(key);
     const name = this.names[bucket];
-    return this.call({ op: 'get', bucket, bucketName: name, key }, () => this.client.getObject(name, key, options.versionId !== undefined ? { versionId: options.versionId } : {}));
+    return this.call({ op: 'get', bucket, bucketName: name, key }, () =>
+      this.client.getObject(name, key, options.versionId !== undefined ? { versionId: options.versionId } : {}),
+    );
   }
 
   async getRange(bucket: Bucket, key: string, offset: number, length?: number): Promise<Readable> {
@@ -281,7 +286,14 @@ export class S3Store implements ObjectStore {
       for (const raw of page.objects ?? []) {
         const item = raw as { name?: string; versionId?: string; size?: number; lastModified?: Date; isLatest?: boolean; isDeleteMarker?: boolean };
         if (item.name !== key || item.isDeleteMarker === true || item.versionId === undefined) continue;
-        out.push({ bucket, key, versionId: item.versionId, size: item.size ?? 0, lastModified: item.lastModified ?? new Date(0), isLatest: item.isLatest === true });
+        out.push({
+          bucket,
+          key,
+          versionId: item.versionId,
+          size: item.size ?? 0,
+          lastModified: item.lastModified ?? new Date(0),
+          isLatest: item.isLatest === true,
+        });
       }
       if (!page.isTruncated) break;
       keyMarker = page.keyMarker ?? '';
@@ -357,7 +369,13 @@ export class S3Store implements ObjectStore {
 
   private async uploadPart(bucketName: string, key: string, uploadId: string, partNumber: number, chunk: Buffer): Promise<string> {
     const res = await this.client.makeRequestAsyncOmit(
-      { method: 'PUT', bucketName, objectName: key, query: `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`, headers: { 'Content-Length': String(chunk.length) } },
+      {
+        method: 'PUT',
+        bucketName,
+        objectName: key,
+        query: `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`,
+        headers: { 'Content-Length': String(chunk.length) },
+      },
       chunk,
       [200],
     );
@@ -390,10 +408,14 @@ export class S3Store implements ObjectStore {
 
   private retrying<T>(ctx: S3ErrorContext, work: () => Promise<T>): Promise<T> {
     return withRetry(work, this.retryPolicy, isTransient, (err, attempts) =>
-      unavailable(`S3 at ${ctx.endpoint} unavailable after ${attempts} attempts during ${ctx.op}: ${(err as Error).message || (err as { code?: string }).code}`, err, {
-        endpoint: ctx.endpoint,
-        attempts,
-      }),
+      unavailable(
+        `S3 at ${ctx.endpoint} unavailable after ${attempts} attempts during ${ctx.op}: ${(err as Error).message || (err as { code?: string }).code}`,
+        err,
+        {
+          endpoint: ctx.endpoint,
+          attempts,
+        },
+      ),
     );
   }
 }

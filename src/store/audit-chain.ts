@@ -48,8 +48,7 @@ export function chainHash(prevHash: string, e: ChainedFields, payloadText?: stri
 }
 
 export type ChainVerdict =
-  | { ok: true; events: number; head: { seq: number; hash: string } | null }
-  | { ok: false; events: number; badSeq: number; reason: string };
+  { ok: true; events: number; head: { seq: number; hash: string } | null } | { ok: false; events: number; badSeq: number; reason: string };
 
 /**
  * Walks stored events in seq order (streamed: memory stays flat) and recomputes the chain.

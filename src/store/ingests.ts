@@ -19,7 +19,8 @@ export interface IngestRecord {
   updatedAt: string;
 }
 
-export type NewIngest = Pick<IngestRecord, 'id' | 'folder' | 'name' | 'state' | 'fingerprint'> & Partial<Pick<IngestRecord, 'size' | 'errorCode' | 'errorMessage'>>;
+export type NewIngest = Pick<IngestRecord, 'id' | 'folder' | 'name' | 'state' | 'fingerprint'> &
+  Partial<Pick<IngestRecord, 'size' | 'errorCode' | 'errorMessage'>>;
 
 export type IngestPatch = Partial<Pick<IngestRecord, 'state' | 'size' | 'sha256' | 'inputKey' | 'jobId' | 'errorCode' | 'errorMessage'>>;
 

@@ -41,6 +41,4 @@ export interface StageTaskResult {
 }
 
 /** Messages a worker posts on its port while a task runs. */
-export type StageMessage =
-  | { type: 'spawned'; pid: number; argv: readonly string[]; imageId: string }
-  | { type: 'progress'; block: string };
+export type StageMessage = { type: 'spawned'; pid: number; argv: readonly string[]; imageId: string } | { type: 'progress'; block: string };

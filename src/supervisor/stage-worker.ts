@@ -94,7 +94,12 @@ export default async function runStageTask(task: StageTaskInput): Promise<StageT
     stderrTail: stderr,
   };
   if (killedFor === 'oom_killed') {
-    return { ...common, outcome: 'oom_killed', errorCode: 'OOM_KILLED', message: `killed: resident memory over the pool limit of ${task.memoryLimitBytes} bytes` };
+    return {
+      ...common,
+      outcome: 'oom_killed',
+      errorCode: 'OOM_KILLED',
+      message: `killed: resident memory over the pool limit of ${task.memoryLimitBytes} bytes`,
+    };
   }
   if (killedFor === 'timed_out') {
     return { ...common, outcome: 'timed_out', errorCode: 'TIMED_OUT', message: `killed: ran longer than ${task.timeoutMs} ms` };

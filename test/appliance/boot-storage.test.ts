@@ -33,7 +33,20 @@ test('the embedded store opens at start, and every lifecycle deletion is audited
   await objects.put('input', 'forgotten.mov', Readable.from([Buffer.from('master')]));
   await objects.setModified('input', 'forgotten.mov', new Date(Date.now() - 40 * DAY));
   await store.change(async (tx) => {
-    await tx.jobs.insert({ id: 'j1', state: 'completed', inputKey: 'used.mov', inputSha256: null, inputSize: null, ladder: 'professional', packaging: ['hls'], encoderImage: 'x', policy: { partialLadder: 'wait' }, idempotencyKey: null, requestHash: null, submittedBy: 'test' });
+    await tx.jobs.insert({
+      id: 'j1',
+      state: 'completed',
+      inputKey: 'used.mov',
+      inputSha256: null,
+      inputSize: null,
+      ladder: 'professional',
+      packaging: ['hls'],
+      encoderImage: 'x',
+      policy: { partialLadder: 'wait' },
+      idempotencyKey: null,
+      requestHash: null,
+      submittedBy: 'test',
+    });
     await tx.audit({ type: 'job.submitted', actor: 'test', jobId: 'j1' });
   });
   const report = await booted.sweep();
@@ -76,7 +89,11 @@ test('the bundled S3 server and an external endpoint together are a config error
   const cwd = tempDir();
   writeFileSync(join(cwd, 'c.json'), JSON.stringify({ storage: { s3Server: { component: '/opt/minio', port: 9000 } } }));
   try {
-    loadConfig({ env: { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:1', MPEGFLOW_S3_ACCESS_KEY: 'a', MPEGFLOW_S3_SECRET_KEY: 'b', MPEGFLOW_CONFIG: join(cwd, 'c.json') }, host, cwd });
+    loadConfig({
+      env: { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:1', MPEGFLOW_S3_ACCESS_KEY: 'a', MPEGFLOW_S3_SECRET_KEY: 'b', MPEGFLOW_CONFIG: join(cwd, 'c.json') },
+      host,
+      cwd,
+    });
     assert.unreachable();
   } catch (err) {
     assert.match((err as Error).message, /^MPEGFLOW_S3_ENDPOINT: cannot be used together with storage\.s3Server/);

@@ -29,7 +29,11 @@ test('the appliance: nightly backups on the configured schedule with retention, 
   const until = Date.now() + 30_000;
   while (auditTypes(data).filter((e) => e.type === 'store.backup.pruned').length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
   const token = readFileSync(join(data, 'secrets', 'admin.token'), 'utf8').trim();
-  const res = await fetch(`${server.url}/api/v1/audit/exports`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${server.url}/api/v1/audit/exports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.is(res.status, 200, await res.clone().text());
   assert.is(res.headers.get('content-type'), 'application/x-tar');
   const viaHttp = join(cwd, 'http.tar');
@@ -93,7 +97,11 @@ test('the appliance: nightly backups on the configured schedule with retention, 
 
 test('CLI usage errors exit 2', () => {
   const cwd = tempDir();
-  for (const args of [['audit', 'export'], ['audit', 'verify-bundle'], ['audit', 'verify-bundle', 'a', 'b']]) {
+  for (const args of [
+    ['audit', 'export'],
+    ['audit', 'verify-bundle'],
+    ['audit', 'verify-bundle', 'a', 'b'],
+  ]) {
     const r = runCli(args, { cwd });
     assert.is(r.code, 2, args.join(' '));
   }

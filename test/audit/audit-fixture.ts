@@ -10,7 +10,17 @@ import { tempDir } from '../helpers/temp-dir.js';
 /** What ffprobe printed for a real 2 s 320x240 H.264 + AAC clip (trimmed to the fields the appliance reads). */
 export const FFPROBE_OUTPUT = {
   streams: [
-    { index: 0, codec_name: 'h264', codec_type: 'video', width: 320, height: 240, pix_fmt: 'yuv420p', r_frame_rate: '25/1', avg_frame_rate: '25/1', duration: '2.000000' },
+    {
+      index: 0,
+      codec_name: 'h264',
+      codec_type: 'video',
+      width: 320,
+      height: 240,
+      pix_fmt: 'yuv420p',
+      r_frame_rate: '25/1',
+      avg_frame_rate: '25/1',
+      duration: '2.000000',
+    },
     { index: 1, codec_name: 'aac', codec_type: 'audio', sample_rate: '48000', channels: 2, duration: '2.000000' },
   ],
   format: { filename: 'input', nb_streams: 2, format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '2.000000', size: '61234', bit_rate: '244936' },
@@ -33,7 +43,15 @@ export async function auditFixture() {
   writeFileSync(join(imageDir, 'manifest.json'), manifest);
   writeFileSync(join(imageDir, 'manifest.json.asc'), await signDetached(key.privateArmored, Buffer.from(manifest)));
   await store.change(async (tx) => {
-    await tx.images.insert({ id: imageId, name: 'debian-ffmpeg-7.1', version: '7.1.1', path: imageDir, manifest, state: 'verified', verifiedAt: new Date().toISOString() });
+    await tx.images.insert({
+      id: imageId,
+      name: 'debian-ffmpeg-7.1',
+      version: '7.1.1',
+      path: imageDir,
+      manifest,
+      state: 'verified',
+      verifiedAt: new Date().toISOString(),
+    });
     await tx.audit({ type: 'encoder_image.imported', actor: 'system', payload: { imageId, name: 'debian-ffmpeg-7.1', version: '7.1.1', source: 'debian' } });
   });
   const exporter = new AuditExporter({ store, keyPath, scratchDir: join(dir, 'scratch') });
@@ -62,7 +80,12 @@ export async function jobLifecycle(f: AuditFixture, jobId: string, steps: 'all' 
         submittedBy: 'token:tok_operator',
       });
       await tx.tasks.insert({ id: `${jobId}_probe`, jobId, kind: 'probe', rendition: null, maxAttempts: 3, input: {} });
-      await tx.audit({ type: 'job.submitted', actor: 'token:tok_operator', jobId, payload: { inputKey: `${jobId}.mp4`, ladder: 'professional', encoderImage: f.imageId } });
+      await tx.audit({
+        type: 'job.submitted',
+        actor: 'token:tok_operator',
+        jobId,
+        payload: { inputKey: `${jobId}.mp4`, ladder: 'professional', encoderImage: f.imageId },
+      });
     });
     await f.store.change(async (tx) => {
       await tx.jobs.update(jobId, { state: 'probing' });

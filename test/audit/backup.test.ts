@@ -69,10 +69,22 @@ test('retention keeps the newest N backups; each removal is audited', async () =
   const backupsDir = tempDir('mpegflow-backups-');
   const made: string[] = [];
   for (let day = 1; day <= 4; day++) {
-    const r = await backupStore({ store: f.store, dbPath: join(f.dir, 'mpegflow.db'), backupsDir, retention: 2, actor: 'system', now: () => new Date(`2026-11-0${day}T02:30:00.000Z`) });
+    const r = await backupStore({
+      store: f.store,
+      dbPath: join(f.dir, 'mpegflow.db'),
+      backupsDir,
+      retention: 2,
+      actor: 'system',
+      now: () => new Date(`2026-11-0${day}T02:30:00.000Z`),
+    });
     made.push(r.path.split('/').pop()!);
   }
-  assert.equal(made, ['mpegflow-20261101T023000000Z.db', 'mpegflow-20261102T023000000Z.db', 'mpegflow-20261103T023000000Z.db', 'mpegflow-20261104T023000000Z.db']);
+  assert.equal(made, [
+    'mpegflow-20261101T023000000Z.db',
+    'mpegflow-20261102T023000000Z.db',
+    'mpegflow-20261103T023000000Z.db',
+    'mpegflow-20261104T023000000Z.db',
+  ]);
   assert.equal(readdirSync(backupsDir).sort(), made.slice(2));
   const pruned = (await f.store.audit.list({ type: 'store.backup.pruned', limit: 10000 })).map((e) => (e.payload as { file: string }).file);
   assert.equal(pruned.slice(-2), made.slice(0, 2));
@@ -94,13 +106,24 @@ test('a failed backup is a BACKUP_FAILED error, audited, leaving nothing behind'
 test('the cron schedule backs up on time and stops cleanly', async () => {
   const backupsDir = tempDir('mpegflow-backups-');
   const results: string[] = [];
-  const schedule = scheduleBackups({ store: f.store, dbPath: join(f.dir, 'mpegflow.db'), backupsDir, retention: 3, actor: 'system', cron: '* * * * * *', onResult: (r) => results.push(r.path) });
+  const schedule = scheduleBackups({
+    store: f.store,
+    dbPath: join(f.dir, 'mpegflow.db'),
+    backupsDir,
+    retention: 3,
+    actor: 'system',
+    cron: '* * * * * *',
+    onResult: (r) => results.push(r.path),
+  });
   const until = Date.now() + 15_000;
   while (results.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   await schedule.stop();
   assert.ok(results.length >= 1, 'a backup within the time');
   assert.is(verifyDb(results[0]!).code, 0);
-  assert.throws(() => scheduleBackups({ store: f.store, dbPath: '', backupsDir, retention: 1, actor: 'system', cron: 'every night' }), /backups\.cron: invalid cron expression/);
+  assert.throws(
+    () => scheduleBackups({ store: f.store, dbPath: '', backupsDir, retention: 1, actor: 'system', cron: 'every night' }),
+    /backups\.cron: invalid cron expression/,
+  );
 });
 
 test.run();

@@ -32,14 +32,28 @@ test.after(async () => {
   await f.store.close();
 });
 
-const verifyCli = (file: string, key?: string, extra: string[] = []) => runCli(['audit', 'verify-bundle', file, ...(key ? ['--key', key] : []), ...extra], { cwd: tempDir() });
+const verifyCli = (file: string, key?: string, extra: string[] = []) =>
+  runCli(['audit', 'verify-bundle', file, ...(key ? ['--key', key] : []), ...extra], { cwd: tempDir() });
 
 test('a whole-chain bundle verifies with gpg, sha256sum -c and mpegflow audit verify-bundle', async () => {
   const files = filesIn(extracted);
-  for (const name of ['VERIFY.md', 'audit-key.asc', 'anchor.json', 'events.jsonl', 'SHA256SUMS', 'manifest.json', 'manifest.json.asc', 'jobs/job_a.json', 'jobs/job_b.json']) {
+  for (const name of [
+    'VERIFY.md',
+    'audit-key.asc',
+    'anchor.json',
+    'events.jsonl',
+    'SHA256SUMS',
+    'manifest.json',
+    'manifest.json.asc',
+    'jobs/job_a.json',
+    'jobs/job_b.json',
+  ]) {
     assert.ok(files.includes(name), `${name} in the bundle (has ${files.join(', ')})`);
   }
-  assert.ok(files.includes(`images/${f.imageId}.manifest.json`) && files.includes(`images/${f.imageId}.manifest.json.asc`), 'encoder image manifest and signature');
+  assert.ok(
+    files.includes(`images/${f.imageId}.manifest.json`) && files.includes(`images/${f.imageId}.manifest.json.asc`),
+    'encoder image manifest and signature',
+  );
   const gpg = gpgVerifyIn(extracted, f.publicKeyPath);
   assert.ok(gpg.ok, gpg.out);
   assert.match(gpg.out, /Good signature/);
@@ -63,7 +77,10 @@ test('a whole-chain bundle verifies with gpg, sha256sum -c and mpegflow audit ve
   // events.jsonl: exactly the canonical bytes that were hashed, one per line, in order.
   const lines = readFileSync(join(extracted, 'events.jsonl'), 'utf8').split('\n');
   assert.is(lines.pop(), '');
-  assert.equal(lines, all.map((e) => canonicalEvent(e)));
+  assert.equal(
+    lines,
+    all.map((e) => canonicalEvent(e)),
+  );
   // Job records and ffprobe outputs.
   const jobA = readJson<{ job: { id: string; state: string }; tasks: Array<{ id: string }> }>(join(extracted, 'jobs/job_a.json'));
   assert.is(jobA.job.state, 'completed');
@@ -105,7 +122,10 @@ test('flipping any byte of any file in the bundle makes verify-bundle fail, nami
       runs++;
       assert.not.ok(verdict.ok, `flip of byte ${at} of ${name} went unnoticed`);
       const expected = name === 'manifest.json' || name === 'manifest.json.asc' ? /signature/ : new RegExp(name.replace(/[.]/g, '\\.'));
-      assert.ok(verdict.failures.some((l) => expected.test(l)), `flip of byte ${at} of ${name}: ${verdict.failures.join(' | ')}`);
+      assert.ok(
+        verdict.failures.some((l) => expected.test(l)),
+        `flip of byte ${at} of ${name}: ${verdict.failures.join(' | ')}`,
+      );
     }
   }
   assert.ok(runs >= files.length * 4, `${runs} tampered bundles checked`);
@@ -125,10 +145,21 @@ test('flipping any byte of any file in the bundle makes verify-bundle fail, nami
 async function resign(dir: string, files: string[], edit: (lines: string[]) => string[]): Promise<{ tar: string; keyPath: string }> {
   const path = join(dir, 'events.jsonl');
   const lines = readFileSync(path, 'utf8').split('\n').slice(0, -1);
-  writeFileSync(path, edit(lines).map((l) => `${l}\n`).join(''));
+  writeFileSync(
+    path,
+    edit(lines)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   const manifest = readJson<BundleManifest>(join(dir, 'manifest.json'));
   manifest.files['events.jsonl'] = sh(['sha256sum', 'events.jsonl'], dir).out.slice(0, 64);
-  writeFileSync(join(dir, 'SHA256SUMS'), Object.entries(manifest.files).filter(([n]) => n !== 'SHA256SUMS').map(([n, h]) => `${h}  ${n}\n`).join(''));
+  writeFileSync(
+    join(dir, 'SHA256SUMS'),
+    Object.entries(manifest.files)
+      .filter(([n]) => n !== 'SHA256SUMS')
+      .map(([n, h]) => `${h}  ${n}\n`)
+      .join(''),
+  );
   manifest.files['SHA256SUMS'] = sh(['sha256sum', 'SHA256SUMS'], dir).out.slice(0, 64);
   const other = await generateSigningKey({ name: 'attacker' });
   manifest.auditKeyFingerprint = other.fingerprint;
@@ -154,11 +185,22 @@ test('a reordered or removed event line fails — in the file hashes, and in the
     const dir = untar(bundle);
     const path = join(dir, 'events.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n').slice(0, -1);
-    writeFileSync(path, edit(lines).map((l) => `${l}\n`).join(''));
+    writeFileSync(
+      path,
+      edit(lines)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     const plain = await verifyBundle(retar(dir, files), { trustedKeyArmored: f.key.publicArmored });
     assert.not.ok(plain.ok, what);
-    assert.ok(plain.failures.some((l) => l.startsWith('file events.jsonl: sha256')), plain.failures.join(' | '));
-    assert.ok(plain.failures.some((l) => reason.test(l)), plain.failures.join(' | '));
+    assert.ok(
+      plain.failures.some((l) => l.startsWith('file events.jsonl: sha256')),
+      plain.failures.join(' | '),
+    );
+    assert.ok(
+      plain.failures.some((l) => reason.test(l)),
+      plain.failures.join(' | '),
+    );
     // With a consistent, re-signed manifest and that key trusted, the chain alone catches it.
     const forged = await resign(untar(bundle), files, edit);
     const cli = verifyCli(forged.tar, forged.keyPath);
@@ -201,13 +243,21 @@ test('bundle structure: unlisted, missing and link entries fail', async () => {
   writeFileSync(join(dir, 'extra.txt'), 'slipped in\n');
   const extra = await verifyBundle(retar(dir, [...files, 'extra.txt']));
   assert.ok(extra.failures.includes('file extra.txt: present but not listed in the manifest'), extra.failures.join(' | '));
-  const missing = await verifyBundle(retar(untar(bundle), files.filter((n) => n !== 'VERIFY.md')));
+  const missing = await verifyBundle(
+    retar(
+      untar(bundle),
+      files.filter((n) => n !== 'VERIFY.md'),
+    ),
+  );
   assert.ok(missing.failures.includes('file VERIFY.md: listed in the manifest but missing'), missing.failures.join(' | '));
   const linked = untar(bundle);
   sh(['ln', '-s', '/etc/passwd', 'passwd'], linked);
   const link = await verifyBundle(retar(linked, [...files, 'passwd']));
   assert.not.ok(link.ok);
-  assert.ok(link.failures.some((l) => /"passwd": a SymbolicLink entry is not allowed/.test(l)), link.failures.join(' | '));
+  assert.ok(
+    link.failures.some((l) => /"passwd": a SymbolicLink entry is not allowed/.test(l)),
+    link.failures.join(' | '),
+  );
   const notTar = join(tempDir(), 'x.tar');
   writeFileSync(notTar, 'not a tar at all'.repeat(100));
   const bad = await verifyBundle(notTar);
@@ -231,7 +281,7 @@ test('an empty range gives a valid, empty, signed bundle anchored at the head', 
   assert.match(cli.stdout, /chain: 0 events recompute from anchor seq \d+/);
 });
 
-test('a job export: the contiguous run from the job\'s first to last event, its records, probe and image', async () => {
+test("a job export: the contiguous run from the job's first to last event, its records, probe and image", async () => {
   // job_c and job_d interleave: job_c's events are not contiguous.
   await jobLifecycle(f, 'job_c', 'submit');
   await jobLifecycle(f, 'job_d', 'submit');
@@ -258,16 +308,23 @@ test('a job export: the contiguous run from the job\'s first to last event, its 
   assert.is((unknown as ApplianceError).code, 'JOB_NOT_FOUND');
 });
 
-test('two consecutive exports: the second records the first\'s head as previous and extends it', async () => {
+test("two consecutive exports: the second records the first's head as previous and extends it", async () => {
   const first = await f.exporter.export(join(tempDir(), 'one.tar'), {}, 'token:tok_auditor');
   await jobLifecycle(f, 'job_e');
   const secondPath = join(tempDir(), 'two.tar');
   const second = await f.exporter.export(secondPath, {}, 'token:tok_auditor');
-  assert.equal(second.manifest.checkpoint.previous, { exportId: first.manifest.exportId, createdAt: first.manifest.createdAt, head: first.manifest.checkpoint.head });
+  assert.equal(second.manifest.checkpoint.previous, {
+    exportId: first.manifest.exportId,
+    createdAt: first.manifest.createdAt,
+    head: first.manifest.checkpoint.head,
+  });
   assert.ok(second.manifest.checkpoint.head.seq > first.manifest.checkpoint.head.seq);
   const cli = verifyCli(secondPath, f.publicKeyPath);
   assert.is(cli.code, 0, cli.stdout);
-  assert.match(cli.stdout, new RegExp(`ok {6}checkpoint: extends the previous export ${first.manifest.exportId} \\(seq ${first.manifest.checkpoint.head.seq} `));
+  assert.match(
+    cli.stdout,
+    new RegExp(`ok {6}checkpoint: extends the previous export ${first.manifest.exportId} \\(seq ${first.manifest.checkpoint.head.seq} `),
+  );
   // The checkpoints table and the audit trail hold both, with the bundles' sha256.
   const rows = await f.store.auditExports.list();
   const row = rows.find((r) => r.id === second.manifest.exportId)!;
@@ -275,7 +332,9 @@ test('two consecutive exports: the second records the first\'s head as previous 
   assert.is(row.previousHeadHash, first.manifest.checkpoint.head.hash);
   assert.is(row.bundleSha256, second.sha256);
   assert.is(sh(['sha256sum', secondPath], tempDir()).out.slice(0, 64), second.sha256);
-  const audited = (await f.store.audit.list({ type: 'audit.exported', limit: 10000 })).find((e) => (e.payload as { exportId: string }).exportId === second.manifest.exportId);
+  const audited = (await f.store.audit.list({ type: 'audit.exported', limit: 10000 })).find(
+    (e) => (e.payload as { exportId: string }).exportId === second.manifest.exportId,
+  );
   assert.ok(audited);
   assert.equal((audited!.payload as { head: unknown }).head, second.manifest.checkpoint.head);
   assert.is((audited!.payload as { bundleSha256: string }).bundleSha256, second.sha256);
@@ -286,7 +345,7 @@ test('two consecutive exports: the second records the first\'s head as previous 
   db.close();
 });
 
-test('two exports at once from two processes\' connections (server and CLI) never extend the same checkpoint', async () => {
+test("two exports at once from two processes' connections (server and CLI) never extend the same checkpoint", async () => {
   // A second connection to the same SQLite file, with its own exporter: as `mpegflow audit export` beside the server.
   const other = new SqliteStore({ path: join(f.dir, 'mpegflow.db') });
   try {
@@ -311,7 +370,13 @@ test('two exports at once from two processes\' connections (server and CLI) neve
   }
 });
 
-const refusal = (p: Promise<unknown>): Promise<ApplianceError> => p.then(() => { throw new Error('export succeeded'); }, (e: unknown) => e as ApplianceError);
+const refusal = (p: Promise<unknown>): Promise<ApplianceError> =>
+  p.then(
+    () => {
+      throw new Error('export succeeded');
+    },
+    (e: unknown) => e as ApplianceError,
+  );
 
 test('a history rewritten between two exports (every hash recomputed) is caught by the checkpoint and by --previous', async () => {
   const g = await auditFixture();
@@ -333,7 +398,14 @@ test('a history rewritten between two exports (every hash recomputed) is caught 
   // Someone with write access rewrites event 3 and recomputes every later hash: the chain is self-consistent again.
   const db = new Database(join(g.dir, 'mpegflow.db'));
   db.exec('DROP TRIGGER audit_events_no_update');
-  const rows = db.prepare('SELECT seq, at, actor, job_id, type, payload FROM audit_events ORDER BY seq').all() as Array<{ seq: number; at: string; actor: string; job_id: string | null; type: string; payload: string }>;
+  const rows = db.prepare('SELECT seq, at, actor, job_id, type, payload FROM audit_events ORDER BY seq').all() as Array<{
+    seq: number;
+    at: string;
+    actor: string;
+    job_id: string | null;
+    type: string;
+    payload: string;
+  }>;
   let prev = '0'.repeat(64);
   const update = db.prepare('UPDATE audit_events SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?');
   for (const r of rows) {
@@ -361,10 +433,15 @@ test('an export never overwrites a file, refuses a bad range, and every refusal 
   const taken = await refusal(f.exporter.export(out, {}, 'token:tok_auditor'));
   assert.is(taken.code, 'EXPORT_OUT_EXISTS');
   assert.is(readFileSync(out, 'utf8'), 'precious');
-  const reversed = await refusal(f.exporter.export(join(tempDir(), 'r.tar'), { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'token:tok_auditor'));
+  const reversed = await refusal(
+    f.exporter.export(join(tempDir(), 'r.tar'), { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'token:tok_auditor'),
+  );
   assert.is(reversed.code, 'EXPORT_RANGE_INVALID');
   const failed = await f.store.audit.list({ type: 'audit.export_failed', limit: 10000 });
-  assert.equal(failed.slice(-2).map((e) => (e.payload as { code: string }).code), ['EXPORT_OUT_EXISTS', 'EXPORT_RANGE_INVALID']);
+  assert.equal(
+    failed.slice(-2).map((e) => (e.payload as { code: string }).code),
+    ['EXPORT_OUT_EXISTS', 'EXPORT_RANGE_INVALID'],
+  );
 });
 
 test('a broken chain is never exported as a bundle that verifies', async () => {
@@ -374,7 +451,7 @@ test('a broken chain is never exported as a bundle that verifies', async () => {
   const path = join(g.dir, 'mpegflow.db');
   const db = new Database(path);
   db.exec('DROP TRIGGER audit_events_no_update');
-  db.prepare("UPDATE audit_events SET payload = ? WHERE seq = 3").run('{"tampered":true}');
+  db.prepare('UPDATE audit_events SET payload = ? WHERE seq = 3').run('{"tampered":true}');
   db.close();
   const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
   const { AuditExporter } = await import('../../src/audit/audit-exporter.js');

@@ -66,7 +66,10 @@ test('auditor and admin get the signed bundle as application/x-tar; the export i
   }
   // The download copy is removed once sent.
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(readdirSync(scratchDir).filter((n) => n.endsWith('.tar')), []);
+  assert.equal(
+    readdirSync(scratchDir).filter((n) => n.endsWith('.tar')),
+    [],
+  );
 });
 
 test('operator and viewer are refused (403 FORBIDDEN); no token is 401', async () => {

@@ -11,7 +11,23 @@ import { runtimeFixture } from '../helpers/runtime-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { filesIn, gpgVerifyIn, sh, untar } from './audit-fixture.js';
 
-const clipArgs = ['-f', 'lavfi', '-i', 'testsrc2=size=426x240:rate=25:duration=2', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'];
+const clipArgs = [
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=426x240:rate=25:duration=2',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=duration=2',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-c:a',
+  'aac',
+  '-shortest',
+];
 
 test('a job run by the real runtime (FFmpeg 7.1 image) exports as a bundle that gpg, sha256sum and verify-bundle accept', async () => {
   requireGpg();
@@ -38,24 +54,39 @@ test('a job run by the real runtime (FFmpeg 7.1 image) exports as a bundle that 
     assert.is(cli.code, 0, cli.stdout + cli.stderr);
 
     // The job's own events up to the head at export time (clean-up may still be appending), all in the contiguous run.
-    const lines = readFileSync(join(x, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { job_id: string | null; type: string; seq: number });
+    const lines = readFileSync(join(x, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { job_id: string | null; type: string; seq: number });
     const own = (await f.store.audit.list({ jobId: job.id, limit: 10000 })).filter((e) => e.seq <= result.manifest.checkpoint.head.seq);
-    assert.equal(lines.filter((l) => l.job_id === job.id).map((l) => l.seq), own.map((e) => e.seq));
+    assert.equal(
+      lines.filter((l) => l.job_id === job.id).map((l) => l.seq),
+      own.map((e) => e.seq),
+    );
     assert.ok(own.some((e) => e.type === 'job.probed'));
-    assert.ok(own.some((e) => e.type === 'job.completed'), own.map((e) => e.type).join(', '));
+    assert.ok(
+      own.some((e) => e.type === 'job.completed'),
+      own.map((e) => e.type).join(', '),
+    );
     assert.is(result.manifest.chain.last.seq, own.at(-1)!.seq);
 
     // Job record, the real ffprobe output, the pinned image's manifest and its signature.
-    const record = JSON.parse(readFileSync(join(x, `jobs/${job.id}.json`), 'utf8')) as { job: { state: string; encoderImage: string }; tasks: Array<{ kind: string }> };
+    const record = JSON.parse(readFileSync(join(x, `jobs/${job.id}.json`), 'utf8')) as {
+      job: { state: string; encoderImage: string };
+      tasks: Array<{ kind: string }>;
+    };
     assert.is(record.job.state, 'completed');
     assert.equal([...new Set(record.tasks.map((t) => t.kind))].sort(), ['encode', 'package', 'probe']);
     const probeFile = filesIn(x).find((n) => n.startsWith(`jobs/${job.id}.ffprobe.`));
     assert.ok(probeFile, filesIn(x).join(', '));
     const probe = JSON.parse(readFileSync(join(x, probeFile!), 'utf8')) as { streams: Array<{ codec_name: string; width?: number }> };
-    assert.ok(probe.streams.some((s) => s.codec_name === 'h264' && s.width === 426), JSON.stringify(probe.streams));
+    assert.ok(
+      probe.streams.some((s) => s.codec_name === 'h264' && s.width === 426),
+      JSON.stringify(probe.streams),
+    );
     const imageId = record.job.encoderImage;
     const imageManifest = readFileSync(join(x, `images/${imageId}.manifest.json`));
-    assert.is(createHash('sha256').update(imageManifest).digest('hex'), imageId, 'the image id is its manifest\'s sha256');
+    assert.is(createHash('sha256').update(imageManifest).digest('hex'), imageId, "the image id is its manifest's sha256");
     // The image's own detached signature, as the catalog verified it.
     assert.equal(readFileSync(join(x, `images/${imageId}.manifest.json.asc`)), readFileSync(join(f.image.dir, 'manifest.json.asc')));
   } finally {

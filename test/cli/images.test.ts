@@ -39,8 +39,14 @@ test('import-host makes, signs and imports an image of a (fake) host ffmpeg; lis
   const imageDir = join(cwd, 'data', 'images', id);
   const manifest = JSON.parse(readFileSync(join(imageDir, 'manifest.json'), 'utf8')) as { source: { kind: string }; files: Array<{ path: string }> };
   assert.is(manifest.source.kind, 'host');
-  assert.ok(manifest.files.some((f) => f.path === 'lib/libavcodec.so.61'), 'library closure copied');
-  assert.ok(manifest.files.some((f) => f.path === 'lib/libblas.so.3'), 'libraries from sub-folders flattened into lib/');
+  assert.ok(
+    manifest.files.some((f) => f.path === 'lib/libavcodec.so.61'),
+    'library closure copied',
+  );
+  assert.ok(
+    manifest.files.some((f) => f.path === 'lib/libblas.so.3'),
+    'libraries from sub-folders flattened into lib/',
+  );
   assert.ok(existsSync(join(imageDir, 'manifest.json.asc')), 'signed');
 
   const list = runCli(['images', 'list'], { cwd });

@@ -62,7 +62,11 @@ test('a data dir that cannot be written is one line, exit 1, and nothing is crea
   chmodSync(parent, 0o755);
   chmodSync(cwd, 0o755);
   // Root writes anywhere: run as nobody to see the real refusal.
-  const r = runCli(['init'], { cwd, env: { MPEGFLOW_DATA_DIR: join(parent, 'data') }, prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  const r = runCli(['init'], {
+    cwd,
+    env: { MPEGFLOW_DATA_DIR: join(parent, 'data') },
+    prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+  });
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /^mpegflow: MPEGFLOW_DATA_DIR: .*locked is not writable \(EACCES\)\n$/);
   assert.equal(readdirSync(parent), []);

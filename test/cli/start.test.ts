@@ -37,8 +37,13 @@ test('first start builds, signs and imports the FFmpeg 7.1 image, serves /health
   assert.equal(await health.json(), { status: 'ok' });
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const me = await fetch(`${s.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
-  const pools = (await (await fetch(`${s.url}/api/v1/pools`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { name: string; cores: number[]; slots: number }[] };
-  assert.equal(pools.items.map((p) => p.name), ['probe', 'encode', 'package']);
+  const pools = (await (await fetch(`${s.url}/api/v1/pools`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    items: { name: string; cores: number[]; slots: number }[];
+  };
+  assert.equal(
+    pools.items.map((p) => p.name),
+    ['probe', 'encode', 'package'],
+  );
   assert.ok(pools.items.every((p) => p.cores.length > 0 && p.slots > 0));
   assert.match(s.output(), /Object store: embedded/);
   assert.is(me.status, 200);
@@ -88,9 +93,15 @@ test('first start builds, signs and imports the FFmpeg 7.1 image, serves /health
 test('a host that cannot reach a Debian archive: one line saying how to import an image; start runs degraded', async () => {
   const cwd = tempDir();
   const s = await startServer({ cwd, env: OFFLINE });
-  const lines = s.output().split('\n').filter((l) => /mpegflow images import/.test(l));
+  const lines = s
+    .output()
+    .split('\n')
+    .filter((l) => /mpegflow images import/.test(l));
   assert.is(lines.length, 1, s.output());
-  assert.match(lines[0] ?? '', /^Encoder image: the FFmpeg 7\.1 image cannot be built here \(DEBIAN_MIRROR_UNREACHABLE: .*\); import one with `mpegflow images import DIR` .*`mpegflow images import-host`/);
+  assert.match(
+    lines[0] ?? '',
+    /^Encoder image: the FFmpeg 7\.1 image cannot be built here \(DEBIAN_MIRROR_UNREACHABLE: .*\); import one with `mpegflow images import DIR` .*`mpegflow images import-host`/,
+  );
   const health = await fetch(`${s.url}/healthz`);
   assert.is(health.status, 503);
   const body = (await health.json()) as { checks: Record<string, { ok: boolean; detail: string }> };

@@ -43,10 +43,13 @@ test('init creates the first admin account with its password in secrets/ (0600);
       (err: { code: string }) => assert.is(err.code, 'LOGIN_FAILED'),
     );
     const created = await store.audit.list({ type: 'user.created' });
-    assert.equal(created.map((e) => [e.actor, (e.payload as { username: string }).username]), [
-      ['system:init', 'admin'],
-      ['cli:users', 'bob'],
-    ]);
+    assert.equal(
+      created.map((e) => [e.actor, (e.payload as { username: string }).username]),
+      [
+        ['system:init', 'admin'],
+        ['cli:users', 'bob'],
+      ],
+    );
   } finally {
     await store.close();
   }

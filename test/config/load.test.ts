@@ -96,14 +96,20 @@ test('a core the host does not have is refused', () => {
 test('a file that is not JSON, or is missing, is one clear error', () => {
   const { cwd, env } = withFile('{ "http": ');
   assert.match(failure(() => loadConfig({ env, host, cwd })).message, /not valid JSON/);
-  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_CONFIG: '/nonexistent/c.json' }, host, cwd })).message, /MPEGFLOW_CONFIG: cannot read \/nonexistent\/c\.json \(ENOENT\)/);
+  assert.match(
+    failure(() => loadConfig({ env: { MPEGFLOW_CONFIG: '/nonexistent/c.json' }, host, cwd })).message,
+    /MPEGFLOW_CONFIG: cannot read \/nonexistent\/c\.json \(ENOENT\)/,
+  );
 });
 
 test('bad environment values name the variable', () => {
   const cwd = tempDir();
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PORT: 'eighty' }, host, cwd })).message, /^MPEGFLOW_PORT: expected a port number/);
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PORT: '70000' }, host, cwd })).message, /^MPEGFLOW_PORT:/);
-  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_DATABASE_URL: 'mysql://x' }, host, cwd })).message, /^MPEGFLOW_DATABASE_URL: expected a postgres or postgresql URL/);
+  assert.match(
+    failure(() => loadConfig({ env: { MPEGFLOW_DATABASE_URL: 'mysql://x' }, host, cwd })).message,
+    /^MPEGFLOW_DATABASE_URL: expected a postgres or postgresql URL/,
+  );
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000' }, host, cwd })).message, /^MPEGFLOW_S3_ACCESS_KEY: required/);
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_ADMIN_TOKEN: 'short' }, host, cwd })).message, /^MPEGFLOW_ADMIN_TOKEN: must be at least 24/);
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PRT: '1' }, host, cwd })).message, /^MPEGFLOW_PRT: unknown variable/);

@@ -26,7 +26,9 @@ function message(fn: () => unknown): string {
 
 test('watch folder defaults: professional ladder, hls+dash, stable 30 s, rescan 10 s, retry after 5 s, 12 attempts', () => {
   const c = load({ watchFolders: [{ path: '/srv/drop' }] })();
-  assert.equal(c.watchFolders, [{ path: '/srv/drop', ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 30, rescanSeconds: 10, retrySeconds: 5, retryAttempts: 12 }]);
+  assert.equal(c.watchFolders, [
+    { path: '/srv/drop', ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 30, rescanSeconds: 10, retrySeconds: 5, retryAttempts: 12 },
+  ]);
 });
 
 test('stableSeconds, rescanSeconds, retrySeconds and retryAttempts are validated', () => {
@@ -37,12 +39,21 @@ test('stableSeconds, rescanSeconds, retrySeconds and retryAttempts are validated
 });
 
 test('overlapping folders, or a folder overlapping the data directory, are refused', () => {
-  assert.match(message(load({ watchFolders: [{ path: '/srv/drop' }, { path: '/srv/drop/' }] })), /watchFolders\[1\]\.path: \/srv\/drop overlaps watchFolders\[0\]/);
+  assert.match(
+    message(load({ watchFolders: [{ path: '/srv/drop' }, { path: '/srv/drop/' }] })),
+    /watchFolders\[1\]\.path: \/srv\/drop overlaps watchFolders\[0\]/,
+  );
   assert.match(message(load({ watchFolders: [{ path: '/srv/drop' }, { path: '/srv/drop/inner' }] })), /watchFolders\[1\]\.path/);
-  assert.match(message(load({ watchFolders: [{ path: '/srv' }, { path: '/srv2' }, { path: '/' }] })), /watchFolders\[2\]\.path: \/ overlaps the data directory/);
+  assert.match(
+    message(load({ watchFolders: [{ path: '/srv' }, { path: '/srv2' }, { path: '/' }] })),
+    /watchFolders\[2\]\.path: \/ overlaps the data directory/,
+  );
   const cwd = tempDir();
   writeFileSync(join(cwd, 'config.json'), JSON.stringify({ watchFolders: [{ path: join(cwd, 'data', 'drop') }] }));
-  assert.match(message(() => loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'config.json') }, host, cwd })), /overlaps the data directory/);
+  assert.match(
+    message(() => loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'config.json') }, host, cwd })),
+    /overlaps the data directory/,
+  );
 });
 
 test.run();

@@ -48,7 +48,11 @@ test('listening: sockets of a running `<root>/bin/mpegflow.js start` process, lo
   assert.equal(checkListening(root, '127.0.0.1').detail, 'the appliance is not running: nothing listens');
   const entry = join(root, 'bin', 'mpegflow.js');
   // A process whose argv holds the entry and `start` stands in for the appliance.
-  const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(Number(process.env.P), process.env.H, () => console.log('up'))", entry, 'start'], { env: { ...process.env, P: '0', H: '0.0.0.0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', "require('net').createServer().listen(Number(process.env.P), process.env.H, () => console.log('up'))", entry, 'start'],
+    { env: { ...process.env, P: '0', H: '0.0.0.0' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     await new Promise((r) => child.stdout!.once('data', r));
     const wide = checkListening(root, '127.0.0.1');

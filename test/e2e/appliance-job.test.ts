@@ -21,7 +21,32 @@ test('npm start → upload → submit → completed → outputs read through the
   const img = await testImage();
   const clip = join(cwd, 'master-1080p.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clip], { env: { LC_ALL: 'C' } });
+  const gen = spawnSync(
+    ff[0]!,
+    [
+      ...ff.slice(1),
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1920x1080:rate=25:duration=3',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   assert.is(gen.status, 0, String(gen.stderr));
 
   // The first start builds the encoder image (~55 s alone, longer on a busy host).
@@ -48,16 +73,28 @@ test('npm start → upload → submit → completed → outputs read through the
   assert.is(submitted.status, 201, await submitted.clone().text());
   const job = (await submitted.json()) as { id: string };
 
-  const ended = (e: (typeof live)[number]) => e.type === 'job.state' && e.jobId === job.id && ['completed', 'failed', 'partial', 'cancelled'].includes(e.state ?? '');
+  const ended = (e: (typeof live)[number]) =>
+    e.type === 'job.state' && e.jobId === job.id && ['completed', 'failed', 'partial', 'cancelled'].includes(e.state ?? '');
   for (let i = 0; i < 1800 && !live.some(ended); i++) await new Promise((r) => setTimeout(r, 200));
   ws.close();
   const states = live.filter((e) => e.type === 'job.state' && e.jobId === job.id).map((e) => e.state);
   assert.is(states.at(-1), 'completed', `job states over /ws: ${states.join(',')}`);
   for (const st of ['probing', 'encoding', 'packaging']) assert.ok(states.includes(st), `/ws carried ${st}: ${states.join(',')}`);
-  assert.ok(live.some((e) => e.type === 'task.state' && e.jobId === job.id && e.kind === 'encode' && e.state === 'succeeded'), 'task states over /ws');
-  assert.ok(live.some((e) => e.type === 'task.progress' && e.jobId === job.id), 'encode progress over /ws');
+  assert.ok(
+    live.some((e) => e.type === 'task.state' && e.jobId === job.id && e.kind === 'encode' && e.state === 'succeeded'),
+    'task states over /ws',
+  );
+  assert.ok(
+    live.some((e) => e.type === 'task.progress' && e.jobId === job.id),
+    'encode progress over /ws',
+  );
 
-  const detail = (await (await fetch(`${s.url}/api/v1/jobs/${job.id}`, { headers: auth })).json()) as { state: string; progress: number; outputs: Record<string, string> | null; encoder: string };
+  const detail = (await (await fetch(`${s.url}/api/v1/jobs/${job.id}`, { headers: auth })).json()) as {
+    state: string;
+    progress: number;
+    outputs: Record<string, string> | null;
+    encoder: string;
+  };
   assert.is(detail.state, 'completed', JSON.stringify(detail));
   assert.is(detail.progress, 1);
   assert.equal(detail.outputs, { hls: 'hls/master.m3u8', dash: 'dash/manifest.mpd' });
@@ -65,28 +102,56 @@ test('npm start → upload → submit → completed → outputs read through the
   // ffprobe reads both manifests through the API (a client's ffprobe, with the bearer header).
   const probe = img.argv('ffprobe');
   for (const path of ['hls/master.m3u8', 'dash/manifest.mpd']) {
-    const r = spawnSync(probe[0]!, [...probe.slice(1), '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-show_streams', '-of', 'json', `${s.url}/api/v1/jobs/${job.id}/outputs/${path}`], { env: { LC_ALL: 'C' }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      probe[0]!,
+      [
+        ...probe.slice(1),
+        '-v',
+        'error',
+        '-headers',
+        `Authorization: Bearer ${token}\r\n`,
+        '-show_streams',
+        '-of',
+        'json',
+        `${s.url}/api/v1/jobs/${job.id}/outputs/${path}`,
+      ],
+      { env: { LC_ALL: 'C' }, encoding: 'utf8', timeout: 60_000 },
+    );
     assert.is(r.status, 0, `${path}: ${r.stderr}`);
     const streams = (JSON.parse(r.stdout) as { streams: { codec_name: string }[] }).streams;
-    assert.ok(streams.some((x) => x.codec_name === 'h264'), path);
-    assert.ok(streams.some((x) => x.codec_name === 'aac'), path);
+    assert.ok(
+      streams.some((x) => x.codec_name === 'h264'),
+      path,
+    );
+    assert.ok(
+      streams.some((x) => x.codec_name === 'aac'),
+      path,
+    );
   }
   const ranged = await fetch(`${s.url}/api/v1/jobs/${job.id}/outputs/hls/master.m3u8`, { headers: { ...auth, range: 'bytes=0-6' } });
   assert.is(ranged.status, 206);
   assert.is(await ranged.text(), '#EXTM3U');
 
-  const audit = (await (await fetch(`${s.url}/api/v1/jobs/${job.id}/audit`, { headers: auth })).json()) as { items?: { type: string; payload: Record<string, unknown> }[] } | { type: string; payload: Record<string, unknown> }[];
+  const audit = (await (await fetch(`${s.url}/api/v1/jobs/${job.id}/audit`, { headers: auth })).json()) as
+    { items?: { type: string; payload: Record<string, unknown> }[] } | { type: string; payload: Record<string, unknown> }[];
   const events = Array.isArray(audit) ? audit : (audit.items ?? []);
   const types = events.map((e) => e.type);
-  for (const t of ['job.submitted', 'task.started', 'job.probed', 'job.planned', 'task.succeeded', 'job.completed']) assert.ok(types.includes(t), `audit lacks ${t}: ${types.join(',')}`);
+  for (const t of ['job.submitted', 'task.started', 'job.probed', 'job.planned', 'task.succeeded', 'job.completed'])
+    assert.ok(types.includes(t), `audit lacks ${t}: ${types.join(',')}`);
   const sub = events.find((e) => e.type === 'job.submitted')!.payload as { input: { sha256: string; size: number }; encoder: { id: string; version: string } };
   assert.is(sub.input.sha256, input.sha256);
   assert.is(sub.encoder.id, detail.encoder);
   const probed = events.find((e) => e.type === 'job.probed')!.payload as { ffprobe: unknown; verdict: { accepted: boolean } };
   assert.ok(probed.ffprobe && probed.verdict.accepted);
-  assert.ok(events.some((e) => e.type === 'job.planned' && (e.payload as { plan: { rungs: unknown[] } }).plan.rungs.length === 4), '1080p master: four rungs, none upscaled');
+  assert.ok(
+    events.some((e) => e.type === 'job.planned' && (e.payload as { plan: { rungs: unknown[] } }).plan.rungs.length === 4),
+    '1080p master: four rungs, none upscaled',
+  );
   const processes = events.filter((e) => e.type === 'task.succeeded');
-  assert.ok(processes.every((e) => JSON.stringify(e.payload).includes('"argv"')), 'every process has its exact argv');
+  assert.ok(
+    processes.every((e) => JSON.stringify(e.payload).includes('"argv"')),
+    'every process has its exact argv',
+  );
   const completed = events.find((e) => e.type === 'job.completed')!.payload as { outputs: { key: string; sha256: string }[] };
   assert.ok(completed.outputs.length > 4 && completed.outputs.every((o) => /^[0-9a-f]{64}$/.test(o.sha256)));
 

@@ -25,7 +25,32 @@ test('kill -9 of mpegflow start mid-encode, then npm start again: job completes,
   const img = await testImage();
   const clip = join(cwd, 'crash-720p.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=12', '-f', 'lavfi', '-i', 'sine=duration=12', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clip], { env: { LC_ALL: 'C' } });
+  const gen = spawnSync(
+    ff[0]!,
+    [
+      ...ff.slice(1),
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25:duration=12',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=12',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   assert.is(gen.status, 0, String(gen.stderr));
 
   const first = await startServer({ cwd });
@@ -42,7 +67,8 @@ test('kill -9 of mpegflow start mid-encode, then npm start again: job completes,
   let running: number[] = [];
   for (let i = 0; i < 1200 && running.length === 0; i++) {
     await sleep(100);
-    if (queryDb<{ n: number }>(data, "SELECT count(*) AS n FROM tasks WHERE job_id = ? AND kind = 'encode' AND state = 'running'", jobId)[0]!.n > 0) running = encoderProcesses(data);
+    if (queryDb<{ n: number }>(data, "SELECT count(*) AS n FROM tasks WHERE job_id = ? AND kind = 'encode' AND state = 'running'", jobId)[0]!.n > 0)
+      running = encoderProcesses(data);
   }
   assert.ok(running.length > 0, 'an encoder is running');
   const exited = new Promise((r) => first.child.once('exit', r));
@@ -68,7 +94,10 @@ test('kill -9 of mpegflow start mid-encode, then npm start again: job completes,
   assert.is(recovered.length, 1);
   const payload = JSON.parse(recovered[0]!.payload) as { orphanEncodersKilled: number[]; requeued: { jobId: string }[] };
   assert.ok(payload.orphanEncodersKilled.length > 0, 'orphans killed at restart');
-  assert.ok(payload.requeued.some((t) => t.jobId === jobId), 'the lapsed lease was re-queued');
+  assert.ok(
+    payload.requeued.some((t) => t.jobId === jobId),
+    'the lapsed lease was re-queued',
+  );
   assert.is(queryDb<{ n: number }>(data, "SELECT count(*) AS n FROM audit_events WHERE job_id = ? AND type = 'job.completed'", jobId)[0]!.n, 1);
 
   const objects = new EmbeddedStore({ root: join(data, 'objects') });

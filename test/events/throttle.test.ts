@@ -5,7 +5,17 @@ import { ProgressThrottle } from '../../src/events/throttle.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const at = new Date(0).toISOString();
-const progress = (jobId: string, taskId: string, fraction: number): ApplianceEvent => ({ type: 'task.progress', at, jobId, taskId, kind: 'encode', rendition: taskId, fraction, fps: 30, speed: 1 });
+const progress = (jobId: string, taskId: string, fraction: number): ApplianceEvent => ({
+  type: 'task.progress',
+  at,
+  jobId,
+  taskId,
+  kind: 'encode',
+  rendition: taskId,
+  fraction,
+  fps: 30,
+  speed: 1,
+});
 
 test('100 progress events of one job in 1 s: about 5 go out (4/s), the last one included', async () => {
   const sent: ApplianceEvent[] = [];
@@ -28,15 +38,21 @@ test('each job has its own budget; tasks of one job take turns and each one’s 
   t.push(progress('j1', 'a', 0.2));
   t.push(progress('j1', 'b', 0.5));
   t.push(progress('j1', 'a', 0.3));
-  assert.equal(sent.map((e) => [e.type === 'task.progress' && e.taskId, e.type === 'task.progress' && e.fraction]), [
-    ['a', 0.1],
-    ['x', 0.1],
-  ]);
+  assert.equal(
+    sent.map((e) => [e.type === 'task.progress' && e.taskId, e.type === 'task.progress' && e.fraction]),
+    [
+      ['a', 0.1],
+      ['x', 0.1],
+    ],
+  );
   await sleep(130);
-  assert.equal(sent.slice(2).map((e) => [e.type === 'task.progress' && e.taskId, e.type === 'task.progress' && e.fraction]), [
-    ['a', 0.3],
-    ['b', 0.5],
-  ]);
+  assert.equal(
+    sent.slice(2).map((e) => [e.type === 'task.progress' && e.taskId, e.type === 'task.progress' && e.fraction]),
+    [
+      ['a', 0.3],
+      ['b', 0.5],
+    ],
+  );
   t.close();
 });
 

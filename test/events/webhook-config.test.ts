@@ -29,7 +29,12 @@ function failure(fn: () => unknown): ApplianceError {
 
 test('the webhook allow-list defaults to the hosts of the configured webhooks', () => {
   assert.equal(load({}).webhookAllowedHosts, []);
-  const c = load({ webhooks: [{ url: 'http://MAM.internal:9000/hooks', secret }, { url: 'https://[fd00::7]/x', secret }] });
+  const c = load({
+    webhooks: [
+      { url: 'http://MAM.internal:9000/hooks', secret },
+      { url: 'https://[fd00::7]/x', secret },
+    ],
+  });
   assert.equal(c.webhookAllowedHosts, ['mam.internal', 'fd00::7']);
   const list = new WebhookAllowList(c.webhookAllowedHosts);
   assert.ok(list.allows('http://mam.internal:1234/other'));
@@ -41,13 +46,22 @@ test('the webhook allow-list defaults to the hosts of the configured webhooks', 
 });
 
 test('an explicit webhookAllowedHosts is used; a configured webhook outside it fails start-up with one line', () => {
-  const c = load({ webhookAllowedHosts: ['10.1.2.3', 'Hooks.Internal'], webhooks: [{ url: 'http://hooks.internal/x', secret }, { url: 'http://127.0.0.1:7/x', secret }] });
+  const c = load({
+    webhookAllowedHosts: ['10.1.2.3', 'Hooks.Internal'],
+    webhooks: [
+      { url: 'http://hooks.internal/x', secret },
+      { url: 'http://127.0.0.1:7/x', secret },
+    ],
+  });
   assert.equal(c.webhookAllowedHosts, ['10.1.2.3', 'hooks.internal']);
   const err = failure(() => load({ webhookAllowedHosts: ['10.1.2.3'], webhooks: [{ url: 'http://mam.internal/x', secret }] }));
   assert.is(err.code, 'CONFIG_INVALID');
   assert.match(err.message, /webhooks\[0\]\.url: host mam\.internal is not in webhookAllowedHosts/);
   assert.match(failure(() => load({ webhookAllowedHosts: ['http://x/'] })).message, /webhookAllowedHosts\[0\]/);
-  assert.match(failure(() => load({ webhooks: [{ url: 'http://u:p@h.internal/x', secret }] })).message, /webhooks\[0\]\.url: must not carry a user name or password/);
+  assert.match(
+    failure(() => load({ webhooks: [{ url: 'http://u:p@h.internal/x', secret }] })).message,
+    /webhooks\[0\]\.url: must not carry a user name or password/,
+  );
 });
 
 test.run();

@@ -52,7 +52,9 @@ async function documentedVerifier(): Promise<(secret: string, ts: string, sig: s
   assert.ok(code, 'docs/webhooks.md has the verify-mpegflow.mjs snippet');
   const file = join(tempDir(), 'verify-mpegflow.mjs');
   writeFileSync(file, code);
-  const mod = (await import(pathToFileURL(file).href)) as { verifyMpegflowSignature: (secret: string, ts: string, sig: string, body: string, now?: number) => boolean };
+  const mod = (await import(pathToFileURL(file).href)) as {
+    verifyMpegflowSignature: (secret: string, ts: string, sig: string, body: string, now?: number) => boolean;
+  };
   return mod.verifyMpegflowSignature;
 }
 
@@ -84,8 +86,14 @@ test('a state change is delivered signed; the documented recipe verifies it; pro
     assert.match(String(got.headers['x-mpegflow-delivery']), /^whd_/);
   }
   const bodies = r.received.map((x) => JSON.parse(x.body) as { seq: number; event: ApplianceEvent });
-  assert.equal(bodies.map((b) => b.event.type), ['task.state', 'job.state']);
-  assert.equal(r.received.map((x) => x.headers['x-mpegflow-event']), ['task.state', 'job.state']);
+  assert.equal(
+    bodies.map((b) => b.event.type),
+    ['task.state', 'job.state'],
+  );
+  assert.equal(
+    r.received.map((x) => x.headers['x-mpegflow-event']),
+    ['task.state', 'job.state'],
+  );
   // The body's seq is the audit event that recorded exactly this event and its targets.
   const queued = await store.audit.list({ type: 'webhook.event.queued' });
   assert.is(queued.length, 2);
@@ -133,7 +141,10 @@ test('a receiver that fails twice (500) then succeeds: 3 attempts with growing b
   const gap1 = r.received[1]!.at - r.received[0]!.at;
   const gap2 = r.received[2]!.at - r.received[1]!.at;
   assert.ok(gap1 >= 140 && gap2 >= 290, `back-off gaps ${gap1} ms, ${gap2} ms`);
-  const trail = (await store.audit.list({ jobId: 'job_2' })).map((e) => [e.type, (e.payload as { attempt?: number; responseCode?: number }).responseCode ?? null]);
+  const trail = (await store.audit.list({ jobId: 'job_2' })).map((e) => [
+    e.type,
+    (e.payload as { attempt?: number; responseCode?: number }).responseCode ?? null,
+  ]);
   assert.equal(trail, [
     ['webhook.event.queued', null],
     ['webhook.delivery.retrying', 500],
@@ -184,7 +195,10 @@ test('pending deliveries survive a restart: a new process resumes and delivers t
   answer = 200;
   // The next start, after the back-off has elapsed.
   const second = setup({ dbPath, now: () => Date.now() + 120_000 });
-  assert.equal((await second.store.webhooks.deliveries('wh_4')).map((d) => [d.status, d.attempt]), [['pending', 1]]);
+  assert.equal(
+    (await second.store.webhooks.deliveries('wh_4')).map((d) => [d.status, d.attempt]),
+    [['pending', 1]],
+  );
   second.dispatcher.start();
   await r.waitFor(2);
   await until(async () => (await second.store.webhooks.deliveries('wh_4'))[0]?.status === 'delivered', 5000, 'delivered');
@@ -223,10 +237,13 @@ test('config webhooks are synced at start: registered, updated, disabled; each c
   assert.equal(await syncConfigWebhooks(store, [a, b]), { registered: 0, updated: 0, disabled: 0 }, 'idempotent');
   assert.equal(await syncConfigWebhooks(store, [{ ...a, secret: 'secret-a-rotated-0000' }]), { registered: 0, updated: 1, disabled: 1 });
   const all = await store.webhooks.list({ includeDisabled: true });
-  assert.equal(all.map((w) => [w.id, w.source, w.disabledAt === null]).sort(), [
-    [configWebhookId(a.url), 'config', true],
-    [configWebhookId(new URL(b.url).href), 'config', false],
-  ].sort());
+  assert.equal(
+    all.map((w) => [w.id, w.source, w.disabledAt === null]).sort(),
+    [
+      [configWebhookId(a.url), 'config', true],
+      [configWebhookId(new URL(b.url).href), 'config', false],
+    ].sort(),
+  );
   assert.is((await store.webhooks.get(configWebhookId(a.url)))?.secret, 'secret-a-rotated-0000');
   const trail = (await store.audit.list()).map((e) => e.type);
   assert.equal(trail, ['webhook.registered', 'webhook.registered', 'webhook.updated', 'webhook.disabled']);
@@ -236,7 +253,10 @@ test('config webhooks are synced at start: registered, updated, disabled; each c
 });
 
 test('back-off doubles per attempt and is capped', () => {
-  assert.equal([1, 2, 3, 4, 5, 6, 10].map((n) => retryDelayMs(n, 10_000, 300_000)), [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+  assert.equal(
+    [1, 2, 3, 4, 5, 6, 10].map((n) => retryDelayMs(n, 10_000, 300_000)),
+    [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000],
+  );
 });
 
 test.run();

@@ -21,7 +21,8 @@ export function apiClient(url: string, token: string) {
         body: Readable.toWeb(createReadStream(file)) as ReadableStream,
         duplex: 'half',
       } as RequestInit),
-    submit: (body: Record<string, unknown>) => fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    submit: (body: Record<string, unknown>) =>
+      fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     get: (path: string) => fetch(`${url}${path}`, { headers: auth }),
   };
 }

@@ -41,7 +41,11 @@ export function killServers(): void {
 export function startServer(opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Started> {
   // A first start builds the FFmpeg image (~20 s idle, a minute on a loaded 2-core host).
   const timeoutMs = opts.timeoutMs ?? 180_000;
-  const child = spawn(process.execPath, [bin, 'start'], { cwd: opts.cwd, env: cleanEnv({ MPEGFLOW_PORT: '0', ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'start'], {
+    cwd: opts.cwd,
+    env: cleanEnv({ MPEGFLOW_PORT: '0', ...opts.env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   running.add(child);
   const exited = new Promise<number | null>((resolve) =>

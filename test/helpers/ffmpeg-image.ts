@@ -23,7 +23,10 @@ export async function testImage(): Promise<TestImage> {
   // Keyed by the lock and the recipe's own code, so a changed recipe rebuilds.
   const recipeDir = dirname(fileURLToPath(import.meta.resolve('../../src/images/debian-recipe/build-image.js')));
   const hash = createHash('sha256').update(readFileSync(defaultLockPath));
-  for (const f of readdirSync(recipeDir).filter((n) => n.endsWith('.js')).sort()) hash.update(f).update(readFileSync(join(recipeDir, f)));
+  for (const f of readdirSync(recipeDir)
+    .filter((n) => n.endsWith('.js'))
+    .sort())
+    hash.update(f).update(readFileSync(join(recipeDir, f)));
   const lockHash = hash.digest('hex').slice(0, 16);
   const dir = join(tmpdir(), `mpegflow-test-image-${lockHash}`);
   if (!existsSync(join(dir, 'manifest.json'))) {
@@ -42,6 +45,11 @@ export async function testImage(): Promise<TestImage> {
   return {
     dir,
     manifest,
-    argv: (binary) => [join(dir, manifest.run.loader), '--library-path', manifest.run.libraryPath.map((p) => join(dir, p)).join(':'), join(dir, manifest.run.binaries[binary])],
+    argv: (binary) => [
+      join(dir, manifest.run.loader),
+      '--library-path',
+      manifest.run.libraryPath.map((p) => join(dir, p)).join(':'),
+      join(dir, manifest.run.binaries[binary]),
+    ],
   };
 }

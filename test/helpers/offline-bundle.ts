@@ -62,7 +62,15 @@ export async function testBundle(): Promise<TestBundle> {
   if (!existsSync(installer)) run('tar', ['-xf', tar, '-C', dir, '--strip-components=1', `${top}/install.sh`]);
   // The epoch the bundle was built with (a prebuilt MPEGFLOW_TEST_BUNDLE_DIR may predate a commit).
   const built = JSON.parse(run('tar', ['-xOf', tar, `${top}/BUNDLE.json`])) as { sourceDateEpoch: number };
-  return { dir, tar, publicKey: join(dir, 'key', 'release.pub.asc'), privateKey: join(dir, 'key', 'release.key.asc'), installer, top, epoch: built.sourceDateEpoch };
+  return {
+    dir,
+    tar,
+    publicKey: join(dir, 'key', 'release.pub.asc'),
+    privateKey: join(dir, 'key', 'release.key.asc'),
+    installer,
+    top,
+    epoch: built.sourceDateEpoch,
+  };
 }
 
 /** Test bundles of earlier inputs (~0.9 GB each) untouched for an hour are removed. */
@@ -95,7 +103,8 @@ export function runInstaller(argv: string[], options: SpawnSyncOptions = {}): Ra
 export function requireNetns(): boolean {
   const ip = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   const ok = ip.status === 0 && process.getuid?.() === 0;
-  if (!ok && process.env.CI === 'true') throw new Error(`network namespaces are required in CI: ip netns ${ip.error ? 'is not installed' : `exits ${ip.status}`}, uid ${process.getuid?.()}`);
+  if (!ok && process.env.CI === 'true')
+    throw new Error(`network namespaces are required in CI: ip netns ${ip.error ? 'is not installed' : `exits ${ip.status}`}, uid ${process.getuid?.()}`);
   return ok;
 }
 

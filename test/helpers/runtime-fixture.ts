@@ -15,7 +15,9 @@ import { testRuntimeConfig, testRuntimeSettings } from './runtime-config.js';
 import { tempDir } from './temp-dir.js';
 
 /** A real runtime: SQLite file, embedded object store, the three pools, a signed FFmpeg 7.1 image. */
-export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean; objectsRoot?: string } = {}) {
+export async function runtimeFixture(
+  options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean; objectsRoot?: string } = {},
+) {
   const data = tempDir('mpegflow-runtime-');
   const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
   const objects = new EmbeddedStore({ root: options.objectsRoot ?? join(data, 'objects') });
@@ -27,7 +29,15 @@ export async function runtimeFixture(options: { partialLadder?: 'wait' | 'emit';
   bus.subscribe((e) => events.push(e));
   const { ref, trust } = await signedImageCopy();
   await store.change(async (tx) => {
-    await tx.images.insert({ id: ref.id, name: 'debian-ffmpeg-7.1', version: 'test', path: ref.dir, manifest: '{"source":{"kind":"debian"}}', state: 'verified', verifiedAt: new Date().toISOString() });
+    await tx.images.insert({
+      id: ref.id,
+      name: 'debian-ffmpeg-7.1',
+      version: 'test',
+      path: ref.dir,
+      manifest: '{"source":{"kind":"debian"}}',
+      state: 'verified',
+      verifiedAt: new Date().toISOString(),
+    });
     await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id: ref.id } });
   });
   mkdirSync(join(data, 'scratch'), { recursive: true });

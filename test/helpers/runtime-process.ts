@@ -29,7 +29,15 @@ if (!existsSync(trustFile)) {
   const key = await generateSigningKey({ name: 'crash test' });
   writeFileSync(join(dir, 'manifest.json.asc'), await signDetached(key.privateArmored, manifest));
   await store.change(async (tx) => {
-    await tx.images.insert({ id, name: 'debian-ffmpeg-7.1', version: 'test', path: dir, manifest: '{"source":{"kind":"debian"}}', state: 'verified', verifiedAt: new Date().toISOString() });
+    await tx.images.insert({
+      id,
+      name: 'debian-ffmpeg-7.1',
+      version: 'test',
+      path: dir,
+      manifest: '{"source":{"kind":"debian"}}',
+      state: 'verified',
+      verifiedAt: new Date().toISOString(),
+    });
     await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id } });
   });
   writeFileSync(trustFile, JSON.stringify({ keys: [{ fingerprint: key.fingerprint, source: 'test', armored: key.publicArmored }] }));

@@ -43,7 +43,11 @@ test('a role that may not is 403 with FORBIDDEN', async () => {
 
 test('an admin issues a token that works, and revokes it; both audited, never the token itself', async () => {
   const { app, store, auth } = await testApp();
-  const made = await app.request('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'mam', role: 'operator' }), ...auth('admin', { 'content-type': 'application/json' }) });
+  const made = await app.request('/api/v1/tokens', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'mam', role: 'operator' }),
+    ...auth('admin', { 'content-type': 'application/json' }),
+  });
   assert.is(made.status, 201);
   const { id, token } = (await made.json()) as { id: string; token: string };
   assert.is((await app.request('/api/v1/whoami', { headers: { authorization: `Bearer ${token}` } })).status, 200);
@@ -54,7 +58,10 @@ test('an admin issues a token that works, and revokes it; both audited, never th
   const events = await store.audit.list();
   const issued = events.find((e) => e.type === 'api_token.issued' && (e.payload as { tokenId: string }).tokenId === id);
   assert.ok(issued, 'issue audited');
-  assert.ok(events.some((e) => e.type === 'api_token.revoked'), 'revoke audited');
+  assert.ok(
+    events.some((e) => e.type === 'api_token.revoked'),
+    'revoke audited',
+  );
   assert.not.match(JSON.stringify(events), token);
   assert.ok((await store.audit.verify()).ok);
   await store.close();

@@ -3,7 +3,14 @@ import * as assert from 'uvu/assert';
 import { testApp } from '../helpers/test-app.js';
 
 const manifest = (kind: 'debian' | 'host') =>
-  JSON.stringify({ schema: 'mpegflow.encoder-image/1', name: 'x', ffmpeg: { version: '7.1.5', configuration: '--enable-gpl' }, run: {}, source: { kind }, files: [{ path: 'bin/ffmpeg', size: 10, sha256: 'a'.repeat(64), mode: '0755' }] });
+  JSON.stringify({
+    schema: 'mpegflow.encoder-image/1',
+    name: 'x',
+    ffmpeg: { version: '7.1.5', configuration: '--enable-gpl' },
+    run: {},
+    source: { kind },
+    files: [{ path: 'bin/ffmpeg', size: 10, sha256: 'a'.repeat(64), mode: '0755' }],
+  });
 
 test('GET /api/v1/encoders: any role sees the images and their verification state, the default first', async () => {
   const { app, store, auth } = await testApp();
@@ -12,8 +19,24 @@ test('GET /api/v1/encoders: any role sees the images and their verification stat
   assert.equal(await empty.json(), { items: [], default: null });
 
   await store.change(async (tx) => {
-    await tx.images.insert({ id: 'a'.repeat(64), name: 'debian-ffmpeg-7.1', version: '7.1.5', path: '/d/images/a', manifest: manifest('debian'), state: 'verified', verifiedAt: '2026-01-01T00:00:00.000Z' });
-    await tx.images.insert({ id: 'b'.repeat(64), name: 'host-ffmpeg', version: '7.1.1', path: '/d/images/b', manifest: manifest('host'), state: 'unverified', verifiedAt: null });
+    await tx.images.insert({
+      id: 'a'.repeat(64),
+      name: 'debian-ffmpeg-7.1',
+      version: '7.1.5',
+      path: '/d/images/a',
+      manifest: manifest('debian'),
+      state: 'verified',
+      verifiedAt: '2026-01-01T00:00:00.000Z',
+    });
+    await tx.images.insert({
+      id: 'b'.repeat(64),
+      name: 'host-ffmpeg',
+      version: '7.1.1',
+      path: '/d/images/b',
+      manifest: manifest('host'),
+      state: 'unverified',
+      verifiedAt: null,
+    });
     await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: {} });
   });
   for (const role of ['admin', 'operator', 'viewer', 'auditor'] as const) {
@@ -38,7 +61,15 @@ test('store: images in use are counted; removed images leave the list and the de
   const { store } = await testApp();
   const id = 'c'.repeat(64);
   await store.change(async (tx) => {
-    await tx.images.insert({ id, name: 'debian-ffmpeg-7.1', version: '7.1.5', path: '/d/images/c', manifest: manifest('debian'), state: 'verified', verifiedAt: null });
+    await tx.images.insert({
+      id,
+      name: 'debian-ffmpeg-7.1',
+      version: '7.1.5',
+      path: '/d/images/c',
+      manifest: manifest('debian'),
+      state: 'verified',
+      verifiedAt: null,
+    });
     await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: {} });
   });
   assert.is(await store.images.jobsPinning(id), 0);

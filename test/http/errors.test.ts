@@ -30,7 +30,10 @@ test('an unexpected error is a 500 INTERNAL with no stack trace, logged with its
   const requestId = res.headers.get('x-request-id');
   assert.ok(requestId);
   assert.match(body.error.message, requestId);
-  assert.ok(logLines.some((l) => l.includes(requestId) && l.includes('secret internals')), 'logged server-side');
+  assert.ok(
+    logLines.some((l) => l.includes(requestId) && l.includes('secret internals')),
+    'logged server-side',
+  );
   await store.close();
 });
 

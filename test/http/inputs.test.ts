@@ -39,7 +39,11 @@ test('an upload is stored with its sha256 and size, answered 201 and audited as 
   assert.is(events.length, 1);
   assert.equal(events[0]!.payload, { key: 'promo.mov', sha256: sha(bytes), size: bytes.length, versionId: info.versionId });
   const started = (await f.store.audit.list({ type: 'input.upload_started' })).filter((e) => (e.payload as { key: string }).key === 'promo.mov');
-  assert.equal(started.map((e) => ({ ...(e.payload as object), contentLength: undefined })), [{ key: 'promo.mov', inUse: false, contentLength: undefined }], 'audited before the first byte was stored');
+  assert.equal(
+    started.map((e) => ({ ...(e.payload as object), contentLength: undefined })),
+    [{ key: 'promo.mov', inUse: false, contentLength: undefined }],
+    'audited before the first byte was stored',
+  );
   assert.ok(started[0]!.seq < events[0]!.seq);
   assert.is(events[0]!.actor, `token:${f.tokenIds.operator}`);
   assert.equal(f.serverErrors(), []);
@@ -81,7 +85,10 @@ test('bad names are 400 INPUT_NAME_INVALID: traversal, slashes (even encoded), c
   }
   const listed: string[] = [];
   for await (const o of f.objects.list('input')) listed.push(o.key);
-  assert.not.ok(listed.some((k) => k.includes('etc') || k.includes('meta') || k.startsWith('x')), listed.join(','));
+  assert.not.ok(
+    listed.some((k) => k.includes('etc') || k.includes('meta') || k.startsWith('x')),
+    listed.join(','),
+  );
   assert.equal(f.serverErrors(), []);
 });
 
@@ -125,11 +132,14 @@ test('over real HTTP a 256 MiB upload streams: resident memory stays flat, the h
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/api/v1/inputs/huge.mxf', headers: { ...f.auth('operator'), 'content-length': String(total) } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        { host: '127.0.0.1', port, method: 'PUT', path: '/api/v1/inputs/huge.mxf', headers: { ...f.auth('operator'), 'content-length': String(total) } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       let sent = 0;
       const pump = () => {
@@ -156,7 +166,13 @@ test('an upload cut off mid-way stores nothing and is not logged as a server err
   const { server, port } = await listen(f.app.fetch, '127.0.0.1', 0);
   try {
     await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/api/v1/inputs/cut.mxf', headers: { ...f.auth('operator'), 'content-length': String(64 << 20) } });
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: '/api/v1/inputs/cut.mxf',
+        headers: { ...f.auth('operator'), 'content-length': String(64 << 20) },
+      });
       req.on('error', () => resolve());
       req.write(randomBytes(2 << 20), () => setTimeout(() => req.destroy(), 200));
       req.on('close', () => resolve());
@@ -165,7 +181,11 @@ test('an upload cut off mid-way stores nothing and is not logged as a server err
     assert.ok(await missing('cut.mxf'));
     assert.equal(f.serverErrors(), []);
     const failed = (await f.store.audit.list({ type: 'input.upload_failed' })).map((e) => e.payload as { key: string; code: string });
-    assert.equal(failed.filter((p) => p.key === 'cut.mxf').map((p) => p.code), ['UPLOAD_ABORTED'], 'the started upload is closed by its failure');
+    assert.equal(
+      failed.filter((p) => p.key === 'cut.mxf').map((p) => p.code),
+      ['UPLOAD_ABORTED'],
+      'the started upload is closed by its failure',
+    );
   } finally {
     server.close();
     if ('closeAllConnections' in server) server.closeAllConnections();

@@ -45,7 +45,13 @@ export async function apiApp(options: { runtime?: boolean } = {}) {
     const id = newTokenId();
     if (role !== 'expired') tokenIds[role] = id;
     await store.change(async (tx) => {
-      await tx.tokens.insert({ id, name: role, role: role === 'expired' ? 'admin' : role, tokenHash: hashToken(token), ...(role === 'expired' ? { expiresAt: '2020-01-01T00:00:00.000Z' } : {}) });
+      await tx.tokens.insert({
+        id,
+        name: role,
+        role: role === 'expired' ? 'admin' : role,
+        tokenHash: hashToken(token),
+        ...(role === 'expired' ? { expiresAt: '2020-01-01T00:00:00.000Z' } : {}),
+      });
       await tx.audit({ type: 'api_token.issued', actor: 'test', payload: { tokenId: id, role } });
     });
   }

@@ -58,7 +58,20 @@ test.before(async () => {
     for (let i = 0; i < N; i++) {
       clock = START + i * MINUTE; // one job a minute: 10 000 minutes ≈ 6.9 days
       const id = `job_${String(i).padStart(5, '0')}`;
-      await tx.jobs.insert({ id, state: 'queued', inputKey: i % 100 === 7 ? `promo-${i}.mov` : `master-${i}.mxf`, inputSha256: null, inputSize: null, ladder: 'professional', packaging: ['hls'], encoderImage: 'img', policy: { partialLadder: 'wait' }, idempotencyKey: null, requestHash: null, submittedBy: i % 2 ? 'user:alice' : 'token:tok_x' });
+      await tx.jobs.insert({
+        id,
+        state: 'queued',
+        inputKey: i % 100 === 7 ? `promo-${i}.mov` : `master-${i}.mxf`,
+        inputSha256: null,
+        inputSize: null,
+        ladder: 'professional',
+        packaging: ['hls'],
+        encoderImage: 'img',
+        policy: { partialLadder: 'wait' },
+        idempotencyKey: null,
+        requestHash: null,
+        submittedBy: i % 2 ? 'user:alice' : 'token:tok_x',
+      });
       const state = STATES[i % STATES.length]!;
       if (state !== 'queued') await tx.jobs.update(id, { state });
     }
@@ -126,7 +139,9 @@ test('bad filters are 400 with VALIDATION_FAILED', async () => {
 test('the unfiltered list and the state filter read an index, not the whole table', async () => {
   const db = new Database(dbPath, { readonly: true });
   const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
-  const unfiltered = plan("SELECT * FROM jobs WHERE (created_at < '2026-01-03' OR (created_at = '2026-01-03' AND id < 'x')) ORDER BY created_at DESC, id DESC LIMIT 51");
+  const unfiltered = plan(
+    "SELECT * FROM jobs WHERE (created_at < '2026-01-03' OR (created_at = '2026-01-03' AND id < 'x')) ORDER BY created_at DESC, id DESC LIMIT 51",
+  );
   assert.match(unfiltered, /jobs_created_id/);
   assert.not.match(unfiltered, /USE TEMP B-TREE/);
   const byState = plan("SELECT * FROM jobs WHERE state = 'failed' ORDER BY created_at DESC, id DESC LIMIT 51");

@@ -10,7 +10,23 @@ let clipKey = '';
 test.before(async () => {
   f = await apiApp({ runtime: true });
   // A real master, uploaded through the API.
-  const made = await f.fixture!.clip('made.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=426x240:rate=25:duration=2', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest']);
+  const made = await f.fixture!.clip('made.mp4', [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=426x240:rate=25:duration=2',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-shortest',
+  ]);
   const bytes = readFileSync(join(f.fixture!.data, made));
   const res = await f.app.request('/api/v1/inputs/clip.mp4', { method: 'PUT', body: bytes, headers: f.auth('operator') });
   assert.is(res.status, 201);
@@ -26,7 +42,8 @@ const jobCount = async () => (await f.store.jobs.list({ limit: 500 })).items.len
 
 test('bad submissions: each a 4xx with a stable code, nothing created, nothing logged as a server error', async () => {
   const before = await jobCount();
-  const post = (b: unknown, role: Parameters<typeof f.json>[0] = 'operator', extra: Record<string, string> = {}) => f.app.request('/api/v1/jobs', f.json(role, b, extra));
+  const post = (b: unknown, role: Parameters<typeof f.json>[0] = 'operator', extra: Record<string, string> = {}) =>
+    f.app.request('/api/v1/jobs', f.json(role, b, extra));
   const cases: Array<[string, Response, number, string, RegExp?]> = [
     ['malformed JSON', await post('{"input":'), 400, 'INVALID_JSON'],
     ['unknown field', await post(body({ priority: 9 })), 400, 'VALIDATION_FAILED', /priority: unknown field/],
@@ -51,7 +68,16 @@ test('bad submissions: each a 4xx with a stable code, nothing created, nothing l
     ['viewer', await post(body(), 'viewer'), 403, 'FORBIDDEN'],
     ['auditor', await post(body(), 'auditor'), 403, 'FORBIDDEN'],
     ['expired token', await post(body(), 'expired'), 401, 'UNAUTHENTICATED'],
-    ['wrong token', await f.app.request('/api/v1/jobs', { method: 'POST', body: JSON.stringify(body()), headers: { authorization: 'Bearer nope', 'content-type': 'application/json' } }), 401, 'UNAUTHENTICATED'],
+    [
+      'wrong token',
+      await f.app.request('/api/v1/jobs', {
+        method: 'POST',
+        body: JSON.stringify(body()),
+        headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      }),
+      401,
+      'UNAUTHENTICATED',
+    ],
   ];
   for (const [what, res, status, expected, message] of cases) {
     assert.is(res.status, status, what);
@@ -130,9 +156,15 @@ test('submit → 201 with the job; get; idempotent replay 200; another body 409;
   const types = events.map((e) => e.type);
   assert.is(types[0], 'job.submitted');
   assert.ok(types.includes('job.cancelled'), types.join(','));
-  assert.ok(events.every((e, i) => e.job_id === job.id && (i === 0 || e.seq > events[i - 1]!.seq)), 'in seq order, this job only');
+  assert.ok(
+    events.every((e, i) => e.job_id === job.id && (i === 0 || e.seq > events[i - 1]!.seq)),
+    'in seq order, this job only',
+  );
   assert.is(events.find((e) => e.type === 'job.cancelled')!.actor, `token:${f.tokenIds.operator}`);
-  const paged = (await (await f.app.request(`/api/v1/jobs/${job.id}/audit?limit=1`, { headers: f.auth('viewer') })).json()) as { items: unknown[]; nextAfter: number };
+  const paged = (await (await f.app.request(`/api/v1/jobs/${job.id}/audit?limit=1`, { headers: f.auth('viewer') })).json()) as {
+    items: unknown[];
+    nextAfter: number;
+  };
   assert.is(paged.items.length, 1);
   assert.is(paged.nextAfter, events[0]!.seq);
 });
@@ -149,7 +181,9 @@ test('list: newest first, filtered by state, paged with a cursor', async () => {
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const res: Response = await f.app.request(`/api/v1/jobs?state=cancelled&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: f.auth('viewer') });
+    const res: Response = await f.app.request(`/api/v1/jobs?state=cancelled&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+      headers: f.auth('viewer'),
+    });
     assert.is(res.status, 200);
     const page = (await res.json()) as { items: Array<{ id: string; state: string; input: { key: string } }>; nextCursor: string | null };
     assert.ok(page.items.length <= 2);
@@ -188,7 +222,10 @@ test('ladders: the presets, professional with its five rungs', async () => {
   assert.is(res.status, 200);
   const { items } = (await res.json()) as { items: Array<{ name: string; rungs: Array<{ name: string }> }> };
   const pro = items.find((l) => l.name === 'professional');
-  assert.equal(pro?.rungs.map((r) => r.name), ['240p', '480p', '720p', '1080p', '2160p']);
+  assert.equal(
+    pro?.rungs.map((r) => r.name),
+    ['240p', '480p', '720p', '1080p', '2160p'],
+  );
   assert.is((await f.app.request('/api/v1/ladders')).status, 401);
 });
 

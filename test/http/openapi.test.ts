@@ -4,7 +4,16 @@ import { apiApp } from './jobs-api-fixture.js';
 
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>; requestBody?: { content: Record<string, { schema?: { $ref?: string } }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+        requestBody?: { content: Record<string, { schema?: { $ref?: string } }> };
+      }
+    >
+  >;
   components: { schemas: Record<string, { type?: string; properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown }> };
 };
 

@@ -24,7 +24,8 @@ test.after(async () => {
   await f.close();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) => f.app.request(`/api/v1/jobs/job_out1/outputs/${path}`, { headers: f.auth('viewer', headers) });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  f.app.request(`/api/v1/jobs/job_out1/outputs/${path}`, { headers: f.auth('viewer', headers) });
 
 test('a whole file: 200 with its content type, length, Accept-Ranges and the sha256 as ETag', async () => {
   const res = await get('hls/master.m3u8');
@@ -83,7 +84,13 @@ test('an unsatisfiable range is 416 with Content-Range bytes */size; a malformed
 });
 
 test('paths are validated: no traversal to other jobs or buckets, no reserved names', async () => {
-  for (const path of ['..%2Fjob_other%2Fhls%2Fmaster.m3u8', 'hls%2F..%2F..%2Fjob_other%2Fhls%2Fmaster.m3u8', 'hls%5Cmaster.m3u8', 'hls/.mpegflow-x', 'hls/%00']) {
+  for (const path of [
+    '..%2Fjob_other%2Fhls%2Fmaster.m3u8',
+    'hls%2F..%2F..%2Fjob_other%2Fhls%2Fmaster.m3u8',
+    'hls%5Cmaster.m3u8',
+    'hls/.mpegflow-x',
+    'hls/%00',
+  ]) {
     const res = await get(path);
     assert.is(res.status, 400, path);
     assert.is(((await res.json()) as ErrorBody).error.code, 'OUTPUT_PATH_INVALID', path);

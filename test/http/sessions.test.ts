@@ -20,7 +20,11 @@ test.after(async () => {
 const CSRF = { 'x-mpegflow-csrf': '1' };
 
 async function login(username: string, password: string, headers: Record<string, string> = CSRF): Promise<Response> {
-  return fetch(`${live.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username, password }) });
+  return fetch(`${live.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username, password }),
+  });
 }
 
 async function cookieOf(username: string, password: string): Promise<string> {
@@ -71,7 +75,11 @@ test('wrong password and unknown user answer the same 401; 5 failures lock the a
 
   const admin = await cookieOf('alice', 'correct horse battery');
   const user = (await live.store.users.byUsername('mallory'))!;
-  const unlock = await fetch(`${live.url}/api/v1/users/${user.id}`, { method: 'PATCH', headers: { cookie: admin, ...CSRF, 'content-type': 'application/json' }, body: JSON.stringify({ unlock: true }) });
+  const unlock = await fetch(`${live.url}/api/v1/users/${user.id}`, {
+    method: 'PATCH',
+    headers: { cookie: admin, ...CSRF, 'content-type': 'application/json' },
+    body: JSON.stringify({ unlock: true }),
+  });
   assert.is(unlock.status, 200, await unlock.clone().text());
   assert.is((await login('mallory', 'mallory password')).status, 200);
   const changed = await live.store.audit.list({ type: 'user.changed' });
@@ -84,7 +92,11 @@ test('failed logins from one address across many user names: after the limit tha
   try {
     await createUser(throttled.store, { username: 'dora', role: 'operator', password: 'dora password 12' }, 'test');
     const post = (username: string, password: string) =>
-      fetch(`${throttled.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify({ username, password }) });
+      fetch(`${throttled.url}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...CSRF },
+        body: JSON.stringify({ username, password }),
+      });
     for (const name of ['ann', 'bob', 'cid', 'dan']) assert.is((await post(name, 'guess')).status, 401, name);
     const refused = await post('dora', 'dora password 12');
     assert.is(refused.status, 429, 'even the right password waits: the address is throttled, not the account');
@@ -105,7 +117,11 @@ test('failed logins from one address across many user names: after the limit tha
 test('cookie-authenticated changes need the CSRF header and this origin; bearer tokens do not', async () => {
   const admin = await cookieOf('alice', 'correct horse battery');
   const issue = (headers: Record<string, string>) =>
-    fetch(`${live.url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: 'ci', role: 'viewer' }) });
+    fetch(`${live.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ name: 'ci', role: 'viewer' }),
+    });
   const noHeader = await issue({ cookie: admin });
   assert.is(noHeader.status, 403);
   assert.is(await code(noHeader), 'CSRF_REJECTED');
@@ -123,7 +139,11 @@ test('cookie-authenticated changes need the CSRF header and this origin; bearer 
 
 test('a session has its account role: a viewer is refused admin actions (403)', async () => {
   const viewer = await cookieOf('victor', 'viewer password 1');
-  const res = await fetch(`${live.url}/api/v1/users`, { method: 'POST', headers: { cookie: viewer, ...CSRF, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'x', role: 'admin' }) });
+  const res = await fetch(`${live.url}/api/v1/users`, {
+    method: 'POST',
+    headers: { cookie: viewer, ...CSRF, 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'x', role: 'admin' }),
+  });
   assert.is(res.status, 403);
   assert.is(await code(res), 'FORBIDDEN');
   assert.is((await fetch(`${live.url}/api/v1/users`, { headers: { cookie: viewer } })).status, 403);
@@ -145,9 +165,17 @@ test('admins create users (a generated password shown once), change roles (open 
   assert.is((await login('olga', olga.password)).status, 401);
   const dup = await fetch(`${live.url}/api/v1/users`, { method: 'POST', headers: h, body: JSON.stringify({ username: 'olga', role: 'viewer' }) });
   assert.is(dup.status, 409);
-  const weak = await fetch(`${live.url}/api/v1/users`, { method: 'POST', headers: h, body: JSON.stringify({ username: 'pat', role: 'viewer', password: 'short' }) });
+  const weak = await fetch(`${live.url}/api/v1/users`, {
+    method: 'POST',
+    headers: h,
+    body: JSON.stringify({ username: 'pat', role: 'viewer', password: 'short' }),
+  });
   assert.is(weak.status, 400);
-  const reset = await fetch(`${live.url}/api/v1/users/${olga.id}`, { method: 'PATCH', headers: h, body: JSON.stringify({ resetPassword: true, disabled: false }) });
+  const reset = await fetch(`${live.url}/api/v1/users/${olga.id}`, {
+    method: 'PATCH',
+    headers: h,
+    body: JSON.stringify({ resetPassword: true, disabled: false }),
+  });
   const fresh = (await reset.json()) as { password: string };
   assert.is((await login('olga', fresh.password)).status, 200);
   const created2 = await live.store.audit.list({ type: 'user.created' });
@@ -161,7 +189,11 @@ test('refuses to demote the last admin when no admin token remains', async () =>
   });
   const admin = await cookieOf('alice', 'correct horse battery');
   const alice = (await live.store.users.byUsername('alice'))!;
-  const res = await fetch(`${live.url}/api/v1/users/${alice.id}`, { method: 'PATCH', headers: { cookie: admin, ...CSRF, 'content-type': 'application/json' }, body: JSON.stringify({ role: 'viewer' }) });
+  const res = await fetch(`${live.url}/api/v1/users/${alice.id}`, {
+    method: 'PATCH',
+    headers: { cookie: admin, ...CSRF, 'content-type': 'application/json' },
+    body: JSON.stringify({ role: 'viewer' }),
+  });
   assert.is(res.status, 409);
   assert.is(await code(res), 'LAST_ADMIN');
 });

@@ -62,7 +62,11 @@ test('GET /api/v1/system/host: CPU, memory and the data dir disk (any role)', as
   const { app, store, auth } = await testApp();
   const res = await app.request('/api/v1/system/host', auth('viewer'));
   assert.is(res.status, 200);
-  const h = (await res.json()) as { cpu: { cores: number; loadPercent: number }; memory: { totalBytes: number; usedBytes: number }; disk: { totalBytes: number | null; mount: string | null } };
+  const h = (await res.json()) as {
+    cpu: { cores: number; loadPercent: number };
+    memory: { totalBytes: number; usedBytes: number };
+    disk: { totalBytes: number | null; mount: string | null };
+  };
   assert.ok(h.cpu.cores >= 1);
   assert.ok(h.cpu.loadPercent >= 0 && h.cpu.loadPercent <= 100);
   assert.ok(h.memory.totalBytes > h.memory.usedBytes && h.memory.usedBytes > 0);

@@ -96,12 +96,22 @@ test('deliveries are visible through the API: delivered and failed ones, with at
   const r = await receiver((n) => (n === 1 ? 500 : 200));
   const dead = await deadPort();
   const good = (await (await post('admin', { url: r.url, secret: 'receiver-secret-0123' })).json()) as { id: string };
-  const down = (await (await post('admin', { url: `http://127.0.0.1:${dead}/hook`, secret: 'receiver-secret-0123', events: ['job.state'] })).json()) as { id: string };
-  const dispatcher = new WebhookDispatcher({ store: live.store, bus: live.bus, logger: live.logger, allowList: new WebhookAllowList([]), maxAttempts: 3, backoffBaseMs: 50 });
+  const down = (await (await post('admin', { url: `http://127.0.0.1:${dead}/hook`, secret: 'receiver-secret-0123', events: ['job.state'] })).json()) as {
+    id: string;
+  };
+  const dispatcher = new WebhookDispatcher({
+    store: live.store,
+    bus: live.bus,
+    logger: live.logger,
+    allowList: new WebhookAllowList([]),
+    maxAttempts: 3,
+    backoffBaseMs: 50,
+  });
   dispatcher.start();
   live.bus.publish({ type: 'job.state', at: new Date().toISOString(), jobId: 'job_api', state: 'failed', progress: 0.5, errorCode: 'ENCODE_FAILED' });
   const deliveries = async (id: string, query = '') =>
-    ((await (await fetch(`${live.url}/api/v1/webhooks/${id}/deliveries${query}`, live.auth('auditor'))).json()) as { items: Array<Record<string, unknown>> }).items;
+    ((await (await fetch(`${live.url}/api/v1/webhooks/${id}/deliveries${query}`, live.auth('auditor'))).json()) as { items: Array<Record<string, unknown>> })
+      .items;
   await until(async () => (await deliveries(good.id))[0]?.status === 'delivered' && (await deliveries(down.id))[0]?.status === 'failed', 8000, 'both settled');
   await dispatcher.stop();
   const [ok] = await deliveries(good.id);
@@ -136,7 +146,9 @@ test('an admin disables an API webhook (audited); nothing more is queued for it'
   assert.is(viewer.status, 403);
   const list = (await (await fetch(`${live.url}/api/v1/webhooks`, live.auth('admin'))).json()) as { items: Array<{ id: string }> };
   assert.not.ok(list.items.some((w) => w.id === created.id));
-  const all = (await (await fetch(`${live.url}/api/v1/webhooks?all=true`, live.auth('admin'))).json()) as { items: Array<{ id: string; disabledAt: string | null }> };
+  const all = (await (await fetch(`${live.url}/api/v1/webhooks?all=true`, live.auth('admin'))).json()) as {
+    items: Array<{ id: string; disabledAt: string | null }>;
+  };
   assert.ok(all.items.find((w) => w.id === created.id)?.disabledAt);
   assert.ok((await live.store.audit.list({ type: 'webhook.disabled' })).some((e) => (e.payload as { webhookId: string }).webhookId === created.id));
 });

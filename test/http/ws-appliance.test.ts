@@ -35,8 +35,13 @@ test('the real appliance: config webhooks synced, /ws authenticated, /metrics se
   assert.is(hello.type, 'hello');
   const closed = new Promise<number>((resolve) => client.on('close', (code) => resolve(code)));
 
-  const hooks = (await (await fetch(`${s.url}/api/v1/webhooks`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ url: string; source: string }> };
-  assert.equal(hooks.items.map((w) => [w.url, w.source]), [[r.url, 'config']]);
+  const hooks = (await (await fetch(`${s.url}/api/v1/webhooks`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    items: Array<{ url: string; source: string }>;
+  };
+  assert.equal(
+    hooks.items.map((w) => [w.url, w.source]),
+    [[r.url, 'config']],
+  );
   const refusedTarget = await fetch(`${s.url}/api/v1/webhooks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

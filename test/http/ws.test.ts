@@ -50,7 +50,13 @@ function connect(path: string, options: WebSocket.ClientOptions = {}, protocols?
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const at = () => new Date().toISOString();
-const jobState = (jobId: string, state: 'queued' | 'encoding' | 'completed'): ApplianceEvent => ({ type: 'job.state', at: at(), jobId, state, progress: state === 'completed' ? 1 : 0 });
+const jobState = (jobId: string, state: 'queued' | 'encoding' | 'completed'): ApplianceEvent => ({
+  type: 'job.state',
+  at: at(),
+  jobId,
+  state,
+  progress: state === 'completed' ? 1 : 0,
+});
 const progress = (jobId: string, taskId: string, fraction: number): ApplianceEvent => ({
   type: 'task.progress',
   at: at(),
@@ -100,7 +106,10 @@ test('?job=ID only delivers that job; a bad job id is refused', async () => {
   live.bus.publish(jobState('job_other', 'queued'));
   live.bus.publish(jobState('job_b', 'queued'));
   await sleep(150);
-  assert.equal(c.messages.map((m) => m.jobId), ['job_b']);
+  assert.equal(
+    c.messages.map((m) => m.jobId),
+    ['job_b'],
+  );
   c.close();
   assert.is(await refusedWith(`${live.wsUrl}/ws?job=${encodeURIComponent('bad id!')}`, live.auth('viewer')), 400);
 });
@@ -110,7 +119,8 @@ test('progress is throttled to 4/s per job: 100 events in 1 s arrive as at most 
   live.bus.publish(jobState('job_t', 'encoding'));
   for (let i = 1; i <= 100; i++) {
     live.bus.publish(progress('job_t', 'enc1', i / 100));
-    if (i === 50) live.bus.publish({ type: 'task.state', at: at(), jobId: 'job_t', taskId: 'enc2', kind: 'encode', rendition: '480p', state: 'running', attempt: 1 });
+    if (i === 50)
+      live.bus.publish({ type: 'task.state', at: at(), jobId: 'job_t', taskId: 'enc2', kind: 'encode', rendition: '480p', state: 'running', attempt: 1 });
     await sleep(10);
   }
   await sleep(400);
@@ -118,7 +128,11 @@ test('progress is throttled to 4/s per job: 100 events in 1 s arrive as at most 
   assert.ok(progressed.length >= 2 && progressed.length <= 6, `${progressed.length} progress messages`);
   assert.is(progressed.at(-1)?.fraction, 1, 'the last progress is delivered');
   const fractions = progressed.map((m) => m.fraction as number);
-  assert.equal([...fractions].sort((a, b) => a - b), fractions, 'in order');
+  assert.equal(
+    [...fractions].sort((a, b) => a - b),
+    fractions,
+    'in order',
+  );
   assert.equal(
     c.messages.filter((m) => m.type !== 'task.progress').map((m) => m.type),
     ['job.state', 'task.state'],

@@ -82,14 +82,28 @@ test('host apt sources: deb822 and one-line forms, env override', async () => {
   ]);
   const etc = join(workDir, 'etc-apt');
   await mkdir(join(etc, 'sources.list.d'), { recursive: true });
-  await writeFile(join(etc, 'sources.list.d', 'a.sources'), 'Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb\nURIs: http://m.example/debian/\nSuites: bookworm\n');
+  await writeFile(
+    join(etc, 'sources.list.d', 'a.sources'),
+    'Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb\nURIs: http://m.example/debian/\nSuites: bookworm\n',
+  );
   assert.is(findDebianMirror({}, etc), 'http://m.example/debian');
-  assert.is(findDebianMirror({ MPEGFLOW_DEBIAN_MIRROR: 'http://snap.example/archive/debian/20250101T000000Z/' }, etc), 'http://snap.example/archive/debian/20250101T000000Z');
+  assert.is(
+    findDebianMirror({ MPEGFLOW_DEBIAN_MIRROR: 'http://snap.example/archive/debian/20250101T000000Z/' }, etc),
+    'http://snap.example/archive/debian/20250101T000000Z',
+  );
 });
 
 test('apt simulation and ld.so listing parsers', () => {
-  const installs = parseSimulatedInstalls('NOTE: x\nInst libc6 (2.41-12 Debian:13.8/stable [amd64]) []\nInst ffmpeg (7:7.1.5-0+deb13u1 Debian:13.8/stable [amd64])\nConf ffmpeg (7:7.1.5)\n');
-  assert.equal([...installs], [['libc6', '2.41-12'], ['ffmpeg', '7:7.1.5-0+deb13u1']]);
+  const installs = parseSimulatedInstalls(
+    'NOTE: x\nInst libc6 (2.41-12 Debian:13.8/stable [amd64]) []\nInst ffmpeg (7:7.1.5-0+deb13u1 Debian:13.8/stable [amd64])\nConf ffmpeg (7:7.1.5)\n',
+  );
+  assert.equal(
+    [...installs],
+    [
+      ['libc6', '2.41-12'],
+      ['ffmpeg', '7:7.1.5-0+deb13u1'],
+    ],
+  );
   const objects = parseLoaderList(
     '\tlinux-vdso.so.1 (0x00007ffd1)\n\tlibblas.so.3 => not found\n\tlibc.so.6 => /img/lib/libc.so.6 (0x00007f01)\n\t/lib64/ld-linux-x86-64.so.2 => /img/lib/ld-linux-x86-64.so.2 (0x00007f02)\n',
   );
@@ -98,17 +112,23 @@ test('apt simulation and ld.so listing parsers', () => {
     { name: 'libc.so.6', path: '/img/lib/libc.so.6', interpreter: false },
     { name: '/lib64/ld-linux-x86-64.so.2', path: '/img/lib/ld-linux-x86-64.so.2', interpreter: true },
   ]);
-  assert.equal(parseFfmpegVersion('ffmpeg version 7.1.5-0+deb13u1 Copyright (c) 2000-2026\nbuilt with gcc\nconfiguration: --prefix=/usr --enable-gpl\nlibavutil 59\n'), {
-    version: '7.1.5-0+deb13u1',
-    configuration: '--prefix=/usr --enable-gpl',
-  });
+  assert.equal(
+    parseFfmpegVersion('ffmpeg version 7.1.5-0+deb13u1 Copyright (c) 2000-2026\nbuilt with gcc\nconfiguration: --prefix=/usr --enable-gpl\nlibavutil 59\n'),
+    {
+      version: '7.1.5-0+deb13u1',
+      configuration: '--prefix=/usr --enable-gpl',
+    },
+  );
 });
 
 test('committed lock is valid, canonical and rejects unsafe pool paths', async () => {
   const lock = await readLock(defaultLockPath);
   assert.is(lock.suite, 'trixie');
   assert.is(lock.arch, 'amd64');
-  assert.ok(lock.packages.some((p) => p.name === 'ffmpeg' && p.version.includes(':7.1.')), 'lock pins ffmpeg 7.1');
+  assert.ok(
+    lock.packages.some((p) => p.name === 'ffmpeg' && p.version.includes(':7.1.')),
+    'lock pins ffmpeg 7.1',
+  );
   assert.ok(lock.packages.length > 150, `closure has ${lock.packages.length} packages`);
   assert.is(formatLock(lock), await readFile(defaultLockPath, 'utf8'), 'lock.json is in canonical form');
   const bad = JSON.parse(JSON.stringify(lock)) as { packages: Array<{ filename: string }> };
@@ -130,7 +150,9 @@ test('a corrupted cached .deb is fetched again; a wrong lock hash is PACKAGE_HAS
   try {
     fetched = await fetchVerifiedDeb(smallest, { mirror, cacheDir: cache });
   } catch (err) {
-    throw new Error(`the Debian mirror ${mirror} is needed for this test${process.env['CI'] === 'true' ? ' (CI=true)' : ''}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`the Debian mirror ${mirror} is needed for this test${process.env['CI'] === 'true' ? ' (CI=true)' : ''}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   assert.is(fetched.downloaded, true);
   assert.is((await sha256File(path)).sha256, smallest.sha256);
@@ -161,7 +183,20 @@ test('ffmpeg and ffprobe run relocated and report 7.1', async () => {
     assert.is(parsed.version, manifest.ffmpeg.version);
     assert.is(parsed.configuration, manifest.ffmpeg.configuration);
   }
-  const encode = await runImageBinary(dir, manifest.run, 'ffmpeg', ['-hide_banner', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'libx264', '-f', 'null', '-']);
+  const encode = await runImageBinary(dir, manifest.run, 'ffmpeg', [
+    '-hide_banner',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=160x120:rate=10',
+    '-t',
+    '1',
+    '-c:v',
+    'libx264',
+    '-f',
+    'null',
+    '-',
+  ]);
   assert.is(encode.code, 0, `relocated encode: ${encode.stderr.slice(-500)}`);
 });
 
@@ -207,9 +242,20 @@ test('manifest: canonical shape, every file listed with matching sha256, no syml
   assert.is(manifest.run.libraryPath[0], 'lib');
 
   const onDisk = await walkFiles(dir);
-  assert.equal(onDisk.filter((f) => f.kind !== 'file'), [], 'only regular files in the image');
-  const paths = onDisk.map((f) => f.path).filter((p) => p !== 'manifest.json').sort();
-  assert.equal(manifest.files.map((f) => f.path), paths, 'files sorted by path, one entry per file');
+  assert.equal(
+    onDisk.filter((f) => f.kind !== 'file'),
+    [],
+    'only regular files in the image',
+  );
+  const paths = onDisk
+    .map((f) => f.path)
+    .filter((p) => p !== 'manifest.json')
+    .sort();
+  assert.equal(
+    manifest.files.map((f) => f.path),
+    paths,
+    'files sorted by path, one entry per file',
+  );
   for (const file of manifest.files) {
     assert.not.ok(file.path.split('/').includes('..') || file.path.startsWith('/'), file.path);
     const got = await sha256File(join(dir, file.path));
@@ -222,21 +268,40 @@ test('manifest: canonical shape, every file listed with matching sha256, no syml
   assert.ok(manifest.source.packages.length > 50 && manifest.source.packages.length < lock.packages.length);
   for (const pkg of manifest.source.packages) assert.equal(pkg, locked.get(pkg.name), `${pkg.name} as locked`);
   assert.ok(manifest.source.packages.some((p) => p.name === 'libc6'));
-  assert.not.ok(manifest.source.packages.some((p) => p.name === 'debconf'), 'packages that contributed nothing are not listed');
+  assert.not.ok(
+    manifest.source.packages.some((p) => p.name === 'debconf'),
+    'packages that contributed nothing are not listed',
+  );
 });
 
 test('glibc iconv modules ship in lib/gconv (not on the library path) and are the ones loaded with GCONV_PATH', async () => {
   const { result, dir } = await firstImage();
   const paths = new Set(result.manifest.files.map((f) => f.path));
   for (const file of ['lib/gconv/gconv-modules', 'lib/gconv/CP1252.so', 'lib/gconv/UTF-16.so']) assert.ok(paths.has(file), `${file} in the image`);
-  assert.ok(result.manifest.run.libraryPath.every((d) => !d.startsWith('lib/gconv')), 'gconv is not a library dir');
+  assert.ok(
+    result.manifest.run.libraryPath.every((d) => !d.startsWith('lib/gconv')),
+    'gconv is not a library dir',
+  );
   assert.ok(result.manifest.source.packages.some((p) => p.name === 'libc6'));
   const srt = join(workDir, 'cp1252.srt');
   await writeFile(srt, Buffer.from('1\n00:00:00,000 --> 00:00:01,000\ncaf\xe9\n', 'latin1'));
   const run = result.manifest.run;
   const traced = await runTool(
     join(dir, run.loader),
-    ['--library-path', run.libraryPath.map((d) => join(dir, d)).join(':'), join(dir, run.binaries.ffmpeg), '-nostdin', '-hide_banner', '-sub_charenc', 'CP1252', '-i', srt, '-f', 'srt', '-'],
+    [
+      '--library-path',
+      run.libraryPath.map((d) => join(dir, d)).join(':'),
+      join(dir, run.binaries.ffmpeg),
+      '-nostdin',
+      '-hide_banner',
+      '-sub_charenc',
+      'CP1252',
+      '-i',
+      srt,
+      '-f',
+      'srt',
+      '-',
+    ],
     { env: { LC_ALL: 'C', GCONV_PATH: join(dir, 'lib/gconv'), LD_DEBUG: 'files' }, timeoutMs: 60_000 },
   );
   assert.is(traced.code, 0, traced.stderr.slice(-800));

@@ -17,7 +17,8 @@ let trust: TrustedKeys;
 let dir = ''; // one private copy, changed and restored by each test
 let imagesDir = '';
 
-const sign = (k: SigningKey) => signDetached(k.privateArmored, readFileSync(join(dir, 'manifest.json'))).then((s) => writeFileSync(join(dir, 'manifest.json.asc'), s));
+const sign = (k: SigningKey) =>
+  signDetached(k.privateArmored, readFileSync(join(dir, 'manifest.json'))).then((s) => writeFileSync(join(dir, 'manifest.json.asc'), s));
 
 /** Applies `change`, expects the import to be refused with `reason`, audited, nothing registered; then `undo`. */
 async function refused(change: () => void | Promise<void>, reason: RegExp, undo: () => void | Promise<void>): Promise<void> {
@@ -61,13 +62,21 @@ test.after(async () => {
 
 test('an unsigned manifest is refused', async () => {
   const sig = readFileSync(join(dir, 'manifest.json.asc'));
-  await refused(() => unlinkSync(join(dir, 'manifest.json.asc')), /manifest is unsigned \(no manifest\.json\.asc\)/, () => writeFileSync(join(dir, 'manifest.json.asc'), sig));
+  await refused(
+    () => unlinkSync(join(dir, 'manifest.json.asc')),
+    /manifest is unsigned \(no manifest\.json\.asc\)/,
+    () => writeFileSync(join(dir, 'manifest.json.asc'), sig),
+  );
 });
 
 test('a signature by a key that is not trusted is refused', async () => {
   const sig = readFileSync(join(dir, 'manifest.json.asc'));
   const stranger = await generateSigningKey({ name: 'stranger' });
-  await refused(() => sign(stranger), /manifest signature: signed by a key that is not trusted/, () => writeFileSync(join(dir, 'manifest.json.asc'), sig));
+  await refused(
+    () => sign(stranger),
+    /manifest signature: signed by a key that is not trusted/,
+    () => writeFileSync(join(dir, 'manifest.json.asc'), sig),
+  );
 });
 
 test('a manifest changed after signing is refused', async () => {
@@ -94,15 +103,35 @@ test('a modified binary or library is refused', async () => {
 
 test('a missing file is refused', async () => {
   const original = readFileSync(join(dir, 'lib/libz.so.1'));
-  await refused(() => unlinkSync(join(dir, 'lib/libz.so.1')), /missing file lib\/libz\.so\.1/, () => writeFileSync(join(dir, 'lib/libz.so.1'), original, { mode: 0o644 }));
+  await refused(
+    () => unlinkSync(join(dir, 'lib/libz.so.1')),
+    /missing file lib\/libz\.so\.1/,
+    () => writeFileSync(join(dir, 'lib/libz.so.1'), original, { mode: 0o644 }),
+  );
 });
 
 test('a symlink pointing out of the image, or any extra symlink or file, is refused', async () => {
   const evil = join(dir, 'lib', 'libevil.so.1');
-  await refused(() => symlinkSync('/etc/passwd', evil), /symlink lib\/libevil\.so\.1 points outside the image \(-> \/etc\/passwd\)/, () => unlinkSync(evil));
-  await refused(() => symlinkSync('../../../../../../etc/passwd', evil), /points outside the image/, () => unlinkSync(evil));
-  await refused(() => symlinkSync('libz.so.1', evil), /unexpected symlink lib\/libevil\.so\.1/, () => unlinkSync(evil));
-  await refused(() => writeFileSync(evil, 'x'), /unexpected file lib\/libevil\.so\.1 \(not in the manifest\)/, () => rmSync(evil));
+  await refused(
+    () => symlinkSync('/etc/passwd', evil),
+    /symlink lib\/libevil\.so\.1 points outside the image \(-> \/etc\/passwd\)/,
+    () => unlinkSync(evil),
+  );
+  await refused(
+    () => symlinkSync('../../../../../../etc/passwd', evil),
+    /points outside the image/,
+    () => unlinkSync(evil),
+  );
+  await refused(
+    () => symlinkSync('libz.so.1', evil),
+    /unexpected symlink lib\/libevil\.so\.1/,
+    () => unlinkSync(evil),
+  );
+  await refused(
+    () => writeFileSync(evil, 'x'),
+    /unexpected file lib\/libevil\.so\.1 \(not in the manifest\)/,
+    () => rmSync(evil),
+  );
 });
 
 test('a manifest listing a path with .. (or an absolute path) is refused, even when signed by a trusted key', async () => {

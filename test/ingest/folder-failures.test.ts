@@ -21,7 +21,10 @@ test('a folder that disappears is reported, never crashes the service, and is wa
       return e.length > 0 && e;
     });
     assert.match(String(gone!.problem), /does not exist/);
-    assert.ok(f.logLines.some((l) => /watch folder unavailable/.test(l)), 'logged');
+    assert.ok(
+      f.logLines.some((l) => /watch folder unavailable/.test(l)),
+      'logged',
+    );
     await sleep(800);
     assert.is((await f.audit('ingest.folder_unavailable')).length, 1, 'reported once, not at every scan');
 
@@ -55,7 +58,10 @@ test('disk full while storing: the file goes to failed/ with error.json, its byt
     writeFileSync(master, Buffer.alloc(4 * 1024 * 1024, 9));
     const sha = sha256Of(master);
     // The move to failed/ comes first, then its record (which names where the file went).
-    await eventually('huge.mov in failed/ and recorded', async () => existsSync(join(f.root, 'failed', 'huge.mov.error.json')) && (await f.ingests())[0]?.state === 'failed');
+    await eventually(
+      'huge.mov in failed/ and recorded',
+      async () => existsSync(join(f.root, 'failed', 'huge.mov.error.json')) && (await f.ingests())[0]?.state === 'failed',
+    );
     const error = JSON.parse(readFileSync(join(f.root, 'failed', 'huge.mov.error.json'), 'utf8')) as Record<string, unknown>;
     assert.is(error.code, 'STORAGE_NO_SPACE');
     assert.ok(typeof error.message === 'string' && typeof error.at === 'string' && error.name === 'huge.mov');

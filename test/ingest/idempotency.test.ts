@@ -30,10 +30,15 @@ test('the same content under the same name is submitted once; other content or a
   assert.is(dup.duplicateOf, first.id);
   const keys: string[] = [];
   for await (const o of f.objects.list('input')) keys.push(o.key);
-  assert.not.ok(keys.some((k) => k.startsWith(second.id)), 'the duplicate copy is not kept in the input bucket');
+  assert.not.ok(
+    keys.some((k) => k.startsWith(second.id)),
+    'the duplicate copy is not kept in the input bucket',
+  );
 
   writeFileSync(join(f.root, 'trailer.mov'), 'other bytes, same name');
-  await eventually('third trailer.mov submitted', async () => (await rowsNamed('trailer.mov')).some((r) => r.state === 'done' && r.jobId && r.jobId !== first.jobId));
+  await eventually('third trailer.mov submitted', async () =>
+    (await rowsNamed('trailer.mov')).some((r) => r.state === 'done' && r.jobId && r.jobId !== first.jobId),
+  );
   writeFileSync(join(f.root, 'trailer-copy.mov'), 'the same bytes');
   await eventually('same bytes, other name submitted', async () => (await rowsNamed('trailer-copy.mov')).some((r) => r.state === 'done'));
   assert.is(await f.jobCount(), jobs + 2);
@@ -84,7 +89,9 @@ test('a stop between the move to done/ and its record: the next start records it
   await recordIngest(ctx, row.id, { state: 'submitted', jobId: row.jobId }, 'test.rewind', {});
   const jobs = await f.jobCount();
   await f.startService();
-  const after = await eventually('moved.mov recorded done', async () => ((await f.store.ingests.get(row.id))?.state === 'done' ? f.store.ingests.get(row.id) : undefined));
+  const after = await eventually('moved.mov recorded done', async () =>
+    (await f.store.ingests.get(row.id))?.state === 'done' ? f.store.ingests.get(row.id) : undefined,
+  );
   assert.is(after!.jobId, row.jobId, 'the same job');
   assert.is(await f.jobCount(), jobs, 'no second job');
   const recorded = (await f.audit('ingest.done')).filter((e) => e.ingestId === row.id);

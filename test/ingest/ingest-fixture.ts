@@ -29,7 +29,23 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function makeClip(path: string, seconds = 2): Promise<string> {
   const img = await testImage();
   const ff = img.argv('ffmpeg');
-  const lavfi = ['-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'];
+  const lavfi = [
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=25:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-shortest',
+  ];
   const r = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...lavfi, path], { env: { LC_ALL: 'C' } });
   if (r.status !== 0) throw new Error(String(r.stderr));
   return path;
@@ -43,7 +59,16 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
   const f = await runtimeFixture(options.objectsRoot ? { objectsRoot: options.objectsRoot } : {});
   const root = options.root ?? join(tempDir('mpegflow-watch-'), 'drop');
   mkdirSync(root, { recursive: true });
-  const folder: WatchFolderConfig = { path: root, ladder: 'professional', packaging: ['hls', 'dash'], stableSeconds: 0.6, rescanSeconds: 0.3, retrySeconds: 0.5, retryAttempts: 12, ...options.folder };
+  const folder: WatchFolderConfig = {
+    path: root,
+    ladder: 'professional',
+    packaging: ['hls', 'dash'],
+    stableSeconds: 0.6,
+    rescanSeconds: 0.3,
+    retrySeconds: 0.5,
+    retryAttempts: 12,
+    ...options.folder,
+  };
   const logLines: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logLines.push(line) } as unknown as NodeJS.WritableStream);
   const deps = { store: f.store, objects: f.objects, runtime: f.runtime, logger, openWriters: procOpenWriters() };
@@ -56,7 +81,11 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
   const ingests = () => f.store.ingests.recent(root.replace(/\/+$/, ''), 100);
   /** Waits until `name` is in done/ and its ingest record says done (the move comes first, then the record). */
   const ingestedToDone = (name: string, timeoutMs = 30_000) =>
-    eventually(`${name} in done/ and recorded done`, async () => existsSync(join(root, 'done', name)) && (await ingests()).find((i) => i.name === name && i.state === 'done'), timeoutMs);
+    eventually(
+      `${name} in done/ and recorded done`,
+      async () => existsSync(join(root, 'done', name)) && (await ingests()).find((i) => i.name === name && i.state === 'done'),
+      timeoutMs,
+    );
   const jobCount = async () => Object.values(await f.store.stats.jobsByState()).reduce((a, b) => a + b, 0);
   return {
     ...f,

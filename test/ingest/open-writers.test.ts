@@ -10,7 +10,11 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 /** A child process holding `path` open with `flags` until killed; resolves once it has it open. */
 function holder(path: string, flags: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(path)}, ${JSON.stringify(flags)}); console.log('open'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('fs').openSync(${JSON.stringify(path)}, ${JSON.stringify(flags)}); console.log('open'); setInterval(() => {}, 1000);`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`holder exited with ${code}`)));

@@ -41,7 +41,10 @@ test('names with a newline or ".." are refused in place, audited once, error fil
   }
   assert.not.ok(existsSync(join(f.root, 'done', 'a..b.mp4')));
   const rows = (await f.ingests()).filter((i) => bad.includes(i.name));
-  assert.equal(rows.map((r) => r.state), ['failed', 'failed', 'failed']);
+  assert.equal(
+    rows.map((r) => r.state),
+    ['failed', 'failed', 'failed'],
+  );
 });
 
 test('a symlink to /etc/shadow is refused in place; /etc/shadow is never read, moved or changed', async () => {

@@ -53,7 +53,10 @@ test('.part, .tmp and dotfiles are ignored', async () => {
   await sleep(2500);
   for (const name of ['master.mov.part', 'master.mov.tmp', 'UPPER.PART', '.hidden.mov', '.~lock.mov']) assert.ok(existsSync(join(f.root, name)), name);
   const names = (await f.ingests()).map((i) => i.name);
-  assert.not.ok(names.some((n) => /part|tmp|PART|hidden|lock/.test(n)), names.join(','));
+  assert.not.ok(
+    names.some((n) => /part|tmp|PART|hidden|lock/.test(n)),
+    names.join(','),
+  );
   assert.equal(readdirSync(join(f.root, 'failed')), []);
 });
 

@@ -19,7 +19,15 @@ async function withoutImage(f: Fixture): Promise<() => Promise<void>> {
   assert.is(await f.store.images.default(), undefined);
   return () =>
     f.store.change(async (tx) => {
-      await tx.images.insert({ id: image.id, name: image.name, version: image.version, path: image.path, manifest: image.manifest, state: 'verified', verifiedAt: new Date().toISOString() });
+      await tx.images.insert({
+        id: image.id,
+        name: image.name,
+        version: image.version,
+        path: image.path,
+        manifest: image.manifest,
+        state: 'verified',
+        verifiedAt: new Date().toISOString(),
+      });
       await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id: image.id } });
     });
 }
@@ -42,7 +50,10 @@ test('no encoder image yet: the file waits in .processing/ and is retried; once 
     assert.is(second!.attempt, 2);
     assert.ok(Number(second!.retryInSeconds) > Number(first!.retryInSeconds), 'the delay grows');
     assert.ok(existsSync(join(f.root, '.processing', 'early.mov')), 'kept in .processing/');
-    assert.not.ok(readdirSync(join(f.root, 'failed')).some((n) => n.startsWith('early.mov')), 'not sent to failed/');
+    assert.not.ok(
+      readdirSync(join(f.root, 'failed')).some((n) => n.startsWith('early.mov')),
+      'not sent to failed/',
+    );
     const waiting = (await f.ingests()).find((i) => i.name === 'early.mov')!;
     assert.is(waiting.state, 'claimed');
     assert.is(waiting.errorCode, 'NO_ENCODER_IMAGE', 'the reason is visible while it waits');

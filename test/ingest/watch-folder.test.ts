@@ -38,7 +38,8 @@ test('a copied master is ingested once: stored and verified, job completed, file
   assert.is(stored.sha256, sha);
 
   const types = (await f.store.audit.list({ limit: 10_000 })).filter((e) => e.type.startsWith('ingest.')).map((e) => e.type);
-  for (const t of ['ingest.folder_available', 'ingest.detected', 'ingest.claimed', 'ingest.storing', 'ingest.stored', 'ingest.submitted', 'ingest.done']) assert.ok(types.includes(t), `audit lacks ${t}: ${types.join(',')}`);
+  for (const t of ['ingest.folder_available', 'ingest.detected', 'ingest.claimed', 'ingest.storing', 'ingest.stored', 'ingest.submitted', 'ingest.done'])
+    assert.ok(types.includes(t), `audit lacks ${t}: ${types.join(',')}`);
   const submitted = (await f.audit('ingest.submitted'))[0]!;
   assert.is(submitted.jobId, job.id);
   const storedEvent = (await f.audit('ingest.stored'))[0]!;

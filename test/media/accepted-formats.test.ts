@@ -44,7 +44,13 @@ test('no streams at all: MEDIA_NO_VIDEO; missing format: MEDIA_UNREADABLE', () =
 });
 
 test('cover art is not a video stream', () => {
-  const doc = { streams: [{ index: 0, codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, disposition: { attached_pic: 1 } }, { index: 1, codec_type: 'audio', codec_name: 'mp3' }], format: { format_name: 'mp3', duration: '200' } };
+  const doc = {
+    streams: [
+      { index: 0, codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, disposition: { attached_pic: 1 } },
+      { index: 1, codec_type: 'audio', codec_name: 'mp3' },
+    ],
+    format: { format_name: 'mp3', duration: '200' },
+  };
   const o = readProbe(doc);
   assert.ok(o.readable && o.info.video === null && o.info.videoStreamCount === 0);
   assert.ok(codes(checkAccepted(o)).includes('MEDIA_AUDIO_ONLY'));

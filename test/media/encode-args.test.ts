@@ -77,11 +77,37 @@ let progressStdout = '';
 
 test('e2e: 1280x720 6 s master → 3 rungs + audio in one ffmpeg, keyframes identical every 2 s', async () => {
   t = await mediaTools();
-  t.make(['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=6',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '250', '-c:a', 'aac', '-shortest', src]);
+  t.make([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720:rate=25:duration=6',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=44100:duration=6',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '250',
+    '-c:a',
+    'aac',
+    '-shortest',
+    src,
+  ]);
   plan = planLadder(parseProbe(t.ffprobe(probeArgs(src)).stdout));
-  assert.equal(plan.rungs.map((r) => r.name), ['240p', '480p', '720p']);
-  const args = encodeLadderArgs(plan, { input: src, rungOutputs: plan.rungs.map((r) => rungPath(r.name)), audioOutput: rungPath('audio'), x264Preset: 'ultrafast' });
+  assert.equal(
+    plan.rungs.map((r) => r.name),
+    ['240p', '480p', '720p'],
+  );
+  const args = encodeLadderArgs(plan, {
+    input: src,
+    rungOutputs: plan.rungs.map((r) => rungPath(r.name)),
+    audioOutput: rungPath('audio'),
+    x264Preset: 'ultrafast',
+  });
   const started = Date.now();
   const r = t.ffmpeg(args);
   encodeSeconds = (Date.now() - started) / 1000;
@@ -118,7 +144,10 @@ test('e2e: -progress output parses to a rising fraction ending at 1', () => {
   assert.is(last.fraction, 1);
   assert.ok(last.outTimeSeconds! > 5.5);
   const fractions = updates.map((u) => u.fraction!);
-  assert.equal(fractions, [...fractions].sort((a, b) => a - b));
+  assert.equal(
+    fractions,
+    [...fractions].sort((a, b) => a - b),
+  );
 });
 
 test('e2e: a single-rung retry is GOP-aligned with the ladder encode', () => {
@@ -132,12 +161,30 @@ test('e2e: a single-rung retry is GOP-aligned with the ladder encode', () => {
 
 test('e2e: anamorphic interlaced 29.97 fps master → square-pixel, deinterlaced, CFR rungs with aligned keyframes', () => {
   const pal = join(dir, 'ntsc.mp4');
-  t.make(['-f', 'lavfi', '-i', 'testsrc2=size=720x480:rate=30000/1001:duration=4.2', '-vf', 'setfield=tff,setsar=8/9',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-flags', '+ilme+ildct', '-top', '1', pal]);
+  t.make([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=720x480:rate=30000/1001:duration=4.2',
+    '-vf',
+    'setfield=tff,setsar=8/9',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-flags',
+    '+ilme+ildct',
+    '-top',
+    '1',
+    pal,
+  ]);
   const p = planLadder(parseProbe(t.ffprobe(probeArgs(pal)).stdout));
   assert.is(p.deinterlace, true);
   assert.is(p.audio, null);
-  assert.equal(p.rungs.map((r) => `${r.width}x${r.height}`), ['320x240', '640x480']);
+  assert.equal(
+    p.rungs.map((r) => `${r.width}x${r.height}`),
+    ['320x240', '640x480'],
+  );
   const outs = p.rungs.map((r) => join(dir, `ntsc-${r.name}.mp4`));
   const r = t.ffmpeg(encodeLadderArgs(p, { input: pal, rungOutputs: outs, x264Preset: 'ultrafast' }));
   assert.is(r.status, 0, r.stderr);
@@ -146,7 +193,10 @@ test('e2e: anamorphic interlaced 29.97 fps master → square-pixel, deinterlaced
     assert.equal(v.sar, { num: 1, den: 1 });
     assert.is(v.fieldOrder, 'progressive');
     assert.equal(v.frameRate, { num: 30000, den: 1001 });
-    assert.equal(keyframeTimes(t, out).map((x) => Math.round(x * 1000)), [0, 2002, 4004]);
+    assert.equal(
+      keyframeTimes(t, out).map((x) => Math.round(x * 1000)),
+      [0, 2002, 4004],
+    );
   }
 });
 
@@ -156,7 +206,10 @@ test('e2e: a master rotated 90° for display comes out upright (portrait pixels,
   t.make(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=2.5', '-c:v', 'libx264', '-preset', 'ultrafast', landscape]);
   t.make(['-display_rotation', '90', '-i', landscape, '-c', 'copy', rotated]);
   const p = planLadder(parseProbe(t.ffprobe(probeArgs(rotated)).stdout));
-  assert.equal(p.rungs.map((r) => `${r.name} ${r.width}x${r.height}`), ['240p 240x426']);
+  assert.equal(
+    p.rungs.map((r) => `${r.name} ${r.width}x${r.height}`),
+    ['240p 240x426'],
+  );
   const out = join(dir, 'rotated-240p.mp4');
   const r = t.ffmpeg(encodeRungArgs(p, 0, { input: rotated, output: out, x264Preset: 'ultrafast' }));
   assert.is(r.status, 0, r.stderr);

@@ -14,7 +14,10 @@ const dar = (p: LadderPlan, i: number) => {
 };
 
 test('professional preset: five rungs, H.264 + AAC, 2 s GOPs', () => {
-  assert.equal(professionalLadder.rungs.map((r) => r.name), ['240p', '480p', '720p', '1080p', '2160p']);
+  assert.equal(
+    professionalLadder.rungs.map((r) => r.name),
+    ['240p', '480p', '720p', '1080p', '2160p'],
+  );
   assert.is(professionalLadder.gopSeconds, 2);
   assert.equal(professionalLadder.audio, { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 });
 });
@@ -22,9 +25,18 @@ test('professional preset: five rungs, H.264 + AAC, 2 s GOPs', () => {
 test('2160p master: all five rungs, rates rising, levels fit', () => {
   const p = plan({ width: 3840, height: 2160 });
   assert.equal(sizes(p), ['426x240', '854x480', '1280x720', '1920x1080', '3840x2160']);
-  assert.equal(p.rungs.map((r) => r.bitrateKbps), [400, 1400, 3000, 6000, 16000]);
-  assert.equal(p.rungs.map((r) => r.level), ['2.1', '3', '3.1', '4', '5.1']);
-  assert.equal(p.rungs.map((r) => r.codecs), ['avc1.4d0015', 'avc1.4d001e', 'avc1.64001f', 'avc1.640028', 'avc1.640033']);
+  assert.equal(
+    p.rungs.map((r) => r.bitrateKbps),
+    [400, 1400, 3000, 6000, 16000],
+  );
+  assert.equal(
+    p.rungs.map((r) => r.level),
+    ['2.1', '3', '3.1', '4', '5.1'],
+  );
+  assert.equal(
+    p.rungs.map((r) => r.codecs),
+    ['avc1.4d0015', 'avc1.4d001e', 'avc1.64001f', 'avc1.640028', 'avc1.640033'],
+  );
   for (const r of p.rungs) assert.ok(r.maxrateKbps > r.bitrateKbps && r.bufsizeKbps >= r.maxrateKbps);
   assert.is(p.gopFrames, 50);
 });
@@ -37,7 +49,13 @@ test('1080p master yields 4 rungs; 720p 3; 480p 2 (never upscaled)', () => {
 });
 
 test('every rung of every plan shows exactly the source display aspect with near-square pixels and even sizes', () => {
-  for (const s of [{ width: 1918, height: 1080 }, { width: 1920, height: 800 }, { width: 1440, height: 1080, sar: '4:3' }, { width: 720, height: 576, sar: '16:15' }, { width: 1080, height: 1920 }] as FakeSource[]) {
+  for (const s of [
+    { width: 1918, height: 1080 },
+    { width: 1920, height: 800 },
+    { width: 1440, height: 1080, sar: '4:3' },
+    { width: 720, height: 576, sar: '16:15' },
+    { width: 1080, height: 1920 },
+  ] as FakeSource[]) {
     const p = plan(s);
     for (let i = 0; i < p.rungs.length; i++) {
       const r = p.rungs[i]!;
@@ -61,7 +79,13 @@ test('anamorphic sources come out with square pixels', () => {
   assert.equal(hdv.rungs[3]!.sar, { num: 1, den: 1 });
   const pal = plan({ width: 720, height: 576, sar: '16:15', fieldOrder: 'tt' });
   assert.equal(sizes(pal), ['320x240', '640x480']);
-  assert.equal(pal.rungs.map((r) => r.sar), [{ num: 1, den: 1 }, { num: 1, den: 1 }]);
+  assert.equal(
+    pal.rungs.map((r) => r.sar),
+    [
+      { num: 1, den: 1 },
+      { num: 1, den: 1 },
+    ],
+  );
   assert.is(pal.deinterlace, true);
   assert.is(pal.parity, 'tff');
   assert.match(pal.notes.join('\n'), /anamorphic/);
@@ -118,7 +142,16 @@ test('frame rates: exact NTSC rates kept, VFR snapped to a constant standard rat
 
 test('audio: planned once; default track chosen among 8; explicit choice; none → video-only', () => {
   const eight = plan({ width: 1920, height: 1080, audioTracks: 8 });
-  assert.equal(eight.audio, { streamIndex: 1, trackNumber: 0, codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000, language: 'eng', codecs: 'mp4a.40.2' });
+  assert.equal(eight.audio, {
+    streamIndex: 1,
+    trackNumber: 0,
+    codec: 'aac',
+    bitrateKbps: 128,
+    channels: 2,
+    sampleRate: 48000,
+    language: 'eng',
+    codecs: 'mp4a.40.2',
+  });
   assert.match(eight.notes.join('\n'), /8 audio tracks: using track 0/);
   const third = planLadder(fakeInfo({ width: 1920, height: 1080, audioTracks: 8, audioDefault: 2 }));
   assert.is(third.audio!.trackNumber, 2);

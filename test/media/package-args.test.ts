@@ -35,11 +35,23 @@ test('argv shape: inputs as -i pairs, stream copy, HLS fMP4 with an audio group,
   const plan = planLadder(fakeInfo({ width: 1280, height: 720 }));
   const inputs = packageInputs(plan, { videos: plan.rungs.map((r, rungIndex) => ({ rungIndex, path: `/i/${r.name}.mp4` })), audio: '/i/audio.mp4' });
   const hls = hlsPackageArgs(plan, inputs, { outDir: '/o/hls/' });
-  assert.equal(hls.filter((_, i) => hls[i - 1] === '-i'), ['/i/240p.mp4', '/i/480p.mp4', '/i/720p.mp4', '/i/audio.mp4']);
+  assert.equal(
+    hls.filter((_, i) => hls[i - 1] === '-i'),
+    ['/i/240p.mp4', '/i/480p.mp4', '/i/720p.mp4', '/i/audio.mp4'],
+  );
   assert.equal(hls.slice(hls.indexOf('-var_stream_map'), hls.indexOf('-var_stream_map') + 3), [
-    '-var_stream_map', 'v:0,agroup:audio,name:240p v:1,agroup:audio,name:480p v:2,agroup:audio,name:720p a:0,agroup:audio,name:audio,default:yes,language:eng', '/o/hls/%v/index.m3u8',
+    '-var_stream_map',
+    'v:0,agroup:audio,name:240p v:1,agroup:audio,name:480p v:2,agroup:audio,name:720p a:0,agroup:audio,name:audio,default:yes,language:eng',
+    '/o/hls/%v/index.m3u8',
   ]);
-  for (const pair of [['-c', 'copy'], ['-hls_segment_type', 'fmp4'], ['-hls_time', '2'], ['-hls_playlist_type', 'vod'], ['-bsf:v', 'h264_mp4toannexb']]) assert.is(hls[hls.indexOf(pair[0]!) + 1], pair[1]);
+  for (const pair of [
+    ['-c', 'copy'],
+    ['-hls_segment_type', 'fmp4'],
+    ['-hls_time', '2'],
+    ['-hls_playlist_type', 'vod'],
+    ['-bsf:v', 'h264_mp4toannexb'],
+  ])
+    assert.is(hls[hls.indexOf(pair[0]!) + 1], pair[1]);
   const dash = dashPackageArgs(plan, inputs, { outDir: '/o/dash' });
   assert.is(dash[dash.indexOf('-adaptation_sets') + 1], 'id=0,streams=v id=1,streams=a');
   assert.is(dash[dash.indexOf('-seg_duration') + 1], '2');
@@ -81,7 +93,11 @@ test('e2e: 1280x720 + audio → HLS master with BANDWIDTH, RESOLUTION, CODECS pe
     assert.match(playlist, /#EXT-X-ENDLIST/);
     const segments = readdirSync(join(hlsDir, name)).filter((f) => f.endsWith('.m4s'));
     assert.ok(segments.length >= 3, `${name}: ${segments.length} segments`);
-    if (name !== 'audio') assert.equal([...playlist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])), [2, 2, 2]);
+    if (name !== 'audio')
+      assert.equal(
+        [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])),
+        [2, 2, 2],
+      );
   }
 
   mkdirSync(dashDir, { recursive: true }); // the packaging stage creates its folders; the dash muxer does not
@@ -99,13 +115,22 @@ test('e2e: 1280x720 + audio → HLS master with BANDWIDTH, RESOLUTION, CODECS pe
   const back = t.ffprobe(['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', '-i', join(dashDir, 'manifest.mpd')]);
   assert.is(back.status, 0, back.stderr);
   const streams = (JSON.parse(back.stdout) as { streams: Array<{ codec_type: string; height?: number }> }).streams;
-  assert.equal(streams.filter((s) => s.codec_type === 'video').map((s) => s.height).sort((a, b) => a! - b!), [240, 480, 720]);
+  assert.equal(
+    streams
+      .filter((s) => s.codec_type === 'video')
+      .map((s) => s.height)
+      .sort((a, b) => a! - b!),
+    [240, 480, 720],
+  );
   assert.is(streams.filter((s) => s.codec_type === 'audio').length, 1);
 });
 
 test('e2e: odd-aspect (958x540), video-only master packages into one DASH video set and a video-only HLS master', () => {
   const { plan, inputs } = encoded('odd', 'testsrc2=size=958x540:rate=25:duration=4', false);
-  assert.equal(plan.rungs.map((r) => `${r.width}x${r.height}`), ['426x240', '852x480']);
+  assert.equal(
+    plan.rungs.map((r) => `${r.width}x${r.height}`),
+    ['426x240', '852x480'],
+  );
   assert.is(inputs.audio, null);
   const dashDir = join(dir, 'odd', 'dash');
   mkdirSync(dashDir, { recursive: true });

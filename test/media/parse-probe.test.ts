@@ -33,13 +33,52 @@ function codes(o: ProbeOutcome): string[] {
 
 test.before(async () => {
   t = await mediaTools();
-  t.make(['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=1', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1',
-    ...x264, '-g', '12', '-c:a', 'aac', '-shortest', path('hd.mp4')]);
+  t.make([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1920x1080:rate=25:duration=1',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000:duration=1',
+    ...x264,
+    '-g',
+    '12',
+    '-c:a',
+    'aac',
+    '-shortest',
+    path('hd.mp4'),
+  ]);
   t.make(['-f', 'lavfi', '-i', 'testsrc2=size=1918x1080:rate=24000/1001:duration=0.5', ...x264, path('odd.mp4')]);
   t.make(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=1', ...x264, path('landscape.mp4')]);
   t.make(['-display_rotation', '90', '-i', path('landscape.mp4'), '-c', 'copy', path('rotated.mp4')]);
-  t.make(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=2', '-vf', "select='lt(n,30)+not(mod(n,3))'", '-fps_mode', 'vfr', ...x264, path('vfr.mp4')]);
-  t.make(['-f', 'lavfi', '-i', 'testsrc2=size=720x576:rate=25:duration=1', '-vf', 'setfield=tff,setsar=16/15', ...x264, '-flags', '+ilme+ildct', '-top', '1', path('interlaced.mp4')]);
+  t.make([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=30:duration=2',
+    '-vf',
+    "select='lt(n,30)+not(mod(n,3))'",
+    '-fps_mode',
+    'vfr',
+    ...x264,
+    path('vfr.mp4'),
+  ]);
+  t.make([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=720x576:rate=25:duration=1',
+    '-vf',
+    'setfield=tff,setsar=16/15',
+    ...x264,
+    '-flags',
+    '+ilme+ildct',
+    '-top',
+    '1',
+    path('interlaced.mp4'),
+  ]);
   const eight: string[] = ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=1'];
   for (let i = 0; i < 8; i++) eight.push('-f', 'lavfi', '-i', `sine=frequency=${300 + 100 * i}:sample_rate=48000:duration=1`);
   eight.push('-map', '0:v');
@@ -135,8 +174,14 @@ test('interlaced anamorphic PAL: field order, SAR and square-pixel display size'
 test('8 audio tracks: every track listed in order with language and default flag', () => {
   const i = info('eight-tracks.mov');
   assert.is(i.audio.length, 8);
-  assert.equal(i.audio.map((a) => a.trackNumber), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(i.audio.map((a) => a.index), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(
+    i.audio.map((a) => a.trackNumber),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
+  assert.equal(
+    i.audio.map((a) => a.index),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   assert.ok(i.audio.every((a) => a.codec === 'pcm_s24le' && a.sampleRate === 48000));
   assert.is(i.audio[0]!.language, 'eng');
   assert.is(i.audio[1]!.language, 'fra');
@@ -162,7 +207,7 @@ test('frame over 8192 px on one side is rejected', () => {
   assert.equal(codes(probe('too-wide.mp4')), ['MEDIA_RESOLUTION_TOO_LARGE']);
 });
 
-test('zero-byte, truncated and text-named-.mov files are unreadable, with ffprobe\'s reason', () => {
+test("zero-byte, truncated and text-named-.mov files are unreadable, with ffprobe's reason", () => {
   for (const name of ['zero.mp4', 'truncated.mp4', 'text.mov']) {
     const o = probe(name);
     assert.is(o.readable, false, name);

@@ -22,8 +22,14 @@ test('the reader splits a stream at progress= lines, whatever the chunking', () 
   const text = block('1000000') + block('2000000') + block('6000000', 'end');
   const r = new ProgressReader(6);
   const got = [...r.push(text.slice(0, 50)), ...r.push(text.slice(50, 400)), ...r.push(text.slice(400))];
-  assert.equal(got.map((p) => p.outTimeSeconds), [1, 2, 6]);
-  assert.equal(got.map((p) => p.done), [false, false, true]);
+  assert.equal(
+    got.map((p) => p.outTimeSeconds),
+    [1, 2, 6],
+  );
+  assert.equal(
+    got.map((p) => p.done),
+    [false, false, true],
+  );
   assert.equal(new ProgressReader(6).push(text.slice(0, -1)).length, 2, 'an unterminated last line waits for more');
 });
 

@@ -25,7 +25,21 @@ function place(name: string): { prefix: string; data: string; tar: string; dir: 
 }
 
 const install = (tar: string, p: { prefix: string; data: string }) =>
-  runInstaller(['bash', bundle.installer, '--bundle', tar, '--key', bundle.publicKey, '--prefix', p.prefix, '--data-dir', p.data, '--user', 'root', '--no-systemd']);
+  runInstaller([
+    'bash',
+    bundle.installer,
+    '--bundle',
+    tar,
+    '--key',
+    bundle.publicKey,
+    '--prefix',
+    p.prefix,
+    '--data-dir',
+    p.data,
+    '--user',
+    'root',
+    '--no-systemd',
+  ]);
 
 const TAR_OPTS = ['--format=posix', '--owner=0', '--group=0', '--numeric-owner'];
 
@@ -59,7 +73,10 @@ test('a database migrated by a newer version: a schema downgrade is refused', ()
   const r = install(bundle.tar, p);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /^install\.sh: refused: .*mpegflow\.db was migrated by a newer version \(1 migration\(s\) this bundle does not know\): installing it would be a schema downgrade/);
+  assert.match(
+    r.stderr,
+    /^install\.sh: refused: .*mpegflow\.db was migrated by a newer version \(1 migration\(s\) this bundle does not know\): installing it would be a schema downgrade/,
+  );
   assert.not.ok(existsSync(p.prefix), 'the prefix was created');
 });
 

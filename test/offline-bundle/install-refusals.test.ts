@@ -25,7 +25,23 @@ function place(name: string): { prefix: string; data: string; tar: string } {
 }
 
 const install = (tar: string, p: { prefix: string; data: string }, extra: string[] = [], wrap: string[] = []) =>
-  runInstaller([...wrap, 'bash', bundle.installer, '--bundle', tar, '--key', bundle.publicKey, '--prefix', p.prefix, '--data-dir', p.data, '--user', 'root', '--no-systemd', ...extra]);
+  runInstaller([
+    ...wrap,
+    'bash',
+    bundle.installer,
+    '--bundle',
+    tar,
+    '--key',
+    bundle.publicKey,
+    '--prefix',
+    p.prefix,
+    '--data-dir',
+    p.data,
+    '--user',
+    'root',
+    '--no-systemd',
+    ...extra,
+  ]);
 
 test('one flipped byte in the tar: the signature does not verify', () => {
   const p = place('flipped');
@@ -51,9 +67,15 @@ test('a signature by another key', async () => {
 
 test('a truncated tar (even when signed): cut inside a member, and cut at a member boundary', async () => {
   // `tar -tR` prints the block number of every member's header: cutting there leaves a tar that lists cleanly.
-  const blocks = run('tar', ['-tR', '-f', bundle.tar]).split('\n').map((l) => /^block (\d+):/.exec(l)?.[1]).filter(Boolean);
+  const blocks = run('tar', ['-tR', '-f', bundle.tar])
+    .split('\n')
+    .map((l) => /^block (\d+):/.exec(l)?.[1])
+    .filter(Boolean);
   const boundary = Number(blocks[Math.floor(blocks.length * 0.6)]) * 512;
-  for (const [name, at] of [['inside', boundary + 700], ['boundary', boundary]] as const) {
+  for (const [name, at] of [
+    ['inside', boundary + 700],
+    ['boundary', boundary],
+  ] as const) {
     const p = place(`truncated-${name}`);
     copyFileSync(bundle.tar, p.tar);
     truncateSync(p.tar, at);

@@ -20,12 +20,48 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
   const work = tempDir('mpegflow-netns-');
   const clip = join(work, 'clip.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=2', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clip], { env: { LC_ALL: 'C' } });
+  const gen = spawnSync(
+    ff[0]!,
+    [
+      ...ff.slice(1),
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25:duration=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=2',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   assert.is(gen.status, 0, String(gen.stderr));
 
   const dropNs = makeNetns(NS);
   const inNs = (argv: string[], env: Record<string, string> = {}) =>
-    runInstaller(['ip', 'netns', 'exec', NS, 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LC_ALL=C', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv]);
+    runInstaller([
+      'ip',
+      'netns',
+      'exec',
+      NS,
+      'env',
+      '-i',
+      'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+      'LC_ALL=C',
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ...argv,
+    ]);
   let appliance: ReturnType<typeof spawn> | undefined;
   try {
     // Nothing outside is reachable from in there.
@@ -39,12 +75,39 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     const data = join(work, 'data');
     const units = join(work, 'units');
     const started = Date.now();
-    const install = inNs(['bash', bundle.installer, '--bundle', bundle.tar, '--key', bundle.publicKey, '--prefix', prefix, '--data-dir', data, '--user', 'root', '--unit-dir', units, '--allow-ip', '10.9.8.7', '--apply-firewall']);
+    const install = inNs([
+      'bash',
+      bundle.installer,
+      '--bundle',
+      bundle.tar,
+      '--key',
+      bundle.publicKey,
+      '--prefix',
+      prefix,
+      '--data-dir',
+      data,
+      '--user',
+      'root',
+      '--unit-dir',
+      units,
+      '--allow-ip',
+      '10.9.8.7',
+      '--apply-firewall',
+    ]);
     assert.is(install.code, 0, install.stderr + install.stdout);
     assert.match(install.stdout, /^installed mpegflow-appliance \S+ in /m);
     console.log(`install: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const unit = readFileSync(join(units, 'mpegflow.service'), 'utf8');
-    for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'IPAddressDeny=any', 'IPAddressAllow=localhost 10.9.8.7', `ReadWritePaths=${data}`, `ExecStart=${prefix}/node/bin/node ${prefix}/app/bin/mpegflow.js start`]) {
+    for (const line of [
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'PrivateTmp=yes',
+      'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
+      'IPAddressDeny=any',
+      'IPAddressAllow=localhost 10.9.8.7',
+      `ReadWritePaths=${data}`,
+      `ExecStart=${prefix}/node/bin/node ${prefix}/app/bin/mpegflow.js start`,
+    ]) {
       assert.ok(unit.includes(`\n${line}\n`), `unit lacks ${line}`);
     }
     const analyze = spawnSync('systemd-analyze', ['verify', join(units, 'mpegflow.service')], { encoding: 'utf8' });
@@ -57,7 +120,11 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
 
     const port = 20000 + (process.pid % 20000);
     const env = { MPEGFLOW_DATA_DIR: data, MPEGFLOW_PORT: String(port), MPEGFLOW_LOG_LEVEL: 'warn' };
-    appliance = spawn('ip', ['netns', 'exec', NS, 'env', '-i', 'PATH=/usr/bin:/bin', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(prefix, 'bin', 'mpegflow'), 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    appliance = spawn(
+      'ip',
+      ['netns', 'exec', NS, 'env', '-i', 'PATH=/usr/bin:/bin', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(prefix, 'bin', 'mpegflow'), 'start'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     appliance.stdout!.on('data', (d) => (out += d));
     appliance.stderr!.on('data', (d) => (out += d));
@@ -72,7 +139,11 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     assert.match(submit.stdout, /completed/);
 
     // The operator UI is served from the installed bundle (built assets, nothing from outside).
-    const page = inNs([process.execPath, '-e', `fetch('http://127.0.0.1:${port}/').then((r) => r.text()).then((t) => process.exit(t.includes('<title>MpegFlow Appliance</title>') ? 0 : 4), () => process.exit(5))`]);
+    const page = inNs([
+      process.execPath,
+      '-e',
+      `fetch('http://127.0.0.1:${port}/').then((r) => r.text()).then((t) => process.exit(t.includes('<title>MpegFlow Appliance</title>') ? 0 : 4), () => process.exit(5))`,
+    ]);
     assert.is(page.code, 0, 'the UI page is not served by the installed bundle');
 
     const doctor = inNs([join(prefix, 'bin', 'mpegflow'), 'doctor'], env);
@@ -93,9 +164,18 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     const startedEvent = events.find((e) => e.type === 'appliance.started');
     assert.is((JSON.parse(startedEvent!.payload) as { node: string }).node, bundleJson.node.version);
     assert.ok(bundleJson.node.version.startsWith('v24.'));
-    assert.ok(events.some((e) => e.type === 'job.completed'), 'no completed job in the audit trail');
-    assert.not.ok(events.some((e) => e.type === 'encoder_image.build_failed'), 'the appliance tried to build (download) an image');
-    assert.ok(events.some((e) => e.type === 'encoder_image.imported' && e.payload.includes('/app/images/bundled/')), 'the bundled image was not imported');
+    assert.ok(
+      events.some((e) => e.type === 'job.completed'),
+      'no completed job in the audit trail',
+    );
+    assert.not.ok(
+      events.some((e) => e.type === 'encoder_image.build_failed'),
+      'the appliance tried to build (download) an image',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'encoder_image.imported' && e.payload.includes('/app/images/bundled/')),
+      'the bundled image was not imported',
+    );
 
     // doctor notices a changed file
     const victim = join(prefix, 'app', 'dist', 'src', 'cli', 'usage.js');

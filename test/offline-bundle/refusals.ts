@@ -13,5 +13,10 @@ export function assertRefused(r: Ran, why: RegExp, paths: { prefix: string; data
   if (!paths.prefixExisted) assert.not.ok(existsSync(paths.prefix), 'the prefix was created');
   assert.not.ok(existsSync(paths.data), 'the data dir was created');
   const parent = dirname(paths.prefix);
-  if (existsSync(parent)) assert.equal(readdirSync(parent).filter((n) => n.startsWith('.mpegflow-staging')), [], 'staging left behind');
+  if (existsSync(parent))
+    assert.equal(
+      readdirSync(parent).filter((n) => n.startsWith('.mpegflow-staging')),
+      [],
+      'staging left behind',
+    );
 }

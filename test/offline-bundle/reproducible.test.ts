@@ -12,7 +12,7 @@ import { run } from '../../offline-bundle/run.js';
 import { testBundle } from '../helpers/offline-bundle.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-test('re-tarring the unpacked bundle gives the same bytes (twice), whatever the files\' mtimes and owners', async () => {
+test("re-tarring the unpacked bundle gives the same bytes (twice), whatever the files' mtimes and owners", async () => {
   const bundle = await testBundle();
   const work = tempDir('mpegflow-repro-');
   const tree = join(work, 'tree');
@@ -25,7 +25,12 @@ test('re-tarring the unpacked bundle gives the same bytes (twice), whatever the 
   spawnSync('chown', ['-R', '1:1', join(tree, bundle.top, 'app', 'images')]);
   chmodSync(join(tree, bundle.top), 0o700);
   chmodSync(join(tree, bundle.top), 0o755);
-  const sums = new Map(readFileSync(join(tree, bundle.top, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => [l.slice(66), l.slice(0, 64)] as const));
+  const sums = new Map(
+    readFileSync(join(tree, bundle.top, 'SHA256SUMS'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(66), l.slice(0, 64)] as const),
+  );
   assert.is(sums.size, files.length - 1);
   const original = fileSha256(bundle.tar);
   for (const name of ['a.tar', 'b.tar']) {

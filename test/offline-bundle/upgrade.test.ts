@@ -17,7 +17,22 @@ test('installed as a service user; reinstalling keeps the data dir: database, au
   const prefix = join(work, 'opt', 'mpegflow');
   const data = join(work, 'data');
   spawnSync('userdel', [USER]);
-  const install = () => runInstaller(['bash', bundle.installer, '--bundle', bundle.tar, '--key', bundle.publicKey, '--prefix', prefix, '--data-dir', data, '--user', USER, '--no-systemd']);
+  const install = () =>
+    runInstaller([
+      'bash',
+      bundle.installer,
+      '--bundle',
+      bundle.tar,
+      '--key',
+      bundle.publicKey,
+      '--prefix',
+      prefix,
+      '--data-dir',
+      data,
+      '--user',
+      USER,
+      '--no-systemd',
+    ]);
   try {
     const first = install();
     assert.is(first.code, 0, first.stderr);
@@ -25,7 +40,16 @@ test('installed as a service user; reinstalling keeps the data dir: database, au
     assert.ok(uid > 0);
     assert.is(statSync(data).uid, uid);
     assert.is(statSync(join(data, 'secrets', 'audit-key.asc')).uid, uid);
-    const doctor = runInstaller(['setpriv', `--reuid=${USER}`, `--regid=${USER}`, '--init-groups', 'env', `MPEGFLOW_DATA_DIR=${data}`, join(prefix, 'bin', 'mpegflow'), 'doctor']);
+    const doctor = runInstaller([
+      'setpriv',
+      `--reuid=${USER}`,
+      `--regid=${USER}`,
+      '--init-groups',
+      'env',
+      `MPEGFLOW_DATA_DIR=${data}`,
+      join(prefix, 'bin', 'mpegflow'),
+      'doctor',
+    ]);
     assert.is(doctor.code, 0, doctor.stdout + doctor.stderr);
     const token = readFileSync(join(data, 'secrets', 'admin.token'), 'utf8');
     const key = readFileSync(join(data, 'secrets', 'audit-key.asc'), 'utf8');

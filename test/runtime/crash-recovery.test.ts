@@ -28,7 +28,32 @@ test('kill -9 of a runtime process mid-encode, then restart: the job completes, 
   const img = await testImage();
   const master = join(tempDir(), 'crash.mp4');
   const argv = img.argv('ffmpeg');
-  const gen = spawnSync(argv[0]!, [...argv.slice(1), '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=12', '-f', 'lavfi', '-i', 'sine=duration=12', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', master], { env: { LC_ALL: 'C' } });
+  const gen = spawnSync(
+    argv[0]!,
+    [
+      ...argv.slice(1),
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25:duration=12',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=12',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      master,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   assert.is(gen.status, 0, String(gen.stderr));
 
   const first = run([data, master]);
@@ -39,11 +64,15 @@ test('kill -9 of a runtime process mid-encode, then restart: the job completes, 
   for (let i = 0; i < 900 && running.length === 0; i++) {
     await new Promise((r) => setTimeout(r, 100));
     jobId = /job (\S+)/.exec(out)?.[1] ?? '';
-    if (jobId && query<{ n: number }>(data, "SELECT count(*) AS n FROM tasks WHERE job_id = ? AND kind = 'encode' AND state = 'running'", jobId)[0]!.n > 0) running = encoders(data);
+    if (jobId && query<{ n: number }>(data, "SELECT count(*) AS n FROM tasks WHERE job_id = ? AND kind = 'encode' AND state = 'running'", jobId)[0]!.n > 0)
+      running = encoders(data);
   }
   assert.ok(jobId, 'job submitted');
   assert.ok(running.length > 0, 'an encoder is running');
-  const startedPids = () => query<{ payload: string }>(data, "SELECT payload FROM audit_events WHERE job_id = ? AND type = 'process.started'", jobId).map((r) => (JSON.parse(r.payload) as { pid: number }).pid);
+  const startedPids = () =>
+    query<{ payload: string }>(data, "SELECT payload FROM audit_events WHERE job_id = ? AND type = 'process.started'", jobId).map(
+      (r) => (JSON.parse(r.payload) as { pid: number }).pid,
+    );
   for (let i = 0; i < 50 && !running.every((pid) => startedPids().includes(pid)); i++) await new Promise((r) => setTimeout(r, 100));
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));

@@ -2,7 +2,23 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runtimeFixture } from '../helpers/runtime-fixture.js';
 
-const clipArgs = ['-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=2', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'];
+const clipArgs = [
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=854x480:rate=25:duration=2',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=duration=2',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-c:a',
+  'aac',
+  '-shortest',
+];
 
 test('the ladder fails once, splits, and a rung failing twice then succeeding still completes the job', async () => {
   // Attempt 1 of the one-process ladder fails; 480p alone fails on attempts 1 and 2, then succeeds.
@@ -54,7 +70,10 @@ test('partial-ladder policy emit: the rungs that succeeded are packaged, job par
     let text = '';
     for await (const c of master) text += c;
     assert.is((text.match(/#EXT-X-STREAM-INF/g) ?? []).length, 1, 'only 240p is packaged');
-    const flagged = (await f.store.audit.list({ jobId: job.id, type: 'job.partial_ladder' }))[0]?.payload as { missingRenditions: string[]; flaggedForReview: boolean };
+    const flagged = (await f.store.audit.list({ jobId: job.id, type: 'job.partial_ladder' }))[0]?.payload as {
+      missingRenditions: string[];
+      flaggedForReview: boolean;
+    };
     assert.equal(flagged, { missingRenditions: ['480p'], policy: 'emit', flaggedForReview: true });
   } finally {
     await f.close();

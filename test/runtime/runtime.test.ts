@@ -29,7 +29,23 @@ test.after(async () => {
 });
 
 test('a job goes probe → encode → package → completed, outputs committed once, every step audited', async () => {
-  const key = await f.clip('promo.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=854x480:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest']);
+  const key = await f.clip('promo.mp4', [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=854x480:rate=25:duration=3',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=3',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-shortest',
+  ]);
   const { job, created } = await f.runtime.submit({ input: { key }, ladder: 'professional', packaging: ['hls', 'dash'] }, { actor: 'token:test' });
   assert.ok(created);
   assert.is(job.state, 'queued');
@@ -38,7 +54,14 @@ test('a job goes probe → encode → package → completed, outputs committed o
   assert.is(done.state, 'completed', JSON.stringify(done));
   assert.is(done.progress, 1);
   assert.equal(done.outputs, { hls: 'hls/master.m3u8', dash: 'dash/manifest.mpd' });
-  assert.equal(done.renditions.map((r) => [r.name, r.state]), [['240p', 'succeeded'], ['480p', 'succeeded'], ['audio', 'succeeded']]);
+  assert.equal(
+    done.renditions.map((r) => [r.name, r.state]),
+    [
+      ['240p', 'succeeded'],
+      ['480p', 'succeeded'],
+      ['audio', 'succeeded'],
+    ],
+  );
   const master = await f.objects.stat('output', `${job.id}/hls/master.m3u8`);
   assert.ok(master.size > 0);
   await f.objects.stat('output', `${job.id}/dash/manifest.mpd`);
@@ -53,18 +76,23 @@ test('a job goes probe → encode → package → completed, outputs committed o
   }
   assert.equal(left, [], 'intermediates removed');
   // The deletion is audited right after the objects go: wait for that record too.
-  for (let i = 0; i < 50 && !(await f.store.audit.list({ jobId: job.id, type: 'job.intermediates_deleted' })).length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !(await f.store.audit.list({ jobId: job.id, type: 'job.intermediates_deleted' })).length; i++)
+    await new Promise((r) => setTimeout(r, 100));
 
   const events = await f.store.audit.list({ jobId: job.id });
   const types = events.map((e) => e.type);
-  for (const t of ['job.submitted', 'task.started', 'job.probed', 'job.planned', 'task.succeeded', 'job.completed', 'job.intermediates_deleted']) assert.ok(types.includes(t), `missing ${t}: ${types.join(',')}`);
+  for (const t of ['job.submitted', 'task.started', 'job.probed', 'job.planned', 'task.succeeded', 'job.completed', 'job.intermediates_deleted'])
+    assert.ok(types.includes(t), `missing ${t}: ${types.join(',')}`);
   const submitted = events.find((e) => e.type === 'job.submitted')!.payload as { input: { sha256: string; size: number }; encoder: { id: string } };
   assert.match(submitted.input.sha256, /^[0-9a-f]{64}$/);
   assert.is(submitted.encoder.id, f.image.id);
   const probed = events.find((e) => e.type === 'job.probed')!.payload as { ffprobe: { streams: unknown[] }; verdict: { accepted: boolean } };
   assert.is(probed.ffprobe.streams.length, 2);
   assert.ok(probed.verdict.accepted);
-  const encoded = events.find((e) => e.type === 'task.succeeded' && (e.payload as { kind: string }).kind === 'encode')!.payload as { process: { argv: string[]; exitCode: number; stderrTail: string }; renditions: { sha256: string }[] };
+  const encoded = events.find((e) => e.type === 'task.succeeded' && (e.payload as { kind: string }).kind === 'encode')!.payload as {
+    process: { argv: string[]; exitCode: number; stderrTail: string };
+    renditions: { sha256: string }[];
+  };
   assert.ok(encoded.process.argv.includes('-protocol_whitelist'));
   assert.is(encoded.process.exitCode, 0);
   // Every process is audited when it starts (pid, exact argv), before the record of its end.
@@ -101,7 +129,10 @@ test('bad submissions are refused and nothing is created', async () => {
   assert.is(await code(f.runtime.submit({ input: { key: 'nope.mov' }, ladder: 'professional', packaging: ['hls'] }, { actor: 't' })), 'INPUT_NOT_FOUND');
   assert.is(await code(f.runtime.submit({ input: { key: '../etc/passwd' }, ladder: 'professional', packaging: ['hls'] }, { actor: 't' })), 'INPUT_NOT_FOUND');
   assert.is(await code(f.runtime.submit({ input: { key: 'promo.mp4' }, ladder: 'amateur', packaging: ['hls'] }, { actor: 't' })), 'LADDER_UNKNOWN');
-  assert.is(await code(f.runtime.submit({ input: { key: 'promo.mp4' }, ladder: 'professional', packaging: ['hls'], encoder: 'f'.repeat(64) }, { actor: 't' })), 'ENCODER_UNKNOWN');
+  assert.is(
+    await code(f.runtime.submit({ input: { key: 'promo.mp4' }, ladder: 'professional', packaging: ['hls'], encoder: 'f'.repeat(64) }, { actor: 't' })),
+    'ENCODER_UNKNOWN',
+  );
   assert.is((await f.store.jobs.list({ limit: 500 })).items.length, before);
   assert.is(await code(f.runtime.get('job_missing')), 'JOB_NOT_FOUND');
 });
@@ -128,7 +159,11 @@ test('cancel mid-encode kills the encoder, removes intermediates, and a second c
       const { readdirSync } = await import('node:fs');
       for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
         try {
-          if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${f.image.dir}/bin/ffmpeg`) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('long.mp4')) pid = Number(p);
+          if (
+            readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${f.image.dir}/bin/ffmpeg`) &&
+            readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('long.mp4')
+          )
+            pid = Number(p);
         } catch {
           // gone
         }

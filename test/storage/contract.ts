@@ -214,7 +214,21 @@ export function defineContract(name: string, makeStore: () => Promise<ContractTa
   });
 
   t('traversal and malformed keys are rejected before any I/O', async (st) => {
-    const bad = ['../escape', 'a/../../etc/passwd', '/etc/passwd', 'a//b', 'a/./b', 'a\u0000b', 'a\nb', '', 'x'.repeat(1100), 'a\\..\\b', 'C:/x', '..', '.mpegflow.a.json'];
+    const bad = [
+      '../escape',
+      'a/../../etc/passwd',
+      '/etc/passwd',
+      'a//b',
+      'a/./b',
+      'a\u0000b',
+      'a\nb',
+      '',
+      'x'.repeat(1100),
+      'a\\..\\b',
+      'C:/x',
+      '..',
+      '.mpegflow.a.json',
+    ];
     for (const key of bad) {
       await expectCode(() => st.put('input', key, bodyOf('no')), 'STORAGE_INVALID_KEY', `put ${JSON.stringify(key)}`);
       await expectCode(() => st.get('input', key), 'STORAGE_INVALID_KEY', `get ${JSON.stringify(key)}`);
@@ -222,9 +236,13 @@ export function defineContract(name: string, makeStore: () => Promise<ContractTa
       await expectCode(() => st.delete('input', key), 'STORAGE_INVALID_KEY', `delete ${JSON.stringify(key)}`);
     }
     await expectCode(() => st.put('nope' as Bucket, 'a', bodyOf('no')), 'STORAGE_INVALID_KEY', 'unknown bucket');
-    await expectCode(async () => {
-      for await (const _ of st.list('input', '../')) void _;
-    }, 'STORAGE_INVALID_KEY', 'list ../');
+    await expectCode(
+      async () => {
+        for await (const _ of st.list('input', '../')) void _;
+      },
+      'STORAGE_INVALID_KEY',
+      'list ../',
+    );
   });
 
   t('lifecycle sweep: intermediate > 7 days, unprocessed input > 30 days (injected clock)', async (st) => {
@@ -244,17 +262,26 @@ export function defineContract(name: string, makeStore: () => Promise<ContractTa
     assert.is(report.errors.length, 0);
     // Day 8: intermediates go, inputs stay.
     report = await sweepLifecycle(st, { onDelete, isInputProcessed, now: () => new Date(Date.now() + 8 * day) });
-    assert.equal(events.filter((e) => e.key.startsWith('lc')).map((e) => `${e.bucket}/${e.key}/${e.reason}`).sort(), [
-      'intermediate/lc-job1/enc/720p.mp4/intermediate-expired',
-      'intermediate/lc-job2/enc/1080p.mp4/intermediate-expired',
-    ]);
+    assert.equal(
+      events
+        .filter((e) => e.key.startsWith('lc'))
+        .map((e) => `${e.bucket}/${e.key}/${e.reason}`)
+        .sort(),
+      ['intermediate/lc-job1/enc/720p.mp4/intermediate-expired', 'intermediate/lc-job2/enc/1080p.mp4/intermediate-expired'],
+    );
     assert.is(report.errors.length, 0);
-    assert.ok(events.every((e) => e.ageDays > 7.9 && e.ageDays < 8.1), 'ageDays reported');
+    assert.ok(
+      events.every((e) => e.ageDays > 7.9 && e.ageDays < 8.1),
+      'ageDays reported',
+    );
     await expectCode(() => st.stat('intermediate', 'lc-job1/enc/720p.mp4'), 'STORAGE_NOT_FOUND');
     // Day 31: the unprocessed input goes (all versions), the processed one stays.
     events.length = 0;
     report = await sweepLifecycle(st, { onDelete, isInputProcessed, now: () => new Date(Date.now() + 31 * day) });
-    assert.equal(events.filter((e) => e.key.startsWith('lc')).map((e) => `${e.bucket}/${e.key}/${e.reason}`), ['input/lc/unprocessed.mov/input-unprocessed-expired']);
+    assert.equal(
+      events.filter((e) => e.key.startsWith('lc')).map((e) => `${e.bucket}/${e.key}/${e.reason}`),
+      ['input/lc/unprocessed.mov/input-unprocessed-expired'],
+    );
     assert.is(report.errors.length, 0);
     await expectCode(() => st.stat('input', 'lc/unprocessed.mov'), 'STORAGE_NOT_FOUND');
     assert.is((await st.listVersions('input', 'lc/unprocessed.mov')).length, 0, 'retention expiry removes every version');

@@ -96,9 +96,13 @@ e('a missing bucket (store not opened / directory removed): STORAGE_NO_BUCKET', 
   const unopened = createStore({ kind: 'embedded', root });
   await expectCode(() => unopened.put('input', 'a', body('x')), 'STORAGE_NO_BUCKET', 'put');
   await expectCode(() => unopened.stat('input', 'a'), 'STORAGE_NO_BUCKET', 'stat');
-  await expectCode(async () => {
-    for await (const _ of unopened.list('output')) void _;
-  }, 'STORAGE_NO_BUCKET', 'list');
+  await expectCode(
+    async () => {
+      for await (const _ of unopened.list('output')) void _;
+    },
+    'STORAGE_NO_BUCKET',
+    'list',
+  );
   await unopened.open();
   await rm(join(root, 'intermediate'), { recursive: true });
   await expectCode(() => unopened.put('intermediate', 'a', body('x')), 'STORAGE_NO_BUCKET', 'removed bucket dir');
@@ -139,7 +143,10 @@ e('kill -9 mid-put: nothing under the key, the old version intact, open() clears
     child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
   });
   const staged = await readdir(join(root, '.tmp'));
-  assert.ok(staged.some((n) => n.startsWith('put-')), 'a staging file was being written');
+  assert.ok(
+    staged.some((n) => n.startsWith('put-')),
+    'a staging file was being written',
+  );
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   assert.is(await readFile(join(root, 'input', 'crash', 'm.mov'), 'utf8'), 'the previous master');

@@ -3,7 +3,16 @@ import * as assert from 'uvu/assert';
 import { assertKey, assertPrefix, assertSegment, keyProblem } from '../../src/storage/keys.js';
 
 test('good keys', () => {
-  for (const k of ['a', 'job-1/enc/720p.mp4', 'Ünïcode/ファイル.mov', 'a..b/..c', 'dots.../x', 'x'.repeat(200), `${'a/'.repeat(300)}z`, 'with space/and+plus']) {
+  for (const k of [
+    'a',
+    'job-1/enc/720p.mp4',
+    'Ünïcode/ファイル.mov',
+    'a..b/..c',
+    'dots.../x',
+    'x'.repeat(200),
+    `${'a/'.repeat(300)}z`,
+    'with space/and+plus',
+  ]) {
     assert.is(keyProblem(k), undefined, k);
   }
 });
@@ -28,7 +37,10 @@ test('bad keys, with the reason', () => {
     ['bad\ud800', /UTF-8/],
   ];
   for (const [k, why] of cases) assert.match(keyProblem(k) ?? 'ok', why, JSON.stringify(k));
-  assert.throws(() => assertKey('../x'), (err: { code?: string; status?: number }) => err.code === 'STORAGE_INVALID_KEY' && err.status === 400);
+  assert.throws(
+    () => assertKey('../x'),
+    (err: { code?: string; status?: number }) => err.code === 'STORAGE_INVALID_KEY' && err.status === 400,
+  );
   assert.throws(() => assertKey(42), /must be a string/);
 });
 

@@ -96,7 +96,10 @@ test('kill -9 of the S3 server process → restarted, serves again, data kept', 
   process.kill(proxyPid, 'SIGKILL');
   await waitFor(() => events.filter((e) => e.type === 'started').length === 2, 60_000, 'the restart');
   console.log(`  restarted and healthy ${Date.now() - t0} ms after kill -9`);
-  assert.equal(events.map((e) => e.type), ['started', 'exited', 'restarting', 'started']);
+  assert.equal(
+    events.map((e) => e.type),
+    ['started', 'exited', 'restarting', 'started'],
+  );
   const exited = events[1];
   assert.ok(exited?.type === 'exited' && exited.reason === 'crashed' && exited.code === 1, JSON.stringify(exited));
   assert.is(sup!.state, 'running');

@@ -30,7 +30,10 @@ test.after(async () => {
   for (const s of running) await s.stop().catch(() => undefined);
 });
 
-async function supervisor(componentDir: string, options: Partial<S3ServerOptions> = {}): Promise<{ sup: S3ServerSupervisor; events: S3ServerEvent[]; dataDir: string }> {
+async function supervisor(
+  componentDir: string,
+  options: Partial<S3ServerOptions> = {},
+): Promise<{ sup: S3ServerSupervisor; events: S3ServerEvent[]; dataDir: string }> {
   const events: S3ServerEvent[] = [];
   const dataDir = tempDir('mpegflow-data-');
   const sup = new S3ServerSupervisor({
@@ -49,11 +52,32 @@ async function supervisor(componentDir: string, options: Partial<S3ServerOptions
   return { sup, events, dataDir };
 }
 
-const values: LaunchValues = { host: '127.0.0.1', port: 9000, dataDir: '/d/s3-server/data', homeDir: '/d/s3-server/home', componentDir: '/c', accessKey: 'AK', secretKey: 'SK' };
+const values: LaunchValues = {
+  host: '127.0.0.1',
+  port: 9000,
+  dataDir: '/d/s3-server/data',
+  homeDir: '/d/s3-server/home',
+  componentDir: '/c',
+  accessKey: 'AK',
+  secretKey: 'SK',
+};
 
 test('launch templates: whole placeholders, documented forms, argv array only', () => {
-  const argv = launchArgv(['bin/minio', 'server', '--address', '{host}:{port}', '--console-address={host}:{port}', '{dataDir}', '--certs-dir', '{homeDir}/certs', 'x y;rm -rf /'], values);
-  assert.equal(argv, ['/c/bin/minio', 'server', '--address', '127.0.0.1:9000', '--console-address=127.0.0.1:9000', '/d/s3-server/data', '--certs-dir', '/d/s3-server/home/certs', 'x y;rm -rf /']);
+  const argv = launchArgv(
+    ['bin/minio', 'server', '--address', '{host}:{port}', '--console-address={host}:{port}', '{dataDir}', '--certs-dir', '{homeDir}/certs', 'x y;rm -rf /'],
+    values,
+  );
+  assert.equal(argv, [
+    '/c/bin/minio',
+    'server',
+    '--address',
+    '127.0.0.1:9000',
+    '--console-address=127.0.0.1:9000',
+    '/d/s3-server/data',
+    '--certs-dir',
+    '/d/s3-server/home/certs',
+    'x y;rm -rf /',
+  ]);
   assert.equal(launchArgv(['bin/s', '{host}:{port}', 'http://{host}:{port}'], { ...values, host: '::1' }).slice(1), ['[::1]:9000', 'http://[::1]:9000']);
   const env = launchEnv({ MINIO_ROOT_USER: '{accessKey}', MINIO_ROOT_PASSWORD: '{secretKey}', MINIO_BROWSER: 'off' }, values, { PATH: '/usr/bin' });
   assert.equal(env, { PATH: '/usr/bin', HOME: '/d/s3-server/home', MINIO_ROOT_USER: 'AK', MINIO_ROOT_PASSWORD: 'SK', MINIO_BROWSER: 'off' });
@@ -77,7 +101,10 @@ test('loopback only: 127.0.0.0/8 and ::1 accepted; anything else refused before 
   }
   const dir = await tinyComponent(signer, 'serve');
   const dataDir = tempDir('mpegflow-data-');
-  const err = await expectCode(async () => new S3ServerSupervisor({ componentDir: dir, dataDir, trust: signer.trust, host: '0.0.0.0', port: 9000 }), 'COMPONENT_NOT_LOOPBACK');
+  const err = await expectCode(
+    async () => new S3ServerSupervisor({ componentDir: dir, dataDir, trust: signer.trust, host: '0.0.0.0', port: 9000 }),
+    'COMPONENT_NOT_LOOPBACK',
+  );
   assert.match(err.message, /not a loopback address/);
   assert.not.ok(existsSync(join(dataDir, 's3-server')));
 });
@@ -103,7 +130,10 @@ test('manifest: argv[0] must be a listed executable; generated credentials must 
     kind: 's3-server',
     name: 'minio',
     version: 'RELEASE.2025-04-22T22-12-26Z',
-    launch: { argv: ['bin/minio', 'server', '--address', '{host}:{port}', '{dataDir}'], env: { MINIO_ROOT_USER: '{accessKey}', MINIO_ROOT_PASSWORD: '{secretKey}' } },
+    launch: {
+      argv: ['bin/minio', 'server', '--address', '{host}:{port}', '{dataDir}'],
+      env: { MINIO_ROOT_USER: '{accessKey}', MINIO_ROOT_PASSWORD: '{secretKey}' },
+    },
     credentials: { source: 'generated' },
     health: { path: '/minio/health/live', expectStatus: 200 },
     s3: { endpoint: 'http://{host}:{port}' },
@@ -192,7 +222,10 @@ test('starts a verified component, health-checks it, stop() ends its process gro
   assert.is(sup.state, 'stopped');
   assert.equal(processesMentioning(dataDir), []);
   assert.ok(await portFree('127.0.0.1', sup.port));
-  assert.equal(events.map((e) => e.type), ['started', 'exited']);
+  assert.equal(
+    events.map((e) => e.type),
+    ['started', 'exited'],
+  );
   assert.is(events[1]?.type === 'exited' && events[1].reason, 'stopped');
   await sup.stop(); // idempotent
 });
@@ -254,7 +287,10 @@ test('crash → restarted and healthy again; a component modified meanwhile is n
   const first = await sup.start();
   process.kill(first.pid, 'SIGKILL');
   await waitFor(() => events.filter((e) => e.type === 'started').length === 2, 10_000, 'the restart');
-  assert.equal(events.map((e) => e.type), ['started', 'exited', 'restarting', 'started']);
+  assert.equal(
+    events.map((e) => e.type),
+    ['started', 'exited', 'restarting', 'started'],
+  );
   const exited = events[1];
   assert.ok(exited?.type === 'exited' && exited.signal === 'SIGKILL' && exited.reason === 'crashed');
   assert.is(sup.state, 'running');
@@ -282,9 +318,13 @@ test('an appliance crash leaves a server behind: the next start ends it first', 
     const ep = await s.start();
     process.stdout.write(JSON.stringify(ep) + '\\n');
     setInterval(() => {}, 1000);`;
-  const appliance = spawn(process.execPath, ['--input-type=module', '-e', code, JSON.stringify({ componentDir: dir, dataDir, trust: signer.trust, port, stopGraceMs: 3000 })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const appliance = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', code, JSON.stringify({ componentDir: dir, dataDir, trust: signer.trust, port, stopGraceMs: 3000 })],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   appliance.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor(() => out.includes('\n'), 15_000, 'the first appliance to start the server');
@@ -321,4 +361,3 @@ test('stop() during start-up ends the launch', async () => {
 });
 
 test.run();
-

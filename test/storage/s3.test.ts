@@ -82,11 +82,21 @@ b('a wrong secret: open() and check() fail with STORAGE_AUTH', async (ctx) => {
 
 b('a missing bucket: STORAGE_NO_BUCKET (and open() without createBuckets)', async (ctx) => {
   if (!ctx.env) return;
-  const store = new S3Store({ endpoint: ctx.env.endpoint, accessKey: ctx.env.accessKey, secretKey: ctx.env.secretKey, bucketPrefix: `${runId}missing-`, createBuckets: false });
+  const store = new S3Store({
+    endpoint: ctx.env.endpoint,
+    accessKey: ctx.env.accessKey,
+    secretKey: ctx.env.secretKey,
+    bucketPrefix: `${runId}missing-`,
+    createBuckets: false,
+  });
   await expectCode(() => store.put('input', 'a', body('x')), 'STORAGE_NO_BUCKET', 'put');
-  await expectCode(async () => {
-    for await (const _ of store.list('output')) void _;
-  }, 'STORAGE_NO_BUCKET', 'list');
+  await expectCode(
+    async () => {
+      for await (const _ of store.list('output')) void _;
+    },
+    'STORAGE_NO_BUCKET',
+    'list',
+  );
   await expectCode(() => store.open(), 'STORAGE_NO_BUCKET', 'open');
   await store.close();
 });

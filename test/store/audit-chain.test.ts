@@ -40,7 +40,12 @@ test('the documented byte recipe recomputes each hash with plain sha256', async 
     const line = canonicalEvent(e);
     assert.ok(!/\s(?=(?:[^"]*"[^"]*")*[^"]*$)/.test(line), 'no whitespace outside strings');
     assert.ok(line.startsWith('{"actor":'), 'keys sorted');
-    assert.is(createHash('sha256').update(e.prev_hash + line).digest('hex'), e.hash);
+    assert.is(
+      createHash('sha256')
+        .update(e.prev_hash + line)
+        .digest('hex'),
+      e.hash,
+    );
   }
   await store.close();
 });

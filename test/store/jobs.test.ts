@@ -82,7 +82,10 @@ test('fencing: a stale attempt can neither complete nor fail the newer one', asy
   const second = (await lease(store, 6000, 'w2'))!;
   assert.is(second.attempt, 2);
   assert.ok(second.fencingToken > first.fencingToken);
-  for (const end of [{ state: 'succeeded' as const, output: { stale: true } }, { state: 'failed' as const, errorCode: 'X' }]) {
+  for (const end of [
+    { state: 'succeeded' as const, output: { stale: true } },
+    { state: 'failed' as const, errorCode: 'X' },
+  ]) {
     try {
       await store.change(async (tx) => {
         await tx.tasks.finish('t1', first.fencingToken, end);

@@ -22,7 +22,18 @@ test('an empty database gets every table, the triggers, WAL and synchronous=FULL
   assert.is(store.migration.applied, store.migration.schemaVersion);
   const db = new Database(path, { readonly: true });
   const names = (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','trigger') ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  for (const t of ['jobs', 'tasks', 'encoder_images', 'webhooks', 'webhook_deliveries', 'users', 'api_tokens', 'audit_events', 'audit_events_no_update', 'audit_events_no_delete']) {
+  for (const t of [
+    'jobs',
+    'tasks',
+    'encoder_images',
+    'webhooks',
+    'webhook_deliveries',
+    'users',
+    'api_tokens',
+    'audit_events',
+    'audit_events_no_update',
+    'audit_events_no_delete',
+  ]) {
     assert.ok(names.includes(t), `missing ${t}`);
   }
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -48,7 +59,10 @@ test('a database migrated by a newer appliance is refused, untouched', async () 
   const db = new Database(path);
   db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('f'.repeat(64), 4102444800000);
   db.close();
-  assert.is(codeOf(() => new SqliteStore({ path })), 'STORE_NEWER_SCHEMA');
+  assert.is(
+    codeOf(() => new SqliteStore({ path })),
+    'STORE_NEWER_SCHEMA',
+  );
   const after = new Database(path, { readonly: true });
   assert.is((after.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n, store.migration.schemaVersion + 1);
   after.close();
@@ -58,7 +72,10 @@ test('a file that is not a database is refused with STORE_CORRUPT and left as it
   const path = join(tempDir(), 'mpegflow.db');
   const junk = Buffer.alloc(8192, 0x5a);
   writeFileSync(path, junk);
-  assert.is(codeOf(() => new SqliteStore({ path })), 'STORE_CORRUPT');
+  assert.is(
+    codeOf(() => new SqliteStore({ path })),
+    'STORE_CORRUPT',
+  );
 });
 
 test.run();

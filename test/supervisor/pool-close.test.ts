@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 
 const stagePool = new URL('../../src/supervisor/stage-pool.js', import.meta.url).href;
 
-test('pools opened and closed at every moment of their workers\' start-up: the process survives', () => {
+test("pools opened and closed at every moment of their workers' start-up: the process survives", () => {
   // The close lands from 0 to ~600 ms after construction, across the whole import (~0.5 s).
   const script = `
     const { StagePool } = await import(${JSON.stringify(stagePool)});

@@ -10,7 +10,8 @@ import { signedImageCopy } from '../helpers/signed-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const GiB = 2 ** 30;
-const pool = (over: Partial<PoolConfig> = {}) => new StagePool('encode', { cores: [1], slots: 1, timeoutSeconds: 60, memoryLimitBytes: 4 * GiB, maxAttempts: 3, ...over });
+const pool = (over: Partial<PoolConfig> = {}) =>
+  new StagePool('encode', { cores: [1], slots: 1, timeoutSeconds: 60, memoryLimitBytes: 4 * GiB, maxAttempts: 3, ...over });
 /** Running (a zombie left by a dead worker thread's handle has no threads, memory or files: not alive). */
 const alive = (pid: number) => {
   try {
@@ -20,21 +21,62 @@ const alive = (pid: number) => {
   }
 };
 /** A long realtime encode: runs until killed (30 s of 25 fps, read at native rate). */
-const slowEncode = ['-hide_banner', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'null', '-'];
+const slowEncode = [
+  '-hide_banner',
+  '-re',
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=320x240:rate=25',
+  '-t',
+  '30',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-f',
+  'null',
+  '-',
+];
 
 let clip = '';
 test.before(async () => {
   const img = await testImage();
   clip = join(tempDir(), 'clip.mp4');
   const argv = img.argv('ffmpeg');
-  const r = spawnSync(argv[0]!, [...argv.slice(1), '-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', clip], { env: { LC_ALL: 'C' } });
+  const r = spawnSync(
+    argv[0]!,
+    [
+      ...argv.slice(1),
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25:duration=1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      clip,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   assert.is(r.status, 0, String(r.stderr));
 });
 
 test('a probe runs ffprobe from the verified image and returns its JSON and exact argv', async () => {
   const { ref, trust } = await signedImageCopy();
   const p = new StagePool('probe', { cores: [0], slots: 2, timeoutSeconds: 60, memoryLimitBytes: 4 * GiB, maxAttempts: 3 });
-  const r = await p.run('t-probe', ref, trust, { binary: 'ffprobe', args: ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', clip] }, { stdout: 'collect' });
+  const r = await p.run(
+    't-probe',
+    ref,
+    trust,
+    { binary: 'ffprobe', args: ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', clip] },
+    { stdout: 'collect' },
+  );
   await p.close();
   assert.is(r.outcome, 'succeeded', r.stderrTail);
   const json = JSON.parse(r.stdout) as { streams: { codec_name: string }[] };
@@ -50,14 +92,20 @@ test('the encoder is confined to its pool cores, reports progress, and cancel ki
   const abort = new AbortController();
   let pid = 0;
   let progressBlocks = 0;
-  const running = p.run('t-cancel', ref, trust, { binary: 'ffmpeg', args: ['-progress', 'pipe:1', '-stats_period', '0.2', ...slowEncode] }, {
-    stdout: 'progress',
-    signal: abort.signal,
-    onSpawned: (s) => {
-      pid = s.pid;
+  const running = p.run(
+    't-cancel',
+    ref,
+    trust,
+    { binary: 'ffmpeg', args: ['-progress', 'pipe:1', '-stats_period', '0.2', ...slowEncode] },
+    {
+      stdout: 'progress',
+      signal: abort.signal,
+      onSpawned: (s) => {
+        pid = s.pid;
+      },
+      onProgress: () => progressBlocks++,
     },
-    onProgress: () => progressBlocks++,
-  });
+  );
   // Wait for the encoder to be up and reporting (the first spawn in a fresh worker thread re-hashes the image).
   for (let waited = 0; progressBlocks === 0 && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   assert.ok(pid > 0, 'spawned');
@@ -79,7 +127,10 @@ test('the encoder is confined to its pool cores, reports progress, and cancel ki
 test('the memory guard kills a process over the pool limit: OOM_KILLED', async () => {
   const { ref, trust } = await signedImageCopy();
   const p = pool({ memoryLimitBytes: 40 * 2 ** 20 });
-  const r = await p.run('t-oom', ref, trust, { binary: 'ffmpeg', args: ['-hide_banner', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'medium', '-f', 'null', '-'] });
+  const r = await p.run('t-oom', ref, trust, {
+    binary: 'ffmpeg',
+    args: ['-hide_banner', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'medium', '-f', 'null', '-'],
+  });
   await p.close();
   assert.is(r.outcome, 'oom_killed');
   assert.is(r.errorCode, 'OOM_KILLED');
@@ -129,7 +180,13 @@ test('a modified image is refused before anything runs: ENCODER_UNVERIFIED, repo
   const p = pool();
   const failures: string[] = [];
   let spawned = false;
-  const r = await p.run('t-unverified', ref, trust, { binary: 'ffmpeg', args: ['-version'] }, { onVerificationFailed: (f) => failures.push(f.reason), onSpawned: () => (spawned = true) });
+  const r = await p.run(
+    't-unverified',
+    ref,
+    trust,
+    { binary: 'ffmpeg', args: ['-version'] },
+    { onVerificationFailed: (f) => failures.push(f.reason), onSpawned: () => (spawned = true) },
+  );
   await p.close();
   assert.is(r.outcome, 'unverified');
   assert.is(r.errorCode, 'ENCODER_UNVERIFIED');

@@ -28,7 +28,33 @@ const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('
 test.before(async () => {
   const img = await testImage();
   const argv = img.argv('ffmpeg');
-  const r = spawnSync(argv[0]!, [...argv.slice(1), '-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=4', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', master], { env: { LC_ALL: 'C' } });
+  const r = spawnSync(
+    argv[0]!,
+    [
+      ...argv.slice(1),
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25:duration=4',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      master,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   assert.is(r.status, 0, String(r.stderr));
   const signed = await signedImageCopy();
   ctx = { image: signed.ref, trust: signed.trust };
@@ -63,17 +89,39 @@ test('probe: a text file named .mov and a zero-byte file are rejected with reaso
 
 test('encode the whole ladder in one process, then package HLS + DASH; every file hashed', async () => {
   const plan = planLadder(info, 'professional');
-  assert.equal(plan.rungs.map((r) => r.name), ['240p', '480p', '720p']);
+  assert.equal(
+    plan.rungs.map((r) => r.name),
+    ['240p', '480p', '720p'],
+  );
   const fractions: number[] = [];
-  const enc = await encodeStage(pools.encode, ctx, { taskId: 'enc-1', plan, inputPath: master, outDir: join(work, 'renditions'), x264Preset: 'ultrafast', onProgress: (p) => p.fraction !== null && fractions.push(p.fraction) });
+  const enc = await encodeStage(pools.encode, ctx, {
+    taskId: 'enc-1',
+    plan,
+    inputPath: master,
+    outDir: join(work, 'renditions'),
+    x264Preset: 'ultrafast',
+    onProgress: (p) => p.fraction !== null && fractions.push(p.fraction),
+  });
   assert.is(enc.run.outcome, 'succeeded', enc.run.stderrTail);
-  assert.equal(enc.renditions.map((r) => r.name), ['240p', '480p', '720p', 'audio']);
+  assert.equal(
+    enc.renditions.map((r) => r.name),
+    ['240p', '480p', '720p', 'audio'],
+  );
   for (const r of enc.renditions) assert.is(r.sha256, sha(r.path));
   assert.ok(fractions.length > 0 && fractions[fractions.length - 1] === 1, `progress ${fractions.join(',')}`);
   assert.equal(enc.run.argv.filter((a) => a === '-i').length, 1, 'one decode for every rung');
 
-  const pkg = await packageStage(pools.package, ctx, { taskId: 'pkg-1', plan, renditions: enc.renditions, outDir: join(work, 'out'), formats: ['hls', 'dash'] });
-  assert.ok(pkg.runs.every((r) => r.outcome === 'succeeded'), pkg.runs.map((r) => r.stderrTail).join('\n'));
+  const pkg = await packageStage(pools.package, ctx, {
+    taskId: 'pkg-1',
+    plan,
+    renditions: enc.renditions,
+    outDir: join(work, 'out'),
+    formats: ['hls', 'dash'],
+  });
+  assert.ok(
+    pkg.runs.every((r) => r.outcome === 'succeeded'),
+    pkg.runs.map((r) => r.stderrTail).join('\n'),
+  );
   assert.equal(pkg.manifests, { hls: 'hls/master.m3u8', dash: 'dash/manifest.mpd' });
   const master8 = readFileSync(join(work, 'out', 'hls', 'master.m3u8'), 'utf8');
   assert.is((master8.match(/#EXT-X-STREAM-INF/g) ?? []).length, 3);
@@ -85,9 +133,19 @@ test('encode the whole ladder in one process, then package HLS + DASH; every fil
 
 test('a single rung is re-encoded alone (per-rendition retry)', async () => {
   const plan = planLadder(info, 'professional');
-  const enc = await encodeStage(pools.encode, ctx, { taskId: 'enc-rung', plan, inputPath: master, outDir: join(work, 'retry'), scope: { kind: 'rung', rungIndex: 1 }, x264Preset: 'ultrafast' });
+  const enc = await encodeStage(pools.encode, ctx, {
+    taskId: 'enc-rung',
+    plan,
+    inputPath: master,
+    outDir: join(work, 'retry'),
+    scope: { kind: 'rung', rungIndex: 1 },
+    x264Preset: 'ultrafast',
+  });
   assert.is(enc.run.outcome, 'succeeded', enc.run.stderrTail);
-  assert.equal(enc.renditions.map((r) => r.name), ['480p']);
+  assert.equal(
+    enc.renditions.map((r) => r.name),
+    ['480p'],
+  );
 });
 
 test.run();

@@ -14,13 +14,24 @@ export const screenshotDir = join(packageRoot, 'test-output', 'ui');
  */
 export async function launchChromium(viewport = { width: 1280, height: 720 }): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)${process.env.CI === 'true' ? ' — CI must provide it' : ''}`);
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)${process.env.CI === 'true' ? ' — CI must provide it' : ''}`,
+    );
   }
   return chromium.launchPersistentContext(tempDir('mpegflow-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
 }
 

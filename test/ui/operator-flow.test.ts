@@ -38,7 +38,28 @@ async function clip(path: string, seconds: number, size: string): Promise<void> 
   const ff = img.argv('ffmpeg');
   const gen = spawnSync(
     ff[0]!,
-    [...ff.slice(1), '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', path],
+    [
+      ...ff.slice(1),
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${size}:rate=25:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      path,
+    ],
     { env: { LC_ALL: 'C' } },
   );
   assert.is(gen.status, 0, String(gen.stderr));
@@ -139,7 +160,8 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.getByRole('heading', { name: 'Audit timeline' }).waitFor();
   await page.locator('.timeline li').filter({ hasText: 'job.completed' }).waitFor();
   const detailText = await page.locator('main').innerText();
-  for (const expected of ['Probe', 'Encode', 'Package', 'accepted', 'verified', 'job.submitted', '-protocol_whitelist']) assert.ok(detailText.includes(expected), `job page lacks ${expected}`);
+  for (const expected of ['Probe', 'Encode', 'Package', 'accepted', 'verified', 'job.submitted', '-protocol_whitelist'])
+    assert.ok(detailText.includes(expected), `job page lacks ${expected}`);
   assert.ok((await page.locator('.commands li').count()) >= 3, 'probe, encode and package commands shown');
 
   // The rung selector lists the master's video variants only (its audio-only variant is not a rung).
@@ -150,9 +172,12 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   // Audio is in the master too (an audio-only variant or an audio rendition group); the selector must not offer it.
   assert.ok(/TYPE=AUDIO|CODECS="mp4a[^,"]*"/.test(master), master);
   const rungSelect = page.getByRole('combobox', { name: 'Rung' });
-  await page.waitForFunction((n) => (document.querySelectorAll('select[aria-label="Rung"] option').length === n + 1), videoVariants.length, { timeout: 30_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('select[aria-label="Rung"] option').length === n + 1, videoVariants.length, { timeout: 30_000 });
   const options = await rungSelect.locator('option').allInnerTexts();
-  assert.ok(options.slice(1).every((o) => /^\d+p · /.test(o)), options.join(' | '));
+  assert.ok(
+    options.slice(1).every((o) => /^\d+p · /.test(o)),
+    options.join(' | '),
+  );
 
   // HLS through hls.js (Media Source blob, not the browser's native m3u8 support).
   const hls = await playFor(page, 2);
@@ -171,7 +196,10 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const dash = await playFor(page, 2);
   assert.ok(dash.src.startsWith('blob:'), `video src ${dash.src}`);
   await page.waitForFunction((n) => document.querySelectorAll('select[aria-label="Rung"] option').length === n + 1, videoVariants.length, { timeout: 20_000 });
-  assert.ok((await rungSelect.locator('option').allInnerTexts()).slice(1).every((o) => /^\d+p · /.test(o)), 'DASH rungs are video rungs');
+  assert.ok(
+    (await rungSelect.locator('option').allInnerTexts()).slice(1).every((o) => /^\d+p · /.test(o)),
+    'DASH rungs are video rungs',
+  );
   await rungSelect.selectOption((await rungSelect.locator('option').nth(1).getAttribute('value'))!);
   const beforeDash = await page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
   await page.waitForFunction((t) => (document.querySelector('video')?.currentTime ?? 0) > t + 0.5, beforeDash, { timeout: 20_000 });
@@ -206,7 +234,11 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
     duplex: 'half',
   } as RequestInit);
   assert.is(up.status, 201, await up.clone().text());
-  const submitted = await fetch(`${s.url}/api/v1/jobs`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ input: { key: 'ui-long.mp4' }, ladder: 'professional', packaging: ['hls', 'dash'] }) });
+  const submitted = await fetch(`${s.url}/api/v1/jobs`, {
+    method: 'POST',
+    headers: { ...bearer, 'content-type': 'application/json' },
+    body: JSON.stringify({ input: { key: 'ui-long.mp4' }, ladder: 'professional', packaging: ['hls', 'dash'] }),
+  });
   assert.is(submitted.status, 201);
   const longJob = ((await submitted.json()) as { id: string }).id;
 
@@ -267,7 +299,10 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const after = (await (await fetch(`${s.url}/api/v1/jobs/${longJob}`, { headers: bearer })).json()) as { state: string };
   assert.is(after.state, 'cancelled');
   const audit = (await (await fetch(`${s.url}/api/v1/jobs/${longJob}/audit`, { headers: bearer })).json()) as { items: { type: string; actor: string }[] };
-  assert.ok(audit.items.some((e) => e.type === 'job.cancelled' && e.actor === 'user:admin'), 'the cancel is audited as the admin account');
+  assert.ok(
+    audit.items.some((e) => e.type === 'job.cancelled' && e.actor === 'user:admin'),
+    'the cancel is audited as the admin account',
+  );
 
   // Export: the admin downloads the job's signed audit bundle from its page; it verifies offline.
   const downloading = page.waitForEvent('download');
@@ -285,10 +320,22 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.locator('tr[data-job]').nth(1).waitFor();
   await page.getByLabel('Search').fill('ui-clip');
   await page.getByRole('button', { name: 'Apply' }).click();
-  await page.waitForFunction((id) => [...(document as unknown as { querySelectorAll(s: string): { getAttribute(n: string): string | null }[] }).querySelectorAll('tr[data-job]')].map((r) => r.getAttribute('data-job')).join() === id, jobId);
+  await page.waitForFunction(
+    (id) =>
+      [...(document as unknown as { querySelectorAll(s: string): { getAttribute(n: string): string | null }[] }).querySelectorAll('tr[data-job]')]
+        .map((r) => r.getAttribute('data-job'))
+        .join() === id,
+    jobId,
+  );
   await page.getByLabel('Search').fill('');
   await page.getByLabel('State').selectOption('cancelled');
-  await page.waitForFunction((id) => [...(document as unknown as { querySelectorAll(s: string): { getAttribute(n: string): string | null }[] }).querySelectorAll('tr[data-job]')].map((r) => r.getAttribute('data-job')).join() === id, longJob);
+  await page.waitForFunction(
+    (id) =>
+      [...(document as unknown as { querySelectorAll(s: string): { getAttribute(n: string): string | null }[] }).querySelectorAll('tr[data-job]')]
+        .map((r) => r.getAttribute('data-job'))
+        .join() === id,
+    longJob,
+  );
   await page.getByLabel('State').selectOption('failed');
   await page.getByText('No job matches these filters.').waitFor();
 

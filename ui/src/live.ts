@@ -4,7 +4,17 @@ export type LiveEvent =
   | { type: 'hello' }
   | { type: 'job.state'; jobId: string; state: string; progress: number }
   | { type: 'task.state'; jobId: string; taskId: string; kind: string; rendition: string | null; state: string; attempt: number }
-  | { type: 'task.progress'; jobId: string; taskId: string; kind: string; rendition: string | null; fraction: number | null; fps: number | null; speed: number | null; at: string }
+  | {
+      type: 'task.progress';
+      jobId: string;
+      taskId: string;
+      kind: string;
+      rendition: string | null;
+      fraction: number | null;
+      fps: number | null;
+      speed: number | null;
+      at: string;
+    }
   | { type: 'task.finished'; jobId: string; taskId: string; kind: string };
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';

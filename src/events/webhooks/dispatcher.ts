@@ -128,10 +128,23 @@ export class WebhookDispatcher {
     const deliveries = targets.map((w) => ({ deliveryId: newDeliveryId(), webhookId: w.id, url: w.url }));
     const firstAttempt = this.#o.now();
     await store.change(async (tx) => {
-      const queued = await tx.audit({ type: 'webhook.event.queued', actor: ACTOR, jobId, payload: { event: event as unknown as Record<string, unknown>, deliveries } });
+      const queued = await tx.audit({
+        type: 'webhook.event.queued',
+        actor: ACTOR,
+        jobId,
+        payload: { event: event as unknown as Record<string, unknown>, deliveries },
+      });
       const body = canonicalJson({ seq: queued.seq, event });
       for (const d of deliveries) {
-        await tx.webhooks.insertDelivery({ id: d.deliveryId, webhookId: d.webhookId, eventSeq: queued.seq, eventType: event.type, jobId, body, nextAttemptAt: firstAttempt });
+        await tx.webhooks.insertDelivery({
+          id: d.deliveryId,
+          webhookId: d.webhookId,
+          eventSeq: queued.seq,
+          eventType: event.type,
+          jobId,
+          body,
+          nextAttemptAt: firstAttempt,
+        });
       }
     });
     this.kick();
@@ -169,7 +182,8 @@ export class WebhookDispatcher {
     let outcome: Outcome;
     let send = false;
     if (!webhook || webhook.disabledAt) outcome = { ok: false, responseCode: null, error: 'webhook disabled; not sent' };
-    else if (!allowList.allows(webhook.url)) outcome = { ok: false, responseCode: null, error: 'target no longer allowed by the config (webhookAllowedHosts); not sent' };
+    else if (!allowList.allows(webhook.url))
+      outcome = { ok: false, responseCode: null, error: 'target no longer allowed by the config (webhookAllowedHosts); not sent' };
     else {
       send = true;
       outcome = await this.#post(webhook.url, webhook.secret, d);
@@ -208,8 +222,20 @@ export class WebhookDispatcher {
         },
       });
     });
-    if (!outcome.ok) this.#o.logger.warn({ deliveryId: d.id, webhookId: d.webhookId, attempt, responseCode: patch.responseCode, error: patch.error, status }, 'webhook delivery attempt failed');
-    this.#o.bus.publish({ type: 'webhook.delivery', at: new Date(at).toISOString(), webhookId: d.webhookId, deliveryId: d.id, attempt, status: verdict, responseCode: patch.responseCode });
+    if (!outcome.ok)
+      this.#o.logger.warn(
+        { deliveryId: d.id, webhookId: d.webhookId, attempt, responseCode: patch.responseCode, error: patch.error, status },
+        'webhook delivery attempt failed',
+      );
+    this.#o.bus.publish({
+      type: 'webhook.delivery',
+      at: new Date(at).toISOString(),
+      webhookId: d.webhookId,
+      deliveryId: d.id,
+      attempt,
+      status: verdict,
+      responseCode: patch.responseCode,
+    });
   }
 
   async #post(url: string, secret: string, d: WebhookDelivery): Promise<Outcome> {

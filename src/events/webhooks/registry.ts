@@ -82,7 +82,11 @@ function sha256(text: string): string {
  * registered, changed secrets updated, ones removed from the file disabled. Each change is
  * audited in one transaction, actor `system`.
  */
-export async function syncConfigWebhooks(store: Store, configured: ReadonlyArray<{ url: string; secret: string }>, actor = 'system'): Promise<{ registered: number; updated: number; disabled: number }> {
+export async function syncConfigWebhooks(
+  store: Store,
+  configured: ReadonlyArray<{ url: string; secret: string }>,
+  actor = 'system',
+): Promise<{ registered: number; updated: number; disabled: number }> {
   const existing = new Map((await store.webhooks.list({ includeDisabled: true })).filter((w) => w.source === 'config').map((w) => [w.id, w]));
   const wanted = new Map(configured.map((w) => [configWebhookId(new URL(w.url).href), { url: new URL(w.url).href, secret: w.secret }]));
   const counts = { registered: 0, updated: 0, disabled: 0 };
@@ -93,7 +97,11 @@ export async function syncConfigWebhooks(store: Store, configured: ReadonlyArray
       counts.registered++;
       changes.push(async (tx) => {
         await tx.webhooks.insert({ id, url: w.url, secret: w.secret, events: [...WEBHOOK_EVENT_TYPES], source: 'config' });
-        await tx.audit({ type: 'webhook.registered', actor, payload: { webhookId: id, url: w.url, events: WEBHOOK_EVENT_TYPES, source: 'config', secretSha256: sha256(w.secret) } });
+        await tx.audit({
+          type: 'webhook.registered',
+          actor,
+          payload: { webhookId: id, url: w.url, events: WEBHOOK_EVENT_TYPES, source: 'config', secretSha256: sha256(w.secret) },
+        });
       });
     } else if (row.secret !== w.secret || row.disabledAt !== null) {
       counts.updated++;
@@ -102,7 +110,14 @@ export async function syncConfigWebhooks(store: Store, configured: ReadonlyArray
         await tx.audit({
           type: 'webhook.updated',
           actor,
-          payload: { webhookId: id, url: w.url, source: 'config', secretChanged: row.secret !== w.secret, reenabled: row.disabledAt !== null, secretSha256: sha256(w.secret) },
+          payload: {
+            webhookId: id,
+            url: w.url,
+            source: 'config',
+            secretChanged: row.secret !== w.secret,
+            reenabled: row.disabledAt !== null,
+            secretSha256: sha256(w.secret),
+          },
         });
       });
     }

@@ -10,7 +10,13 @@ export function accessLog(logger: Logger): MiddlewareHandler<HttpEnv> {
     c.set('logger', child);
     await next();
     child.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, principal: c.get('principal')?.id },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        principal: c.get('principal')?.id,
+      },
       'request',
     );
   };

@@ -12,7 +12,10 @@ import { readJson } from '../validation.js';
 
 export const auditExportBody = z
   .object({
-    jobId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a job id').optional(),
+    jobId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a job id')
+      .optional(),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
   })

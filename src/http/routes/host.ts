@@ -18,7 +18,9 @@ function mountOf<T extends { mount: string }>(mounts: T[], path: string): T | un
   } catch {
     // not there yet: match the path as given
   }
-  return mounts.filter((m) => real === m.mount || real.startsWith(m.mount.endsWith('/') ? m.mount : `${m.mount}/`)).sort((a, b) => b.mount.length - a.mount.length)[0];
+  return mounts
+    .filter((m) => real === m.mount || real.startsWith(m.mount.endsWith('/') ? m.mount : `${m.mount}/`))
+    .sort((a, b) => b.mount.length - a.mount.length)[0];
 }
 
 /** Host CPU, memory and the data dir's disk, read with systeminformation at each call. */
@@ -26,7 +28,12 @@ export async function hostStatus(dataDir: string): Promise<HostStatus> {
   const [load, mem, fs] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize()]);
   const disk = mountOf(fs, dataDir);
   return {
-    cpu: { cores: load.cpus.length, loadPercent: Math.round(load.currentLoad * 10) / 10, perCore: load.cpus.map((c) => Math.round(c.load * 10) / 10), loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) },
+    cpu: {
+      cores: load.cpus.length,
+      loadPercent: Math.round(load.currentLoad * 10) / 10,
+      perCore: load.cpus.map((c) => Math.round(c.load * 10) / 10),
+      loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
     memory: { totalBytes: mem.total, usedBytes: mem.total - mem.available, availableBytes: mem.available },
     disk: { path: dataDir, mount: disk?.mount ?? null, totalBytes: disk?.size ?? null, usedBytes: disk?.used ?? null, availableBytes: disk?.available ?? null },
   };

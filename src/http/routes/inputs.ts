@@ -95,7 +95,9 @@ export function inputRoutes(deps: InputRouteDeps) {
     try {
       result = await deps.objects.put(inUse ? 'intermediate' : 'input', inUse ? staging : name, chunks);
     } catch (err) {
-      const failure = aborted ? new ApplianceError('UPLOAD_ABORTED', 'the upload was interrupted before its end; nothing was stored', { status: 400, cause: err }) : err;
+      const failure = aborted
+        ? new ApplianceError('UPLOAD_ABORTED', 'the upload was interrupted before its end; nothing was stored', { status: 400, cause: err })
+        : err;
       const code = failure instanceof ApplianceError ? failure.code : 'INTERNAL';
       await deps.store
         .change(async (tx) => {

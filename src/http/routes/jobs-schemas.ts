@@ -29,7 +29,10 @@ export const submitBody = z
       .regex(/^[0-9a-f]{64}$/, 'must be an encoder image id (64 lowercase hex digits)')
       .optional()
       .describe('encoder image id; default: the appliance default verified image'),
-    policy: z.object({ partialLadder: z.enum(['wait', 'emit']) }).strict().optional(),
+    policy: z
+      .object({ partialLadder: z.enum(['wait', 'emit']) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -43,8 +46,16 @@ export const listQuery = z
   .object({
     state: z.enum(jobStates).optional(),
     cursor: z.string().min(1).max(500).optional(),
-    from: z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISOString()).optional().describe('created at or after (ISO 8601)'),
-    to: z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISOString()).optional().describe('created before (ISO 8601)'),
+    from: z.iso
+      .datetime({ offset: true })
+      .transform((t) => new Date(t).toISOString())
+      .optional()
+      .describe('created at or after (ISO 8601)'),
+    to: z.iso
+      .datetime({ offset: true })
+      .transform((t) => new Date(t).toISOString())
+      .optional()
+      .describe('created before (ISO 8601)'),
     q: z.string().min(1).max(200).optional().describe('text in the job id, input key or submitter'),
     limit: z
       .string()
@@ -58,74 +69,78 @@ export const listQuery = z
 /** `GET /api/v1/jobs/{id}/audit` query: a page after an audit seq. */
 export const auditQuery = z
   .object({
-    after: z.string().regex(/^\d{1,15}$/, 'must be an audit seq').transform(Number).optional(),
-    limit: z.string().regex(/^\d{1,5}$/, 'must be an integer 1-10000').transform(Number).pipe(z.number().int().min(1).max(10000)).optional(),
+    after: z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be an audit seq')
+      .transform(Number)
+      .optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be an integer 1-10000')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(10000))
+      .optional(),
   })
   .strict();
 
-export const errorBody = z
-  .object({
-    error: z.object({
-      code: z.string().describe('stable machine-readable code (docs/error-codes.md)'),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  });
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string().describe('stable machine-readable code (docs/error-codes.md)'),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
 
 const jobPolicy = z.object({ partialLadder: z.enum(['wait', 'emit']) });
 const jobError = z.object({ code: z.string(), message: z.string() }).nullable();
 
-export const jobSummary = z
-  .object({
-    id: z.string(),
-    state: z.enum(jobStates),
-    progress: z.number().min(0).max(1),
-    input: z.object({ key: z.string(), sha256: z.string().nullable(), size: z.number().int().nullable() }),
-    ladder: z.string(),
-    packaging: z.array(z.string()),
-    encoder: z.string(),
-    policy: jobPolicy,
-    outputs: z.record(z.string(), z.string()).nullable(),
-    error: jobError,
-    submittedBy: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  });
+export const jobSummary = z.object({
+  id: z.string(),
+  state: z.enum(jobStates),
+  progress: z.number().min(0).max(1),
+  input: z.object({ key: z.string(), sha256: z.string().nullable(), size: z.number().int().nullable() }),
+  ladder: z.string(),
+  packaging: z.array(z.string()),
+  encoder: z.string(),
+  policy: jobPolicy,
+  outputs: z.record(z.string(), z.string()).nullable(),
+  error: jobError,
+  submittedBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 
-export const jobDetailSchema = jobSummary
-  .extend({
-    tasks: z.array(
-      z.object({
-        id: z.string(),
-        kind: z.enum(taskKinds),
-        rendition: z.string().nullable(),
-        state: z.enum(taskStates),
-        attempt: z.number().int(),
-        maxAttempts: z.number().int(),
-        errorCode: z.string().nullable(),
-        errorMessage: z.string().nullable(),
-      }),
-    ),
-    renditions: z.array(z.object({ name: z.string(), state: z.enum(taskStates), sha256: z.string().nullable() })),
-    missingRenditions: z.array(z.string()),
-  });
+export const jobDetailSchema = jobSummary.extend({
+  tasks: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.enum(taskKinds),
+      rendition: z.string().nullable(),
+      state: z.enum(taskStates),
+      attempt: z.number().int(),
+      maxAttempts: z.number().int(),
+      errorCode: z.string().nullable(),
+      errorMessage: z.string().nullable(),
+    }),
+  ),
+  renditions: z.array(z.object({ name: z.string(), state: z.enum(taskStates), sha256: z.string().nullable() })),
+  missingRenditions: z.array(z.string()),
+});
 
 export const jobList = z.object({ items: z.array(jobSummary), nextCursor: z.string().nullable() });
 
-export const auditEventSchema = z
-  .object({
-    seq: z.number().int(),
-    at: z.string(),
-    type: z.string(),
-    actor: z.string(),
-    job_id: z.string().nullable(),
-    payload: z.unknown(),
-    prev_hash: z.string(),
-    hash: z.string().describe('sha256_hex(prev_hash || JCS({actor, at, job_id, payload, seq, type})), docs/audit-chain.md'),
-  });
+export const auditEventSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  actor: z.string(),
+  job_id: z.string().nullable(),
+  payload: z.unknown(),
+  prev_hash: z.string(),
+  hash: z.string().describe('sha256_hex(prev_hash || JCS({actor, at, job_id, payload, seq, type})), docs/audit-chain.md'),
+});
 
-export const uploadResult = z
-  .object({ key: z.string(), sha256: z.string(), size: z.number().int(), unchanged: z.boolean().optional() });
+export const uploadResult = z.object({ key: z.string(), sha256: z.string(), size: z.number().int(), unchanged: z.boolean().optional() });
 
 /** A job row as the list shows it (no tasks: the detail has them). */
 export function jobSummaryOf(job: Job): z.infer<typeof jobSummary> {

@@ -72,7 +72,9 @@ async function precheck(body: SubmitBody, deps: JobRouteDeps): Promise<void> {
       await deps.objects.stat('input', key);
     } catch (err) {
       if (isApplianceError(err) && err.code === 'STORAGE_NOT_FOUND') {
-        throw new ApplianceError('INPUT_NOT_FOUND', `no input ${JSON.stringify(key).slice(0, 120)}: upload it first with PUT /api/v1/inputs/{name}`, { status: 422 });
+        throw new ApplianceError('INPUT_NOT_FOUND', `no input ${JSON.stringify(key).slice(0, 120)}: upload it first with PUT /api/v1/inputs/{name}`, {
+          status: 422,
+        });
       }
       throw err;
     }
@@ -127,4 +129,3 @@ export function jobRoutes(deps: JobRouteDeps) {
     .post('/jobs/:id/cancel', writers, async (c) => c.json(await runtime.cancel(jobIdParam(c), actorOf(c.get('principal')))))
     .post('/jobs/:id/retry', writers, async (c) => c.json(await runtime.retry(jobIdParam(c), actorOf(c.get('principal')))));
 }
-

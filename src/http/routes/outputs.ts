@@ -90,14 +90,17 @@ export function outputRoutes(deps: OutputRouteDeps) {
     };
     const range = parseRange(c.req.header('range'), size);
     if (range === 'unsatisfiable') {
-      return c.json(
-        { error: { code: 'RANGE_NOT_SATISFIABLE', message: `range ${c.req.header('range') ?? ''} is outside ${path} (${size} bytes)` } },
-        416,
-        { 'content-range': `bytes */${size}`, 'accept-ranges': 'bytes' },
-      );
+      return c.json({ error: { code: 'RANGE_NOT_SATISFIABLE', message: `range ${c.req.header('range') ?? ''} is outside ${path} (${size} bytes)` } }, 416, {
+        'content-range': `bytes */${size}`,
+        'accept-ranges': 'bytes',
+      });
     }
     if (c.req.method === 'HEAD' || size === 0) {
-      return c.body(null, range ? 206 : 200, { ...headers, 'content-length': String(range ? range.end - range.start + 1 : size), ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${size}` } : {}) });
+      return c.body(null, range ? 206 : 200, {
+        ...headers,
+        'content-length': String(range ? range.end - range.start + 1 : size),
+        ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${size}` } : {}),
+      });
     }
     if (range) {
       const length = range.end - range.start + 1;

@@ -49,7 +49,11 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date(), th
     } catch (err) {
       if (err instanceof ApplianceError && (err.code === 'LOGIN_FAILED' || err.code === 'ACCOUNT_LOCKED') && throttle.recordFailure(address, now().getTime())) {
         await store.change(async (tx) => {
-          await tx.audit({ type: 'auth.login_throttled', actor: 'system:auth', payload: { address, failures: throttle.limit, windowSeconds: throttle.windowMs / 1000, lastUsername: body.username.slice(0, 64) } });
+          await tx.audit({
+            type: 'auth.login_throttled',
+            actor: 'system:auth',
+            payload: { address, failures: throttle.limit, windowSeconds: throttle.windowMs / 1000, lastUsername: body.username.slice(0, 64) },
+          });
         });
       }
       throw err;
@@ -71,7 +75,10 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date(), th
 export function logoutRoutes(store: Store, now: () => Date = () => new Date()) {
   return new Hono<HttpEnv>().delete('/session', async (c) => {
     const principal = c.get('principal');
-    if (principal.via !== 'session') throw new ApplianceError('VALIDATION_FAILED', 'DELETE /api/v1/session ends a login session; API tokens are revoked with DELETE /api/v1/tokens/{id}', { status: 400 });
+    if (principal.via !== 'session')
+      throw new ApplianceError('VALIDATION_FAILED', 'DELETE /api/v1/session ends a login session; API tokens are revoked with DELETE /api/v1/tokens/{id}', {
+        status: 400,
+      });
     await logout(store, principal, now);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);

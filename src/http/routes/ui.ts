@@ -65,7 +65,10 @@ export function uiRoutes(dist: string = uiDistDir) {
       },
     });
   };
-  app.get('/', (c) => serve('/index.html', false) ?? c.text('The operator UI is not built: run `npm install` (or `npm run build:ui`) in the appliance folder.', 503));
+  app.get(
+    '/',
+    (c) => serve('/index.html', false) ?? c.text('The operator UI is not built: run `npm install` (or `npm run build:ui`) in the appliance folder.', 503),
+  );
   app.get('/assets/*', (c, next) => serve(c.req.path, true) ?? next());
   return app;
 }

@@ -12,7 +12,13 @@ import { readJson } from '../validation.js';
 const role = z.enum(roles as [Role, ...Role[]]);
 const newUserBody = z.object({ username: z.string().min(1).max(64), role, password: z.string().max(200).optional() }).strict();
 const patchBody = z
-  .object({ role: role.optional(), disabled: z.boolean().optional(), password: z.string().max(200).optional(), resetPassword: z.literal(true).optional(), unlock: z.literal(true).optional() })
+  .object({
+    role: role.optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().max(200).optional(),
+    resetPassword: z.literal(true).optional(),
+    unlock: z.literal(true).optional(),
+  })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give at least one of role, disabled, password, resetPassword, unlock')
   .refine((b) => !(b.password !== undefined && b.resetPassword), 'give password or resetPassword, not both');
@@ -59,7 +65,15 @@ export function userRoutes(store: Store, now: () => Date = () => new Date()) {
         await tx.audit({
           type: 'user.changed',
           actor: actorOf(c.get('principal')),
-          payload: { userId: id, username: user.username, ...(body.role !== undefined ? { role: body.role } : {}), ...(body.disabled !== undefined ? { disabled: body.disabled } : {}), passwordChanged: body.password !== undefined, unlocked: body.unlock === true, sessionsEnded: ended },
+          payload: {
+            userId: id,
+            username: user.username,
+            ...(body.role !== undefined ? { role: body.role } : {}),
+            ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+            passwordChanged: body.password !== undefined,
+            unlocked: body.unlock === true,
+            sessionsEnded: ended,
+          },
         });
       });
       return c.json({ ...(await store.users.get(id)), ...(generated !== undefined ? { password: generated } : {}) });

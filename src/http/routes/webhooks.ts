@@ -59,10 +59,16 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
       const q = deliveriesQuery.safeParse(c.req.query());
       if (!q.success) {
         const issue = q.error.issues[0];
-        const what = issue?.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown query parameter` : `${issue?.path.join('.') ?? 'query'}: ${issue?.message ?? 'invalid'}`;
+        const what =
+          issue?.code === 'unrecognized_keys'
+            ? `${issue.keys.join(', ')}: unknown query parameter`
+            : `${issue?.path.join('.') ?? 'query'}: ${issue?.message ?? 'invalid'}`;
         throw new ApplianceError('VALIDATION_FAILED', what, { status: 400 });
       }
-      const items = await store.webhooks.deliveries(webhook.id, { ...(q.data.status ? { status: q.data.status } : {}), ...(q.data.limit ? { limit: q.data.limit } : {}) });
+      const items = await store.webhooks.deliveries(webhook.id, {
+        ...(q.data.status ? { status: q.data.status } : {}),
+        ...(q.data.limit ? { limit: q.data.limit } : {}),
+      });
       return c.json({ items: items.map(publicDelivery) });
     });
 }

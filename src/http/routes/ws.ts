@@ -98,7 +98,8 @@ export function wsRoutes(deps: WsDeps) {
       const fromCookie = token === undefined ? await cookiePrincipal(c, deps.store, now) : undefined;
       if (fromCookie) {
         const origin = c.req.header('origin');
-        if (origin !== undefined && origin !== new URL(c.req.url).origin) throw new ApplianceError('CSRF_REJECTED', `WebSocket from ${origin.slice(0, 100)} refused`, { status: 403 });
+        if (origin !== undefined && origin !== new URL(c.req.url).origin)
+          throw new ApplianceError('CSRF_REJECTED', `WebSocket from ${origin.slice(0, 100)} refused`, { status: 403 });
       }
       c.set('principal', fromCookie ?? (await authenticate(deps.store, token, now)));
       await next();

@@ -87,15 +87,21 @@ export async function openAptSandbox(options: AptSandboxOptions): Promise<AptSan
   const dir = await mkdtemp(join(tmpdir(), 'mpegflow-apt-'));
   // apt downloads as the unprivileged _apt user when run as root: let it reach state/lists/partial.
   await chmod(dir, 0o755);
-  for (const sub of ['etc/apt.conf.d', 'etc/sources.list.d', 'etc/preferences.d', 'etc/trusted.gpg.d', 'state/lists/partial', 'cache/archives/partial', 'dpkg', 'log']) {
+  for (const sub of [
+    'etc/apt.conf.d',
+    'etc/sources.list.d',
+    'etc/preferences.d',
+    'etc/trusted.gpg.d',
+    'state/lists/partial',
+    'cache/archives/partial',
+    'dpkg',
+    'log',
+  ]) {
     await mkdir(join(dir, sub), { recursive: true });
   }
   await writeFile(join(dir, 'dpkg', 'status'), '');
   await writeFile(join(dir, 'apt.conf'), aptConf(dir));
-  await writeFile(
-    join(dir, 'etc', 'sources.list'),
-    `deb [arch=${options.arch} signed-by=${keyring}] ${options.mirror} ${options.suite} main\n`,
-  );
+  await writeFile(join(dir, 'etc', 'sources.list'), `deb [arch=${options.arch} signed-by=${keyring}] ${options.mirror} ${options.suite} main\n`);
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', APT_CONFIG: join(dir, 'apt.conf') };
   for (const proxy of ['http_proxy', 'https_proxy', 'no_proxy']) {
     const value = process.env[proxy];

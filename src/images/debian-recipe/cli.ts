@@ -32,7 +32,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const started = Date.now();
     const lock = await resolveLock({ lockPath });
     const bytes = lock.packages.reduce((sum, p) => sum + p.size, 0);
-    progress(`${lockPath}: ${lock.packages.length} packages, ${(bytes / 2 ** 20).toFixed(1)} MiB, Debian ${lock.release.version} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    progress(
+      `${lockPath}: ${lock.packages.length} packages, ${(bytes / 2 ** 20).toFixed(1)} MiB, Debian ${lock.release.version} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    );
     return 0;
   }
   if (command === 'build') {

@@ -42,24 +42,31 @@ async function downloadOnce(pkg: LockedPackage, url: string, target: string, sig
   try {
     response = await fetch(url, { signal, redirect: 'follow' });
   } catch (cause) {
-    throw new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `cannot fetch ${url}: ${(cause as Error).message}${(cause as Error).cause ? ` (${String((cause as Error).cause)})` : ''}`, {
-      status: 503,
-      details: { url },
-      cause,
-    });
+    throw new ApplianceError(
+      'DEBIAN_MIRROR_UNREACHABLE',
+      `cannot fetch ${url}: ${(cause as Error).message}${(cause as Error).cause ? ` (${String((cause as Error).cause)})` : ''}`,
+      {
+        status: 503,
+        details: { url },
+        cause,
+      },
+    );
   }
   if (response.status === 404 || response.status === 410) {
     await response.body?.cancel();
     throw new ApplianceError(
       'DEBIAN_PACKAGE_MISSING',
       `${url} is gone (HTTP ${response.status}): the mirror no longer carries ${pkg.name} ${pkg.version}. ` +
-        'Regenerate the lock, or set MPEGFLOW_DEBIAN_MIRROR to the snapshot.debian.org archive of the lock\'s release date.',
+        "Regenerate the lock, or set MPEGFLOW_DEBIAN_MIRROR to the snapshot.debian.org archive of the lock's release date.",
       { status: 502, details: { url, package: pkg.name, version: pkg.version } },
     );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `GET ${url}: HTTP ${response.status}`, { status: 503, details: { url, httpStatus: response.status } });
+    throw new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `GET ${url}: HTTP ${response.status}`, {
+      status: 503,
+      details: { url, httpStatus: response.status },
+    });
   }
   const hash = createHash('sha256');
   let size = 0;

@@ -16,7 +16,10 @@ export function parseSourcesList(text: string): HostAptSource[] {
     const line = rawLine.replace(/#.*$/, '').trim();
     if (!line.startsWith('deb ') && !line.startsWith('deb\t')) continue;
     // drop the optional [option=value ...] block
-    const words = line.replace(/\[[^\]]*\]/, ' ').split(/\s+/).filter(Boolean);
+    const words = line
+      .replace(/\[[^\]]*\]/, ' ')
+      .split(/\s+/)
+      .filter(Boolean);
     const uri = words[1];
     const suite = words[2];
     if (uri && suite) sources.push({ uri, suites: [suite] });

@@ -59,7 +59,11 @@ export async function resolveStageClosure(tree: StageTree, loaderRel: string, bi
     const found = new Map<string, StageLibrary>();
     const bad: LoadedObject[] = [];
     for (const binary of binaries) {
-      const objects = await listLoadedObjects(join(root, loaderRel), dirs.map((dir) => join(root, dir)), join(root, binary));
+      const objects = await listLoadedObjects(
+        join(root, loaderRel),
+        dirs.map((dir) => join(root, dir)),
+        join(root, binary),
+      );
       for (const object of objects) {
         if (object.interpreter) continue;
         const rel = object.path === null ? null : await stageRelative(root, object.path);

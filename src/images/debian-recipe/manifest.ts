@@ -70,9 +70,7 @@ export function formatManifest(manifest: EncoderImageManifest): string {
               .map((p) => ({ name: p.name, version: p.version, size: p.size, sha256: p.sha256, filename: p.filename })),
           }
         : { kind: 'host', origins: [...manifest.source.origins].sort(byKey((o) => o.path)).map((o) => ({ path: o.path, from: o.from })) },
-    files: [...manifest.files]
-      .sort(byKey((f) => f.path))
-      .map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, mode: f.mode })),
+    files: [...manifest.files].sort(byKey((f) => f.path)).map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, mode: f.mode })),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

@@ -78,7 +78,7 @@ export async function buildStageTree(root: string, unpacked: ReadonlyMap<string,
 export async function resolveInStage(root: string, rel: string): Promise<string | null> {
   let pending = rel.split('/').filter((part) => part !== '' && part !== '.');
   const done: string[] = [];
-  for (let hops = 0; pending.length > 0; ) {
+  for (let hops = 0; pending.length > 0;) {
     const part = pending.shift() as string;
     if (part === '..') {
       done.pop();

@@ -35,8 +35,11 @@ export const notLoopback = (host: string): ApplianceError =>
     { status: 400, details: { host } },
   );
 
-export const componentConfigInvalid = (message: string): ApplianceError =>
-  new ApplianceError(COMPONENT_CODES.CONFIG_INVALID, message, { status: 400 });
+export const componentConfigInvalid = (message: string): ApplianceError => new ApplianceError(COMPONENT_CODES.CONFIG_INVALID, message, { status: 400 });
 
 export const credentialsInvalid = (path: string, reason: string, cause?: unknown): ApplianceError =>
-  new ApplianceError(COMPONENT_CODES.CREDENTIALS_INVALID, `S3 server credentials ${path} are unusable: ${reason}`, { status: 500, details: { path, reason }, cause });
+  new ApplianceError(COMPONENT_CODES.CREDENTIALS_INVALID, `S3 server credentials ${path} are unusable: ${reason}`, {
+    status: 500,
+    details: { path, reason },
+    cause,
+  });

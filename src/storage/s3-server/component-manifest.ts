@@ -65,7 +65,10 @@ const manifestSchema = z
     s3: z
       .object({
         endpoint: z.literal('http://{host}:{port}'),
-        region: z.string().regex(/^[a-z0-9-]{1,64}$/).default('us-east-1'),
+        region: z
+          .string()
+          .regex(/^[a-z0-9-]{1,64}$/)
+          .default('us-east-1'),
       })
       .strict(),
     files: z
@@ -78,7 +81,10 @@ const manifestSchema = z
 export type ComponentManifest = z.infer<typeof manifestSchema>;
 
 function issueText(issue: z.core.$ZodIssue): string {
-  const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const at = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return `${at || '(root)'}: ${issue.message}`;
 }
 
@@ -111,13 +117,21 @@ export function parseComponentManifest(bytes: Uint8Array): { ok: true; manifest:
     if (listed.has(file.path)) return { ok: false, reason: `${COMPONENT_FILE} lists ${file.path} twice` };
     listed.set(file.path, file);
   }
-  const dirs = new Set(manifest.files.flatMap((f) => f.path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const dirs = new Set(
+    manifest.files.flatMap((f) =>
+      f.path
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
   for (const file of manifest.files) {
     if (dirs.has(file.path)) return { ok: false, reason: `${COMPONENT_FILE} lists ${file.path} as a file and as a folder` };
   }
   const program = listed.get(manifest.launch.argv[0]);
   if (!program) return { ok: false, reason: `${COMPONENT_FILE} launch.argv[0] ${manifest.launch.argv[0]} is not a listed file` };
-  if ((parseInt(program.mode, 8) & 0o111) === 0) return { ok: false, reason: `${COMPONENT_FILE} launch.argv[0] ${program.path} is not executable (mode ${program.mode})` };
+  if ((parseInt(program.mode, 8) & 0o111) === 0)
+    return { ok: false, reason: `${COMPONENT_FILE} launch.argv[0] ${program.path} is not executable (mode ${program.mode})` };
   if (manifest.credentials.source === 'generated') {
     const env = Object.values(manifest.launch.env).join('\n');
     for (const name of ['{accessKey}', '{secretKey}']) {

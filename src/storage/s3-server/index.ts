@@ -1,5 +1,12 @@
 export { COMPONENT_CODES } from './component-errors.js';
-export { COMPONENT_FILE, COMPONENT_SIGNATURE_FILE, COMPONENT_SCHEMA, componentIdOf, parseComponentManifest, type ComponentManifest } from './component-manifest.js';
+export {
+  COMPONENT_FILE,
+  COMPONENT_SIGNATURE_FILE,
+  COMPONENT_SCHEMA,
+  componentIdOf,
+  parseComponentManifest,
+  type ComponentManifest,
+} from './component-manifest.js';
 export { listComponentFiles, signComponentManifest } from './component-files.js';
 export { verifyComponentDir, type VerifiedComponent } from './verify-component.js';
 export { ARGV_PLACEHOLDERS, ENV_PLACEHOLDERS, launchArgv, launchEnv, parseTemplate, type LaunchValues } from './launch-argv.js';

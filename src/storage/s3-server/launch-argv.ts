@@ -61,7 +61,11 @@ export function parseTemplate(text: string, allowed: readonly Placeholder[]): { 
   if (whole) {
     const name = whole[1] as Placeholder;
     if (!(ENV_PLACEHOLDERS as readonly string[]).includes(name)) return { ok: false, reason: `unknown placeholder {${name}}` };
-    if (!allowed.includes(name)) return { ok: false, reason: `placeholder {${name}} is not allowed here${name === 'accessKey' || name === 'secretKey' ? ' (credentials go in launch.env only)' : ''}` };
+    if (!allowed.includes(name))
+      return {
+        ok: false,
+        reason: `placeholder {${name}} is not allowed here${name === 'accessKey' || name === 'secretKey' ? ' (credentials go in launch.env only)' : ''}`,
+      };
     return { ok: true, template: { kind: 'value', prefix, form: 'whole', name } };
   }
   const path = /^\{([A-Za-z]+)\}\/([^{}]+)$/.exec(rest);
@@ -75,7 +79,8 @@ export function parseTemplate(text: string, allowed: readonly Placeholder[]): { 
   }
   return {
     ok: false,
-    reason: 'a placeholder may fill only a whole element, optionally after NAME=: {name}, {host}:{port}, http://{host}:{port} or {dataDir|homeDir|componentDir}/path',
+    reason:
+      'a placeholder may fill only a whole element, optionally after NAME=: {name}, {host}:{port}, http://{host}:{port} or {dataDir|homeDir|componentDir}/path',
   };
 }
 

@@ -30,7 +30,12 @@ export async function logTail(path: string, offset: number, lines = 30): Promise
     const from = Math.max(offset, size - 16384);
     const buffer = Buffer.alloc(Math.max(0, size - from));
     await handle.read(buffer, 0, buffer.length, from);
-    return buffer.toString('utf8').split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-lines).join('\n');
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((l, i, a) => l !== '' || i < a.length - 1)
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '';
   } finally {

@@ -87,7 +87,14 @@ export interface S3ServerPaths {
 
 export function s3ServerPaths(dataDir: string): S3ServerPaths {
   const root = join(dataDir, 's3-server');
-  return { root, data: join(root, 'data'), home: join(root, 'home'), log: join(root, 'server.log'), pidFile: join(root, 'supervisor.json'), credentials: credentialsPath(dataDir) };
+  return {
+    root,
+    data: join(root, 'data'),
+    home: join(root, 'home'),
+    log: join(root, 'server.log'),
+    pidFile: join(root, 'supervisor.json'),
+    credentials: credentialsPath(dataDir),
+  };
 }
 
 /** The `createStore`/`openStore` config for a started server. */
@@ -283,12 +290,18 @@ export class S3ServerSupervisor {
     await this.reapStale();
     if (this.stopping) throw componentStartFailed('stopped while starting');
     if (!(await portFree(this.host, this.port))) {
-      throw componentStartFailed(`${this.host} port ${this.port} is already in use by another process; nothing was launched`, { host: this.host, port: this.port });
+      throw componentStartFailed(`${this.host} port ${this.port} is already in use by another process; nothing was launched`, {
+        host: this.host,
+        port: this.port,
+      });
     }
 
     this.launches += 1;
     const launchNo = this.launches;
-    const { handle, offset } = await openLaunchLog(paths.log, `launch ${launchNo}: component ${manifest.name} ${manifest.version} (${component.id.slice(0, 16)}), argv ${JSON.stringify(argv)}`);
+    const { handle, offset } = await openLaunchLog(
+      paths.log,
+      `launch ${launchNo}: component ${manifest.name} ${manifest.version} (${component.id.slice(0, 16)}), argv ${JSON.stringify(argv)}`,
+    );
     let child: ChildProcess;
     const exit: Run['exit'] = { value: null };
     let exited!: Run['exited'];
@@ -357,10 +370,18 @@ export class S3ServerSupervisor {
       pid,
     };
     this.info = info;
-    void run.exited
-      .then(() => this.onExit(run))
-      .catch((err: unknown) => this.giveUp(componentFailed(`supervision failed: ${messageOf(err)}`, {}, err)));
-    this.emit({ type: 'started', at: now(), pid, launch: launchNo, componentId: component.id, name: manifest.name, version: manifest.version, signedBy: component.signedBy, endpoint: info.endpoint });
+    void run.exited.then(() => this.onExit(run)).catch((err: unknown) => this.giveUp(componentFailed(`supervision failed: ${messageOf(err)}`, {}, err)));
+    this.emit({
+      type: 'started',
+      at: now(),
+      pid,
+      launch: launchNo,
+      componentId: component.id,
+      name: manifest.name,
+      version: manifest.version,
+      signedBy: component.signedBy,
+      endpoint: info.endpoint,
+    });
     return info;
   }
 
@@ -387,10 +408,13 @@ export class S3ServerSupervisor {
       this.restartTimes = this.restartTimes.filter((x) => t - x < this.policy.windowMs);
       if (this.restartTimes.length >= this.policy.maxRestarts) {
         return this.giveUp(
-          componentFailed(`it crashed ${this.restartTimes.length + 1} times within ${Math.round(this.policy.windowMs / 1000)} s; not restarting (log ${this.paths.log})`, {
-            restarts: this.restartTimes.length,
-            logFile: this.paths.log,
-          }),
+          componentFailed(
+            `it crashed ${this.restartTimes.length + 1} times within ${Math.round(this.policy.windowMs / 1000)} s; not restarting (log ${this.paths.log})`,
+            {
+              restarts: this.restartTimes.length,
+              logFile: this.paths.log,
+            },
+          ),
         );
       }
       attempt += 1;

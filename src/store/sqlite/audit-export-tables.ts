@@ -12,9 +12,18 @@ type Db = BetterSQLite3Database<typeof schema>;
  * two exports made at once (the server and the CLI) can never both extend the same one.
  */
 export function insertAuditExport(w: Db, record: AuditExportRecord): void {
-  const latest = w.select({ id: schema.auditExports.id }).from(schema.auditExports).orderBy(desc(sql`rowid`)).limit(1).get();
+  const latest = w
+    .select({ id: schema.auditExports.id })
+    .from(schema.auditExports)
+    .orderBy(desc(sql`rowid`))
+    .limit(1)
+    .get();
   if ((latest?.id ?? null) !== record.previousId) {
-    throw new ApplianceError('EXPORT_CHECKPOINT_MOVED', `another export (${latest?.id}) was recorded while ${record.id} was written; its previous checkpoint is stale`, { status: 409 });
+    throw new ApplianceError(
+      'EXPORT_CHECKPOINT_MOVED',
+      `another export (${latest?.id}) was recorded while ${record.id} was written; its previous checkpoint is stale`,
+      { status: 409 },
+    );
   }
   w.insert(schema.auditExports).values(record).run();
 }
@@ -22,7 +31,17 @@ export function insertAuditExport(w: Db, record: AuditExportRecord): void {
 export function auditExportReads(r: Db) {
   return {
     latest: async (): Promise<AuditExportRecord | null> =>
-      r.select().from(schema.auditExports).orderBy(desc(sql`rowid`)).limit(1).get() ?? null,
-    list: async (): Promise<AuditExportRecord[]> => r.select().from(schema.auditExports).orderBy(sql`rowid`).all(),
+      r
+        .select()
+        .from(schema.auditExports)
+        .orderBy(desc(sql`rowid`))
+        .limit(1)
+        .get() ?? null,
+    list: async (): Promise<AuditExportRecord[]> =>
+      r
+        .select()
+        .from(schema.auditExports)
+        .orderBy(sql`rowid`)
+        .all(),
   };
 }

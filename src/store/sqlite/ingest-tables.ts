@@ -19,7 +19,10 @@ export function ingestWrites(w: Db, nowIso: () => string, touch: () => void): In
     },
     update: async (id: string, patch: IngestPatch) => {
       touch();
-      w.update(schema.ingests).set({ ...patch, updatedAt: nowIso() }).where(eq(schema.ingests.id, id)).run();
+      w.update(schema.ingests)
+        .set({ ...patch, updatedAt: nowIso() })
+        .where(eq(schema.ingests.id, id))
+        .run();
     },
   };
 }
@@ -32,8 +35,7 @@ export function ingestReads(r: Db): IngestReads {
       const row = r.select().from(t).where(eq(t.id, id)).get();
       return row ? toIngest(row) : undefined;
     },
-    recent: async (folder, limit) =>
-      r.select().from(t).where(eq(t.folder, folder)).orderBy(desc(t.createdAt), desc(t.id)).limit(limit).all().map(toIngest),
+    recent: async (folder, limit) => r.select().from(t).where(eq(t.folder, folder)).orderBy(desc(t.createdAt), desc(t.id)).limit(limit).all().map(toIngest),
     unfinished: async (folder) =>
       r
         .select()

@@ -194,7 +194,10 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
       /** Puts a failed or dead task back to pending for a retry requested by a person. */
       reset: async (id: string, maxAttempts: number): Promise<void> => {
         touch();
-        w.update(schema.tasks).set({ state: 'pending', attempt: 0, maxAttempts, runAfter: 0, errorCode: null, errorMessage: null, updatedAt: nowIso() }).where(eq(schema.tasks.id, id)).run();
+        w.update(schema.tasks)
+          .set({ state: 'pending', attempt: 0, maxAttempts, runAfter: 0, errorCode: null, errorMessage: null, updatedAt: nowIso() })
+          .where(eq(schema.tasks.id, id))
+          .run();
       },
     },
   };

@@ -10,7 +10,9 @@ export function storeError(path: string, err: unknown): ApplianceError {
   const code = sqliteCode(err);
   const why = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code?.startsWith('SQLITE_CORRUPT')) {
-    return new ApplianceError('STORE_CORRUPT', `database ${path} is corrupt or not a SQLite database (${why}); restore it from <data>/backups/`, { cause: err });
+    return new ApplianceError('STORE_CORRUPT', `database ${path} is corrupt or not a SQLite database (${why}); restore it from <data>/backups/`, {
+      cause: err,
+    });
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
     return new ApplianceError('STORE_UNAVAILABLE', `database ${path} cannot be opened for writing (${why})`, { cause: err });

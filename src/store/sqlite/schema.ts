@@ -28,7 +28,11 @@ export const jobs = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey), index('jobs_state_created').on(t.state, t.createdAt), index('jobs_created_id').on(t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),
+    index('jobs_state_created').on(t.state, t.createdAt),
+    index('jobs_created_id').on(t.createdAt, t.id),
+  ],
 );
 
 export const tasks = sqliteTable(
@@ -141,7 +145,6 @@ export const auditEvents = sqliteTable(
   },
   (t) => [index('audit_events_job').on(t.jobId, t.seq), index('audit_events_at').on(t.at)],
 );
-
 
 /** One row per signed audit bundle: the chain head it certifies and the previous export's head (docs/audit-bundle.md). */
 export const auditExports = sqliteTable('audit_exports', {

@@ -84,9 +84,7 @@ export class SqliteStore implements Store {
       // The audit append is the hottest write: plain prepared statements, prepared once.
       this.#sql = {
         head: this.#writer.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
-        appendAudit: this.#writer.prepare(
-          'INSERT INTO audit_events (seq, at, actor, job_id, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        ),
+        appendAudit: this.#writer.prepare('INSERT INTO audit_events (seq, at, actor, job_id, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       };
       this.#reader = openDatabase(options.path, { readonly: true });
       this.#r = drizzle(this.#reader, { schema });
@@ -104,9 +102,13 @@ export class SqliteStore implements Store {
       let head: { seq: number; hash: string } | undefined;
       const now = this.#now;
       const tx: StoreTx = {
-        ...jobTaskWrites(w, () => now().toISOString(), () => {
-          wrote = true;
-        }),
+        ...jobTaskWrites(
+          w,
+          () => now().toISOString(),
+          () => {
+            wrote = true;
+          },
+        ),
         audit: async (input: AuditInput) => {
           // The head is read once per transaction (under BEGIN IMMEDIATE it cannot move), then carried.
           head ??= (this.#sql.head.get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
@@ -130,7 +132,15 @@ export class SqliteStore implements Store {
           insert: async (t) => {
             wrote = true;
             w.insert(schema.apiTokens)
-              .values({ id: t.id, name: t.name, role: t.role, tokenHash: t.tokenHash, userId: t.userId ?? null, createdAt: now().toISOString(), expiresAt: t.expiresAt ?? null })
+              .values({
+                id: t.id,
+                name: t.name,
+                role: t.role,
+                tokenHash: t.tokenHash,
+                userId: t.userId ?? null,
+                createdAt: now().toISOString(),
+                expiresAt: t.expiresAt ?? null,
+              })
               .run();
           },
           revoke: async (id, at) => {
@@ -159,21 +169,33 @@ export class SqliteStore implements Store {
             w.update(schema.encoderImages).set({ removedAt: at }).where(eq(schema.encoderImages.id, id)).run();
           },
         },
-        webhooks: webhookWrites(w, () => now().toISOString(), () => {
-          wrote = true;
-        }),
+        webhooks: webhookWrites(
+          w,
+          () => now().toISOString(),
+          () => {
+            wrote = true;
+          },
+        ),
         auditExports: {
           insert: async (record) => {
             wrote = true;
             insertAuditExport(w, record);
           },
         },
-        ...userWrites(w, () => now().toISOString(), () => {
-          wrote = true;
-        }),
-        ingests: ingestWrites(w, () => now().toISOString(), () => {
-          wrote = true;
-        }),
+        ...userWrites(
+          w,
+          () => now().toISOString(),
+          () => {
+            wrote = true;
+          },
+        ),
+        ingests: ingestWrites(
+          w,
+          () => now().toISOString(),
+          () => {
+            wrote = true;
+          },
+        ),
       };
       this.#begin();
       try {
@@ -248,8 +270,7 @@ export class SqliteStore implements Store {
       const fromRecipe = usable.find((image) => (JSON.parse(image.manifest) as { source?: { kind?: string } }).source?.kind === 'debian');
       return fromRecipe ?? usable[0];
     },
-    jobsPinning: async (id: string): Promise<number> =>
-      this.#r.select({ n: count() }).from(schema.jobs).where(eq(schema.jobs.encoderImage, id)).get()?.n ?? 0,
+    jobsPinning: async (id: string): Promise<number> => this.#r.select({ n: count() }).from(schema.jobs).where(eq(schema.jobs.encoderImage, id)).get()?.n ?? 0,
   };
 
   get webhooks() {
@@ -305,7 +326,9 @@ export class SqliteStore implements Store {
     hashOf: async (seq: number): Promise<string | undefined> =>
       (this.#reader.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash,
     iterateLines: (range: { fromSeq: number; toSeq: number }): AsyncIterable<CanonicalEventLine[]> => {
-      const stmt = this.#reader.prepare('SELECT seq, at, actor, job_id, type, payload, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq').raw(true);
+      const stmt = this.#reader
+        .prepare('SELECT seq, at, actor, job_id, type, payload, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq')
+        .raw(true);
       const rows = stmt.iterate(range.fromSeq, range.toSeq) as IterableIterator<[number, string, string, string | null, string, string, string, string]>;
       return (async function* () {
         // Batches: one await per 4096 events, not per event; the cursor still streams.
@@ -329,7 +352,10 @@ export class SqliteStore implements Store {
       return row.first === null || row.last === null ? null : { first: row.first, last: row.last };
     },
     jobIdsIn: async (range: { fromSeq: number; toSeq: number }): Promise<string[]> =>
-      (this.#reader.prepare('SELECT DISTINCT job_id FROM audit_events WHERE seq >= ? AND seq <= ? AND job_id IS NOT NULL ORDER BY job_id').pluck().all(range.fromSeq, range.toSeq) as string[]),
+      this.#reader
+        .prepare('SELECT DISTINCT job_id FROM audit_events WHERE seq >= ? AND seq <= ? AND job_id IS NOT NULL ORDER BY job_id')
+        .pluck()
+        .all(range.fromSeq, range.toSeq) as string[],
   };
 
   get auditExports() {

@@ -31,7 +31,9 @@ export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
     users: {
       insert: async (u: NewUser): Promise<void> => {
         touch();
-        w.insert(schema.users).values({ ...u, failedAttempts: 0, lockedUntil: null, createdAt: nowIso(), disabledAt: null }).run();
+        w.insert(schema.users)
+          .values({ ...u, failedAttempts: 0, lockedUntil: null, createdAt: nowIso(), disabledAt: null })
+          .run();
       },
       update: async (id: string, patch: UserPatch): Promise<void> => {
         touch();
@@ -41,7 +43,9 @@ export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
     sessions: {
       insert: async (s: NewSession): Promise<void> => {
         touch();
-        w.insert(schema.sessions).values({ ...s, createdAt: nowIso(), revokedAt: null }).run();
+        w.insert(schema.sessions)
+          .values({ ...s, createdAt: nowIso(), revokedAt: null })
+          .run();
       },
       revoke: async (id: string, at: string): Promise<void> => {
         touch();
@@ -53,7 +57,11 @@ export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
       },
       revokeForUser: async (userId: string, at: string): Promise<number> => {
         touch();
-        return w.update(schema.sessions).set({ revokedAt: at }).where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt))).run().changes;
+        return w
+          .update(schema.sessions)
+          .set({ revokedAt: at })
+          .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt)))
+          .run().changes;
       },
     },
   };
@@ -71,7 +79,13 @@ export function userReads(r: Db) {
         const row = r.select().from(schema.users).where(eq(schema.users.username, username)).get();
         return row ? toUser(row) : undefined;
       },
-      list: async (): Promise<UserRecord[]> => r.select().from(schema.users).orderBy(asc(schema.users.createdAt), asc(schema.users.id)).all().map((row) => withoutHash(toUser(row))),
+      list: async (): Promise<UserRecord[]> =>
+        r
+          .select()
+          .from(schema.users)
+          .orderBy(asc(schema.users.createdAt), asc(schema.users.id))
+          .all()
+          .map((row) => withoutHash(toUser(row))),
       countActive: async (role?: Role): Promise<number> => {
         const where = role ? and(isNull(schema.users.disabledAt), eq(schema.users.role, role)) : isNull(schema.users.disabledAt);
         return r.select({ n: count() }).from(schema.users).where(where).get()?.n ?? 0;

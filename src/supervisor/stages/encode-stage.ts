@@ -34,7 +34,15 @@ export function renditionPath(outDir: string, plan: LadderPlan, name: string): s
 export async function encodeStage(
   pool: StagePool,
   ctx: StageContext,
-  task: { taskId: string; plan: LadderPlan; inputPath: string; outDir: string; scope?: EncodeScope; x264Preset?: X264Preset; onProgress?: (p: EncodeProgress) => void },
+  task: {
+    taskId: string;
+    plan: LadderPlan;
+    inputPath: string;
+    outDir: string;
+    scope?: EncodeScope;
+    x264Preset?: X264Preset;
+    onProgress?: (p: EncodeProgress) => void;
+  },
 ): Promise<EncodeStageResult> {
   const { plan, inputPath, outDir } = task;
   const scope = task.scope ?? { kind: 'ladder' };
@@ -60,12 +68,18 @@ export async function encodeStage(
     wanted.push({ name: 'audio', kind: 'audio', rungIndex: null });
     args = encodeAudioArgs(plan, { input: inputPath, output: renditionPath(outDir, plan, 'audio') });
   }
-  const run = await pool.run(task.taskId, ctx.image, ctx.trust, { binary: 'ffmpeg', args }, {
-    stdout: 'progress',
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
-    ...(task.onProgress ? { onProgress: (block: string) => task.onProgress?.(parseProgressBlock(block, plan.durationSeconds)) } : {}),
-  });
+  const run = await pool.run(
+    task.taskId,
+    ctx.image,
+    ctx.trust,
+    { binary: 'ffmpeg', args },
+    {
+      stdout: 'progress',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
+      ...(task.onProgress ? { onProgress: (block: string) => task.onProgress?.(parseProgressBlock(block, plan.durationSeconds)) } : {}),
+    },
+  );
   if (run.outcome !== 'succeeded') return { run, renditions: [] };
   const renditions: Rendition[] = [];
   for (const w of wanted) {

@@ -44,10 +44,16 @@ export async function packageStage(
     const dir = join(task.outDir, format);
     await mkdir(dir, { recursive: true }); // the dash muxer does not create its folder
     const args = format === 'hls' ? hlsPackageArgs(task.plan, inputs, { outDir: dir }) : dashPackageArgs(task.plan, inputs, { outDir: dir });
-    const run = await pool.run(`${task.taskId}:${format}`, ctx.image, ctx.trust, { binary: 'ffmpeg', args }, {
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
-    });
+    const run = await pool.run(
+      `${task.taskId}:${format}`,
+      ctx.image,
+      ctx.trust,
+      { binary: 'ffmpeg', args },
+      {
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
+      },
+    );
     runs.push(run);
     if (run.outcome !== 'succeeded') return { runs, manifests, files: [] };
     manifests[format] = `${format}/${format === 'hls' ? HLS_MASTER : DASH_MANIFEST}`;

@@ -14,12 +14,22 @@ export interface ProbeStageResult {
 }
 
 /** probe(input) → MediaInfo + the accepted-formats verdict, on the probe pool. */
-export async function probeStage(pool: StagePool, ctx: StageContext, task: { taskId: string; inputPath: string; policy?: AcceptedFormatsPolicy }): Promise<ProbeStageResult> {
-  const run = await pool.run(task.taskId, ctx.image, ctx.trust, { binary: 'ffprobe', args: probeArgs(task.inputPath) }, {
-    stdout: 'collect',
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
-  });
+export async function probeStage(
+  pool: StagePool,
+  ctx: StageContext,
+  task: { taskId: string; inputPath: string; policy?: AcceptedFormatsPolicy },
+): Promise<ProbeStageResult> {
+  const run = await pool.run(
+    task.taskId,
+    ctx.image,
+    ctx.trust,
+    { binary: 'ffprobe', args: probeArgs(task.inputPath) },
+    {
+      stdout: 'collect',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
+    },
+  );
   if (run.outcome !== 'succeeded' && run.outcome !== 'failed') return { run, probeJson: null, outcome: null, verdict: null };
   let probeJson: unknown;
   try {

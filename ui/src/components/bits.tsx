@@ -4,7 +4,15 @@ import { percent } from '../format';
 export function ProgressBar({ value, label, small }: { value: number; label: string; small?: boolean }) {
   const pct = Math.round(Math.max(0, Math.min(1, value)) * 100);
   return (
-    <div class={`progress${small ? ' small' : ''}`} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} data-value={pct}>
+    <div
+      class={`progress${small ? ' small' : ''}`}
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={pct}
+      data-value={pct}
+    >
       <div class="progress-fill" style={{ width: `${pct}%` }} />
       {!small && <span class="progress-text">{percent(value)}</span>}
     </div>
@@ -55,7 +63,19 @@ export function Section({ title, id, children, actions }: { title: string; id?: 
 }
 
 /** What was loaded, in its four states: the error (with retry), loading, empty, or `children(data)`. */
-export function Loaded<T>({ load, what, isEmpty, empty, children }: { load: { data: T | undefined; error: unknown; reload: () => void }; what: string; isEmpty: (data: T) => boolean; empty: ComponentChildren; children: (data: T) => ComponentChildren }) {
+export function Loaded<T>({
+  load,
+  what,
+  isEmpty,
+  empty,
+  children,
+}: {
+  load: { data: T | undefined; error: unknown; reload: () => void };
+  what: string;
+  isEmpty: (data: T) => boolean;
+  empty: ComponentChildren;
+  children: (data: T) => ComponentChildren;
+}) {
   if (load.error !== undefined) return <ErrorBox error={load.error} retry={load.reload} />;
   if (load.data === undefined) return <Loading what={what} />;
   if (isEmpty(load.data)) return <Empty>{empty}</Empty>;

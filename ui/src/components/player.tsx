@@ -69,7 +69,9 @@ export function Player({ jobId, outputs }: { jobId: string; outputs: Record<stri
         if (gone) return;
         const player = dashjs.MediaPlayer().create();
         // Live manifests would sync clocks with a public time server by default: use this appliance's Date header.
-        player.updateSettings({ streaming: { utcSynchronization: { defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-head:2014', value: `${location.origin}/healthz` } } } });
+        player.updateSettings({
+          streaming: { utcSynchronization: { defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-head:2014', value: `${location.origin}/healthz` } } },
+        });
         destroy = () => player.destroy();
         player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
           setRungs(

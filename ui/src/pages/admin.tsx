@@ -51,7 +51,14 @@ function RoleSelect({ value, onChange, label }: { value: Role; onChange: (role: 
 }
 
 /** A name and a role, as adding a user and issuing a token ask; the name is cleared once done. */
-function NameRoleForm(props: { label: string; nameLabel: string; submit: string; pattern?: string; maxLength?: number; onSubmit: (name: string, role: Role, done: () => void) => Promise<void> }) {
+function NameRoleForm(props: {
+  label: string;
+  nameLabel: string;
+  submit: string;
+  pattern?: string;
+  maxLength?: number;
+  onSubmit: (name: string, role: Role, done: () => void) => Promise<void>;
+}) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const submit = (e: Event) => {
@@ -108,46 +115,58 @@ function Users() {
       <Notice notice={notice} onClose={() => setNotice(null)} />
       <Loaded load={users} what="users" isEmpty={(d) => d.items.length === 0} empty="No accounts.">
         {(d) => (
-        <table class="compact">
-          <TableHead columns={['user', 'role', 'status', 'created', 'actions']} />
-          <tbody>
-            {d.items.map((u) => {
-              const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
-              return (
-                <tr key={u.id}>
-                  <td>{u.username}</td>
-                  <td>
-                    <RoleSelect label={`Role of ${u.username}`} value={u.role} onChange={(r) => patch(u, { role: r }, `${u.username} is now ${r}`)} />
-                  </td>
-                  <td>{u.disabledAt ? 'disabled' : locked ? `locked until ${time(new Date(u.lockedUntil!).toISOString())}` : u.failedAttempts ? `${u.failedAttempts} failed logins` : 'active'}</td>
-                  <td>{time(u.createdAt)}</td>
-                  <td class="buttons">
-                    {locked && (
-                      <button type="button" class="secondary" onClick={() => patch(u, { unlock: true }, `${u.username} unlocked`)}>
-                        Unlock
+          <table class="compact">
+            <TableHead columns={['user', 'role', 'status', 'created', 'actions']} />
+            <tbody>
+              {d.items.map((u) => {
+                const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
+                return (
+                  <tr key={u.id}>
+                    <td>{u.username}</td>
+                    <td>
+                      <RoleSelect label={`Role of ${u.username}`} value={u.role} onChange={(r) => patch(u, { role: r }, `${u.username} is now ${r}`)} />
+                    </td>
+                    <td>
+                      {u.disabledAt
+                        ? 'disabled'
+                        : locked
+                          ? `locked until ${time(new Date(u.lockedUntil!).toISOString())}`
+                          : u.failedAttempts
+                            ? `${u.failedAttempts} failed logins`
+                            : 'active'}
+                    </td>
+                    <td>{time(u.createdAt)}</td>
+                    <td class="buttons">
+                      {locked && (
+                        <button type="button" class="secondary" onClick={() => patch(u, { unlock: true }, `${u.username} unlocked`)}>
+                          Unlock
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        class="secondary"
+                        onClick={() => patch(u, { disabled: !u.disabledAt }, `${u.username} ${u.disabledAt ? 'enabled' : 'disabled'}`)}
+                      >
+                        {u.disabledAt ? 'Enable' : 'Disable'}
                       </button>
-                    )}
-                    <button type="button" class="secondary" onClick={() => patch(u, { disabled: !u.disabledAt }, `${u.username} ${u.disabledAt ? 'enabled' : 'disabled'}`)}>
-                      {u.disabledAt ? 'Enable' : 'Disable'}
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary"
-                      onClick={() =>
-                        act(async () => {
-                          const { password } = await api<{ password: string }>(`/users/${u.id}`, { method: 'PATCH', body: { resetPassword: true } });
-                          return { text: `New password for ${u.username}:`, secret: password };
-                        })
-                      }
-                    >
-                      Reset password
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                      <button
+                        type="button"
+                        class="secondary"
+                        onClick={() =>
+                          act(async () => {
+                            const { password } = await api<{ password: string }>(`/users/${u.id}`, { method: 'PATCH', body: { resetPassword: true } });
+                            return { text: `New password for ${u.username}:`, secret: password };
+                          })
+                        }
+                      >
+                        Reset password
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
         )}
       </Loaded>
     </Section>
@@ -169,27 +188,31 @@ function Tokens() {
       <Notice notice={notice} onClose={() => setNotice(null)} />
       <Loaded load={tokens} what="tokens" isEmpty={(d) => d.items.length === 0} empty="No tokens.">
         {(d) => (
-        <table class="compact">
-          <TableHead columns={['name', 'role', 'id', 'created', 'status', 'actions']} />
-          <tbody>
-            {d.items.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.role}</td>
-                <td class="mono small">{t.id}</td>
-                <td>{time(t.createdAt)}</td>
-                <td>{t.revokedAt ? `revoked ${time(t.revokedAt)}` : t.expiresAt ? `expires ${time(t.expiresAt)}` : 'active'}</td>
-                <td>
-                  {!t.revokedAt && (
-                    <button type="button" class="danger" onClick={() => act(async () => (await api(`/tokens/${t.id}`, { method: 'DELETE' }), { text: `Token ${t.name} revoked` }))}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          <table class="compact">
+            <TableHead columns={['name', 'role', 'id', 'created', 'status', 'actions']} />
+            <tbody>
+              {d.items.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>{t.role}</td>
+                  <td class="mono small">{t.id}</td>
+                  <td>{time(t.createdAt)}</td>
+                  <td>{t.revokedAt ? `revoked ${time(t.revokedAt)}` : t.expiresAt ? `expires ${time(t.expiresAt)}` : 'active'}</td>
+                  <td>
+                    {!t.revokedAt && (
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => act(async () => (await api(`/tokens/${t.id}`, { method: 'DELETE' }), { text: `Token ${t.name} revoked` }))}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         )}
       </Loaded>
     </Section>

@@ -3,10 +3,16 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, CSRF, errorOf, may, terminalStates, type JobDetail, type Me } from '../api';
 
 async function exportBundle(jobId: string): Promise<string> {
-  const res = await fetch('/api/v1/audit/exports', { method: 'POST', credentials: 'same-origin', headers: { ...CSRF, 'content-type': 'application/json' }, body: JSON.stringify({ jobId }) });
+  const res = await fetch('/api/v1/audit/exports', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { ...CSRF, 'content-type': 'application/json' },
+    body: JSON.stringify({ jobId }),
+  });
   if (res.status === 404) {
     const err = await errorOf(res);
-    if (err.code === 'NOT_FOUND') throw new ApiError(404, 'EXPORT_UNAVAILABLE', 'audit bundle export is not available on this appliance (POST /api/v1/audit/exports answered 404)');
+    if (err.code === 'NOT_FOUND')
+      throw new ApiError(404, 'EXPORT_UNAVAILABLE', 'audit bundle export is not available on this appliance (POST /api/v1/audit/exports answered 404)');
     throw err;
   }
   if (!res.ok) throw await errorOf(res);
@@ -51,7 +57,13 @@ export function Actions({ job, me, onDone }: { job: JobDetail; me: Me; onDone: (
       {confirming && (
         <span class="confirm" role="group" aria-label="Confirm cancel">
           Kill its processes and delete its intermediates?
-          <button type="button" class="danger" disabled={busy} onClick={() => run('Cancel', () => api(`/jobs/${job.id}/cancel`, { method: 'POST' }).then(() => 'Job cancelled'))} autofocus>
+          <button
+            type="button"
+            class="danger"
+            disabled={busy}
+            onClick={() => run('Cancel', () => api(`/jobs/${job.id}/cancel`, { method: 'POST' }).then(() => 'Job cancelled'))}
+            autofocus
+          >
             Yes, cancel job
           </button>
           <button type="button" class="secondary" onClick={() => setConfirming(false)}>
@@ -60,7 +72,11 @@ export function Actions({ job, me, onDone }: { job: JobDetail; me: Me; onDone: (
         </span>
       )}
       {may.write(me.role) && (job.state === 'failed' || job.state === 'partial') && (
-        <button type="button" disabled={busy} onClick={() => run('Retry', () => api(`/jobs/${job.id}/retry`, { method: 'POST' }).then(() => 'Failed tasks queued again'))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => run('Retry', () => api(`/jobs/${job.id}/retry`, { method: 'POST' }).then(() => 'Failed tasks queued again'))}
+        >
           Retry failed tasks
         </button>
       )}

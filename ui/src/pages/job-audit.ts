@@ -25,7 +25,18 @@ export interface ProcessRun {
   process: ProcessRecord;
 }
 
-type RunPayload = { taskId?: string; kind?: string; rendition?: string | null; attempt?: number; pid?: number; argv?: string[]; imageId?: string; startedAt?: string; process?: ProcessRecord; processes?: ProcessRecord[] };
+type RunPayload = {
+  taskId?: string;
+  kind?: string;
+  rendition?: string | null;
+  attempt?: number;
+  pid?: number;
+  argv?: string[];
+  imageId?: string;
+  startedAt?: string;
+  process?: ProcessRecord;
+  processes?: ProcessRecord[];
+};
 
 /**
  * Every process the audit trail records for the job, in order (package tasks run several):
@@ -43,13 +54,29 @@ export function processRuns(events: AuditEvent[]): ProcessRun[] {
     for (const proc of list) {
       if (!proc || !Array.isArray(proc.argv)) continue;
       if (proc.pid !== undefined) ended.add(`${p.taskId}:${proc.pid}`);
-      runs.push({ seq: e.seq, type: e.type, taskId: p.taskId, kind: p.kind ?? (e.type === 'job.probed' ? 'probe' : undefined), rendition: p.rendition ?? null, attempt: p.attempt, process: proc });
+      runs.push({
+        seq: e.seq,
+        type: e.type,
+        taskId: p.taskId,
+        kind: p.kind ?? (e.type === 'job.probed' ? 'probe' : undefined),
+        rendition: p.rendition ?? null,
+        attempt: p.attempt,
+        process: proc,
+      });
     }
   }
   for (const e of events) {
     const p = e.payload as RunPayload;
     if (e.type !== 'process.started' || !Array.isArray(p.argv) || ended.has(`${p.taskId}:${p.pid}`)) continue;
-    const proc: ProcessRecord = { argv: p.argv, exitCode: null, signal: null, outcome: 'started', ...(p.pid !== undefined ? { pid: p.pid } : {}), ...(p.imageId ? { imageId: p.imageId } : {}), ...(p.startedAt ? { startedAt: p.startedAt } : {}) };
+    const proc: ProcessRecord = {
+      argv: p.argv,
+      exitCode: null,
+      signal: null,
+      outcome: 'started',
+      ...(p.pid !== undefined ? { pid: p.pid } : {}),
+      ...(p.imageId ? { imageId: p.imageId } : {}),
+      ...(p.startedAt ? { startedAt: p.startedAt } : {}),
+    };
     runs.push({ seq: e.seq, type: e.type, taskId: p.taskId, kind: p.kind, rendition: p.rendition ?? null, attempt: p.attempt, process: proc });
   }
   return runs.sort((a, b) => a.seq - b.seq);
@@ -57,7 +84,23 @@ export function processRuns(events: AuditEvent[]): ProcessRun[] {
 
 export interface FfprobeJson {
   format?: { format_name?: string; format_long_name?: string; duration?: string; size?: string; bit_rate?: string };
-  streams?: Array<{ index: number; codec_type?: string; codec_name?: string; profile?: string; width?: number; height?: number; r_frame_rate?: string; avg_frame_rate?: string; pix_fmt?: string; field_order?: string; channels?: number; channel_layout?: string; sample_rate?: string; bit_rate?: string; tags?: { language?: string } }>;
+  streams?: Array<{
+    index: number;
+    codec_type?: string;
+    codec_name?: string;
+    profile?: string;
+    width?: number;
+    height?: number;
+    r_frame_rate?: string;
+    avg_frame_rate?: string;
+    pix_fmt?: string;
+    field_order?: string;
+    channels?: number;
+    channel_layout?: string;
+    sample_rate?: string;
+    bit_rate?: string;
+    tags?: { language?: string };
+  }>;
 }
 
 export interface Plan {
@@ -70,7 +113,17 @@ export interface Plan {
   gopFrames: number;
   bFrames: number;
   deinterlace: boolean;
-  rungs: Array<{ name: string; width: number; height: number; bitrateKbps: number; maxrateKbps: number; bufsizeKbps: number; profile: string; level: string; codecs: string }>;
+  rungs: Array<{
+    name: string;
+    width: number;
+    height: number;
+    bitrateKbps: number;
+    maxrateKbps: number;
+    bufsizeKbps: number;
+    profile: string;
+    level: string;
+    codecs: string;
+  }>;
   audio: { codec: string; bitrateKbps: number; channels: number; sampleRate: number; language: string | null } | null;
   notes: string[];
 }

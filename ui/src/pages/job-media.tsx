@@ -55,7 +55,8 @@ export function LadderPlan({ events }: { events: AuditEvent[] }) {
   return (
     <>
       <p class="small">
-        {plan.preset} · source {plan.sourceWidth}×{plan.sourceHeight} · {rate(plan.frameRate)} fps · GOP {plan.gopSeconds} s ({plan.gopFrames} frames) · B-frames {plan.bFrames}
+        {plan.preset} · source {plan.sourceWidth}×{plan.sourceHeight} · {rate(plan.frameRate)} fps · GOP {plan.gopSeconds} s ({plan.gopFrames} frames) ·
+        B-frames {plan.bFrames}
         {plan.deinterlace ? ' · deinterlaced' : ''}
       </p>
       <table class="compact">

@@ -76,7 +76,11 @@ export function Commands({ runs }: { runs: ProcessRun[] }) {
           <div class="small muted">
             {r.kind ?? r.type}
             {r.rendition ? ` ${r.rendition}` : ''}
-            {r.attempt ? ` · attempt ${r.attempt}` : ''} · {r.process.outcome === 'started' ? `started (pid ${r.process.pid ?? '?'}), no exit recorded` : `exit ${r.process.exitCode ?? r.process.signal ?? '—'}`} · audit #{r.seq}
+            {r.attempt ? ` · attempt ${r.attempt}` : ''} ·{' '}
+            {r.process.outcome === 'started'
+              ? `started (pid ${r.process.pid ?? '?'}), no exit recorded`
+              : `exit ${r.process.exitCode ?? r.process.signal ?? '—'}`}{' '}
+            · audit #{r.seq}
           </div>
           <pre class="cmd">{shellLine(r.process.argv)}</pre>
         </li>

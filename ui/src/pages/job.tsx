@@ -130,7 +130,8 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
               </dd>
               <dt>state</dt>
               <dd>
-                <span class={`badge ${encoder.state === 'verified' ? 'state-completed' : 'state-failed'}`}>{encoder.state}</span> {encoder.verifiedAt ? `at ${time(encoder.verifiedAt)}` : ''}
+                <span class={`badge ${encoder.state === 'verified' ? 'state-completed' : 'state-failed'}`}>{encoder.state}</span>{' '}
+                {encoder.verifiedAt ? `at ${time(encoder.verifiedAt)}` : ''}
               </dd>
               <dt>source</dt>
               <dd>{encoder.source}</dd>

@@ -93,7 +93,11 @@ export function JobsPage({ me }: { me: Me }) {
         api<JobDetail>(`/jobs/${id}`).then(
           (d) => {
             setDetails((m) => ({ ...m, [id]: d }));
-            setPage((p) => (p ? { ...p, items: p.items.map((j) => (j.id === id ? { ...j, state: d.state, progress: d.progress, error: d.error, outputs: d.outputs } : j)) } : p));
+            setPage((p) =>
+              p
+                ? { ...p, items: p.items.map((j) => (j.id === id ? { ...j, state: d.state, progress: d.progress, error: d.error, outputs: d.outputs } : j)) }
+                : p,
+            );
             setLive((m) => {
               const info = m[id];
               if (!info || d.progress <= 0) return m;
@@ -129,7 +133,10 @@ export function JobsPage({ me }: { me: Me }) {
           return { ...m, [e.jobId]: next };
         });
       }
-      if (e.type === 'job.state') setPage((p) => (p ? { ...p, items: p.items.map((j) => (j.id === e.jobId ? { ...j, state: e.state, progress: Math.max(j.progress, e.progress) } : j)) } : p));
+      if (e.type === 'job.state')
+        setPage((p) =>
+          p ? { ...p, items: p.items.map((j) => (j.id === e.jobId ? { ...j, state: e.state, progress: Math.max(j.progress, e.progress) } : j)) } : p,
+        );
       refreshDetail(e.jobId, e.type === 'task.progress' ? 700 : 100);
     };
     const stop = subscribeLive(onEvent, setStatus);
@@ -172,12 +179,15 @@ export function JobsPage({ me }: { me: Me }) {
       <form class="filters" onSubmit={apply} aria-label="Filter jobs">
         <label>
           State
-          <select value={draft.state} onChange={(e) => {
-            const next = { ...draft, state: e.currentTarget.value };
-            setDraft(next);
-            setFilters(next);
-            setCursors([undefined]);
-          }}>
+          <select
+            value={draft.state}
+            onChange={(e) => {
+              const next = { ...draft, state: e.currentTarget.value };
+              setDraft(next);
+              setFilters(next);
+              setCursors([undefined]);
+            }}
+          >
             <option value="">any</option>
             {jobStates.map((s) => (
               <option key={s} value={s}>
@@ -208,7 +218,13 @@ export function JobsPage({ me }: { me: Me }) {
       {error !== undefined && <ErrorBox error={error} retry={() => setN((x) => x + 1)} />}
       {!page && error === undefined && <Loading what="jobs" />}
       {page && page.items.length === 0 && (
-        <Empty>{filtered ? 'No job matches these filters.' : me.role === 'viewer' || me.role === 'auditor' ? 'No jobs yet.' : 'No jobs yet: submit a master to start one.'}</Empty>
+        <Empty>
+          {filtered
+            ? 'No job matches these filters.'
+            : me.role === 'viewer' || me.role === 'auditor'
+              ? 'No jobs yet.'
+              : 'No jobs yet: submit a master to start one.'}
+        </Empty>
       )}
       {page && page.items.length > 0 && (
         <table class="jobs">

@@ -28,7 +28,15 @@ export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
         <label for="username">User name</label>
         <input id="username" name="username" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} autofocus />
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
         {error && (
           <p class="error-box" role="alert">
             {error}
@@ -37,7 +45,9 @@ export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-        <p class="muted small">The first admin's password is in <code>data/secrets/admin.password</code> on the appliance.</p>
+        <p class="muted small">
+          The first admin's password is in <code>data/secrets/admin.password</code> on the appliance.
+        </p>
       </form>
     </main>
   );

@@ -59,7 +59,10 @@ export function SubmitPage({ me }: { me: Me }) {
         setSent(0);
         inputKey = (await upload(file, setSent)).key;
       }
-      const job = await api<{ id: string }>('/jobs', { method: 'POST', body: { input: { key: inputKey }, ladder: chosenLadder, packaging, policy: { partialLadder: policy } } });
+      const job = await api<{ id: string }>('/jobs', {
+        method: 'POST',
+        body: { input: { key: inputKey }, ladder: chosenLadder, packaging, policy: { partialLadder: policy } },
+      });
       location.hash = `#/jobs?submitted=${job.id}`;
     } catch (err) {
       setError(err);

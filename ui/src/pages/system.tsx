@@ -116,7 +116,11 @@ export function SystemPage({ me }: { me: Me }) {
               </div>
               <Meter label="Memory" used={host.data.memory.usedBytes} total={host.data.memory.totalBytes} />
               {host.data.disk.totalBytes !== null ? (
-                <Meter label={`Disk of ${host.data.disk.path} (${host.data.disk.mount})`} used={host.data.disk.usedBytes ?? 0} total={host.data.disk.totalBytes} />
+                <Meter
+                  label={`Disk of ${host.data.disk.path} (${host.data.disk.mount})`}
+                  used={host.data.disk.usedBytes ?? 0}
+                  total={host.data.disk.totalBytes}
+                />
               ) : (
                 <p class="muted">The data dir's file system could not be read.</p>
               )}
@@ -153,65 +157,75 @@ export function SystemPage({ me }: { me: Me }) {
         </Section>
       </div>
       <Section title="Encoder images">
-        <Loaded load={encoders} what="encoder images" isEmpty={(d) => d.items.length === 0} empty="No encoder image is registered: import one with mpegflow images import DIR.">
+        <Loaded
+          load={encoders}
+          what="encoder images"
+          isEmpty={(d) => d.items.length === 0}
+          empty="No encoder image is registered: import one with mpegflow images import DIR."
+        >
           {(d) => (
-          <table class="compact">
-            <TableHead columns={['image', 'state', 'source', 'files', 'verified', 'id']} />
-            <tbody>
-              {d.items.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    {e.name} {e.version} {e.default && <span class="chip">default</span>}
-                  </td>
-                  <td>
-                    <span class={`badge ${e.state === 'verified' ? 'state-completed' : 'state-failed'}`}>{e.state}</span>
-                  </td>
-                  <td>{e.source}</td>
-                  <td>
-                    {e.files} ({bytes(e.bytes)})
-                  </td>
-                  <td>{time(e.verifiedAt)}</td>
-                  <td class="mono small" title={e.id}>
-                    {shortHash(e.id, 16)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            <table class="compact">
+              <TableHead columns={['image', 'state', 'source', 'files', 'verified', 'id']} />
+              <tbody>
+                {d.items.map((e) => (
+                  <tr key={e.id}>
+                    <td>
+                      {e.name} {e.version} {e.default && <span class="chip">default</span>}
+                    </td>
+                    <td>
+                      <span class={`badge ${e.state === 'verified' ? 'state-completed' : 'state-failed'}`}>{e.state}</span>
+                    </td>
+                    <td>{e.source}</td>
+                    <td>
+                      {e.files} ({bytes(e.bytes)})
+                    </td>
+                    <td>{time(e.verifiedAt)}</td>
+                    <td class="mono small" title={e.id}>
+                      {shortHash(e.id, 16)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
         </Loaded>
       </Section>
       <Section title="Watch folders">
         <Loaded load={folders} what="watch folders" isEmpty={(d) => d.length === 0} empty="No watch folders configured (config file key watchFolders).">
-          {(d) => (
-          d.map((f) => (
-            <div key={f.path} class="folder">
-              <h3 class="mono">{f.path}</h3>
-              <p class="small muted">
-                ladder {f.ladder} · {f.packaging.join(', ')}
-              </p>
-              {f.recent.length === 0 ? (
-                <Empty>No files seen yet.</Empty>
-              ) : (
-                <table class="compact">
-                  <TableHead columns={['file', 'state', 'job', 'at']} />
-                  <tbody>
-                    {f.recent.map((r) => (
-                      <tr key={`${r.name}-${r.at}`}>
-                        <td>{r.name}</td>
-                        <td>
-                          <StateBadge state={r.state} /> {r.error && <span class="err-text small" title={r.error.message}>{r.error.code}</span>}
-                        </td>
-                        <td>{r.jobId ? <a href={`#/jobs/${r.jobId}`}>{r.jobId}</a> : '—'}</td>
-                        <td>{time(r.at)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </div>
-          ))
-          )}
+          {(d) =>
+            d.map((f) => (
+              <div key={f.path} class="folder">
+                <h3 class="mono">{f.path}</h3>
+                <p class="small muted">
+                  ladder {f.ladder} · {f.packaging.join(', ')}
+                </p>
+                {f.recent.length === 0 ? (
+                  <Empty>No files seen yet.</Empty>
+                ) : (
+                  <table class="compact">
+                    <TableHead columns={['file', 'state', 'job', 'at']} />
+                    <tbody>
+                      {f.recent.map((r) => (
+                        <tr key={`${r.name}-${r.at}`}>
+                          <td>{r.name}</td>
+                          <td>
+                            <StateBadge state={r.state} />{' '}
+                            {r.error && (
+                              <span class="err-text small" title={r.error.message}>
+                                {r.error.code}
+                              </span>
+                            )}
+                          </td>
+                          <td>{r.jobId ? <a href={`#/jobs/${r.jobId}`}>{r.jobId}</a> : '—'}</td>
+                          <td>{time(r.at)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </div>
+            ))
+          }
         </Loaded>
       </Section>
       <Section title="Webhook deliveries">
