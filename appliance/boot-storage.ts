@@ -1,11 +1,11 @@
 import type { Config } from '../src/config/schema.js';
 import type { Health } from '../src/http/health.js';
-import type { TrustedKeys } from '../src/images/trusted-keys.js';
+import type { TrustedKeys } from '../src/signing/trusted-keys.js';
 import type { Logger } from '../src/log/logger.js';
 import { openStore as openObjectStore, type StoreConfig } from '../src/storage/create-store.js';
 import { scheduleLifecycle, type LifecycleSchedule } from '../src/storage/lifecycle-schedule.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
-import { S3ServerSupervisor, s3StoreConfig, type S3ServerEvent } from '../src/storage/s3-server/s3-server-supervisor.js';
+import { S3ServerSupervisor, s3StoreConfig, type S3ServerEvent } from '../src/components/s3-server/s3-server-supervisor.js';
 import type { Store } from '../src/store/store.js';
 
 export interface BootedStorage {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../src/images/debian-recipe/build-image.js';
-import type { EncoderImageManifest } from '../src/images/debian-recipe/manifest.js';
-import { defaultLockPath, RECIPE_NAME } from '../src/images/debian-recipe/recipe.js';
+import { buildImage } from '../src/image-build/build-image.js';
+import type { EncoderImageManifest } from '../src/images/encoder-image-manifest.js';
+import { defaultLockPath, RECIPE_NAME } from '../src/image-build/recipe.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../src/images/image-manifest.js';
 import { signDetachedAt, type ReleaseKey } from './release-key.js';
 

@@ -3,7 +3,7 @@
 // and ends with one aggregate line `N passed, N failed`. Exit code 1 on any failure.
 // Usage: npm test [-- FILTER...]   (FILTER: substrings of test file paths; MPEGFLOW_TEST_JOBS=N runs N suites at once)
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,11 @@ function findTests(dir) {
   return out;
 }
 
-const files = findTests(join(root, 'dist/test')).filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)));
+// A compiled suite whose source is gone (moved or deleted) is stale output of an earlier build: not run.
+const hasSource = (f) => existsSync(join(root, relative(join(root, 'dist'), f)).replace(/\.js$/, '.ts'));
+const files = findTests(join(root, 'dist/test'))
+  .filter(hasSource)
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)));
 // MPEGFLOW_TEST_EXCLUDE: comma-separated path substrings to leave out (e.g. suites a second run repeats for nothing).
 const excluded = (process.env.MPEGFLOW_TEST_EXCLUDE ?? '').split(',').filter(Boolean);
 if (excluded.length) files.splice(0, files.length, ...files.filter((f) => !excluded.some((x) => relative(root, f).includes(x))));

@@ -7,8 +7,8 @@ import type { DoctorCheck } from '../doctor/doctor-check.js';
 import { checkClock, checkDataDirPermissions, checkFreeDisk, checkListening } from '../doctor/host-checks.js';
 import { checkInstallFiles, installPrefix } from '../doctor/install-files.js';
 import { messageOf } from '../errors/appliance-error.js';
-import { verifyCatalog } from '../images/image-catalog.js';
-import { applianceTrust } from '../images/trusted-keys.js';
+import { verifyCatalog } from '../image-catalog/image-catalog.js';
+import { applianceTrust } from '../images/image-trust.js';
 import { openStore } from '../store/open-store.js';
 import type { Print } from './commands.js';
 

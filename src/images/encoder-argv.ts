@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplianceError } from '../errors/appliance-error.js';
-import type { EncoderImageManifest } from './debian-recipe/manifest.js';
+import type { EncoderImageManifest } from './encoder-image-manifest.js';
 import type { EncoderCommand } from './encoder-process.js';
 
 /** The only protocols an encoder may open: staged local files and pipes. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { IMAGE_GCONV_DIR } from './debian-recipe/image-layout.js';
+import { IMAGE_GCONV_DIR } from './encoder-image-manifest.js';
 
 /** A path that exists on no host: variables set to it make the library look nowhere. */
 export const NOWHERE = '/nonexistent';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { EncoderImageManifest } from './debian-recipe/manifest.js';
+import { unsafeTreePath } from '../signed-tree/tree-path.js';
+import type { EncoderImageManifest } from './encoder-image-manifest.js';
 
 /** Names of the two files of an image that the manifest does not list. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -13,14 +14,8 @@ export function imageIdOf(manifestBytes: Uint8Array): string {
 
 /** Why a manifest path is unsafe, or null: relative posix, no `..`/`.`/empty segments, no NUL or backslash. */
 export function unsafePathReason(path: string): string | null {
-  if (path.length === 0) return 'is empty';
-  if (path.startsWith('/')) return 'is absolute';
-  if (/[\\\0]/.test(path)) return 'holds a backslash or NUL';
-  const parts = path.split('/');
-  if (parts.includes('..')) return 'holds ..';
-  if (parts.some((p) => p === '' || p === '.')) return 'holds an empty or . segment';
   if (path === MANIFEST_FILE || path === SIGNATURE_FILE) return 'names the manifest itself';
-  return null;
+  return unsafeTreePath(path);
 }
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');

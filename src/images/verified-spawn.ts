@@ -3,7 +3,7 @@ import type { EncoderCommand, EncoderExit, EncoderProcess, ImageRef } from './en
 import { encoderArgv } from './encoder-argv.js';
 import { encoderEnvironment } from './encoder-env.js';
 import { failureOf, type VerificationFailure } from './image-errors.js';
-import type { TrustedKeys } from './trusted-keys.js';
+import type { TrustedKeys } from '../signing/trusted-keys.js';
 import { verifyImageDir, type VerifiedImage } from './verify-image.js';
 
 export interface SpawnOptions {

@@ -11,15 +11,7 @@ import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn } from './stage-in.js';
-
-export interface StoredRendition {
-  name: string;
-  kind: 'video' | 'audio';
-  rungIndex: number | null;
-  key: string;
-  sha256: string;
-  size: number;
-}
+import type { StoredRendition } from './task-payloads.js';
 
 function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
   if (rendition === null) return { kind: 'ladder' };

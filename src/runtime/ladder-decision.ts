@@ -2,7 +2,7 @@ import type { LadderPlan } from '../media/ladder-plan.js';
 import type { Job, Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
 import { failJob } from './attempt-failure.js';
-import type { StoredRendition } from './encode-task.js';
+import type { StoredRendition } from './task-payloads.js';
 import { newId } from './ids.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 

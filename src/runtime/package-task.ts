@@ -7,7 +7,7 @@ import { packageStage, type PackagingFormat } from '../supervisor/stages/package
 import type { Rendition } from '../supervisor/stages/encode-stage.js';
 import type { Job, Task } from '../store/jobs.js';
 import { endFailedAttempt, failJob } from './attempt-failure.js';
-import type { StoredRendition } from './encode-task.js';
+import type { StoredRendition } from './task-payloads.js';
 import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';

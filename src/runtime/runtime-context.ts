@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRef } from '../images/encoder-process.js';
-import type { TrustedKeys } from '../images/trusted-keys.js';
+import type { TrustedKeys } from '../signing/trusted-keys.js';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Job, Task } from '../store/jobs.js';

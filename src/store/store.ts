@@ -1,6 +1,6 @@
 import type { ChainVerdict, StoredEvent } from './audit-chain.js';
 import type { JobReads, JobWrites, TaskReads, TaskWrites } from './jobs.js';
-import type { SessionReads, SessionWrites, UserReads, UserWrites } from './users.js';
+import type { Role, SessionReads, SessionWrites, UserReads, UserWrites } from './users.js';
 import type { IngestReads, IngestWrites } from './ingests.js';
 
 /** What a caller appends to the audit trail; seq, time and hashes are the store's. */
@@ -13,8 +13,7 @@ export interface AuditInput {
 
 export type AuditEvent = StoredEvent;
 
-export type Role = 'admin' | 'operator' | 'viewer' | 'auditor';
-export const roles: readonly Role[] = ['admin', 'operator', 'viewer', 'auditor'];
+export { roles, type Role } from './users.js';
 
 export interface ApiToken {
   id: string;

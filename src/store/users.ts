@@ -1,4 +1,6 @@
-import type { Role } from './store.js';
+/** What an account or token may do (docs/security.md). */
+export type Role = 'admin' | 'operator' | 'viewer' | 'auditor';
+export const roles: readonly Role[] = ['admin', 'operator', 'viewer', 'auditor'];
 
 /** Operator accounts and their browser sessions (the UI's login). Tokens stay in `api_tokens`. */
 

@@ -3,7 +3,7 @@ import { Piscina } from 'piscina';
 import type { PoolConfig, PoolName } from '../config/schema.js';
 import type { EncoderCommand, ImageRef } from '../images/encoder-process.js';
 import type { VerificationFailure } from '../images/image-errors.js';
-import type { TrustedKeys } from '../images/trusted-keys.js';
+import type { TrustedKeys } from '../signing/trusted-keys.js';
 import type { StageMessage, StageTaskInput, StageTaskResult } from './stage-task.js';
 
 const workerFile = new URL('./stage-worker.js', import.meta.url).href;

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { EncoderCommand, ImageRef } from '../images/encoder-process.js';
 import type { VerificationFailure } from '../images/image-errors.js';
-import type { TrustedKeys } from '../images/trusted-keys.js';
+import type { TrustedKeys } from '../signing/trusted-keys.js';
 
 /** One process run by a pool's worker thread (plain data: it crosses the thread boundary). */
 export interface StageTaskInput {

@@ -1,6 +1,6 @@
 import { existsSync, linkSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDebCacheDir } from '../../src/images/debian-recipe/build-image.js';
+import { defaultDebCacheDir } from '../../src/image-build/build-image.js';
 
 /** An unreachable Debian mirror: the first start's image build fails at once (the appliance runs degraded). */
 export const OFFLINE = { MPEGFLOW_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' };

@@ -96,7 +96,7 @@ test('import of an unsigned folder is one clear line and exit 1; bad usage exits
   const host = await testImage();
   const r = runCli(['images', 'import', host.dir], { cwd });
   assert.is(r.code, 1);
-  assert.match(r.stderr, /^mpegflow: encoder image at .* is unusable: manifest is unsigned \(no manifest\.json\.asc\)\n$/);
+  assert.match(r.stderr, /^mpegflow: encoder image at .* is unusable: manifest\.json is unsigned \(no manifest\.json\.asc\)\n$/);
   assert.ok(events(cwd).some((e) => e.type === 'encoder_image.verification_failed' && e.payload.stage === 'import'));
   assert.is(runCli(['images', 'import'], { cwd }).code, 2);
   assert.is(runCli(['images', 'frobnicate'], { cwd }).code, 2);

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildImage } from '../../src/images/debian-recipe/build-image.js';
-import type { EncoderImageManifest } from '../../src/images/debian-recipe/manifest.js';
-import { defaultLockPath } from '../../src/images/debian-recipe/recipe.js';
+import { buildImage } from '../../src/image-build/build-image.js';
+import type { EncoderImageManifest } from '../../src/images/encoder-image-manifest.js';
+import { defaultLockPath } from '../../src/image-build/recipe.js';
 
 export interface TestImage {
   dir: string;
@@ -21,7 +21,7 @@ export interface TestImage {
  */
 export async function testImage(): Promise<TestImage> {
   // Keyed by the lock and the recipe's own code, so a changed recipe rebuilds.
-  const recipeDir = dirname(fileURLToPath(import.meta.resolve('../../src/images/debian-recipe/build-image.js')));
+  const recipeDir = dirname(fileURLToPath(import.meta.resolve('../../src/image-build/build-image.js')));
   const hash = createHash('sha256').update(readFileSync(defaultLockPath));
   for (const f of readdirSync(recipeDir)
     .filter((n) => n.endsWith('.js'))

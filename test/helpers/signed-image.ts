@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRef } from '../../src/images/encoder-process.js';
 import { imageIdOf } from '../../src/images/image-manifest.js';
-import type { TrustedKeys } from '../../src/images/trusted-keys.js';
+import type { TrustedKeys } from '../../src/signing/trusted-keys.js';
 import { generateSigningKey, signDetached } from '../../src/signing/openpgp-keys.js';
 import { testImage } from './ffmpeg-image.js';
 import { tempDir } from './temp-dir.js';

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isApplianceError } from '../../src/errors/appliance-error.js';
-import { importImage } from '../../src/images/image-catalog.js';
+import { importImage } from '../../src/image-catalog/image-catalog.js';
 import { parseImageManifest } from '../../src/images/image-manifest.js';
-import { loadTrustedKeys, type TrustedKeys } from '../../src/images/trusted-keys.js';
+import { loadTrustedKeys, type TrustedKeys } from '../../src/signing/trusted-keys.js';
 import { generateSigningKey, signDetached, type SigningKey } from '../../src/signing/openpgp-keys.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
@@ -64,7 +64,7 @@ test('an unsigned manifest is refused', async () => {
   const sig = readFileSync(join(dir, 'manifest.json.asc'));
   await refused(
     () => unlinkSync(join(dir, 'manifest.json.asc')),
-    /manifest is unsigned \(no manifest\.json\.asc\)/,
+    /manifest\.json is unsigned \(no manifest\.json\.asc\)/,
     () => writeFileSync(join(dir, 'manifest.json.asc'), sig),
   );
 });
@@ -74,7 +74,7 @@ test('a signature by a key that is not trusted is refused', async () => {
   const stranger = await generateSigningKey({ name: 'stranger' });
   await refused(
     () => sign(stranger),
-    /manifest signature: signed by a key that is not trusted/,
+    /manifest\.json signature: signed by a key that is not trusted/,
     () => writeFileSync(join(dir, 'manifest.json.asc'), sig),
   );
 });
@@ -83,7 +83,7 @@ test('a manifest changed after signing is refused', async () => {
   const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8');
   await refused(
     () => writeFileSync(join(dir, 'manifest.json'), manifest.replace('"debian-ffmpeg-7.1"', '"debian-ffmpeg-7.2"')),
-    /manifest signature: signature does not verify/,
+    /manifest\.json signature: signature does not verify/,
     () => writeFileSync(join(dir, 'manifest.json'), manifest),
   );
 });
@@ -129,7 +129,7 @@ test('a symlink pointing out of the image, or any extra symlink or file, is refu
   );
   await refused(
     () => writeFileSync(evil, 'x'),
-    /unexpected file lib\/libevil\.so\.1 \(not in the manifest\)/,
+    /unexpected file lib\/libevil\.so\.1 \(not in manifest\.json\)/,
     () => rmSync(evil),
   );
 });

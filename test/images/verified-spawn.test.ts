@@ -5,9 +5,9 @@ import * as assert from 'uvu/assert';
 import { isApplianceError } from '../../src/errors/appliance-error.js';
 import { encoderEnvironment } from '../../src/images/encoder-env.js';
 import type { EncoderProcess } from '../../src/images/encoder-process.js';
-import { auditVerificationFailure, importImage } from '../../src/images/image-catalog.js';
+import { auditVerificationFailure, importImage } from '../../src/image-catalog/image-catalog.js';
 import { imageIdOf } from '../../src/images/image-manifest.js';
-import type { TrustedKeys } from '../../src/images/trusted-keys.js';
+import type { TrustedKeys } from '../../src/signing/trusted-keys.js';
 import { openVerifiedImage, spawnVerified } from '../../src/images/verified-spawn.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { gpgVerify, requireGpg } from '../helpers/gpg.js';
@@ -166,7 +166,7 @@ test('a key that is not trusted: refused at spawn', async () => {
     assert.unreachable('untrusted signature accepted');
   } catch (err) {
     assert.ok(isApplianceError(err) && err.code === 'ENCODER_UNVERIFIED');
-    assert.match(err.message, /manifest signature: signed by a key that is not trusted/);
+    assert.match(err.message, /manifest\.json signature: signed by a key that is not trusted/);
   }
 });
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { EncoderImageManifest } from '../../images/debian-recipe/manifest.js';
+import type { EncoderImageManifest } from '../../images/encoder-image-manifest.js';
 import type { EncoderImageRecord, Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { requireRole } from '../middleware/auth.js';

@@ -1,5 +1,5 @@
 import type { ImageRef } from '../../images/encoder-process.js';
-import type { TrustedKeys } from '../../images/trusted-keys.js';
+import type { TrustedKeys } from '../../signing/trusted-keys.js';
 import type { SpawnedProcess } from '../stage-pool.js';
 import type { StageTaskResult } from '../stage-task.js';
 
