@@ -24,7 +24,7 @@ export interface AuditExporterOptions {
   now?: () => Date;
 }
 
-const rangeInvalid = (message: string) => new ApplianceError('EXPORT_RANGE_INVALID', message, { status: 400 });
+const rangeInvalid = (message: string) => new ApplianceError('EXPORT_RANGE_INVALID', message);
 
 function isoOf(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -94,12 +94,9 @@ export class AuditExporter {
     const partial = `${outPath}.partial-${randomBytes(4).toString('hex')}`;
     try {
       const scope = exportScope(request);
-      if (await stat(outPath).catch(() => null))
-        throw new ApplianceError('EXPORT_OUT_EXISTS', `${outPath} already exists; an export never overwrites a file`, { status: 409 });
+      if (await stat(outPath).catch(() => null)) throw new ApplianceError('EXPORT_OUT_EXISTS', `${outPath} already exists; an export never overwrites a file`);
       const signingKeyArmored = await readFile(this.#options.keyPath, 'utf8').catch((err: unknown) => {
-        throw new ApplianceError('AUDIT_KEY_UNAVAILABLE', `the audit key ${this.#options.keyPath} cannot be read (${messageOf(err)}); run mpegflow init`, {
-          status: 500,
-        });
+        throw new ApplianceError('AUDIT_KEY_UNAVAILABLE', `the audit key ${this.#options.keyPath} cannot be read (${messageOf(err)}); run mpegflow init`);
       });
       const previous = await store.auditExports.latest();
       const bundle = await writeBundle(
@@ -147,7 +144,7 @@ export class AuditExporter {
       });
       // link() refuses an existing target: the bundle appears whole, and never over another file.
       await link(partial, outPath).catch((err: unknown) => {
-        throw new ApplianceError('EXPORT_OUT_EXISTS', `${outPath} cannot be created (${messageOf(err)})`, { status: 409 });
+        throw new ApplianceError('EXPORT_OUT_EXISTS', `${outPath} cannot be created (${messageOf(err)})`);
       });
       return { ...bundle, path: outPath };
     } catch (err) {

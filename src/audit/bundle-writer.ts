@@ -36,9 +36,7 @@ export interface WrittenBundle {
 }
 
 const chainBroken = (seq: number, why: string) =>
-  new ApplianceError('AUDIT_CHAIN_BROKEN', `the audit chain is broken at seq ${seq} (${why}); refusing to export it — run mpegflow audit verify`, {
-    status: 500,
-  });
+  new ApplianceError('AUDIT_CHAIN_BROKEN', `the audit chain is broken at seq ${seq} (${why}); refusing to export it — run mpegflow audit verify`);
 
 /** Which events go in: the scope's seq bounds up to the head, or none (an empty bundle anchored at the head). */
 async function eventRange(store: Store, scope: BundleScope, head: ChainPoint): Promise<{ anchor: ChainPoint; lastSeq: number }> {
@@ -134,7 +132,7 @@ export async function writeBundle(
   const { store } = source;
   const head = (await store.audit.head()) ?? { seq: 0, hash: GENESIS_HASH };
   if (scope.jobId !== undefined && !(await store.jobs.get(scope.jobId)) && !(await store.audit.seqBounds({ jobId: scope.jobId }))) {
-    throw new ApplianceError('JOB_NOT_FOUND', `no job ${scope.jobId}`, { status: 404 });
+    throw new ApplianceError('JOB_NOT_FOUND', `no job ${scope.jobId}`);
   }
   const { anchor, lastSeq } = await eventRange(store, scope, head);
   await mkdir(source.scratchDir, { recursive: true });

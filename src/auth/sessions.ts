@@ -24,7 +24,7 @@ export const sessionHash = (secret: string): string => createHash('sha256').upda
 const newUserId = () => `usr_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
 const newSessionId = () => `ses_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
 
-const loginFailed = () => new ApplianceError('LOGIN_FAILED', 'wrong user name or password', { status: 401 });
+const loginFailed = () => new ApplianceError('LOGIN_FAILED', 'wrong user name or password');
 
 /**
  * Checks a user name and password. Every outcome is audited: a success opens a session,
@@ -52,7 +52,7 @@ export async function login(
     throw new ApplianceError(
       'ACCOUNT_LOCKED',
       `account locked after ${MAX_FAILED_LOGINS} failed logins until ${new Date(user.lockedUntil).toISOString()}; an admin can unlock it`,
-      { status: 423 },
+      {},
     );
   }
   if (!ok) {
@@ -108,10 +108,10 @@ export async function logout(store: Store, principal: Principal, now: () => Date
 /** Creates an operator account (audited as `user.created` by `actor`). */
 export async function createUser(store: Store, input: { username: string; role: Role; password: string }, actor: string): Promise<UserRecord> {
   const bad = usernameProblem(input.username);
-  if (bad) throw new ApplianceError('VALIDATION_FAILED', `username: ${bad}`, { status: 400 });
+  if (bad) throw new ApplianceError('VALIDATION_FAILED', `username: ${bad}`);
   const weak = passwordProblem(input.password);
-  if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`, { status: 400 });
-  if (await store.users.byUsername(input.username)) throw new ApplianceError('USER_EXISTS', `a user named ${input.username} exists`, { status: 409 });
+  if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`);
+  if (await store.users.byUsername(input.username)) throw new ApplianceError('USER_EXISTS', `a user named ${input.username} exists`);
   const id = newUserId();
   const passwordHash = await hashPassword(input.password);
   await store.change(async (tx) => {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { dataLayout } from '../../appliance/data-layout.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
+import { isErrorCode } from '../errors/error-codes.js';
 import type { JobDetail } from '../runtime/job-runtime.js';
 import type { Config } from '../config/schema.js';
 import { ProgressLine } from './submit-progress.js';
@@ -70,11 +71,13 @@ async function resolveToken(options: SubmitOptions, env: NodeJS.ProcessEnv, io: 
 function apiError(status: number, text: string, what: string): ApplianceError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.code) return new ApplianceError(body.error.code, `${what}: ${body.error.code}: ${body.error.message ?? ''}`, { status });
+    const code = body.error?.code;
+    // The server's own code when this build knows it; a newer server's unknown code stays in the message.
+    if (code) return new ApplianceError(isErrorCode(code) ? code : 'HTTP_ERROR', `${what}: ${code}: ${body.error?.message ?? ''}`, { details: { status } });
   } catch {
     // not JSON
   }
-  return new ApplianceError('HTTP_ERROR', `${what}: HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, { status });
+  return new ApplianceError('HTTP_ERROR', `${what}: HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, { details: { status } });
 }
 
 function unreachable(base: string, err: unknown): ApplianceError {

@@ -1,19 +1,24 @@
+import { httpStatusOf, type ErrorCode } from './error-codes.js';
+
 /**
  * The one public error type of the appliance. Every error a user can see carries a
- * stable machine-readable `code` (documented in docs/error-codes.md); the HTTP layer
- * maps it to `status`, the CLI prints `message` on one line.
+ * stable machine-readable `code` from the catalog (`error-codes.ts`, documented in
+ * docs/error-codes.md); its HTTP `status` is the catalog's, the HTTP layer answers with
+ * it, the CLI prints `message` on one line.
  */
 export class ApplianceError extends Error {
-  readonly code: string;
-  readonly status: number;
+  readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: { status?: number; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown> | undefined; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApplianceError';
     this.code = code;
-    this.status = options.status ?? 500;
     this.details = options.details;
+  }
+
+  get status(): number {
+    return httpStatusOf(this.code);
   }
 
   toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {

@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   const jsonBodyLimit = bodyLimit({
     maxSize: JSON_BODY_LIMIT,
     onError: () => {
-      throw new ApplianceError('PAYLOAD_TOO_LARGE', `request body over ${JSON_BODY_LIMIT} bytes`, { status: 413 });
+      throw new ApplianceError('PAYLOAD_TOO_LARGE', `request body over ${JSON_BODY_LIMIT} bytes`);
     },
   });
   // Uploads (`PUT /api/v1/inputs/{name}`) stream any size into the object store.

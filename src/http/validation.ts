@@ -15,18 +15,18 @@ function issueText(issue: z.core.$ZodIssue): string {
 export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new ApplianceError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json', { status: 415 });
+    throw new ApplianceError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');
   }
   let json: unknown;
   try {
     json = await c.req.json();
   } catch {
-    throw new ApplianceError('INVALID_JSON', 'request body is not valid JSON', { status: 400 });
+    throw new ApplianceError('INVALID_JSON', 'request body is not valid JSON');
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new ApplianceError('VALIDATION_FAILED', first ? issueText(first) : 'invalid request body', { status: 400 });
+    throw new ApplianceError('VALIDATION_FAILED', first ? issueText(first) : 'invalid request body');
   }
   return parsed.data;
 }

@@ -71,7 +71,6 @@ function classifyUpdateFailure(result: ToolResult, mirror: string, keyring: stri
   }
   if (/Could not resolve|Failed to fetch|Unable to connect|Temporary failure|Connection failed|Could not connect|timed out|404\s+Not Found/i.test(text)) {
     return new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `cannot fetch the package index from ${mirror}: ${tail}`, {
-      status: 503,
       details: { mirror },
     });
   }

@@ -54,7 +54,7 @@ async function assertEmptyOrMissing(dir: string): Promise<void> {
     if (err.code === 'ENOENT') return [];
     throw new ApplianceError('IMAGE_BUILD_FAILED', `cannot use output dir ${dir}: ${err.message}`, { cause: err });
   });
-  if (entries.length > 0) throw new ApplianceError('IMAGE_BUILD_FAILED', `output dir ${dir} is not empty`, { status: 409, details: { outDir: dir } });
+  if (entries.length > 0) throw new ApplianceError('IMAGE_BUILD_FAILED', `output dir ${dir} is not empty`, { details: { outDir: dir } });
 }
 
 /**

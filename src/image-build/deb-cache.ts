@@ -46,7 +46,6 @@ async function downloadOnce(pkg: LockedPackage, url: string, target: string, sig
       'DEBIAN_MIRROR_UNREACHABLE',
       `cannot fetch ${url}: ${(cause as Error).message}${(cause as Error).cause ? ` (${String((cause as Error).cause)})` : ''}`,
       {
-        status: 503,
         details: { url },
         cause,
       },
@@ -58,13 +57,12 @@ async function downloadOnce(pkg: LockedPackage, url: string, target: string, sig
       'DEBIAN_PACKAGE_MISSING',
       `${url} is gone (HTTP ${response.status}): the mirror no longer carries ${pkg.name} ${pkg.version}. ` +
         "Regenerate the lock, or set MPEGFLOW_DEBIAN_MIRROR to the snapshot.debian.org archive of the lock's release date.",
-      { status: 502, details: { url, package: pkg.name, version: pkg.version } },
+      { details: { url, package: pkg.name, version: pkg.version } },
     );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     throw new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `GET ${url}: HTTP ${response.status}`, {
-      status: 503,
       details: { url, httpStatus: response.status },
     });
   }
@@ -85,7 +83,7 @@ async function downloadOnce(pkg: LockedPackage, url: string, target: string, sig
     await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>), tap, createWriteStream(target, { flags: 'wx' }));
   } catch (cause) {
     if (isApplianceError(cause)) throw cause;
-    throw new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `download of ${url} failed: ${(cause as Error).message}`, { status: 503, details: { url }, cause });
+    throw new ApplianceError('DEBIAN_MIRROR_UNREACHABLE', `download of ${url} failed: ${(cause as Error).message}`, { details: { url }, cause });
   }
   const got = { sha256: hash.digest('hex'), size };
   if (got.size !== pkg.size || got.sha256 !== pkg.sha256) throw mismatch(pkg, got, url);

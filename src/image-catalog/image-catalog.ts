@@ -179,14 +179,13 @@ export async function verifyCatalog(store: Store, trust: TrustedKeys, actor: str
 /** Unregisters an image and deletes its folder; refused (and audited) while any job pins it. */
 export async function removeImage(store: Store, id: string, actor: string): Promise<EncoderImageRecord> {
   const record = await store.images.get(id);
-  if (!record || record.removedAt) throw new ApplianceError('NOT_FOUND', `no encoder image ${id}`, { status: 404 });
+  if (!record || record.removedAt) throw new ApplianceError('NOT_FOUND', `no encoder image ${id}`);
   const jobs = await store.images.jobsPinning(id);
   if (jobs > 0) {
     await store.change(async (tx) => {
       await tx.audit({ type: 'encoder_image.remove_refused', actor, payload: { imageId: id, reason: `pinned by ${jobs} job(s)` } });
     });
     throw new ApplianceError('ENCODER_IN_USE', `encoder image ${id} is pinned by ${jobs} job(s) and cannot be removed`, {
-      status: 409,
       details: { imageId: id, jobs },
     });
   }

@@ -13,7 +13,6 @@ export interface VerificationFailure {
 export function encoderUnverified(failure: VerificationFailure): ApplianceError {
   const what = failure.imageId ? `encoder image ${failure.imageId.slice(0, 16)}` : `encoder image at ${failure.dir}`;
   return new ApplianceError('ENCODER_UNVERIFIED', `${what} is unusable: ${failure.reason}`, {
-    status: 409,
     details: { imageId: failure.imageId, dir: failure.dir, reason: failure.reason, stage: failure.stage },
   });
 }

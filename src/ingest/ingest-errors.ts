@@ -12,7 +12,7 @@ export type IngestErrorCode =
   | 'INGEST_FAILED';
 
 export const ingestError = (code: IngestErrorCode, message: string, cause?: unknown) =>
-  new ApplianceError(code, message, { status: 422, ...(cause === undefined ? {} : { cause }) });
+  new ApplianceError(code, message, { ...(cause === undefined ? {} : { cause }) });
 
 /** The code and message recorded for a failure (an ApplianceError keeps its own code: STORAGE_NO_SPACE, LADDER_UNKNOWN, …). */
 export function failureOf(err: unknown): { code: string; message: string } {

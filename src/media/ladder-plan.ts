@@ -130,7 +130,7 @@ export function planLadder(info: MediaInfo, preset: LadderPreset | string = 'pro
   let fallback = false;
   if (chosen.length === 0) {
     const smallest = ladder.rungs[0];
-    if (!smallest) throw ladderError('LADDER_INVALID', `ladder ${ladder.name} has no rungs`, 500);
+    if (!smallest) throw ladderError('LADDER_INVALID', `ladder ${ladder.name} has no rungs`);
     chosen = [smallest];
     fallback = true;
   }

@@ -26,20 +26,20 @@ export interface RejectionReason {
 export function mediaRejectedError(reasons: readonly RejectionReason[]): ApplianceError {
   const first = reasons[0];
   const message = first ? (reasons.length === 1 ? first.message : `${first.message} (and ${reasons.length - 1} more)`) : 'the master was rejected';
-  return new ApplianceError('MEDIA_REJECTED', message, { status: 422, details: { reasons: reasons.map((r) => ({ ...r })) } });
+  return new ApplianceError('MEDIA_REJECTED', message, { details: { reasons: reasons.map((r) => ({ ...r })) } });
 }
 
 /** ffprobe printed something that is not its JSON document (an encoder/image problem, not the user's file). */
 export function probeOutputInvalidError(why: string): ApplianceError {
-  return new ApplianceError('MEDIA_PROBE_OUTPUT_INVALID', `ffprobe output is not a JSON document: ${why}`, { status: 500 });
+  return new ApplianceError('MEDIA_PROBE_OUTPUT_INVALID', `ffprobe output is not a JSON document: ${why}`);
 }
 
 /** A value handed to an argv builder is out of range or unsafe: a programming error upstream. */
 export function mediaArgumentError(message: string, details?: Record<string, unknown>): ApplianceError {
-  return new ApplianceError('MEDIA_ARGUMENT_INVALID', message, { status: 500, ...(details ? { details } : {}) });
+  return new ApplianceError('MEDIA_ARGUMENT_INVALID', message, { ...(details ? { details } : {}) });
 }
 
 /** A ladder cannot be planned (unknown preset, bad override). */
-export function ladderError(code: 'LADDER_UNKNOWN' | 'LADDER_INVALID', message: string, status = 400): ApplianceError {
-  return new ApplianceError(code, message, { status });
+export function ladderError(code: 'LADDER_UNKNOWN' | 'LADDER_INVALID', message: string): ApplianceError {
+  return new ApplianceError(code, message);
 }

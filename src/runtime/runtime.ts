@@ -31,7 +31,7 @@ async function settled(done: () => boolean): Promise<void> {
 }
 
 function notFound(jobId: string): ApplianceError {
-  return new ApplianceError('JOB_NOT_FOUND', `no job ${jobId}`, { status: 404 });
+  return new ApplianceError('JOB_NOT_FOUND', `no job ${jobId}`);
 }
 
 /** The durable DAG: probe → encode (ladder, or per-rendition retries) → package → publish. */
@@ -53,7 +53,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     },
     imageOf: async (job) => {
       const image = await deps.store.images.get(job.encoderImage);
-      if (!image || image.removedAt) throw new ApplianceError('ENCODER_UNKNOWN', `encoder image ${job.encoderImage} is not registered`, { status: 409 });
+      if (!image || image.removedAt)
+        throw new ApplianceError('ENCODER_REMOVED', `encoder image ${job.encoderImage}, pinned at submission, is no longer registered`);
       return { id: image.id, dir: image.path };
     },
     kick: () => void tick(),
@@ -220,23 +221,22 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
         const existing = await deps.store.jobs.byIdempotencyKey(context.idempotencyKey);
         if (existing) {
           if (existing.requestHash !== requestHash)
-            throw new ApplianceError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body', { status: 409 });
+            throw new ApplianceError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body');
           return { job: await detail(existing.id), created: false };
         }
       }
       if (!ladderPresets[request.ladder])
-        throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder ${request.ladder} (known: ${Object.keys(ladderPresets).join(', ')})`, { status: 400 });
+        throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder ${request.ladder} (known: ${Object.keys(ladderPresets).join(', ')})`);
       const input = await deps.objects.stat('input', request.input.key).catch((err: unknown) => {
         if (err instanceof ApplianceError && (err.code === 'STORAGE_NOT_FOUND' || err.code === 'STORAGE_INVALID_KEY')) {
-          throw new ApplianceError('INPUT_NOT_FOUND', `no input ${request.input.key} in the input bucket`, { status: 422 });
+          throw new ApplianceError('INPUT_NOT_FOUND', `no input ${request.input.key} in the input bucket`);
         }
         throw err;
       });
       const image = request.encoder ? await deps.store.images.get(request.encoder) : await deps.store.images.default();
-      if (request.encoder && (!image || image.removedAt))
-        throw new ApplianceError('ENCODER_UNKNOWN', `unknown encoder image ${request.encoder}`, { status: 400 });
-      if (!image) throw new ApplianceError('NO_ENCODER_IMAGE', 'no verified encoder image is registered; import one (mpegflow images import)', { status: 503 });
-      if (image.state !== 'verified') throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${image.id} is not verified`, { status: 409 });
+      if (request.encoder && (!image || image.removedAt)) throw new ApplianceError('ENCODER_UNKNOWN', `unknown encoder image ${request.encoder}`);
+      if (!image) throw new ApplianceError('NO_ENCODER_IMAGE', 'no verified encoder image is registered; import one (mpegflow images import)');
+      if (image.state !== 'verified') throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${image.id} is not verified`);
       const jobId = newId('job');
       const policy = request.policy ?? { partialLadder: deps.config.policies.partialLadder };
       await ctx.commit(jobId, async (tx) => {
@@ -285,12 +285,12 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     async cancel(jobId: string, actor: string) {
       const job = await deps.store.jobs.get(jobId);
       if (!job) throw notFound(jobId);
-      if (terminalJobStates.includes(job.state)) throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${job.state}`, { status: 409 });
+      if (terminalJobStates.includes(job.state)) throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${job.state}`);
       let killed: string[] = [];
       await ctx.commit(jobId, async (tx) => {
         const current = await tx.jobs.get(jobId);
         if (!current || terminalJobStates.includes(current.state))
-          throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${current?.state ?? 'gone'}`, { status: 409 });
+          throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${current?.state ?? 'gone'}`);
         const cancelled = await tx.tasks.cancelForJob(jobId);
         killed = cancelled.filter((t) => ctx.running.has(t.id)).map((t) => t.id);
         await tx.jobs.update(jobId, { state: 'cancelled', errorCode: 'CANCELLED', errorMessage: `cancelled by ${actor}` });
@@ -313,8 +313,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     async retry(jobId: string, actor: string) {
       const job = await deps.store.jobs.get(jobId);
       if (!job) throw notFound(jobId);
-      if (job.state !== 'failed')
-        throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} is ${job.state}; only a failed job can be retried`, { status: 409 });
+      if (job.state !== 'failed') throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} is ${job.state}; only a failed job can be retried`);
       await ctx.commit(jobId, async (tx) => {
         const tasks = await tx.tasks.listByJob(jobId);
         const again = tasks.filter(
@@ -324,8 +323,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
               t.errorCode !== 'MEDIA_REJECTED' &&
               !(t.kind === 'encode' && t.rendition === null && tasks.some((o) => o.kind === 'encode' && o.rendition !== null))),
         );
-        if (again.length === 0)
-          throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} has no task to retry (${job.errorCode ?? 'failed'})`, { status: 409 });
+        if (again.length === 0) throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} has no task to retry (${job.errorCode ?? 'failed'})`);
         for (const t of again) await tx.tasks.reset(t.id, deps.config.pools[t.kind].maxAttempts);
         const first = again.some((t) => t.kind === 'probe') ? 'queued' : again.some((t) => t.kind === 'encode') ? 'encoding' : 'packaging';
         await tx.jobs.update(jobId, { state: first, errorCode: null, errorMessage: null });
@@ -339,7 +337,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       const job = await deps.store.jobs.get(jobId);
       if (!job) throw notFound(jobId);
       if (job.state !== 'completed' && job.state !== 'partial')
-        throw new ApplianceError('JOB_NOT_FINISHED', `job ${jobId} is ${job.state}; outputs exist once it completes`, { status: 409 });
+        throw new ApplianceError('JOB_NOT_FINISHED', `job ${jobId} is ${job.state}; outputs exist once it completes`);
       return `${jobId}/${path}`;
     },
 

@@ -17,40 +17,37 @@ export const STORAGE_CODES = {
 type Details = Record<string, unknown>;
 
 export const invalidKey = (message: string, details?: Details): ApplianceError =>
-  new ApplianceError(STORAGE_CODES.INVALID_KEY, message, { status: 400, ...(details ? { details } : {}) });
+  new ApplianceError(STORAGE_CODES.INVALID_KEY, message, { ...(details ? { details } : {}) });
 
 export const invalidRange = (message: string, details?: Details): ApplianceError =>
-  new ApplianceError(STORAGE_CODES.INVALID_RANGE, message, { status: 416, ...(details ? { details } : {}) });
+  new ApplianceError(STORAGE_CODES.INVALID_RANGE, message, { ...(details ? { details } : {}) });
 
 export const notFound = (bucket: string, key: string, cause?: unknown): ApplianceError =>
-  new ApplianceError(STORAGE_CODES.NOT_FOUND, `object ${bucket}/${key} not found`, { status: 404, details: { bucket, key }, cause });
+  new ApplianceError(STORAGE_CODES.NOT_FOUND, `object ${bucket}/${key} not found`, { details: { bucket, key }, cause });
 
 export const noBucket = (bucket: string, where: string, cause?: unknown): ApplianceError =>
   new ApplianceError(STORAGE_CODES.NO_BUCKET, `bucket ${bucket} does not exist (${where}); the store's open() creates it`, {
-    status: 503,
     details: { bucket },
     cause,
   });
 
 export const unavailable = (message: string, cause?: unknown, details?: Details): ApplianceError =>
-  new ApplianceError(STORAGE_CODES.UNAVAILABLE, message, { status: 503, ...(details ? { details } : {}), cause });
+  new ApplianceError(STORAGE_CODES.UNAVAILABLE, message, { ...(details ? { details } : {}), cause });
 
-export const authFailed = (message: string, cause?: unknown): ApplianceError => new ApplianceError(STORAGE_CODES.AUTH, message, { status: 503, cause });
+export const authFailed = (message: string, cause?: unknown): ApplianceError => new ApplianceError(STORAGE_CODES.AUTH, message, { cause });
 
 export const noSpace = (bucket: string, key: string, cause?: unknown): ApplianceError =>
   new ApplianceError(STORAGE_CODES.NO_SPACE, `no space left while writing ${bucket}/${key}; nothing was stored`, {
-    status: 507,
     details: { bucket, key },
     cause,
   });
 
 export const hashMismatch = (bucket: string, key: string, expected: string, actual: string): ApplianceError =>
   new ApplianceError(STORAGE_CODES.HASH_MISMATCH, `sha256 of ${bucket}/${key} is ${actual}, expected ${expected}`, {
-    status: 422,
     details: { bucket, key, expected, actual },
   });
 
 export const conflict = (message: string, details?: Details): ApplianceError =>
-  new ApplianceError(STORAGE_CODES.CONFLICT, message, { status: 409, ...(details ? { details } : {}) });
+  new ApplianceError(STORAGE_CODES.CONFLICT, message, { ...(details ? { details } : {}) });
 
-export const ioError = (message: string, cause?: unknown): ApplianceError => new ApplianceError(STORAGE_CODES.IO, message, { status: 500, cause });
+export const ioError = (message: string, cause?: unknown): ApplianceError => new ApplianceError(STORAGE_CODES.IO, message, { cause });

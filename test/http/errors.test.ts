@@ -8,7 +8,7 @@ type ErrorBody = { error: { code: string; message: string } };
 test('a typed error maps to its status and code', async () => {
   const { app, store } = await testApp();
   app.get('/test/typed', () => {
-    throw new ApplianceError('JOB_NOT_FOUND', 'no job j1', { status: 404 });
+    throw new ApplianceError('JOB_NOT_FOUND', 'no job j1');
   });
   const res = await app.request('/test/typed');
   assert.is(res.status, 404);

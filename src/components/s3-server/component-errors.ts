@@ -18,28 +18,26 @@ export const COMPONENT_CODES = {
 
 export const componentUnverified = (dir: string, reason: string, componentId: string | null = null): ApplianceError =>
   new ApplianceError(COMPONENT_CODES.UNVERIFIED, `component at ${dir} is unusable: ${reason}`, {
-    status: 409,
     details: { dir, reason, componentId },
   });
 
 export const componentStartFailed = (reason: string, details: Record<string, unknown> = {}, cause?: unknown): ApplianceError =>
-  new ApplianceError(COMPONENT_CODES.START_FAILED, `S3 server component did not start: ${reason}`, { status: 503, details: { reason, ...details }, cause });
+  new ApplianceError(COMPONENT_CODES.START_FAILED, `S3 server component did not start: ${reason}`, { details: { reason, ...details }, cause });
 
 export const componentFailed = (reason: string, details: Record<string, unknown> = {}, cause?: unknown): ApplianceError =>
-  new ApplianceError(COMPONENT_CODES.FAILED, `S3 server component failed: ${reason}`, { status: 503, details: { reason, ...details }, cause });
+  new ApplianceError(COMPONENT_CODES.FAILED, `S3 server component failed: ${reason}`, { details: { reason, ...details }, cause });
 
 export const notLoopback = (host: string): ApplianceError =>
   new ApplianceError(
     COMPONENT_CODES.NOT_LOOPBACK,
     `S3 server host ${JSON.stringify(host)} is not a loopback address; the bundled S3 server listens on 127.0.0.0/8 or ::1 only (give a literal address such as 127.0.0.1)`,
-    { status: 400, details: { host } },
+    { details: { host } },
   );
 
-export const componentConfigInvalid = (message: string): ApplianceError => new ApplianceError(COMPONENT_CODES.CONFIG_INVALID, message, { status: 400 });
+export const componentConfigInvalid = (message: string): ApplianceError => new ApplianceError(COMPONENT_CODES.CONFIG_INVALID, message);
 
 export const credentialsInvalid = (path: string, reason: string, cause?: unknown): ApplianceError =>
   new ApplianceError(COMPONENT_CODES.CREDENTIALS_INVALID, `S3 server credentials ${path} are unusable: ${reason}`, {
-    status: 500,
     details: { path, reason },
     cause,
   });

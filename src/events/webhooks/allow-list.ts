@@ -40,20 +40,20 @@ export class WebhookAllowList {
     try {
       parsed = new URL(url);
     } catch {
-      throw new ApplianceError('VALIDATION_FAILED', 'url: not a valid URL', { status: 400 });
+      throw new ApplianceError('VALIDATION_FAILED', 'url: not a valid URL');
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ApplianceError('VALIDATION_FAILED', `url: scheme ${parsed.protocol.replace(/:$/, '')} is not allowed (http or https)`, { status: 400 });
+      throw new ApplianceError('VALIDATION_FAILED', `url: scheme ${parsed.protocol.replace(/:$/, '')} is not allowed (http or https)`);
     }
     if (parsed.username || parsed.password) {
-      throw new ApplianceError('VALIDATION_FAILED', 'url: must not carry a user name or password (deliveries are signed with the secret)', { status: 400 });
+      throw new ApplianceError('VALIDATION_FAILED', 'url: must not carry a user name or password (deliveries are signed with the secret)');
     }
-    if (parsed.hash) throw new ApplianceError('VALIDATION_FAILED', 'url: must not have a #fragment', { status: 400 });
+    if (parsed.hash) throw new ApplianceError('VALIDATION_FAILED', 'url: must not have a #fragment');
     if (!this.allows(parsed)) {
       throw new ApplianceError(
         'WEBHOOK_TARGET_NOT_ALLOWED',
         `url: host ${hostOf(parsed)} is not an allowed webhook target (allowed: loopback${this.hosts.length ? `, ${this.hosts.join(', ')}` : ''}; see webhookAllowedHosts in the config)`,
-        { status: 400, details: { host: hostOf(parsed) } },
+        { details: { host: hostOf(parsed) } },
       );
     }
     return parsed.href;

@@ -61,11 +61,11 @@ export async function registerWebhook(
 /** Disables an API webhook (admin); its pending deliveries end `failed`. Config webhooks are managed by the config file. */
 export async function disableWebhook(store: Store, id: string, actor: string, at: string): Promise<void> {
   const webhook = await store.webhooks.get(id);
-  if (!webhook) throw new ApplianceError('NOT_FOUND', `no webhook ${id}`, { status: 404 });
+  if (!webhook) throw new ApplianceError('NOT_FOUND', `no webhook ${id}`);
   if (webhook.source === 'config') {
-    throw new ApplianceError('WEBHOOK_FROM_CONFIG', `webhook ${id} comes from the config file; remove it there and restart`, { status: 409 });
+    throw new ApplianceError('WEBHOOK_FROM_CONFIG', `webhook ${id} comes from the config file; remove it there and restart`);
   }
-  if (webhook.disabledAt) throw new ApplianceError('CONFLICT', `webhook ${id} is already disabled`, { status: 409 });
+  if (webhook.disabledAt) throw new ApplianceError('CONFLICT', `webhook ${id} is already disabled`);
   await store.change(async (tx) => {
     await tx.webhooks.update(id, { disabledAt: at });
     await tx.audit({ type: 'webhook.disabled', actor, payload: { webhookId: id, url: webhook.url, reason: 'disabled through the API' } });

@@ -6,7 +6,7 @@ import { ApplianceError } from '../../errors/appliance-error.js';
 import type { Role, Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 
-const unauthenticated = (why: string) => new ApplianceError('UNAUTHENTICATED', why, { status: 401 });
+const unauthenticated = (why: string) => new ApplianceError('UNAUTHENTICATED', why);
 
 /** The header a browser session must send with every state-changing request (CSRF guard). */
 export const CSRF_HEADER = 'x-mpegflow-csrf';
@@ -19,7 +19,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function checkCsrf(c: Context): void {
   if (SAFE_METHODS.has(c.req.method)) return;
-  const forbidden = (why: string) => new ApplianceError('CSRF_REJECTED', why, { status: 403 });
+  const forbidden = (why: string) => new ApplianceError('CSRF_REJECTED', why);
   if (c.req.header(CSRF_HEADER) !== '1') throw forbidden(`a session-authenticated ${c.req.method} needs the header X-MpegFlow-CSRF: 1`);
   const origin = c.req.header('origin');
   if (origin !== undefined && origin !== new URL(c.req.url).origin) throw forbidden(`cross-origin ${c.req.method} from ${origin.slice(0, 100)} refused`);
@@ -66,7 +66,7 @@ export function requireRole(...allowed: Role[]): MiddlewareHandler<HttpEnv> {
     const principal = c.get('principal');
     if (!principal) throw unauthenticated('not authenticated');
     if (!allowed.includes(principal.role)) {
-      throw new ApplianceError('FORBIDDEN', `role ${principal.role} may not ${c.req.method} ${c.req.path} (needs ${allowed.join(' or ')})`, { status: 403 });
+      throw new ApplianceError('FORBIDDEN', `role ${principal.role} may not ${c.req.method} ${c.req.path} (needs ${allowed.join(' or ')})`);
     }
     await next();
   };

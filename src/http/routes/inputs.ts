@@ -25,10 +25,9 @@ export function inputNameProblem(name: string): string | undefined {
   return keyProblem(name);
 }
 
-const badName = (name: string, problem: string) =>
-  new ApplianceError('INPUT_NAME_INVALID', `input name ${JSON.stringify(name).slice(0, 120)}: ${problem}`, { status: 400 });
+const badName = (name: string, problem: string) => new ApplianceError('INPUT_NAME_INVALID', `input name ${JSON.stringify(name).slice(0, 120)}: ${problem}`);
 
-const empty = () => new ApplianceError('INPUT_EMPTY', 'the request body is empty; send the master as the body', { status: 400 });
+const empty = () => new ApplianceError('INPUT_EMPTY', 'the request body is empty; send the master as the body');
 
 /**
  * The request body as byte chunks, pulled one at a time (backpressure reaches the socket), with
@@ -78,7 +77,7 @@ export function inputRoutes(deps: InputRouteDeps) {
     if (problem !== undefined) throw badName(name, problem);
     const length = c.req.header('content-length');
     if (length !== undefined && !/^\d{1,16}$/.test(length)) {
-      throw new ApplianceError('VALIDATION_FAILED', 'Content-Length: not a byte count', { status: 400 });
+      throw new ApplianceError('VALIDATION_FAILED', 'Content-Length: not a byte count');
     }
     if (length === '0' || !c.req.raw.body) throw empty();
 
@@ -95,9 +94,7 @@ export function inputRoutes(deps: InputRouteDeps) {
     try {
       result = await deps.objects.put(inUse ? 'intermediate' : 'input', inUse ? staging : name, chunks);
     } catch (err) {
-      const failure = aborted
-        ? new ApplianceError('UPLOAD_ABORTED', 'the upload was interrupted before its end; nothing was stored', { status: 400, cause: err })
-        : err;
+      const failure = aborted ? new ApplianceError('UPLOAD_ABORTED', 'the upload was interrupted before its end; nothing was stored', { cause: err }) : err;
       const code = failure instanceof ApplianceError ? failure.code : 'INTERNAL';
       await deps.store
         .change(async (tx) => {
@@ -114,7 +111,6 @@ export function inputRoutes(deps: InputRouteDeps) {
         return c.json({ key: name, sha256: result.sha256, size: result.size, unchanged: true }, 200);
       }
       throw new ApplianceError('INPUT_IN_USE', `input ${name} is used by a job and is never replaced; upload these bytes under another name`, {
-        status: 409,
         details: { key: name, sha256: existing.sha256 ?? null, uploadedSha256: result.sha256 },
       });
     }

@@ -26,7 +26,7 @@ const writers = requireRole('admin', 'operator');
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function jobNotFound(id: string): ApplianceError {
-  return new ApplianceError('JOB_NOT_FOUND', `no job ${JSON.stringify(id).slice(0, 120)}`, { status: 404 });
+  return new ApplianceError('JOB_NOT_FOUND', `no job ${JSON.stringify(id).slice(0, 120)}`);
 }
 
 /** The `:id` path parameter, or JOB_NOT_FOUND when it cannot be a job id. */
@@ -41,10 +41,10 @@ export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T
   const parsed = schema.safeParse(c.req.query());
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  if (!issue) throw new ApplianceError('VALIDATION_FAILED', 'invalid query', { status: 400 });
+  if (!issue) throw new ApplianceError('VALIDATION_FAILED', 'invalid query');
   const where = issue.path.map(String).join('.');
   const message = issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown query parameter` : `${where || '(query)'}: ${issue.message}`;
-  throw new ApplianceError('VALIDATION_FAILED', message, { status: 400 });
+  throw new ApplianceError('VALIDATION_FAILED', message);
 }
 
 /**
@@ -53,28 +53,26 @@ export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T
  */
 async function precheck(body: SubmitBody, deps: JobRouteDeps): Promise<void> {
   if (!Object.hasOwn(ladderPresets, body.ladder)) {
-    throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder "${body.ladder}" (known: ${Object.keys(ladderPresets).join(', ')})`, { status: 400 });
+    throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder "${body.ladder}" (known: ${Object.keys(ladderPresets).join(', ')})`);
   }
   if (body.encoder !== undefined) {
     const image = await deps.store.images.get(body.encoder);
-    if (!image || image.removedAt) throw new ApplianceError('ENCODER_UNKNOWN', `no encoder image ${body.encoder} (see GET /api/v1/encoders)`, { status: 400 });
+    if (!image || image.removedAt) throw new ApplianceError('ENCODER_UNKNOWN', `no encoder image ${body.encoder} (see GET /api/v1/encoders)`);
     if (image.state !== 'verified') {
-      throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${body.encoder} does not verify; it will not be used`, { status: 409 });
+      throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${body.encoder} does not verify; it will not be used`);
     }
   }
   const key = body.input.key;
   const problem = keyProblem(key);
   if (problem !== undefined) {
-    throw new ApplianceError('INPUT_NOT_FOUND', `input.key ${JSON.stringify(key).slice(0, 120)} is not a key of the input bucket: ${problem}`, { status: 422 });
+    throw new ApplianceError('INPUT_NOT_FOUND', `input.key ${JSON.stringify(key).slice(0, 120)} is not a key of the input bucket: ${problem}`);
   }
   if (deps.objects) {
     try {
       await deps.objects.stat('input', key);
     } catch (err) {
       if (isApplianceError(err) && err.code === 'STORAGE_NOT_FOUND') {
-        throw new ApplianceError('INPUT_NOT_FOUND', `no input ${JSON.stringify(key).slice(0, 120)}: upload it first with PUT /api/v1/inputs/{name}`, {
-          status: 422,
-        });
+        throw new ApplianceError('INPUT_NOT_FOUND', `no input ${JSON.stringify(key).slice(0, 120)}: upload it first with PUT /api/v1/inputs/{name}`);
       }
       throw err;
     }
@@ -115,7 +113,7 @@ export function jobRoutes(deps: JobRouteDeps) {
     .post('/jobs', writers, async (c) => {
       const header = c.req.header('idempotency-key');
       if (header !== undefined && !idempotencyKey.safeParse(header).success) {
-        throw new ApplianceError('VALIDATION_FAILED', 'Idempotency-Key: must be 1-200 visible ASCII characters', { status: 400 });
+        throw new ApplianceError('VALIDATION_FAILED', 'Idempotency-Key: must be 1-200 visible ASCII characters');
       }
       const body = await readJson(c, submitBody);
       // A replay is answered by the runtime (same body: the same job; another body: 409), even if

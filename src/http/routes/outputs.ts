@@ -54,7 +54,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 const pathInvalid = (path: string, problem: string) =>
-  new ApplianceError('OUTPUT_PATH_INVALID', `output path ${JSON.stringify(path).slice(0, 120)}: ${problem}`, { status: 400 });
+  new ApplianceError('OUTPUT_PATH_INVALID', `output path ${JSON.stringify(path).slice(0, 120)}: ${problem}`);
 
 /**
  * `GET /api/v1/jobs/{id}/outputs/{path}` (any role): a job's output file from the output
@@ -77,7 +77,7 @@ export function outputRoutes(deps: OutputRouteDeps) {
       info = await deps.objects.stat('output', key);
     } catch (err) {
       if (isApplianceError(err) && err.code === 'STORAGE_NOT_FOUND') {
-        throw new ApplianceError('OUTPUT_NOT_FOUND', `job ${id} has no output ${path}`, { status: 404 });
+        throw new ApplianceError('OUTPUT_NOT_FOUND', `job ${id} has no output ${path}`);
       }
       throw err;
     }

@@ -31,7 +31,7 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date(), th
   const small = bodyLimit({
     maxSize: 16 * 1024,
     onError: () => {
-      throw new ApplianceError('PAYLOAD_TOO_LARGE', 'login body over 16 KiB', { status: 413 });
+      throw new ApplianceError('PAYLOAD_TOO_LARGE', 'login body over 16 KiB');
     },
   });
   return new Hono<HttpEnv>().post('/session', small, async (c) => {
@@ -41,7 +41,7 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date(), th
     const waitMs = throttle.waitMs(address, now().getTime());
     if (waitMs > 0) {
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
-      throw new ApplianceError('LOGIN_THROTTLED', `too many failed logins from ${address}; try again in ${Math.ceil(waitMs / 1000)} s`, { status: 429 });
+      throw new ApplianceError('LOGIN_THROTTLED', `too many failed logins from ${address}; try again in ${Math.ceil(waitMs / 1000)} s`);
     }
     let session;
     try {
@@ -76,9 +76,7 @@ export function logoutRoutes(store: Store, now: () => Date = () => new Date()) {
   return new Hono<HttpEnv>().delete('/session', async (c) => {
     const principal = c.get('principal');
     if (principal.via !== 'session')
-      throw new ApplianceError('VALIDATION_FAILED', 'DELETE /api/v1/session ends a login session; API tokens are revoked with DELETE /api/v1/tokens/{id}', {
-        status: 400,
-      });
+      throw new ApplianceError('VALIDATION_FAILED', 'DELETE /api/v1/session ends a login session; API tokens are revoked with DELETE /api/v1/tokens/{id}');
     await logout(store, principal, now);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);

@@ -37,10 +37,10 @@ export function tokenRoutes(store: Store, now: () => Date = () => new Date()) {
     .delete('/tokens/:id', requireRole('admin'), async (c) => {
       const id = c.req.param('id');
       const existing = (await store.tokens.list()).find((t) => t.id === id);
-      if (!existing) throw new ApplianceError('NOT_FOUND', `no token ${id}`, { status: 404 });
-      if (existing.revokedAt) throw new ApplianceError('CONFLICT', `token ${id} is already revoked`, { status: 409 });
+      if (!existing) throw new ApplianceError('NOT_FOUND', `no token ${id}`);
+      if (existing.revokedAt) throw new ApplianceError('CONFLICT', `token ${id} is already revoked`);
       if (existing.role === 'admin' && (await store.tokens.countActive('admin')) <= 1) {
-        throw new ApplianceError('LAST_ADMIN', 'refusing to revoke the last admin token', { status: 409 });
+        throw new ApplianceError('LAST_ADMIN', 'refusing to revoke the last admin token');
       }
       const at = now().toISOString();
       await store.change(async (tx) => {

@@ -42,14 +42,14 @@ export function userRoutes(store: Store, now: () => Date = () => new Date()) {
       const generated = body.resetPassword ? generatePassword() : undefined;
       if (generated !== undefined) body.password = generated;
       const user = await store.users.get(id);
-      if (!user) throw new ApplianceError('NOT_FOUND', `no user ${id.slice(0, 100)}`, { status: 404 });
+      if (!user) throw new ApplianceError('NOT_FOUND', `no user ${id.slice(0, 100)}`);
       const losesAdmin = user.role === 'admin' && !user.disabledAt && ((body.role !== undefined && body.role !== 'admin') || body.disabled === true);
       if (losesAdmin && (await store.users.countActive('admin')) <= 1 && (await store.tokens.countActive('admin')) === 0) {
-        throw new ApplianceError('LAST_ADMIN', 'refusing to remove the last admin (no admin account or admin token would remain)', { status: 409 });
+        throw new ApplianceError('LAST_ADMIN', 'refusing to remove the last admin (no admin account or admin token would remain)');
       }
       if (body.password !== undefined) {
         const weak = passwordProblem(body.password);
-        if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`, { status: 400 });
+        if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`);
       }
       const at = now().toISOString();
       const patch: UserPatch = {

@@ -33,7 +33,7 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
   const now = deps.now ?? (() => new Date());
   const found = async (id: string) => {
     const webhook = await store.webhooks.get(id);
-    if (!webhook) throw new ApplianceError('NOT_FOUND', `no webhook ${id}`, { status: 404 });
+    if (!webhook) throw new ApplianceError('NOT_FOUND', `no webhook ${id}`);
     return webhook;
   };
   return new Hono<HttpEnv>()
@@ -45,7 +45,7 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
       const body = await readJson(c, newWebhookBody);
       const active = await store.webhooks.list();
       const url = deps.allowList.check(body.url);
-      if (active.some((w) => w.url === url)) throw new ApplianceError('WEBHOOK_EXISTS', `a webhook for ${url} is already registered`, { status: 409 });
+      if (active.some((w) => w.url === url)) throw new ApplianceError('WEBHOOK_EXISTS', `a webhook for ${url} is already registered`);
       const { webhook, secret } = await registerWebhook(store, deps.allowList, body, actorOf(c.get('principal')));
       return c.json({ ...webhook, secret }, 201);
     })
@@ -63,7 +63,7 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
           issue?.code === 'unrecognized_keys'
             ? `${issue.keys.join(', ')}: unknown query parameter`
             : `${issue?.path.join('.') ?? 'query'}: ${issue?.message ?? 'invalid'}`;
-        throw new ApplianceError('VALIDATION_FAILED', what, { status: 400 });
+        throw new ApplianceError('VALIDATION_FAILED', what);
       }
       const items = await store.webhooks.deliveries(webhook.id, {
         ...(q.data.status ? { status: q.data.status } : {}),

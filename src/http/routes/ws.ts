@@ -38,7 +38,7 @@ export function closeWebSocketClients(wss: WebSocketServer, graceMs = 2000): voi
   }
 }
 
-const unauthenticated = (why: string) => new ApplianceError('UNAUTHENTICATED', why, { status: 401 });
+const unauthenticated = (why: string) => new ApplianceError('UNAUTHENTICATED', why);
 
 /**
  * The token of a WebSocket upgrade, in this order: `Authorization: Bearer <token>`, the
@@ -87,11 +87,11 @@ export function wsRoutes(deps: WsDeps) {
     '/ws',
     async (c, next) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-        throw new ApplianceError('UPGRADE_REQUIRED', 'GET /ws is a WebSocket endpoint: connect with a WebSocket client', { status: 426 });
+        throw new ApplianceError('UPGRADE_REQUIRED', 'GET /ws is a WebSocket endpoint: connect with a WebSocket client');
       }
       const job = c.req.query('job');
       if (job !== undefined && !/^[A-Za-z0-9_.-]{1,128}$/.test(job)) {
-        throw new ApplianceError('VALIDATION_FAILED', 'job: must be a job id', { status: 400 });
+        throw new ApplianceError('VALIDATION_FAILED', 'job: must be a job id');
       }
       const token = upgradeToken(c);
       // The UI's session cookie, from this appliance's own pages only (no cross-site WebSocket hijacking).
@@ -99,7 +99,7 @@ export function wsRoutes(deps: WsDeps) {
       if (fromCookie) {
         const origin = c.req.header('origin');
         if (origin !== undefined && origin !== new URL(c.req.url).origin)
-          throw new ApplianceError('CSRF_REJECTED', `WebSocket from ${origin.slice(0, 100)} refused`, { status: 403 });
+          throw new ApplianceError('CSRF_REJECTED', `WebSocket from ${origin.slice(0, 100)} refused`);
       }
       c.set('principal', fromCookie ?? (await authenticate(deps.store, token, now)));
       await next();

@@ -22,7 +22,7 @@ export function insertAuditExport(w: Db, record: AuditExportRecord): void {
     throw new ApplianceError(
       'EXPORT_CHECKPOINT_MOVED',
       `another export (${latest?.id}) was recorded while ${record.id} was written; its previous checkpoint is stale`,
-      { status: 409 },
+      {},
     );
   }
   w.insert(schema.auditExports).values(record).run();

@@ -58,7 +58,7 @@ function staleLease(id: string, token: number, current: { state: string; fencing
   return new ApplianceError(
     'STALE_LEASE',
     `task ${id}: attempt with fencing token ${token} no longer holds the lease (now ${current ? `${current.state}, token ${current.fencingToken}` : 'gone'}); its result is discarded`,
-    { status: 409, details: { taskId: id, token } },
+    { details: { taskId: id, token } },
   );
 }
 
@@ -209,7 +209,7 @@ function encodeCursor(job: { createdAt: string; id: string }): string {
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id) throw new ApplianceError('VALIDATION_FAILED', 'cursor: not a cursor this API gave out', { status: 400 });
+  if (!createdAt || !id) throw new ApplianceError('VALIDATION_FAILED', 'cursor: not a cursor this API gave out');
   return { createdAt, id };
 }
 

@@ -1,0 +1,178 @@
+/**
+ * The error catalog: every stable code a user can see — thrown as an ApplianceError, recorded
+ * as a job's or task's failure, written into a watch folder's `.error.json` — with the HTTP
+ * status it answers with at the edge (`null`: never an HTTP answer of its own; 500 if one
+ * ever reaches the edge). Declared once, here; `docs/error-codes.md` documents each one and a
+ * test holds the two equal.
+ */
+export const ERROR_CODES = {
+  // The appliance, its config and its store
+  CONFIG_INVALID: null,
+  DATA_DIR_UNWRITABLE: null,
+  PORT_IN_USE: null,
+  LISTEN_FAILED: null,
+  NOT_INITIALIZED: null,
+  USAGE: null,
+  CPU_PINNING_UNAVAILABLE: null,
+  TRUST_STORE_INVALID: null,
+  STORE_CORRUPT: 500,
+  STORE_NEWER_SCHEMA: 500,
+  STORE_SCHEMA_MISMATCH: 500,
+  STORE_UNAVAILABLE: 500,
+  STORE_BUSY: 500,
+  STORE_UNSUPPORTED: null,
+  AUDIT_REQUIRED: 500,
+
+  // HTTP requests
+  SIGNATURE_INVALID: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  LAST_ADMIN: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  INTERNAL: 500,
+
+  // Operator accounts and sessions
+  LOGIN_FAILED: 401,
+  ACCOUNT_LOCKED: 423,
+  LOGIN_THROTTLED: 429,
+  CSRF_REJECTED: 403,
+  USER_EXISTS: 409,
+
+  // Inputs and outputs
+  INPUT_NAME_INVALID: 400,
+  INPUT_EMPTY: 400,
+  INPUT_IN_USE: 409,
+  UPLOAD_ABORTED: 400,
+  OUTPUT_PATH_INVALID: 400,
+  OUTPUT_NOT_FOUND: 404,
+  RANGE_NOT_SATISFIABLE: 416,
+
+  // The CLI as a client (`mpegflow submit`, `verify-bundle`)
+  SERVER_UNREACHABLE: null,
+  FILE_UNREADABLE: null,
+  HTTP_ERROR: null,
+
+  // Watch folders
+  INGEST_NAME_INVALID: null,
+  INGEST_SYMLINK: null,
+  INGEST_HARD_LINK: null,
+  INGEST_NOT_A_FILE: null,
+  INGEST_SOURCE_VANISHED: null,
+  INGEST_SOURCE_CHANGED: null,
+  INGEST_VERIFY_FAILED: null,
+  INGEST_FAILED: null,
+
+  // Media: the policy's refusal, its reasons, ladders, argv
+  MEDIA_REJECTED: 422,
+  MEDIA_UNREADABLE: null,
+  MEDIA_CONTAINER_UNSUPPORTED: null,
+  MEDIA_NO_VIDEO: null,
+  MEDIA_AUDIO_ONLY: null,
+  MEDIA_VIDEO_CODEC_UNSUPPORTED: null,
+  MEDIA_AUDIO_CODEC_UNSUPPORTED: null,
+  MEDIA_SINGLE_FRAME: null,
+  MEDIA_DURATION_UNKNOWN: null,
+  MEDIA_DURATION_TOO_SHORT: null,
+  MEDIA_DURATION_TOO_LONG: null,
+  MEDIA_RESOLUTION_TOO_LARGE: null,
+  MEDIA_RESOLUTION_TOO_SMALL: null,
+  MEDIA_FRAME_RATE_UNSUPPORTED: null,
+  MEDIA_HDR_UNSUPPORTED: null,
+  MEDIA_PROBE_OUTPUT_INVALID: 500,
+  MEDIA_ARGUMENT_INVALID: 500,
+  LADDER_UNKNOWN: 400,
+  LADDER_INVALID: 400,
+
+  // Stage processes and tasks (StageTaskResult.errorCode, task and job failures)
+  EXIT_NONZERO: null,
+  OOM_KILLED: null,
+  TIMED_OUT: null,
+  CANCELLED: null,
+  WORKER_CRASHED: null,
+  SPAWN_FAILED: null,
+  LEASE_EXPIRED: null,
+  PROBE_FAILED: null,
+  ENCODE_FAILED: null,
+  PACKAGE_FAILED: null,
+  PACKAGE_HASH_MISMATCH: null,
+  RENDITION_FAILED: null,
+  PARTIAL_LADDER: null,
+
+  // Jobs
+  JOB_NOT_FOUND: 404,
+  JOB_FINISHED: 409,
+  JOB_NOT_RETRYABLE: 409,
+  JOB_NOT_FINISHED: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  INPUT_NOT_FOUND: 422,
+  ENCODER_UNKNOWN: 400,
+  ENCODER_REMOVED: 409,
+  NO_ENCODER_IMAGE: 503,
+  STALE_LEASE: 409,
+
+  // Encoder images: verification, the catalog, building
+  ENCODER_UNVERIFIED: 409,
+  ENCODER_IN_USE: 409,
+  ENCODER_ARGS_INVALID: 500,
+  IMAGE_BUILD_FAILED: null,
+  IMAGE_BUILD_TOOL_MISSING: null,
+  IMAGE_LIBRARY_LEAK: null,
+  IMAGE_LOCK_FAILED: null,
+  IMAGE_LOCK_INVALID: null,
+  HOST_FFMPEG_MISSING: null,
+  HOST_IMAGE_FAILED: null,
+  DEBIAN_KEYRING_UNTRUSTED: null,
+  DEBIAN_MIRROR_UNKNOWN: null,
+  DEBIAN_MIRROR_UNREACHABLE: null,
+  DEBIAN_PACKAGE_MISSING: null,
+
+  // Live events: WebSocket, webhooks
+  UPGRADE_REQUIRED: 426,
+  WEBHOOK_TARGET_NOT_ALLOWED: 400,
+  WEBHOOK_EXISTS: 409,
+  WEBHOOK_FROM_CONFIG: 409,
+
+  // Audit bundles and backups
+  EXPORT_RANGE_INVALID: 400,
+  EXPORT_OUT_EXISTS: 409,
+  EXPORT_CHECKPOINT_MOVED: 409,
+  AUDIT_CHAIN_BROKEN: 500,
+  AUDIT_KEY_UNAVAILABLE: 500,
+  BACKUP_FAILED: null,
+
+  // Object storage
+  STORAGE_INVALID_KEY: 400,
+  STORAGE_INVALID_RANGE: 416,
+  STORAGE_NOT_FOUND: 404,
+  STORAGE_NO_BUCKET: 503,
+  STORAGE_UNAVAILABLE: 503,
+  STORAGE_AUTH: 503,
+  STORAGE_NO_SPACE: 507,
+  STORAGE_HASH_MISMATCH: 422,
+  STORAGE_CONFLICT: 409,
+  STORAGE_IO: 500,
+
+  // The bundled S3 server component
+  COMPONENT_UNVERIFIED: 409,
+  COMPONENT_START_FAILED: 503,
+  COMPONENT_FAILED: 503,
+  COMPONENT_NOT_LOOPBACK: 400,
+  COMPONENT_CONFIG_INVALID: 400,
+  COMPONENT_CREDENTIALS_INVALID: 500,
+} as const satisfies Record<string, number | null>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** The HTTP status a code answers with: its catalog status, 500 for one that is never an HTTP answer. */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code] ?? 500;
+}
