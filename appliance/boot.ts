@@ -51,12 +51,6 @@ export interface RunningAppliance {
 
 const ACTOR = 'system';
 
-/** Start-up settings that are not part of the config file (the CLI passes them from its environment). */
-export interface BootOptions {
-  /** MPEGFLOW_DEBIAN_MIRROR: where the first start fetches the pinned FFmpeg packages. */
-  debianMirror?: string;
-}
-
 /**
  * Encoder images at start: every registered image is re-verified in full; if none is
  * the committed lock's production image, it is built, signed and imported now. A host
@@ -66,7 +60,7 @@ async function bootEncoderImages(
   store: Store,
   layout: ReturnType<typeof dataLayout>,
   health: Health,
-  options: BootOptions,
+  buildHost: Config['buildHost'],
   out: (line: string) => void,
   logger: Logger,
 ): Promise<{ trust: TrustedKeys; loaded: Array<{ id: string; name: string; version: string }> }> {
@@ -83,7 +77,7 @@ async function bootEncoderImages(
     trust,
     actor: ACTOR,
     progress: out,
-    ...(options.debianMirror ? { mirror: options.debianMirror } : {}),
+    buildHost,
   });
   if (!production.ok) {
     logger.error({ reason: production.reason }, 'production encoder image unavailable');
@@ -111,7 +105,7 @@ async function bootEncoderImages(
  * start → HTTP server. A broken chain is reported loudly and makes /healthz degraded;
  * nothing is destroyed.
  */
-export async function startAppliance(config: Config, out: (line: string) => void = console.log, options: BootOptions = {}): Promise<RunningAppliance> {
+export async function startAppliance(config: Config, out: (line: string) => void = console.log): Promise<RunningAppliance> {
   const logger = createLogger(config.log.level);
   const layout = dataLayout(config.dataDir);
   const { report, store } = await initAppliance(config, layout, () => openStore(config));
@@ -136,7 +130,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       );
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
-    const images = await bootEncoderImages(store, layout, health, options, out, logger);
+    const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger);
     const objects = await bootStorage(config, store, images.trust, health, logger);
     storage = objects;
     out(`Object store: ${objects.describe}`);

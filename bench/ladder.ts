@@ -25,6 +25,7 @@ import { Supervisor } from '../src/supervisor/supervisor.js';
 import { encodeStage, renditionPath } from '../src/supervisor/stages/encode-stage.js';
 import { packageStage } from '../src/supervisor/stages/package-stage.js';
 import { probeStage } from '../src/supervisor/stages/probe-stage.js';
+import { buildHostFromEnv } from '../src/config/build-host.js';
 
 const seconds = Number(process.env.LADDER_BENCH_SECONDS ?? 30);
 const preset = (process.env.LADDER_BENCH_PRESET ?? 'veryfast') as X264Preset;
@@ -35,7 +36,7 @@ mkdirSync(root, { recursive: true });
 const imageDir = join(root, 'image');
 if (!existsSync(join(imageDir, 'manifest.json'))) {
   rmSync(imageDir, { recursive: true, force: true });
-  await buildImage({ outDir: imageDir });
+  await buildImage({ host: buildHostFromEnv(process.env), outDir: imageDir });
 }
 const manifestBytes = readFileSync(join(imageDir, 'manifest.json'));
 const manifest = JSON.parse(manifestBytes.toString('utf8')) as EncoderImageManifest;

@@ -6,6 +6,7 @@ import type { EncoderImageManifest } from '../src/images/encoder-image-manifest.
 import { defaultLockPath, RECIPE_NAME } from '../src/image-build/recipe.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../src/images/image-manifest.js';
 import { signDetachedAt, type ReleaseKey } from './release-key.js';
+import { buildHostFromEnv } from '../src/config/build-host.js';
 
 /** The default encoder image the bundle carries, as it is installed: `app/images/bundled/<name>/`. */
 export interface StagedImage {
@@ -28,7 +29,11 @@ export async function stageEncoderImage(appDir: string, cacheDir: string, key: R
   if (!existsSync(join(cached, MANIFEST_FILE))) {
     const tmp = `${cached}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    await buildImage({ outDir: tmp, onProgress: (line) => log(`encoder image: ${line}`) });
+    await buildImage({
+      host: buildHostFromEnv(process.env),
+      outDir: tmp,
+      onProgress: (line) => log(`encoder image: ${line}`),
+    });
     renameSync(tmp, cached);
   }
   const rel = `images/bundled/${RECIPE_NAME}`;

@@ -36,8 +36,7 @@ export async function startCommand(print: Print): Promise<number> {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   try {
-    const debianMirror = process.env['MPEGFLOW_DEBIAN_MIRROR'];
-    const running = await startAppliance(await config(), print, debianMirror ? { debianMirror } : {});
+    const running = await startAppliance(await config(), print);
     await new Promise<void>((resolve) => {
       onSignal = (signal) => {
         onSignal = () => undefined;

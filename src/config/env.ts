@@ -12,7 +12,11 @@ export const knownVariables = [
   'MPEGFLOW_S3_ACCESS_KEY',
   'MPEGFLOW_S3_SECRET_KEY',
   'MPEGFLOW_LOG_LEVEL',
+  /** Building the encoder image (`mpegflow images build`, first start): the Debian mirror and the archive keyring. */
   'MPEGFLOW_DEBIAN_MIRROR',
+  'MPEGFLOW_DEBIAN_KEYRING',
+  /** Print the stack of an error the CLI reports (read by the CLI only). */
+  'MPEGFLOW_DEBUG',
   /** The API token `mpegflow submit` uses when no --token is given (read by the CLI only). */
   'MPEGFLOW_TOKEN',
 ] as const;

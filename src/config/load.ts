@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ApplianceError } from '../errors/appliance-error.js';
+import { buildHostFromEnv } from './build-host.js';
 import { fromEnv, invalidSetting, rejectUnknownVariables, type Env } from './env.js';
 import type { HostFacts } from './host.js';
 import { defaultPools } from './pool-defaults.js';
@@ -149,6 +150,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     policies: { partialLadder: file.policies?.partialLadder ?? 'wait', maxAttempts: file.policies?.maxAttempts ?? 3 },
     backups: { cron: file.backups?.cron ?? '30 2 * * *', retention: file.backups?.retention ?? 7 },
     host: { cores: host.cores, memoryBytes: host.memoryBytes },
+    buildHost: buildHostFromEnv(env),
   };
   if (config.adminTokenSeed !== null && config.adminTokenSeed.length < 24) {
     throw invalidSetting('MPEGFLOW_ADMIN_TOKEN', 'must be at least 24 characters');

@@ -1,3 +1,4 @@
+import type { BuildHost } from './build-host.js';
 import { z } from 'zod';
 
 const coreList = z.array(z.number().int().min(0).max(4095)).min(1, 'needs at least one core').max(4096);
@@ -150,4 +151,6 @@ export interface Config {
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };
   host: { cores: number; memoryBytes: number };
+  /** What building an encoder image takes from the host (mirror, keyring, tool PATH, proxies). */
+  buildHost: BuildHost;
 }

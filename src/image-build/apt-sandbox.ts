@@ -2,17 +2,16 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BuildHost } from '../config/build-host.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { runTool, stderrTail, type ToolResult } from './run-tool.js';
-
-export const DEFAULT_DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export interface AptSandboxOptions {
   mirror: string;
   suite: string;
   arch: string;
-  /** OpenPGP keyring the suite's InRelease must be signed by (default: `MPEGFLOW_DEBIAN_KEYRING` or the Debian archive keyring). */
-  keyring?: string;
+  /** The keyring the suite's InRelease must be signed by, the tools' PATH and proxies. */
+  host: BuildHost;
 }
 
 /**
@@ -78,7 +77,7 @@ function classifyUpdateFailure(result: ToolResult, mirror: string, keyring: stri
 }
 
 export async function openAptSandbox(options: AptSandboxOptions): Promise<AptSandbox> {
-  const keyring = options.keyring ?? process.env['MPEGFLOW_DEBIAN_KEYRING'] ?? DEFAULT_DEBIAN_KEYRING;
+  const keyring = options.host.debianKeyring;
   if (!existsSync(keyring)) {
     throw new ApplianceError('DEBIAN_KEYRING_UNTRUSTED', `Debian archive keyring ${keyring} not found (apt-get install debian-archive-keyring)`);
   }
@@ -101,11 +100,7 @@ export async function openAptSandbox(options: AptSandboxOptions): Promise<AptSan
   await writeFile(join(dir, 'dpkg', 'status'), '');
   await writeFile(join(dir, 'apt.conf'), aptConf(dir));
   await writeFile(join(dir, 'etc', 'sources.list'), `deb [arch=${options.arch} signed-by=${keyring}] ${options.mirror} ${options.suite} main\n`);
-  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', APT_CONFIG: join(dir, 'apt.conf') };
-  for (const proxy of ['http_proxy', 'https_proxy', 'no_proxy']) {
-    const value = process.env[proxy];
-    if (value !== undefined) env[proxy] = value;
-  }
+  const env: NodeJS.ProcessEnv = { PATH: options.host.toolPath, LC_ALL: 'C', APT_CONFIG: join(dir, 'apt.conf'), ...options.host.proxies };
   const sandbox: AptSandbox = {
     dir,
     run: (tool, args) => runTool(tool, args, { env }),

@@ -1,3 +1,4 @@
+import type { BuildHost } from '../config/build-host.js';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
@@ -22,7 +23,9 @@ export interface BuildImageOptions {
   outDir: string;
   /** Verified .deb cache; default `<os tmpdir>/mpegflow-deb-cache`. */
   cacheDir?: string;
-  /** Mirror root URL; default MPEGFLOW_DEBIAN_MIRROR or the host's apt sources. */
+  /** Mirror, tool PATH (the config's `buildHost`). */
+  host: BuildHost;
+  /** Mirror root URL; default the host's (MPEGFLOW_DEBIAN_MIRROR or its apt sources). */
   mirror?: string;
   /** Parallel downloads (default 6). */
   downloads?: number;
@@ -81,7 +84,7 @@ async function planGconv(tree: StageTree, loaderDir: string): Promise<Array<{ pa
 async function fetchAndUnpack(
   packages: readonly LockedPackage[],
   unpackRoot: string,
-  options: { mirror: string; cacheDir: string; downloads: number; onProgress: (message: string) => void },
+  options: { mirror: string; cacheDir: string; downloads: number; toolPath: string; onProgress: (message: string) => void },
 ): Promise<{ unpacked: Map<string, string>; downloaded: number; downloadedBytes: number }> {
   const abort = new AbortController();
   const download = createLimiter(options.downloads);
@@ -105,7 +108,7 @@ async function fetchAndUnpack(
     const dir = join(unpackRoot, pkg.name);
     await unpack(() => {
       skipIfAborted();
-      return unpackDeb(deb.path, dir);
+      return unpackDeb(deb.path, dir, options.toolPath);
     });
     unpacked.set(pkg.name, dir);
     if (unpacked.size % 40 === 0 || unpacked.size === packages.length) {
@@ -143,7 +146,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   if (lock.arch !== 'amd64') throw new ApplianceError('IMAGE_BUILD_FAILED', `lock arch ${lock.arch} is not amd64`);
   const outDir = resolve(options.outDir);
   await assertEmptyOrMissing(outDir);
-  const mirror = options.mirror ?? findDebianMirror();
+  const mirror = options.mirror ?? findDebianMirror(options.host.debianMirror);
   const cacheDir = resolve(options.cacheDir ?? defaultDebCacheDir());
 
   await mkdir(dirname(outDir), { recursive: true });
@@ -156,6 +159,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       mirror,
       cacheDir,
       downloads: options.downloads ?? 6,
+      toolPath: options.host.toolPath,
       onProgress,
     });
     const fetchedAt = Date.now();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { buildHostFromEnv, type BuildHost } from '../config/build-host.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isApplianceError, messageOf } from '../errors/appliance-error.js';
@@ -21,7 +22,7 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], host: BuildHost): Promise<number> {
   const args = [...argv];
   const command = args.shift();
   const progress = (message: string): void => {
@@ -30,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === 'lock') {
     const lockPath = resolve(args[0] ?? defaultLockPath);
     const started = Date.now();
-    const lock = await resolveLock({ lockPath });
+    const lock = await resolveLock({ host, lockPath });
     const bytes = lock.packages.reduce((sum, p) => sum + p.size, 0);
     progress(
       `${lockPath}: ${lock.packages.length} packages, ${(bytes / 2 ** 20).toFixed(1)} MiB, Debian ${lock.release.version} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     const result = await buildImage({
+      host,
       outDir,
       onProgress: progress,
       ...(lockPath ? { lockPath: resolve(lockPath) } : {}),
@@ -63,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
+  main(process.argv.slice(2), buildHostFromEnv(process.env)).then(
     (code) => {
       process.exitCode = code;
     },

@@ -57,14 +57,13 @@ export function readHostAptSources(etcApt = '/etc/apt'): HostAptSource[] {
 }
 
 /**
- * The Debian archive mirror to use: `MPEGFLOW_DEBIAN_MIRROR` if set, otherwise the
+ * The Debian archive mirror to use: the configured one (`MPEGFLOW_DEBIAN_MIRROR`) if set, otherwise the
  * first host apt source that serves a Debian release suite (not `-security`, not a
  * third-party repository: its suites must be plain Debian code names or
  * `<codename>-updates`). Returned without a trailing slash.
  */
-export function findDebianMirror(env: NodeJS.ProcessEnv = process.env, etcApt = '/etc/apt'): string {
-  const fromEnv = env['MPEGFLOW_DEBIAN_MIRROR']?.trim();
-  if (fromEnv) return checkMirrorUri(fromEnv);
+export function findDebianMirror(configured: string | null, etcApt = '/etc/apt'): string {
+  if (configured) return checkMirrorUri(configured);
   const debianSuite = /^(buster|bullseye|bookworm|trixie|forky|duke|sid|stable|testing|unstable|oldstable)(-updates|-backports)?$/;
   for (const source of readHostAptSources(etcApt)) {
     if (!/^https?:\/\//.test(source.uri)) continue;

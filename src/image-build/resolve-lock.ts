@@ -1,3 +1,4 @@
+import type { BuildHost } from '../config/build-host.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { openAptSandbox } from './apt-sandbox.js';
 import { deb822Field, parseDeb822 } from './deb822.js';
@@ -7,14 +8,15 @@ import { defaultLockPath, RECIPE_ARCH, RECIPE_ROOT_PACKAGES, RECIPE_SUITE } from
 import { stderrTail } from './run-tool.js';
 
 export interface ResolveLockOptions {
-  /** Mirror root URL; default from MPEGFLOW_DEBIAN_MIRROR or the host's apt sources. */
+  /** Mirror, keyring, tool PATH (the config's `buildHost`). */
+  host: BuildHost;
+  /** Mirror root URL; default the host's (MPEGFLOW_DEBIAN_MIRROR or its apt sources). */
   mirror?: string;
   /** Where to write the lock; default images/recipes/debian-ffmpeg-7.1/lock.json. `null` to not write it. */
   lockPath?: string | null;
   suite?: string;
   arch?: string;
   roots?: readonly string[];
-  keyring?: string;
 }
 
 /** `Inst name (version …)` lines of `apt-get -s install`: name → version. */
@@ -52,12 +54,12 @@ export function lockedPackagesFromShow(stdout: string, wanted: ReadonlyMap<strin
  * apt sandbox, and writes the sorted lock. The sha256 of each .deb comes from the
  * Packages index whose hash is in the verified InRelease.
  */
-export async function resolveLock(options: ResolveLockOptions = {}): Promise<DebianLock> {
-  const mirror = options.mirror ?? findDebianMirror();
+export async function resolveLock(options: ResolveLockOptions): Promise<DebianLock> {
+  const mirror = options.mirror ?? findDebianMirror(options.host.debianMirror);
   const suite = options.suite ?? RECIPE_SUITE;
   const arch = options.arch ?? RECIPE_ARCH;
   const roots = [...(options.roots ?? RECIPE_ROOT_PACKAGES)];
-  const sandbox = await openAptSandbox({ mirror, suite, arch, ...(options.keyring ? { keyring: options.keyring } : {}) });
+  const sandbox = await openAptSandbox({ mirror, suite, arch, host: options.host });
   try {
     const simulated = await sandbox.run('apt-get', ['-s', '-q', '--no-install-recommends', 'install', ...roots]);
     if (simulated.code !== 0) {

@@ -10,7 +10,8 @@ export interface ToolResult {
 }
 
 export interface RunToolOptions {
-  env?: NodeJS.ProcessEnv;
+  /** The whole environment of the tool (nothing is inherited). */
+  env: NodeJS.ProcessEnv;
   cwd?: string;
   /** Kill the process after this long (default 10 minutes). */
   timeoutMs?: number;
@@ -21,11 +22,11 @@ export interface RunToolOptions {
  * Resolves with the exit status whatever it is; rejects only when the program could
  * not be started at all.
  */
-export function runTool(file: string, args: readonly string[], options: RunToolOptions = {}): Promise<ToolResult> {
+export function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 600_000,
       shell: false,

@@ -1,3 +1,4 @@
+import type { BuildHost } from '../config/build-host.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplianceError, isApplianceError, messageOf } from '../errors/appliance-error.js';
@@ -20,8 +21,8 @@ export interface ProductionImageOptions {
   /** The appliance's own signing key (`<data>/secrets/audit-key.asc`), which signs the built manifest. */
   signingKeyPath: string;
   trust: TrustedKeys;
-  /** Debian mirror URL (MPEGFLOW_DEBIAN_MIRROR); default: the host's apt sources. */
-  mirror?: string;
+  /** Mirror (MPEGFLOW_DEBIAN_MIRROR; unset: the host's apt sources), keyring, tool PATH: the config's `buildHost`. */
+  buildHost: BuildHost;
   lockPath?: string;
   actor: string;
   /** One line per step. */
@@ -57,7 +58,7 @@ export async function ensureProductionImage(options: ProductionImageOptions): Pr
   const scratch = join(options.dataDir, 'scratch');
   const work = await mkdtemp(join(scratch, 'image-build-'));
   try {
-    const mirror = options.mirror ?? findDebianMirror({});
+    const mirror = findDebianMirror(options.buildHost.debianMirror);
     progress(
       `Encoder image: building ${RECIPE_NAME} from the committed lock (${lock.packages.length} Debian ${lock.release.version} packages from ${mirror}); first start only`,
     );
@@ -65,6 +66,7 @@ export async function ensureProductionImage(options: ProductionImageOptions): Pr
       lockPath,
       outDir: join(work, 'image'),
       cacheDir: debCacheDirOf(options.dataDir),
+      host: options.buildHost,
       mirror,
       onProgress: (line) => progress(`Encoder image: ${line}`),
     });

@@ -64,6 +64,22 @@ test('<data>/config.json is read when MPEGFLOW_CONFIG is unset', () => {
   assert.is(loadConfig({ env: {}, host, cwd }).http.port, 1234);
 });
 
+test('the image build takes its mirror, keyring, tool PATH and proxies from the environment, once', () => {
+  const cwd = tempDir();
+  const env = { MPEGFLOW_DEBIAN_MIRROR: ' http://deb.example/debian ', MPEGFLOW_DEBIAN_KEYRING: '/k.gpg', PATH: '/opt/bin', https_proxy: 'http://p:3128' };
+  const c = loadConfig({ env, host, cwd });
+  assert.equal(c.buildHost, {
+    debianMirror: 'http://deb.example/debian',
+    debianKeyring: '/k.gpg',
+    toolPath: '/opt/bin',
+    proxies: { https_proxy: 'http://p:3128' },
+  });
+  const d = loadConfig({ env: {}, host, cwd });
+  assert.is(d.buildHost.debianMirror, null, 'unset: the host apt sources decide');
+  assert.is(d.buildHost.debianKeyring, '/usr/share/keyrings/debian-archive-keyring.gpg');
+  assert.ok(loadConfig({ env: { MPEGFLOW_DEBUG: '1' }, host, cwd }), 'MPEGFLOW_DEBUG is a known variable');
+});
+
 test('the config is frozen', () => {
   const c = loadConfig({ env: {}, host, cwd: tempDir() });
   assert.throws(() => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../src/image-build/build-image.js';
 import type { EncoderImageManifest } from '../../src/images/encoder-image-manifest.js';
 import { defaultLockPath } from '../../src/image-build/recipe.js';
+import { buildHostFromEnv } from '../../src/config/build-host.js';
 
 export interface TestImage {
   dir: string;
@@ -32,7 +33,7 @@ export async function testImage(): Promise<TestImage> {
   if (!existsSync(join(dir, 'manifest.json'))) {
     const staging = `${dir}.build-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
-    await buildImage({ outDir: staging });
+    await buildImage({ host: buildHostFromEnv(process.env), outDir: staging });
     mkdirSync(dir, { recursive: true });
     rmSync(dir, { recursive: true, force: true });
     try {

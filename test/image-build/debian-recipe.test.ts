@@ -16,6 +16,7 @@ import { formatManifest, type DebianImageManifest } from '../../src/images/encod
 import { defaultLockPath } from '../../src/image-build/recipe.js';
 import { parseSimulatedInstalls } from '../../src/image-build/resolve-lock.js';
 import { runTool } from '../../src/image-build/run-tool.js';
+import { buildHostFromEnv } from '../../src/config/build-host.js';
 
 const cacheDir = join(tmpdir(), 'mpegflow-deb-cache');
 let workDir = '';
@@ -26,7 +27,7 @@ let imageDir = ''; // the first image, moved after the build to prove it is relo
 /** Builds from the committed lock; a mirror problem fails with a message that says so (never a skip). */
 async function build(outDir: string): Promise<BuildImageResult> {
   try {
-    return await buildImage({ lockPath: defaultLockPath, outDir, cacheDir, mirror });
+    return await buildImage({ host: buildHostFromEnv(process.env), lockPath: defaultLockPath, outDir, cacheDir, mirror });
   } catch (err) {
     if (isApplianceError(err) && (err.code === 'DEBIAN_MIRROR_UNREACHABLE' || err.code === 'DEBIAN_PACKAGE_MISSING')) {
       const where = process.env['CI'] === 'true' ? 'CI=true: the Debian mirror is required' : 'the Debian mirror is needed for this test';
@@ -59,7 +60,7 @@ async function walkFiles(root: string, dir = root): Promise<Array<{ path: string
 
 test.before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'mpegflow-recipe-test-'));
-  mirror = findDebianMirror();
+  mirror = findDebianMirror(buildHostFromEnv(process.env).debianMirror);
 });
 
 test.after(async () => {
@@ -86,9 +87,9 @@ test('host apt sources: deb822 and one-line forms, env override', async () => {
     join(etc, 'sources.list.d', 'a.sources'),
     'Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb\nURIs: http://m.example/debian/\nSuites: bookworm\n',
   );
-  assert.is(findDebianMirror({}, etc), 'http://m.example/debian');
+  assert.is(findDebianMirror(null, etc), 'http://m.example/debian');
   assert.is(
-    findDebianMirror({ MPEGFLOW_DEBIAN_MIRROR: 'http://snap.example/archive/debian/20250101T000000Z/' }, etc),
+    findDebianMirror(buildHostFromEnv({ MPEGFLOW_DEBIAN_MIRROR: 'http://snap.example/archive/debian/20250101T000000Z/' }).debianMirror, etc),
     'http://snap.example/archive/debian/20250101T000000Z',
   );
 });

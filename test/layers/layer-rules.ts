@@ -109,6 +109,22 @@ export function layerViolations(root: string, edges: readonly ImportEdge[]): str
   return [...out].sort();
 }
 
+/** Where the environment may be read: the config, and the entry points that hand it to the config. */
+export const ENVIRONMENT_READERS = ['src/config/', 'src/cli/', 'src/image-build/cli.ts'] as const;
+
+/** Each file under `dirs` that reads `process.env` outside ENVIRONMENT_READERS. */
+export function environmentReads(root: string, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    for (const file of sourceFiles(join(root, dir))) {
+      const rel = relative(root, file);
+      if (ENVIRONMENT_READERS.some((allowed) => rel.startsWith(allowed))) continue;
+      if (/\bprocess\.env\b/.test(readFileSync(file, 'utf8'))) out.push(rel);
+    }
+  }
+  return out;
+}
+
 /** Each import cycle between files, as the chain of files that closes it. */
 export function importCycles(root: string, edges: readonly ImportEdge[]): string[] {
   const next = new Map<string, string[]>();

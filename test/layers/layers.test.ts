@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { importCycles, importEdges, layerViolations } from './layer-rules.js';
+import { environmentReads, importCycles, importEdges, layerViolations } from './layer-rules.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -17,6 +17,10 @@ test('main keeps to the layer table', () => {
 
 test('main has no import cycle', () => {
   assert.equal(importCycles(root, importEdges(root, ['src', 'appliance'])), []);
+});
+
+test('the environment is read by the config and the CLI entry only', () => {
+  assert.equal(environmentReads(root, ['src', 'appliance']), []);
 });
 
 function tree(files: Record<string, string>): string {
@@ -34,6 +38,7 @@ test('a wrong import is found: the store importing the runtime, the images impor
     'src/store/open-store.ts': "import type { JobRuntime } from '../runtime/job-runtime.js';\nexport const openStore = 1;\n",
     'src/images/image-catalog.ts': "export { openStore } from '../store/open-store.js';\n",
     'src/media/plan.ts': "const m = await import('../images/image-catalog.js');\n",
+    'src/storage/where.ts': "export const root = process.env['HOME'];\n",
   });
   try {
     const edges = importEdges(dir, ['src']);
@@ -43,6 +48,7 @@ test('a wrong import is found: the store importing the runtime, the images impor
       'src/store/open-store.ts imports ../runtime/job-runtime.js: store may not import runtime',
     ]);
     assert.equal(importCycles(dir, edges), ['src/store/open-store.ts → src/runtime/job-runtime.ts → src/store/open-store.ts']);
+    assert.equal(environmentReads(dir, ['src']), ['src/storage/where.ts']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
