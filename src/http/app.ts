@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   api.route('/', ladderRoutes());
   api.route('/', openApiRoutes());
   api.route('/', webhookRoutes({ store: deps.store, allowList: new WebhookAllowList(deps.webhookAllowedHosts ?? []), ...(deps.now ? { now: deps.now } : {}) }));
-  api.route('/', jobRoutes({ store: deps.store, ...(deps.runtime ? { runtime: deps.runtime } : {}), ...(deps.objects ? { objects: deps.objects } : {}) }));
+  api.route('/', jobRoutes({ store: deps.store, ...(deps.runtime ? { runtime: deps.runtime } : {}) }));
   if (deps.objects) {
     const runtime = deps.runtime;
     api.route('/', inputRoutes({ store: deps.store, objects: deps.objects, logger: deps.logger }));

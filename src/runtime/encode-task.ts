@@ -11,7 +11,7 @@ import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn } from './stage-in.js';
-import type { StoredRendition } from './task-payloads.js';
+import { encodeInput, type EncodeInput, type EncodeOutput, type StoredRendition } from './task-payloads.js';
 
 function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
   if (rendition === null) return { kind: 'ladder' };
@@ -26,7 +26,7 @@ function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
  * rendition, each retried alone.
  */
 export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal, onFraction: (f: number) => void): Promise<void> {
-  const { plan } = task.input as { plan: LadderPlan };
+  const { plan } = encodeInput(task);
   const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const image = await ctx.imageOf(job);
   const outDir = join(ctx.scratchDir, job.id, 'encode', `${task.id}.${task.attempt}`);
@@ -88,7 +88,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
             kind: 'encode',
             rendition: name,
             maxAttempts: ctx.config.pools.encode.maxAttempts,
-            input: { plan },
+            input: { plan } satisfies EncodeInput,
           });
         await tx.audit({ type: 'job.ladder_split', actor: ACTOR_RUNTIME, jobId: job.id, payload: { failedTask: task.id, renditions: names } });
         return;
@@ -106,7 +106,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
   }
   await rm(outDir, { recursive: true, force: true });
   await ctx.commit(job.id, async (tx) => {
-    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { renditions: stored } });
+    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { renditions: stored } satisfies EncodeOutput });
     await tx.audit({
       type: 'task.succeeded',
       actor: ACTOR_RUNTIME,

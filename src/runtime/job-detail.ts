@@ -1,14 +1,14 @@
-import type { LadderPlan } from '../media/ladder-plan.js';
 import type { Job, Task } from '../store/jobs.js';
 import { encodedRenditions } from './ladder-decision.js';
 import type { JobDetail } from './job-runtime.js';
+import { encodeInput } from './task-payloads.js';
 
 const STAGE_SPAN: Record<string, [number, number]> = { queued: [0, 0], probing: [0, 0.05], encoding: [0.05, 0.9], packaging: [0.9, 1] };
 
 /** The API's view of a job; `live` holds the fraction of attempts running right now. */
 export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<string, number>): JobDetail {
   const ladder = tasks.find((t) => t.kind === 'encode' && t.rendition === null);
-  const plan = (ladder?.input as { plan?: LadderPlan } | undefined)?.plan;
+  const plan = ladder ? encodeInput(ladder).plan : undefined;
   const names = plan ? [...plan.rungs.map((r) => r.name), ...(plan.audio ? ['audio'] : [])] : [];
   const done = encodedRenditions(tasks);
   const renditions = names.map((name) => {

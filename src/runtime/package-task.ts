@@ -1,28 +1,20 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LadderPlan } from '../media/ladder-plan.js';
 import { deleteJobIntermediates } from '../storage/lifecycle.js';
 import { packageStage, type PackagingFormat } from '../supervisor/stages/package-stage.js';
 import type { Rendition } from '../supervisor/stages/encode-stage.js';
 import type { Job, Task } from '../store/jobs.js';
 import { endFailedAttempt, failJob } from './attempt-failure.js';
-import type { StoredRendition } from './task-payloads.js';
+import { packageInput, packageOutput, type PackagedFile, type PackageOutput } from './task-payloads.js';
 import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn } from './stage-in.js';
 
-interface PackagedFile {
-  path: string;
-  key: string;
-  sha256: string;
-  size: number;
-}
-
 /** Packages the renditions (stream copy) into HLS and/or DASH, then publishes them. */
 export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
-  const { plan, renditions } = task.input as { plan: LadderPlan; renditions: StoredRendition[]; missing: string[] };
+  const { plan, renditions } = packageInput(task);
   const local: Rendition[] = [];
   for (const r of renditions) {
     const path = await stageIn(ctx.objects, 'intermediate', r.key, join(ctx.scratchDir, job.id, 'staged', r.key.split('/').slice(-2).join('-')));
@@ -59,7 +51,7 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
   }
   await rm(outDir, { recursive: true, force: true });
   await ctx.commit(job.id, async (tx) => {
-    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { files, manifests: pkg.manifests } });
+    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { files, manifests: pkg.manifests } satisfies PackageOutput });
     await tx.audit({
       type: 'task.succeeded',
       actor: ACTOR_RUNTIME,
@@ -86,8 +78,8 @@ export async function publishOutputs(ctx: RuntimeContext, jobId: string): Promis
   if (!job || job.state !== 'packaging') return;
   const pkgTask = (await ctx.store.tasks.listByJob(jobId)).find((t) => t.kind === 'package' && t.state === 'succeeded');
   if (!pkgTask) return;
-  const { files, manifests } = pkgTask.output as { files: PackagedFile[]; manifests: Record<string, string> };
-  const { missing } = pkgTask.input as { missing: string[] };
+  const { files, manifests } = packageOutput(pkgTask);
+  const { missing } = packageInput(pkgTask);
   const published: { key: string; sha256: string; size: number }[] = [];
   for (const f of files) {
     const target = `${jobId}/${f.path}`;

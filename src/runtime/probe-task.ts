@@ -9,6 +9,7 @@ import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { processStartedAudit } from './process-started.js';
 import { stageIn } from './stage-in.js';
+import type { EncodeInput, ProbeOutput } from './task-payloads.js';
 
 /** probe → verdict → plan → the encode task (one process for the whole ladder). */
 export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
@@ -59,11 +60,18 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
       output: {
         durationSeconds: info.container.durationSeconds,
         video: info.video ? { width: info.video.width, height: info.video.height, codec: info.video.codec } : null,
-      },
+      } satisfies ProbeOutput,
     });
     await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan } });
     const encodeId = newId('task');
-    await tx.tasks.insert({ id: encodeId, jobId: job.id, kind: 'encode', rendition: null, maxAttempts: ctx.config.pools.encode.maxAttempts, input: { plan } });
+    await tx.tasks.insert({
+      id: encodeId,
+      jobId: job.id,
+      kind: 'encode',
+      rendition: null,
+      maxAttempts: ctx.config.pools.encode.maxAttempts,
+      input: { plan } satisfies EncodeInput,
+    });
     await tx.jobs.update(job.id, { state: 'encoding' });
     await tx.audit({
       type: 'job.state',

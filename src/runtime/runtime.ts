@@ -1,20 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ApplianceError, messageOf } from '../errors/appliance-error.js';
-import { ladderPresets } from '../media/ladder-presets.js';
-import { canonicalJson } from '../store/audit-chain.js';
-import { terminalJobStates, type Job, type Task, type TaskKind } from '../store/jobs.js';
-import type { StoreTx } from '../store/store.js';
-import { endFailedAttempt, failJob } from './attempt-failure.js';
-import { runEncodeTask } from './encode-task.js';
-import { decideLadder } from './ladder-decision.js';
-import { newId } from './ids.js';
+import { ApplianceError } from '../errors/appliance-error.js';
+import { cancelJob, jobNotFound, outputKeyOf, retryJob } from './job-commands.js';
 import { jobDetail } from './job-detail.js';
-import type { JobDetail, JobRuntime, SubmitContext, SubmitRequest } from './job-runtime.js';
-import { killOrphanEncoders } from './orphans.js';
-import { cleanupJob, publishOutputs, runPackageTask } from './package-task.js';
-import { runProbeTask } from './probe-task.js';
-import { ACTOR_RUNTIME, type RuntimeContext, type RuntimeDeps } from './runtime-context.js';
+import type { JobDetail, JobRuntime } from './job-runtime.js';
+import { recoverAtStart } from './recovery.js';
+import type { RuntimeContext, RuntimeDeps } from './runtime-context.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { submitJob } from './submit.js';
 
 export interface Runtime extends JobRuntime {
   /** Crash recovery (orphaned encoders killed, this host's stale leases re-queued, unpublished outputs published), then the scheduler. */
@@ -23,18 +16,12 @@ export interface Runtime extends JobRuntime {
   stop(): Promise<void>;
 }
 
-const KINDS: readonly TaskKind[] = ['probe', 'encode', 'package'];
-
-/** Waits (up to 5 s) until `done()` holds: killed attempts record their end before cleanup. */
-async function settled(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 50 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
-}
-
-function notFound(jobId: string): ApplianceError {
-  return new ApplianceError('JOB_NOT_FOUND', `no job ${jobId}`);
-}
-
-/** The durable DAG: probe → encode (ladder, or per-rendition retries) → package → publish. */
+/**
+ * The durable DAG: probe → encode (ladder, or per-rendition retries) → package → publish.
+ * This wires the context; the parts live beside it: `submit.ts` (the one validator and the
+ * submission), `scheduler.ts` (leases and attempts), `job-commands.ts` (cancel, retry,
+ * outputs), `recovery.ts` (crash recovery), `task-payloads.ts` (what tasks hold).
+ */
 export function createJobRuntime(deps: RuntimeDeps): Runtime {
   const host = hostname();
   const ctx: RuntimeContext = {
@@ -57,320 +44,33 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
         throw new ApplianceError('ENCODER_REMOVED', `encoder image ${job.encoderImage}, pinned at submission, is no longer registered`);
       return { id: image.id, dir: image.path };
     },
-    kick: () => void tick(),
+    kick: () => void scheduler.tick(),
   };
-  let timer: NodeJS.Timeout | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
-  let ticking = false;
-  let stopped = true;
+  const scheduler: Scheduler = createScheduler(ctx);
 
   async function detail(jobId: string): Promise<JobDetail> {
     const job = await deps.store.jobs.get(jobId);
-    if (!job) throw notFound(jobId);
+    if (!job) throw jobNotFound(jobId);
     const live = new Map([...ctx.running.values()].map((a) => [a.task.id, a.fraction]));
     return jobDetail(job, await deps.store.tasks.listByJob(jobId), live);
   }
 
-  async function execute(job: Job, task: Task): Promise<void> {
-    const abort = new AbortController();
-    const attempt = { task, abort, fraction: 0 };
-    ctx.running.set(task.id, attempt);
-    const started = ctx.now();
-    try {
-      if (task.kind === 'probe') await runProbeTask(ctx, job, task, abort.signal);
-      else if (task.kind === 'encode') await runEncodeTask(ctx, job, task, abort.signal, (f) => (attempt.fraction = f));
-      else await runPackageTask(ctx, job, task, abort.signal);
-    } catch (err) {
-      if (err instanceof ApplianceError && err.code === 'STALE_LEASE') {
-        deps.logger.warn({ taskId: task.id, jobId: job.id }, 'stale attempt discarded');
-      } else {
-        deps.logger.error({ err, taskId: task.id, jobId: job.id }, 'task attempt failed outside its process');
-        await ctx
-          .commit(job.id, async (tx) => {
-            const state = await endFailedAttempt(ctx, tx, job, task, {
-              errorCode: err instanceof ApplianceError ? err.code : 'INTERNAL',
-              message: messageOf(err),
-              record: {},
-            });
-            if (state === 'dead' && task.kind !== 'encode') await failJob(tx, job, err instanceof ApplianceError ? err.code : 'INTERNAL', messageOf(err));
-            if (state === 'dead' && task.kind === 'encode') await decideLadder(ctx, tx, job);
-          })
-          .catch((e: unknown) => deps.logger.warn({ err: e, taskId: task.id }, 'could not record the failure (lease lost)'));
-      }
-    } finally {
-      ctx.running.delete(task.id);
-      const ended = await deps.store.tasks.get(task.id);
-      if (ended)
-        deps.bus.publish({
-          type: 'task.state',
-          at: new Date().toISOString(),
-          jobId: job.id,
-          taskId: task.id,
-          kind: task.kind,
-          rendition: task.rendition,
-          state: ended.state,
-          attempt: ended.attempt,
-          errorCode: ended.errorCode,
-        });
-      deps.bus.publish({
-        type: 'task.finished',
-        at: new Date().toISOString(),
-        jobId: job.id,
-        taskId: task.id,
-        kind: task.kind,
-        pool: task.kind,
-        seconds: (ctx.now() - started) / 1000,
-        outcome: ended?.state ?? 'unknown',
-      });
-      ctx.kick();
-    }
-  }
-
-  /** Leases the next task of `kind`; `probing` says the lease moved its job from queued to probing. */
-  async function lease(kind: TaskKind): Promise<{ job: Job; task: Task; probing?: boolean } | undefined> {
-    return deps.store.change(async (tx) => {
-      const task = await tx.tasks.lease({ kinds: [kind], owner: ctx.owner, now: ctx.now(), leaseMs: ctx.leaseMs });
-      if (!task) return undefined;
-      const job = await tx.jobs.get(task.jobId);
-      if (!job) throw new ApplianceError('INTERNAL', `task ${task.id} has no job`);
-      await tx.audit({
-        type: 'task.started',
-        actor: ACTOR_RUNTIME,
-        jobId: job.id,
-        payload: { taskId: task.id, kind, rendition: task.rendition, attempt: task.attempt, owner: ctx.owner, encoderImage: job.encoderImage },
-      });
-      if (kind === 'probe' && job.state === 'queued') {
-        await tx.jobs.update(job.id, { state: 'probing' });
-        return { job: { ...job, state: 'probing' as const }, task, probing: true };
-      }
-      return { job, task };
-    });
-  }
-
-  /** Audits each re-queued task; one that ran out of attempts settles its job. */
-  async function afterRequeue(tx: StoreTx, requeued: readonly Task[]): Promise<void> {
-    for (const t of requeued) {
-      await tx.audit({
-        type: 'task.lease_expired',
-        actor: ACTOR_RUNTIME,
-        jobId: t.jobId,
-        payload: { taskId: t.id, kind: t.kind, rendition: t.rendition, attempt: t.attempt, state: t.state },
-      });
-      if (t.state !== 'dead') continue;
-      const job = await tx.jobs.get(t.jobId);
-      if (job && t.kind === 'encode') await decideLadder(ctx, tx, job);
-      else if (job && !terminalJobStates.includes(job.state)) await failJob(tx, job, 'LEASE_EXPIRED', `task ${t.id} lost its lease on every attempt`);
-    }
-  }
-
-  async function requeueExpired(): Promise<void> {
-    await deps.store.change(async (tx: StoreTx) => afterRequeue(tx, await tx.tasks.requeueExpired(ctx.now())));
-  }
-
-  async function tick(): Promise<void> {
-    if (ticking || stopped) return;
-    ticking = true;
-    try {
-      await requeueExpired();
-      for (const kind of KINDS) {
-        const slots = deps.config.pools[kind].slots;
-        while (!stopped && [...ctx.running.values()].filter((a) => a.task.kind === kind).length < slots) {
-          const leased = await lease(kind);
-          if (!leased) break;
-          const t = leased.task;
-          deps.bus.publish({
-            type: 'task.state',
-            at: new Date().toISOString(),
-            jobId: t.jobId,
-            taskId: t.id,
-            kind: t.kind,
-            rendition: t.rendition,
-            state: 'running',
-            attempt: t.attempt,
-          });
-          if (leased.probing)
-            deps.bus.publish({
-              type: 'job.state',
-              at: new Date().toISOString(),
-              jobId: t.jobId,
-              state: 'probing',
-              progress: leased.job.progress,
-              errorCode: null,
-            });
-          void execute(leased.job, leased.task);
-        }
-      }
-    } catch (err) {
-      deps.logger.error({ err }, 'scheduler tick failed');
-    } finally {
-      ticking = false;
-    }
-  }
-
-  async function renewLeases(): Promise<void> {
-    for (const a of ctx.running.values()) {
-      const ok = await deps.store.tasks.renewLease(a.task.id, a.task.fencingToken, ctx.now() + ctx.leaseMs);
-      if (!ok) a.abort.abort(); // cancelled, or the lease moved on: kill the process
-    }
-  }
-
   return {
-    async submit(request: SubmitRequest, context: SubmitContext) {
-      const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
-      if (context.idempotencyKey) {
-        const existing = await deps.store.jobs.byIdempotencyKey(context.idempotencyKey);
-        if (existing) {
-          if (existing.requestHash !== requestHash)
-            throw new ApplianceError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body');
-          return { job: await detail(existing.id), created: false };
-        }
-      }
-      if (!ladderPresets[request.ladder])
-        throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder ${request.ladder} (known: ${Object.keys(ladderPresets).join(', ')})`);
-      const input = await deps.objects.stat('input', request.input.key).catch((err: unknown) => {
-        if (err instanceof ApplianceError && (err.code === 'STORAGE_NOT_FOUND' || err.code === 'STORAGE_INVALID_KEY')) {
-          throw new ApplianceError('INPUT_NOT_FOUND', `no input ${request.input.key} in the input bucket`);
-        }
-        throw err;
-      });
-      const image = request.encoder ? await deps.store.images.get(request.encoder) : await deps.store.images.default();
-      if (request.encoder && (!image || image.removedAt)) throw new ApplianceError('ENCODER_UNKNOWN', `unknown encoder image ${request.encoder}`);
-      if (!image) throw new ApplianceError('NO_ENCODER_IMAGE', 'no verified encoder image is registered; import one (mpegflow images import)');
-      if (image.state !== 'verified') throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${image.id} is not verified`);
-      const jobId = newId('job');
-      const policy = request.policy ?? { partialLadder: deps.config.policies.partialLadder };
-      await ctx.commit(jobId, async (tx) => {
-        await tx.jobs.insert({
-          id: jobId,
-          state: 'queued',
-          inputKey: request.input.key,
-          inputSha256: input.sha256 ?? null,
-          inputSize: input.size,
-          ladder: request.ladder,
-          packaging: request.packaging,
-          encoderImage: image.id,
-          policy,
-          idempotencyKey: context.idempotencyKey ?? null,
-          requestHash,
-          submittedBy: context.actor,
-        });
-        await tx.tasks.insert({
-          id: newId('task'),
-          jobId,
-          kind: 'probe',
-          rendition: null,
-          maxAttempts: deps.config.pools.probe.maxAttempts,
-          input: { key: request.input.key },
-        });
-        await tx.audit({
-          type: 'job.submitted',
-          actor: context.actor,
-          jobId,
-          payload: {
-            input: { key: request.input.key, sha256: input.sha256 ?? null, size: input.size },
-            ladder: request.ladder,
-            packaging: request.packaging,
-            encoder: { id: image.id, name: image.name, version: image.version },
-            policy,
-            idempotencyKey: context.idempotencyKey ?? null,
-          },
-        });
-      });
-      ctx.kick();
-      return { job: await detail(jobId), created: true };
-    },
-
+    submit: (request, context) => submitJob(ctx, detail, request, context),
     get: detail,
-
-    async cancel(jobId: string, actor: string) {
-      const job = await deps.store.jobs.get(jobId);
-      if (!job) throw notFound(jobId);
-      if (terminalJobStates.includes(job.state)) throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${job.state}`);
-      let killed: string[] = [];
-      await ctx.commit(jobId, async (tx) => {
-        const current = await tx.jobs.get(jobId);
-        if (!current || terminalJobStates.includes(current.state))
-          throw new ApplianceError('JOB_FINISHED', `job ${jobId} is already ${current?.state ?? 'gone'}`);
-        const cancelled = await tx.tasks.cancelForJob(jobId);
-        killed = cancelled.filter((t) => ctx.running.has(t.id)).map((t) => t.id);
-        await tx.jobs.update(jobId, { state: 'cancelled', errorCode: 'CANCELLED', errorMessage: `cancelled by ${actor}` });
-        await tx.audit({
-          type: 'job.cancelled',
-          actor,
-          jobId,
-          payload: {
-            tasks: cancelled.map((t) => ({ id: t.id, kind: t.kind, rendition: t.rendition, wasRunning: t.leaseOwner !== null || ctx.running.has(t.id) })),
-          },
-        });
-      });
-      for (const id of killed) ctx.running.get(id)?.abort.abort();
-      await settled(() => !killed.some((id) => ctx.running.has(id)));
-      await ctx.store.change(async (tx) => void (await tx.audit({ type: 'job.processes_killed', actor, jobId, payload: { tasks: killed } })));
-      await cleanupJob(ctx, jobId);
+    async cancel(jobId, actor) {
+      await cancelJob(ctx, jobId, actor);
       return detail(jobId);
     },
-
-    async retry(jobId: string, actor: string) {
-      const job = await deps.store.jobs.get(jobId);
-      if (!job) throw notFound(jobId);
-      if (job.state !== 'failed') throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} is ${job.state}; only a failed job can be retried`);
-      await ctx.commit(jobId, async (tx) => {
-        const tasks = await tx.tasks.listByJob(jobId);
-        const again = tasks.filter(
-          (t) =>
-            t.state === 'dead' ||
-            (t.state === 'failed' &&
-              t.errorCode !== 'MEDIA_REJECTED' &&
-              !(t.kind === 'encode' && t.rendition === null && tasks.some((o) => o.kind === 'encode' && o.rendition !== null))),
-        );
-        if (again.length === 0) throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} has no task to retry (${job.errorCode ?? 'failed'})`);
-        for (const t of again) await tx.tasks.reset(t.id, deps.config.pools[t.kind].maxAttempts);
-        const first = again.some((t) => t.kind === 'probe') ? 'queued' : again.some((t) => t.kind === 'encode') ? 'encoding' : 'packaging';
-        await tx.jobs.update(jobId, { state: first, errorCode: null, errorMessage: null });
-        await tx.audit({ type: 'job.retried', actor, jobId, payload: { tasks: again.map((t) => ({ id: t.id, kind: t.kind, rendition: t.rendition })) } });
-      });
-      ctx.kick();
+    async retry(jobId, actor) {
+      await retryJob(ctx, jobId, actor);
       return detail(jobId);
     },
-
-    async outputKey(jobId: string, path: string) {
-      const job = await deps.store.jobs.get(jobId);
-      if (!job) throw notFound(jobId);
-      if (job.state !== 'completed' && job.state !== 'partial')
-        throw new ApplianceError('JOB_NOT_FINISHED', `job ${jobId} is ${job.state}; outputs exist once it completes`);
-      return `${jobId}/${path}`;
-    },
-
+    outputKey: (jobId, path) => outputKeyOf(ctx, jobId, path),
     async start() {
-      const orphans = killOrphanEncoders(deps.imagesDir);
-      // On one host (SQLite) a lease held by an earlier process of this host is an orphan: re-queue it now.
-      await deps.store.change(async (tx) => {
-        const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
-        if (stale.length === 0 && orphans.length === 0) return;
-        await afterRequeue(tx, stale);
-        await tx.audit({
-          type: 'runtime.recovered',
-          actor: ACTOR_RUNTIME,
-          payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) },
-        });
-      });
-      const packaging = await deps.store.jobs.list({ state: 'packaging', limit: 500 });
-      for (const j of packaging.items) await publishOutputs(ctx, j.id);
-      stopped = false;
-      timer = setInterval(() => void tick(), ctx.tickMs);
-      heartbeat = setInterval(
-        () => void renewLeases().catch((err: unknown) => deps.logger.error({ err }, 'lease renewal failed')),
-        Math.max(200, Math.floor(ctx.leaseMs / 3)),
-      );
-      void tick();
+      await recoverAtStart(ctx, host);
+      scheduler.start();
     },
-
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      clearInterval(heartbeat);
-      for (const a of ctx.running.values()) a.abort.abort();
-      await settled(() => ctx.running.size === 0);
-    },
+    stop: () => scheduler.stop(),
   };
 }

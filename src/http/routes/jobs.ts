@@ -1,22 +1,17 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
-import { ApplianceError, isApplianceError } from '../../errors/appliance-error.js';
-import { ladderPresets } from '../../media/ladder-presets.js';
+import { ApplianceError } from '../../errors/appliance-error.js';
 import type { JobRuntime } from '../../runtime/job-runtime.js';
-import { keyProblem } from '../../storage/keys.js';
-import type { ObjectStore } from '../../storage/object-store.js';
 import type { Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { actorOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
-import { auditQuery, idempotencyKey, jobSummaryOf, listQuery, submitBody, type SubmitBody } from './jobs-schemas.js';
+import { auditQuery, idempotencyKey, jobSummaryOf, listQuery, submitBody } from './jobs-schemas.js';
 
 export interface JobRouteDeps {
   store: Store;
   /** Submit, detail, cancel, retry: mounted only with a runtime. */
   runtime?: JobRuntime;
-  /** For the input pre-check of a submission (absent: the runtime checks alone). */
-  objects?: ObjectStore;
 }
 
 const anyRole = requireRole('admin', 'operator', 'viewer', 'auditor');
@@ -45,38 +40,6 @@ export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T
   const where = issue.path.map(String).join('.');
   const message = issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown query parameter` : `${where || '(query)'}: ${issue.message}`;
   throw new ApplianceError('VALIDATION_FAILED', message);
-}
-
-/**
- * What can be checked before the runtime is asked: the ladder, the encoder image and the
- * input key. Each is a 4xx with a stable code and nothing is created.
- */
-async function precheck(body: SubmitBody, deps: JobRouteDeps): Promise<void> {
-  if (!Object.hasOwn(ladderPresets, body.ladder)) {
-    throw new ApplianceError('LADDER_UNKNOWN', `unknown ladder "${body.ladder}" (known: ${Object.keys(ladderPresets).join(', ')})`);
-  }
-  if (body.encoder !== undefined) {
-    const image = await deps.store.images.get(body.encoder);
-    if (!image || image.removedAt) throw new ApplianceError('ENCODER_UNKNOWN', `no encoder image ${body.encoder} (see GET /api/v1/encoders)`);
-    if (image.state !== 'verified') {
-      throw new ApplianceError('ENCODER_UNVERIFIED', `encoder image ${body.encoder} does not verify; it will not be used`);
-    }
-  }
-  const key = body.input.key;
-  const problem = keyProblem(key);
-  if (problem !== undefined) {
-    throw new ApplianceError('INPUT_NOT_FOUND', `input.key ${JSON.stringify(key).slice(0, 120)} is not a key of the input bucket: ${problem}`);
-  }
-  if (deps.objects) {
-    try {
-      await deps.objects.stat('input', key);
-    } catch (err) {
-      if (isApplianceError(err) && err.code === 'STORAGE_NOT_FOUND') {
-        throw new ApplianceError('INPUT_NOT_FOUND', `no input ${JSON.stringify(key).slice(0, 120)}: upload it first with PUT /api/v1/inputs/{name}`);
-      }
-      throw err;
-    }
-  }
 }
 
 /**
@@ -116,10 +79,7 @@ export function jobRoutes(deps: JobRouteDeps) {
         throw new ApplianceError('VALIDATION_FAILED', 'Idempotency-Key: must be 1-200 visible ASCII characters');
       }
       const body = await readJson(c, submitBody);
-      // A replay is answered by the runtime (same body: the same job; another body: 409), even if
-      // the input or image has gone since.
-      const replay = header !== undefined && (await deps.store.jobs.byIdempotencyKey(header)) !== undefined;
-      if (!replay) await precheck(body, deps);
+      // The runtime validates the submission (its one validator) and answers a replay.
       const { job, created } = await runtime.submit(body, { actor: actorOf(c.get('principal')), ...(header !== undefined ? { idempotencyKey: header } : {}) });
       return c.json(job, created ? 201 : 200);
     })

@@ -1,0 +1,49 @@
+import { terminalJobStates, type Task } from '../store/jobs.js';
+import type { StoreTx } from '../store/store.js';
+import { failJob } from './attempt-failure.js';
+import { decideLadder } from './ladder-decision.js';
+import { killOrphanEncoders } from './orphans.js';
+import { publishOutputs } from './package-task.js';
+import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
+
+/** Audits each re-queued task; one that ran out of attempts settles its job. */
+export async function afterRequeue(ctx: RuntimeContext, tx: StoreTx, requeued: readonly Task[]): Promise<void> {
+  for (const t of requeued) {
+    await tx.audit({
+      type: 'task.lease_expired',
+      actor: ACTOR_RUNTIME,
+      jobId: t.jobId,
+      payload: { taskId: t.id, kind: t.kind, rendition: t.rendition, attempt: t.attempt, state: t.state },
+    });
+    if (t.state !== 'dead') continue;
+    const job = await tx.jobs.get(t.jobId);
+    if (job && t.kind === 'encode') await decideLadder(ctx, tx, job);
+    else if (job && !terminalJobStates.includes(job.state)) await failJob(tx, job, 'LEASE_EXPIRED', `task ${t.id} lost its lease on every attempt`);
+  }
+}
+
+/** Re-queues every lease that lapsed by now. */
+export async function requeueExpired(ctx: RuntimeContext): Promise<void> {
+  await ctx.store.change(async (tx) => afterRequeue(ctx, tx, await tx.tasks.requeueExpired(ctx.now())));
+}
+
+/**
+ * Crash recovery at start: encoders orphaned by an earlier process are killed; on one host
+ * (SQLite) a lease held by an earlier process of this host is an orphan and is re-queued
+ * now (`runtime.recovered`); jobs that were publishing are published again (idempotent).
+ */
+export async function recoverAtStart(ctx: RuntimeContext, host: string): Promise<void> {
+  const orphans = killOrphanEncoders(ctx.imagesDir);
+  await ctx.store.change(async (tx) => {
+    const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
+    if (stale.length === 0 && orphans.length === 0) return;
+    await afterRequeue(ctx, tx, stale);
+    await tx.audit({
+      type: 'runtime.recovered',
+      actor: ACTOR_RUNTIME,
+      payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) },
+    });
+  });
+  const packaging = await ctx.store.jobs.list({ state: 'packaging', limit: 500 });
+  for (const j of packaging.items) await publishOutputs(ctx, j.id);
+}
