@@ -28,6 +28,8 @@ import { AuditExporter, sweepExportScratch } from '../src/audit/audit-exporter.j
 import { scheduleBackups, type BackupSchedule } from '../src/audit/backup-schedule.js';
 import { IngestService, procOpenWriters } from '../src/ingest/index.js';
 import { watchFolderHealth } from './watch-folder-health.js';
+import { bootAuditHeads } from './boot-audit-heads.js';
+import type { HeadSigner } from '../src/audit/head-signer.js';
 
 export interface RunningAppliance {
   url: string;
@@ -122,6 +124,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let webhooks: WebhookDispatcher | undefined;
   let backups: BackupSchedule | null = null;
   let ingest: IngestService | undefined;
+  let heads: HeadSigner | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -135,6 +138,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       );
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
+    heads = await bootAuditHeads({ config, layout, store, health, logger, out, actor: ACTOR });
     const images = await bootEncoderImages(store, layout, health, options, out, logger);
     const objects = await bootStorage(config, store, images.trust, health, logger);
     storage = objects;
@@ -167,6 +171,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
         },
       });
     });
+    await heads.sign('start');
+    heads.start();
+    const signer = heads;
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
     // Webhooks listen before the runtime starts, so recovery's state changes are delivered too.
     await syncConfigWebhooks(store, config.webhooks);
@@ -268,11 +275,13 @@ export async function startAppliance(config: Config, out: (line: string) => void
             ingest: watchFolders,
             closeWebSockets: () => closeWebSocketClients(wss),
             backups: schedule,
+            heads: signer,
           },
           reason,
         ),
     };
   } catch (err) {
+    await heads?.stop().catch(() => undefined);
     await ingest?.stop();
     await backups?.stop();
     await runtime?.stop();
@@ -295,6 +304,7 @@ async function stopAppliance(
     ingest: IngestService;
     closeWebSockets: () => void;
     backups?: BackupSchedule | null;
+    heads: HeadSigner;
   },
   reason: string,
 ): Promise<void> {
@@ -314,5 +324,7 @@ async function stopAppliance(
   await parts.supervisor.close();
   await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
+  // The clean stop's head covers appliance.stopped: a cut after it is found too.
+  await parts.heads.stop();
   await store.close();
 }
