@@ -215,13 +215,17 @@ export async function startAppliance(config: Config, out: (line: string) => void
         retention: config.backups.retention,
         cron: config.backups.cron,
         actor: ACTOR,
+        headLogPath: layout.auditHeads,
         onResult: (r) => logger.info({ backup: r.path, sha256: r.sha256, chainOk: r.chainOk, pruned: r.pruned }, 'store backed up'),
         onError: (err) => logger.error({ err }, 'store backup failed'),
       });
     }
     const swept = await sweepExportScratch(layout.scratch);
     if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
-    const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
+    const auditExports = {
+      exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch, headLogPath: layout.auditHeads }),
+      scratchDir: layout.scratch,
+    };
     const app = createApp({
       store,
       logger,
