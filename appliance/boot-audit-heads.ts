@@ -73,7 +73,7 @@ export async function bootAuditHeads(options: {
       if (!ok) logger.error({ err, sink }, 'the signed head could not be written to the sink');
     },
   });
-  const opened = await signer.open();
+  const opened = await signer.open({ knownLog: verdict.newest?.record.log ?? null });
   if (opened.state === 'gap') {
     logger.warn({ log: opened.log, previousLog: opened.previousLog, seq: opened.seq }, 'audit head log missing at start: started a new one');
     out(

@@ -57,9 +57,10 @@ export class HeadSigner {
 
   /**
    * Reads the log's last head. A missing log is not fatal: a new one is started, and when
-   * the chain shows an earlier log existed, the gap is audited (`audit.head_log.gap`).
+   * an earlier log existed (the chain records one, or `knownLog`: heads found in backups or
+   * the sink), the gap is audited (`audit.head_log.gap`).
    */
-  async open(): Promise<HeadLogOpened> {
+  async open(hint: { knownLog?: string | null } = {}): Promise<HeadLogOpened> {
     const { store, actor } = this.#o;
     const text = await readHeadLogText(this.#o.logPath);
     if (text !== null) {
@@ -76,10 +77,11 @@ export class HeadSigner {
       ...(await store.audit.list({ type: 'audit.head_log.started', limit: 10000 })),
       ...(await store.audit.list({ type: 'audit.head_log.gap', limit: 10000 })),
     ].sort((a, b) => a.seq - b.seq);
-    const previousLog = ((earlier.at(-1)?.payload as { log?: string } | undefined)?.log ?? null) as string | null;
+    const previousLog = ((earlier.at(-1)?.payload as { log?: string } | undefined)?.log ?? hint.knownLog ?? null) as string | null;
     const head = (await store.audit.head()) ?? { seq: 0, hash: GENESIS_HASH };
     const file = basename(this.#o.logPath);
-    const gap = earlier.length > 0 || (text !== null && text.length > 0);
+    // A log existed before if the chain says so, the file held something, or heads were found elsewhere (backups, sink).
+    const gap = earlier.length > 0 || (text !== null && text.length > 0) || Boolean(hint.knownLog);
     const event = await store.change(async (tx) =>
       tx.audit({
         type: gap ? 'audit.head_log.gap' : 'audit.head_log.started',
