@@ -329,6 +329,9 @@ async function stopAppliance(
   await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
   // The clean stop's head covers appliance.stopped: a cut after it is found too.
-  await parts.heads.stop();
-  await store.close();
+  try {
+    await parts.heads.stop();
+  } finally {
+    await store.close();
+  }
 }

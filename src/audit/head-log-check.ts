@@ -1,5 +1,5 @@
 import type { PublicKey } from 'openpgp';
-import { verifyDetachedBinary } from '../signing/binary-signatures.js';
+import { verifyDetachedBinary, type BinarySignatureVerdict } from '../signing/binary-signatures.js';
 import { HEAD_CODES, type HeadFinding } from './head-findings.js';
 import { lineHash, NO_PREVIOUS_HEAD, parseHeadLine, signedText, splitHeadLog, type HeadRecord, type ParsedHeadLine } from './head-record.js';
 
@@ -36,7 +36,12 @@ export interface SourceVerdict {
  * `previous` is the sha256 of the line before it (numbers consecutive), so a removed,
  * inserted, reordered, edited or torn line is found.
  */
-export async function checkHeadSource(source: HeadSourceText, trusted: PublicKey): Promise<SourceVerdict> {
+export async function checkHeadSource(
+  source: HeadSourceText,
+  trusted: PublicKey,
+  /** Verdicts by line text: a backup's copy repeats most of the log, each line is verified once. */
+  verified: Map<string, BinarySignatureVerdict> = new Map(),
+): Promise<SourceVerdict> {
   const findings: HeadFinding[] = [];
   const heads: CheckedHead[] = [];
   const fingerprint = trusted.getFingerprint().toUpperCase();
@@ -52,7 +57,11 @@ export async function checkHeadSource(source: HeadSourceText, trusted: PublicKey
       continue;
     }
     const r = parsed.record;
-    const verdict = await verifyDetachedBinary(trusted, Buffer.from(signedText(r), 'utf8'), parsed.signature);
+    let verdict = verified.get(parsed.line);
+    if (!verdict) {
+      verdict = await verifyDetachedBinary(trusted, Buffer.from(signedText(r), 'utf8'), parsed.signature);
+      verified.set(parsed.line, verdict);
+    }
     if (!verdict.ok)
       find(verdict.foreign ? HEAD_CODES.foreignKey : HEAD_CODES.signatureInvalid, `line ${lineNo} (head ${r.n}, seq ${r.seq}): ${verdict.reason}`);
     else if (r.key !== fingerprint)

@@ -1,5 +1,5 @@
 import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { splitHeadLog } from './head-record.js';
 
@@ -51,12 +51,13 @@ export function appendHeadLine(path: string, line: string): void {
 
 /**
  * Copies the log's complete lines (a line being appended right now is left out) into a new
- * file `to` (never overwritten). Returns the number of lines copied, or null when there is no log.
+ * file `to` (a staging name: a leftover there is replaced). Returns the number of lines copied, or null when there is no log.
  */
 export async function copyCompleteLines(from: string, to: string): Promise<{ records: number } | null> {
   const text = await readHeadLogText(from);
   if (text === null) return null;
   const { lines } = splitHeadLog(text);
+  await rm(to, { force: true }); // a leftover of a backup cut short
   await writeFile(to, lines.map((l) => `${l}\n`).join(''), { flag: 'wx', mode: 0o640 });
   return { records: lines.length };
 }

@@ -1,4 +1,5 @@
 import type { PublicKey } from 'openpgp';
+import type { BinarySignatureVerdict } from '../signing/binary-signatures.js';
 import { checkHeadsAgainstChain, type ChainView } from './chain-heads-check.js';
 import type { HeadFinding } from './head-findings.js';
 import { checkHeadSource, type CheckedHead, type HeadSourceText } from './head-log-check.js';
@@ -18,8 +19,9 @@ export async function verifyChainAgainstHeads(sources: HeadSourceText[], trusted
   const findings: HeadFinding[] = [];
   const heads: CheckedHead[] = [];
   const summary: HeadsVerdict['sources'] = [];
+  const verified = new Map<string, BinarySignatureVerdict>();
   for (const source of sources) {
-    const verdict = await checkHeadSource(source, trusted);
+    const verdict = await checkHeadSource(source, trusted, verified);
     findings.push(...verdict.findings);
     heads.push(...verdict.heads);
     summary.push({ name: source.name, lines: verdict.lines, heads: verdict.heads.length });
