@@ -29,6 +29,8 @@ import { AuditExporter, sweepExportScratch } from '../src/audit/audit-exporter.j
 import { scheduleBackups, type BackupSchedule } from '../src/audit/backup-schedule.js';
 import { IngestService, procOpenWriters } from '../src/ingest/index.js';
 import { watchFolderHealth } from './watch-folder-health.js';
+import { bootAuditHeads } from './boot-audit-heads.js';
+import type { HeadSigner } from '../src/audit/head-signer.js';
 
 export interface RunningAppliance {
   url: string;
@@ -117,6 +119,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let webhooks: WebhookDispatcher | undefined;
   let backups: BackupSchedule | null = null;
   let ingest: IngestService | undefined;
+  let heads: HeadSigner | undefined;
   try {
     const verdict = await store.audit.verify();
     if (verdict.ok) {
@@ -130,6 +133,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       );
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
+    heads = await bootAuditHeads({ config, layout, store, health, logger, out, actor: ACTOR });
     const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger);
     const objects = await bootStorage(config, store, images.trust, health, logger);
     storage = objects;
@@ -162,6 +166,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
         },
       });
     });
+    await heads.sign('start');
+    heads.start();
+    const signer = heads;
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
     // Webhooks listen before the runtime starts, so recovery's state changes are delivered too.
     await syncConfigWebhooks(store, config.webhooks);
@@ -203,13 +210,17 @@ export async function startAppliance(config: Config, out: (line: string) => void
         retention: config.backups.retention,
         cron: config.backups.cron,
         actor: ACTOR,
+        headLogPath: layout.auditHeads,
         onResult: (r) => logger.info({ backup: r.path, sha256: r.sha256, chainOk: r.chainOk, pruned: r.pruned }, 'store backed up'),
         onError: (err) => logger.error({ err }, 'store backup failed'),
       });
     }
     const swept = await sweepExportScratch(layout.scratch);
     if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
-    const auditExports = { exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch }), scratchDir: layout.scratch };
+    const auditExports = {
+      exporter: new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch, headLogPath: layout.auditHeads }),
+      scratchDir: layout.scratch,
+    };
     const app = createApp({
       store,
       logger,
@@ -263,11 +274,13 @@ export async function startAppliance(config: Config, out: (line: string) => void
             ingest: watchFolders,
             closeWebSockets: () => closeWebSocketClients(wss),
             backups: schedule,
+            heads: signer,
           },
           reason,
         ),
     };
   } catch (err) {
+    await heads?.stop().catch(() => undefined);
     await ingest?.stop();
     await backups?.stop();
     await runtime?.stop();
@@ -290,6 +303,7 @@ async function stopAppliance(
     ingest: IngestService;
     closeWebSockets: () => void;
     backups?: BackupSchedule | null;
+    heads: HeadSigner;
   },
   reason: string,
 ): Promise<void> {
@@ -309,5 +323,10 @@ async function stopAppliance(
   await parts.supervisor.close();
   await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
-  await store.close();
+  // The clean stop's head covers appliance.stopped: a cut after it is found too.
+  try {
+    await parts.heads.stop();
+  } finally {
+    await store.close();
+  }
 }

@@ -10,6 +10,8 @@ export interface DataLayout {
   trust: string;
   scratch: string;
   backups: string;
+  /** The signed chain heads, appended to (docs/audit-heads.md). */
+  auditHeads: string;
   auditKey: string;
   auditPublicKey: string;
   adminToken: string;
@@ -28,6 +30,7 @@ export function dataLayout(root: string): DataLayout {
     trust: join(root, 'trust'),
     scratch: join(root, 'scratch'),
     backups: join(root, 'backups'),
+    auditHeads: join(root, 'audit-heads.log'),
     auditKey: join(secrets, 'audit-key.asc'),
     auditPublicKey: join(root, 'trust', 'audit-key.pub.asc'),
     adminToken: join(secrets, 'admin.token'),

@@ -21,6 +21,8 @@ export interface AuditExporterOptions {
   /** The appliance audit key (armored private key file, `<data>/secrets/audit-key.asc`). */
   keyPath: string;
   scratchDir: string;
+  /** `<data>/audit-heads.log`: bundles carry the signed heads on their events. */
+  headLogPath?: string;
   now?: () => Date;
 }
 
@@ -100,7 +102,7 @@ export class AuditExporter {
       });
       const previous = await store.auditExports.latest();
       const bundle = await writeBundle(
-        { store, signingKeyArmored, scratchDir: this.#options.scratchDir },
+        { store, signingKeyArmored, scratchDir: this.#options.scratchDir, ...(this.#options.headLogPath ? { headLogPath: this.#options.headLogPath } : {}) },
         scope,
         { exportId, createdAt: createdAt.toISOString(), previous },
         partial,

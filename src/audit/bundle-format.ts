@@ -13,6 +13,8 @@ export const BUNDLE_FILES = {
   sums: 'SHA256SUMS',
   manifest: 'manifest.json',
   signature: 'manifest.json.asc',
+  /** The signed chain heads on this bundle's events (docs/audit-heads.md). */
+  heads: 'heads.log',
 } as const;
 
 export interface ChainPoint {
@@ -41,6 +43,8 @@ export interface BundleManifest {
     /** The previous export's checkpoint: this bundle's chain extends it. */
     previous: { exportId: string; createdAt: string; head: ChainPoint } | null;
   };
+  /** The signed heads in heads.log (absent in bundles made before signed heads). */
+  heads?: { file: typeof BUNDLE_FILES.heads; count: number };
   /** sha256 of every other file of the bundle (all but manifest.json and manifest.json.asc). */
   files: Record<string, string>;
 }

@@ -7,6 +7,9 @@ import * as openpgp from 'openpgp';
 import { extract as extractTar } from 'tar';
 import { messageOf } from '../errors/appliance-error.js';
 import { fingerprintOf, verifyDetached } from '../signing/openpgp-keys.js';
+import { readPublicKey } from '../signing/binary-signatures.js';
+import { checkBundleHeads, compareBundleHeads } from './bundle-heads.js';
+import { splitHeadLog } from './head-record.js';
 import { BUNDLE_FILES, BUNDLE_FORMAT, isBundlePath, seqOfLine, type BundleManifest, type ChainPoint } from './bundle-format.js';
 
 export interface BundleVerdict {
@@ -228,7 +231,12 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
         fail(`previous bundle: its head seq ${head.seq} is outside this bundle's events (seq ${anchor.seq + 1}..${last.seq}); export a range that covers it`);
       else older = { file: options.previousBundle, head };
     }
-    const watch = new Set<number>([...(recorded ? [recorded.seq] : []), ...(older ? [older.head.seq] : [])]);
+    // Signed heads on these events (heads.log): their own signatures and links now, their hashes after the walk.
+    const headsFile = await text(BUNDLE_FILES.heads);
+    const bundleHeads =
+      headsFile && key ? await checkBundleHeads(headsFile.toString('utf8'), await readPublicKey(key), { anchor, last }).catch(() => null) : null;
+    if (headsFile && !bundleHeads) fail(`heads: no readable key to check ${BUNDLE_FILES.heads} with`);
+    const watch = new Set<number>([...(recorded ? [recorded.seq] : []), ...(older ? [older.head.seq] : []), ...(bundleHeads?.watch ?? [])]);
     if (!present.has(BUNDLE_FILES.events)) fail(`${BUNDLE_FILES.events}: missing`);
     else {
       const walk = await walkChain(join(dir, BUNDLE_FILES.events), anchor, watch);
@@ -241,6 +249,20 @@ export async function verifyBundle(file: string, options: { trustedKeyArmored?: 
         if (walk.watched.get(recorded.seq) === recorded.hash)
           passed.push(`checkpoint: extends the previous export ${previous.exportId} (seq ${recorded.seq} ${recorded.hash})`);
         else fail(`checkpoint: the chain at seq ${recorded.seq} is not the previous export ${previous.exportId}'s head ${recorded.hash} (rewritten since)`);
+      }
+      if (bundleHeads) {
+        const headFindings = [...bundleHeads.findings, ...(walk.error ? [] : compareBundleHeads(bundleHeads.heads, walk.watched))];
+        for (const f of headFindings) fail(`heads: ${f.code}: ${f.message}`);
+        if (headFindings.length === 0 && !walk.error) {
+          const seqs = bundleHeads.heads.map((h) => h.record.seq);
+          passed.push(
+            seqs.length
+              ? `heads: ${seqs.length} signed heads verify, link, and agree with the chain (seq ${seqs[0]}..${seqs.at(-1)})`
+              : `heads: ${BUNDLE_FILES.heads} holds no head on these events`,
+          );
+        }
+        if (manifest.heads && manifest.heads.count !== splitHeadLog(headsFile!.toString('utf8')).lines.length)
+          fail(`heads: ${BUNDLE_FILES.heads} has not the ${manifest.heads.count} heads the manifest names`);
       }
       if (older && !walk.error) {
         if (walk.watched.get(older.head.seq) === older.head.hash)

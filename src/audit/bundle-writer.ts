@@ -14,6 +14,8 @@ import { GENESIS_HASH } from '../store/audit-chain.js';
 import type { AuditExportRecord, Store } from '../store/store.js';
 import { BUNDLE_FILES, BUNDLE_FORMAT, isBundlePath, type BundleManifest, type ChainPoint } from './bundle-format.js';
 import { verifyMarkdown } from './verify-markdown.js';
+import { headsInRange } from './bundle-heads.js';
+import { readHeadLogText } from './head-log-file.js';
 
 export interface BundleScope {
   jobId?: string;
@@ -27,6 +29,8 @@ export interface BundleSource {
   signingKeyArmored: string;
   /** Where the bundle is staged before it is packed (removed afterwards). */
   scratchDir: string;
+  /** `<data>/audit-heads.log`: the heads on the bundle's events go in as heads.log. */
+  headLogPath?: string;
 }
 
 export interface WrittenBundle {
@@ -148,6 +152,8 @@ export async function writeBundle(
     const written = await writeEvents(store, join(stage, BUNDLE_FILES.events), anchor, lastSeq);
     files[BUNDLE_FILES.events] = written.sha256;
     await put(BUNDLE_FILES.anchor, `${JSON.stringify(anchor)}\n`);
+    const heads = source.headLogPath ? headsInRange(await readHeadLogText(source.headLogPath), anchor, written.last) : null;
+    if (heads) await put(BUNDLE_FILES.heads, heads.text);
     const jobIds =
       scope.jobId !== undefined ? [scope.jobId] : written.events ? await store.audit.jobIdsIn({ fromSeq: anchor.seq + 1, toSeq: written.last.seq }) : [];
     const pinned = await writeJobs(store, put, jobIds);
@@ -156,7 +162,7 @@ export async function writeBundle(
     const publicKey = await publicArmoredOf(source.signingKeyArmored);
     const fingerprint = await fingerprintOf(publicKey);
     await put(BUNDLE_FILES.key, publicKey);
-    await put(BUNDLE_FILES.verify, verifyMarkdown({ fingerprint, jobId: scope.jobId ?? null }));
+    await put(BUNDLE_FILES.verify, verifyMarkdown({ fingerprint, jobId: scope.jobId ?? null, heads: heads?.count ?? null }));
     const listed = Object.keys(files).sort();
     await put(BUNDLE_FILES.sums, listed.map((name) => `${files[name]}  ${name}\n`).join(''));
     const manifest: BundleManifest = {
@@ -173,6 +179,7 @@ export async function writeBundle(
           ? { exportId: ids.previous.id, createdAt: ids.previous.createdAt, head: { seq: ids.previous.headSeq, hash: ids.previous.headHash } }
           : null,
       },
+      ...(heads ? { heads: { file: BUNDLE_FILES.heads, count: heads.count } } : {}),
       files: Object.fromEntries(
         Object.keys(files)
           .sort()
@@ -189,6 +196,7 @@ export async function writeBundle(
       BUNDLE_FILES.key,
       BUNDLE_FILES.sums,
       BUNDLE_FILES.anchor,
+      ...(heads ? [BUNDLE_FILES.heads] : []),
       ...listed.filter((n) => !Object.values<string>(BUNDLE_FILES).includes(n)),
       BUNDLE_FILES.events,
     ];

@@ -6,6 +6,8 @@ import { sha256File } from '../hashing/file-sha256.js';
 import { openDatabase } from '../store/sqlite/open-database.js';
 import { verifyDatabaseFile } from '../store/sqlite/verify-file.js';
 import type { Store } from '../store/store.js';
+import { copyCompleteLines } from './head-log-file.js';
+import { backupHeadsPath } from './head-sources.js';
 
 export interface BackupOptions {
   /** The live store: each backup and each pruned backup is audited in it. */
@@ -17,6 +19,8 @@ export interface BackupOptions {
   /** How many backups to keep (the oldest beyond it are removed). */
   retention: number;
   actor: string;
+  /** `<data>/audit-heads.log`: copied beside the backup (`mpegflow-<time>.heads.log`), taken before the snapshot so its heads are all in it. */
+  headLogPath?: string;
   now?: () => Date;
 }
 
@@ -27,6 +31,8 @@ export interface BackupResult {
   /** The backup's chain head and whether its chain verifies. */
   head: { seq: number; hash: string } | null;
   chainOk: boolean;
+  /** The head log copy beside it (null: no head log to copy). */
+  heads: { path: string; sha256: string; records: number } | null;
   pruned: string[];
 }
 
@@ -46,7 +52,11 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
   const at = (options.now ?? (() => new Date()))();
   const path = join(options.backupsDir, backupName(at));
   const partial = `${path}.partial`;
+  const headsPath = backupHeadsPath(path);
+  let heads: { records: number } | null = null;
   try {
+    // The heads first: every head in the copy is then at or below the snapshot's end.
+    if (options.headLogPath) heads = await copyCompleteLines(options.headLogPath, `${headsPath}.partial`);
     const source = openDatabase(options.dbPath, { readonly: true });
     try {
       // Steps of 1024 pages keep the event loop responsive; a write by the appliance between
@@ -71,8 +81,10 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
     }
     await chmod(partial, 0o640);
     await rename(partial, path);
+    if (heads) await rename(`${headsPath}.partial`, headsPath);
   } catch (err) {
     await rm(partial, { force: true });
+    await rm(`${headsPath}.partial`, { force: true });
     const failure = new ApplianceError('BACKUP_FAILED', `backup of ${options.dbPath} into ${options.backupsDir} failed: ${messageOf(err)}`, { cause: err });
     await options.store
       .change(
@@ -84,15 +96,24 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
   const { sha256, size } = await sha256File(path);
   const verdict = await verifyDatabaseFile(path);
   const head = verdict.ok ? verdict.head : null;
+  const headsCopy = heads ? { path: headsPath, sha256: (await sha256File(headsPath)).sha256, records: heads.records } : null;
   await options.store.change(async (tx) => {
     await tx.audit({
       type: 'store.backup.created',
       actor: options.actor,
-      payload: { file: basename(path), sha256, size, head, chainOk: verdict.ok, ...(verdict.ok ? {} : { badSeq: verdict.badSeq, reason: verdict.reason }) },
+      payload: {
+        file: basename(path),
+        sha256,
+        size,
+        head,
+        chainOk: verdict.ok,
+        ...(verdict.ok ? {} : { badSeq: verdict.badSeq, reason: verdict.reason }),
+        ...(headsCopy ? { heads: { file: basename(headsCopy.path), sha256: headsCopy.sha256, records: headsCopy.records } } : {}),
+      },
     });
   });
   const pruned = await pruneBackups(options, basename(path));
-  return { path, sha256, size, head, chainOk: verdict.ok, pruned };
+  return { path, sha256, size, head, chainOk: verdict.ok, heads: headsCopy, pruned };
 }
 
 async function pruneBackups(options: BackupOptions, keep: string): Promise<string[]> {
@@ -102,6 +123,7 @@ async function pruneBackups(options: BackupOptions, keep: string): Promise<strin
     const file = join(options.backupsDir, name);
     const { sha256 } = await sha256File(file);
     await rm(file, { force: true });
+    await rm(backupHeadsPath(file), { force: true });
     await options.store.change(
       async (tx) => void (await tx.audit({ type: 'store.backup.pruned', actor: options.actor, payload: { file: name, sha256, retention: options.retention } })),
     );

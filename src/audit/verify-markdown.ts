@@ -1,5 +1,6 @@
 /** VERIFY.md: how a reviewer checks a bundle by hand, with standard tools and no MpegFlow. */
-export function verifyMarkdown(options: { fingerprint: string; jobId: string | null }): string {
+export function verifyMarkdown(options: { fingerprint: string; jobId: string | null; heads?: number | null }): string {
+  const headsPart = options.heads === undefined || options.heads === null ? '' : signedHeadsMarkdown(options.heads);
   const jobPart = options.jobId
     ? `
 ## This is a job export
@@ -114,5 +115,55 @@ the encoder image manifests (their sha256 is the image id) and
 gpg --verify images/ID.manifest.json.asc images/ID.manifest.json
 sha256sum images/ID.manifest.json    # equals ID
 \`\`\`
-${jobPart}`;
+${headsPart}${jobPart}`;
+}
+
+/** Section 6: checking one signed chain head with GnuPG, sha256sum and coreutils only. */
+function signedHeadsMarkdown(count: number): string {
+  return `
+## 6. Signed chain heads
+
+The appliance signs its chain head (seq and hash) every minute while events are appended
+and at every clean stop, into a head log kept outside its database; copies go into its
+backups and, when configured, a write-once folder on another volume. A signed head says:
+the chain, up to this seq, was exactly this. \`heads.log\` holds the heads that fall on this
+bundle's events (${count === 0 ? 'none here: no head was signed within this range' : count === 1 ? '1 here' : `${count} here`}), copied verbatim from the
+appliance's log, one per line:
+
+    RECORD <TAB> base64(signature)
+
+RECORD is canonical JSON (\`at\`, \`format\`, \`hash\`, \`key\`, \`log\`, \`n\`, \`previous\`, \`reason\`,
+\`seq\`); the signature is a detached OpenPGP signature by the audit key over RECORD followed
+by one newline; \`previous\` is the sha256 of the whole line before it in the appliance's log.
+Check head \`N\` (1 = the first line) with GnuPG, \`sha256sum\` and coreutils only:
+
+\`\`\`sh
+N=1
+export GNUPGHOME="$(mktemp -d)"; gpg --batch --import audit-key.asc
+sed -n "\${N}p" heads.log | cut -f1 > head.json             # RECORD and its newline: the signed bytes
+sed -n "\${N}p" heads.log | cut -f2 | base64 -d > head.sig
+gpg --batch --verify head.sig head.json                      # "Good signature" by the audit key
+seq=$(sed 's/.*"seq":\\([0-9]*\\).*/\\1/' head.json)
+hash=$(sed 's/.*"hash":"\\([0-9a-f]*\\)".*/\\1/' head.json)
+aseq=$(sed 's/.*"seq":\\([0-9]*\\).*/\\1/' anchor.json)
+prev=$(sed 's/.*"hash":"\\([0-9a-f]*\\)".*/\\1/' anchor.json)
+head -n "$((seq - aseq))" events.jsonl > upto.jsonl
+while IFS= read -r line; do
+  prev=$(printf '%s%s' "$prev" "$line" | sha256sum | cut -d' ' -f1)
+done < upto.jsonl
+[ "$prev" = "$hash" ] && echo "head $N: the chain at seq $seq is $hash, as signed"
+\`\`\`
+
+The last line prints only when the events recompute, at the head's seq, to the signed hash.
+Two consecutive heads link: line \`N+1\`'s \`previous\` is the sha256 of line \`N\` (both commands
+print the same hash):
+
+\`\`\`sh
+sed -n "\${N}p" heads.log | sha256sum | cut -d' ' -f1
+sed -n "$((N + 1))p" heads.log | cut -f1 | sed 's/.*"previous":"\\([0-9a-f]*\\)".*/\\1/'
+\`\`\`
+
+A signed head whose seq is beyond the end of the appliance's chain shows that events were cut
+off that end; \`mpegflow audit verify --heads heads.log\` checks a chain against heads you kept.
+`;
 }

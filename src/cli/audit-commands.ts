@@ -16,7 +16,7 @@ export async function auditExportCommand(print: Print, config: Config, options: 
   const layout = dataLayout(config.dataDir);
   const store = openStore(config);
   try {
-    const exporter = new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch });
+    const exporter = new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch, headLogPath: layout.auditHeads });
     const { jobId, from, to } = options;
     const result = await exporter.export(resolve(options.out), { ...(jobId ? { jobId } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }, CLI_ACTOR);
     const { chain, checkpoint } = result.manifest;
@@ -68,10 +68,12 @@ export async function backupCommand(print: Print, config: Config): Promise<numbe
       backupsDir: layout.backups,
       retention: config.backups.retention,
       actor: CLI_ACTOR,
+      headLogPath: layout.auditHeads,
     });
     print(
       `Backup: ${result.path} (${result.size} bytes, sha256 ${result.sha256}), chain ${result.chainOk ? 'intact' : 'BROKEN'} to seq ${result.head?.seq ?? 0}`,
     );
+    if (result.heads) print(`Signed heads: ${result.heads.path} (${result.heads.records} heads, sha256 ${result.heads.sha256})`);
     for (const pruned of result.pruned) print(`Removed old backup (retention ${config.backups.retention}): ${pruned}`);
     return result.chainOk ? 0 : 1;
   } finally {

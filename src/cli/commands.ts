@@ -5,7 +5,6 @@ import { readHostFacts } from '../config/host.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/open-store.js';
-import { verifyDatabaseFile } from '../store/sqlite/verify-file.js';
 
 export type Print = (line: string) => void;
 
@@ -52,26 +51,4 @@ export async function startCommand(print: Print): Promise<number> {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   }
-}
-
-export async function auditVerifyCommand(print: Print, dbPath: string | undefined): Promise<number> {
-  let path = dbPath;
-  if (!path) {
-    const cfg = await config();
-    if (cfg.database.kind !== 'sqlite') {
-      const store = openStore(cfg);
-      return reportVerdict(print, 'database', await store.audit.verify().finally(() => store.close()));
-    }
-    path = cfg.database.path;
-  }
-  return reportVerdict(print, path, await verifyDatabaseFile(path));
-}
-
-function reportVerdict(print: Print, what: string, verdict: Awaited<ReturnType<typeof verifyDatabaseFile>>): number {
-  if (verdict.ok) {
-    print(`audit chain intact: ${verdict.events} events${verdict.head ? `, head seq ${verdict.head.seq} ${verdict.head.hash}` : ''} (${what})`);
-    return 0;
-  }
-  print(`audit chain BROKEN at seq ${verdict.badSeq}: ${verdict.reason} (${what})`);
-  return 1;
 }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { packageVersion } from '../config/package-root.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
-import { auditVerifyCommand, config, initCommand, startCommand } from './commands.js';
+import { config, initCommand, startCommand } from './commands.js';
+import { auditVerifyCommand } from './audit-verify-command.js';
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { submitCommand } from './submit-command.js';
 import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand } from './users-commands.js';
@@ -38,6 +39,7 @@ async function dispatch(argv: string[]): Promise<number> {
       to: { type: 'string' },
       key: { type: 'string' },
       previous: { type: 'string' },
+      heads: { type: 'string', multiple: true },
       role: { type: 'string' },
     },
   });
@@ -63,7 +65,11 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'audit':
       if (sub === 'verify') {
         noMore(rest);
-        return auditVerifyCommand(print, values.db);
+        return auditVerifyCommand(
+          print,
+          { ...(values.db !== undefined ? { db: values.db } : {}), heads: values.heads ?? [], ...(values.key !== undefined ? { key: values.key } : {}) },
+          config,
+        );
       }
       if (sub === 'export') {
         noMore(rest);
@@ -126,7 +132,7 @@ async function dispatch(argv: string[]): Promise<number> {
   }
 }
 
-async function imagesDispatch(sub: string | undefined, rest: string[], values: Record<string, string | boolean | undefined>): Promise<number> {
+async function imagesDispatch(sub: string | undefined, rest: string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const one = (what: string): string => {
     if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow images ${sub} needs exactly one ${what}`);
     return rest[0];

@@ -3,7 +3,10 @@ export const usage = `Usage: mpegflow <command> [options]
 Commands:
   start                  run the appliance (same as npm start)
   init                   create the data dir, audit key and admin token (idempotent)
-  audit verify [--db F]  recompute the audit hash chain; exit 0 only if intact
+  audit verify [--db F] [--heads FILE]... [--key PUBKEY.asc]
+                         recompute the audit hash chain and check it against every signed
+                         chain head found (head log, backups, sink, --heads); exit 0 only if
+                         intact, else names the first bad seq or the missing seqs
   audit export --out FILE [--job ID] [--from ISO] [--to ISO]
                          write a signed audit bundle (tar; see docs/audit-bundle.md)
   audit verify-bundle FILE [--key PUBKEY.asc] [--previous OLDER.tar]

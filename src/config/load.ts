@@ -89,6 +89,19 @@ function webhookAllowedHosts(file: FileConfig): string[] {
   return allowed;
 }
 
+/** `auditHeads.sink`: copies of the signed heads are only worth keeping outside the data dir. */
+function auditHeadSink(file: FileConfig, dataDir: string): string | null {
+  const sink = file.auditHeads?.sink;
+  if (sink === undefined) return null;
+  const path = resolve(sink);
+  if (path === dataDir || path.startsWith(`${dataDir}/`)) {
+    throw new ApplianceError('CONFIG_INVALID', `config: auditHeads.sink: ${path} is inside the data dir; the sink must be on another volume`, {
+      details: { key: 'auditHeads.sink' },
+    });
+  }
+  return path;
+}
+
 /** Defaults → config file → environment; validated; frozen. Read once at start-up. */
 export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   rejectUnknownVariables(env);
@@ -149,6 +162,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     webhookAllowedHosts: webhookAllowedHosts(file),
     policies: { partialLadder: file.policies?.partialLadder ?? 'wait', maxAttempts: file.policies?.maxAttempts ?? 3 },
     backups: { cron: file.backups?.cron ?? '30 2 * * *', retention: file.backups?.retention ?? 7 },
+    auditHeads: { intervalSeconds: file.auditHeads?.intervalSeconds ?? 60, sink: auditHeadSink(file, dataDir) },
     host: { cores: host.cores, memoryBytes: host.memoryBytes },
     buildHost: buildHostFromEnv(env),
   };

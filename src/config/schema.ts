@@ -107,6 +107,14 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Signed chain heads (docs/audit-heads.md): how often the head is signed, and an external write-once folder for copies. */
+    auditHeads: z
+      .object({
+        intervalSeconds: z.number().min(1).max(3600).optional(),
+        sink: z.string().startsWith('/', 'must be an absolute path').optional(),
+      })
+      .strict()
+      .optional(),
     policies: z
       .object({
         partialLadder: z.enum(['wait', 'emit']).optional(),
@@ -150,6 +158,8 @@ export interface Config {
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };
+  /** Signed chain heads: signed every `intervalSeconds` (default 60) while events are appended; `sink`: a write-once folder on another volume, or null. */
+  auditHeads: { intervalSeconds: number; sink: string | null };
   host: { cores: number; memoryBytes: number };
   /** What building an encoder image takes from the host (mirror, keyring, tool PATH, proxies). */
   buildHost: BuildHost;

@@ -145,6 +145,14 @@ export const ERROR_CODES = {
   AUDIT_KEY_UNAVAILABLE: 500,
   BACKUP_FAILED: null,
 
+  // Signed chain heads (docs/audit-heads.md)
+  AUDIT_CHAIN_TRUNCATED: null,
+  AUDIT_CHAIN_HEAD_MISMATCH: null,
+  AUDIT_HEAD_LOG_BROKEN: null,
+  AUDIT_HEAD_LOG_MALFORMED: null,
+  AUDIT_HEAD_SIGNATURE_INVALID: null,
+  AUDIT_HEAD_FOREIGN_KEY: null,
+
   // Object storage
   STORAGE_INVALID_KEY: 400,
   STORAGE_INVALID_RANGE: 416,

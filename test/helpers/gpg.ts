@@ -11,7 +11,7 @@ export function requireGpg(): string {
 }
 
 /** `gpg --verify SIG DATA` with only `publicKey` imported, in a throw-away GNUPGHOME. */
-export function gpgVerify(publicKeyArmored: string, data: Uint8Array, signatureArmored: string): { ok: boolean; output: string } {
+export function gpgVerify(publicKeyArmored: string, data: Uint8Array, signatureArmored: string | Uint8Array): { ok: boolean; output: string } {
   const home = join(tempDir('mpegflow-gpg-'), 'home');
   mkdirSync(home, { mode: 0o700 });
   const dir = tempDir('mpegflow-gpg-files-');
