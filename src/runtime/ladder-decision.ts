@@ -1,5 +1,5 @@
 import type { LadderPlan } from '../media/ladder-plan.js';
-import type { Job, Task } from '../store/jobs.js';
+import { terminalJobStates, type Job, type Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
 import { failJob } from './attempt-failure.js';
 import type { StoredRendition } from './encode-task.js';
@@ -19,6 +19,8 @@ export function encodedRenditions(tasks: readonly Task[]): StoredRendition[] {
  * attempts). The missing rungs are named in the job and the audit trail.
  */
 export async function decideLadder(ctx: RuntimeContext, tx: StoreTx, job: Job): Promise<void> {
+  const current = await tx.jobs.get(job.id);
+  if (!current || terminalJobStates.includes(current.state)) return; // e.g. failed CRASH_LOOP, or cancelled
   const tasks = (await tx.tasks.listByJob(job.id)).filter((t) => t.kind === 'encode');
   if (tasks.some((t) => t.state === 'pending' || t.state === 'running')) return;
   const ladder = tasks.find((t) => t.rendition === null);

@@ -11,16 +11,33 @@ import { decideLadder } from './ladder-decision.js';
 import { newId } from './ids.js';
 import { jobDetail } from './job-detail.js';
 import type { JobDetail, JobRuntime, SubmitContext, SubmitRequest } from './job-runtime.js';
+import { interruptLapsedLeases } from './lapsed-leases.js';
 import { killOrphanEncoders } from './orphans.js';
 import { cleanupJob, publishOutputs, runPackageTask } from './package-task.js';
 import { runProbeTask } from './probe-task.js';
 import { ACTOR_RUNTIME, type RuntimeContext, type RuntimeDeps } from './runtime-context.js';
 
 export interface Runtime extends JobRuntime {
-  /** Crash recovery (orphaned encoders killed, this host's stale leases re-queued, unpublished outputs published), then the scheduler. */
+  /**
+   * Crash recovery (orphaned encoders killed, this host's stale leases re-queued — an attempt
+   * whose owner is gone as an interruption —, unpublished outputs published). Leases nothing.
+   * Idempotent: once per runtime.
+   */
+  recover(): Promise<RecoveryReport>;
+  /** Recovery (if not done yet), then the scheduler: from here on tasks are leased. */
   start(): Promise<void>;
-  /** Stops leasing; running attempts are killed and their leases lapse (re-queued on the next start). */
-  stop(): Promise<void>;
+  /** Stops leasing; running attempts are killed and recorded as interrupted (cause `shutdown`, `reason`): re-queued on the next start, not counted. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** What recovery did, for the start-up log. */
+export interface RecoveryReport {
+  orphanEncodersKilled: number;
+  /** Attempts whose owner was gone: re-queued as interruptions. */
+  interrupted: number;
+  /** Lapsed leases re-queued as counted attempts (owner alive but silent). */
+  requeued: number;
+  published: number;
 }
 
 const KINDS: readonly TaskKind[] = ['probe', 'encode', 'package'];
@@ -62,6 +79,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
   let heartbeat: NodeJS.Timeout | undefined;
   let ticking = false;
   let stopped = true;
+  let recovered: Promise<RecoveryReport> | undefined;
 
   async function detail(jobId: string): Promise<JobDetail> {
     const job = await deps.store.jobs.get(jobId);
@@ -163,7 +181,12 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
   }
 
   async function requeueExpired(): Promise<void> {
-    await deps.store.change(async (tx: StoreTx) => afterRequeue(tx, await tx.tasks.requeueExpired(ctx.now())));
+    const now = ctx.now();
+    await deps.store.change(async (tx: StoreTx) => {
+      const interrupted = await interruptLapsedLeases(ctx, tx, host, now);
+      await afterRequeue(tx, await tx.tasks.requeueExpired(now));
+      return interrupted;
+    });
   }
 
   async function tick(): Promise<void> {
@@ -211,6 +234,41 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       const ok = await deps.store.tasks.renewLease(a.task.id, a.task.fencingToken, ctx.now() + ctx.leaseMs);
       if (!ok) a.abort.abort(); // cancelled, or the lease moved on: kill the process
     }
+  }
+
+  /** Crash recovery, once per runtime (see Runtime.recover). */
+  function recover(): Promise<RecoveryReport> {
+    recovered ??= (async (): Promise<RecoveryReport> => {
+      const orphans = killOrphanEncoders(deps.imagesDir);
+      // On one host (SQLite) a lease held by an earlier process of this host is an orphan: re-queue it now.
+      const counts = await deps.store.change(async (tx) => {
+        const interrupted = await interruptLapsedLeases(ctx, tx, host, Number.MAX_SAFE_INTEGER, `${host}:`);
+        const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
+        if (stale.length === 0 && interrupted.length === 0 && orphans.length === 0) return { interrupted: 0, requeued: 0 };
+        await afterRequeue(tx, stale);
+        await tx.audit({
+          type: 'runtime.recovered',
+          actor: ACTOR_RUNTIME,
+          payload: {
+            owner: ctx.owner,
+            orphanEncodersKilled: orphans,
+            requeued: [
+              ...interrupted.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state, interrupted: true })),
+              ...stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state, interrupted: false })),
+            ],
+          },
+        });
+        return { interrupted: interrupted.length, requeued: stale.length };
+      });
+      const packaging = await deps.store.jobs.list({ state: 'packaging', limit: 500 });
+      let published = 0;
+      for (const j of packaging.items) {
+        await publishOutputs(ctx, j.id);
+        if ((await deps.store.jobs.get(j.id))?.state !== 'packaging') published++;
+      }
+      return { orphanEncodersKilled: orphans.length, ...counts, published };
+    })();
+    return recovered;
   }
 
   return {
@@ -343,21 +401,10 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       return `${jobId}/${path}`;
     },
 
+    recover,
+
     async start() {
-      const orphans = killOrphanEncoders(deps.imagesDir);
-      // On one host (SQLite) a lease held by an earlier process of this host is an orphan: re-queue it now.
-      await deps.store.change(async (tx) => {
-        const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
-        if (stale.length === 0 && orphans.length === 0) return;
-        await afterRequeue(tx, stale);
-        await tx.audit({
-          type: 'runtime.recovered',
-          actor: ACTOR_RUNTIME,
-          payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) },
-        });
-      });
-      const packaging = await deps.store.jobs.list({ state: 'packaging', limit: 500 });
-      for (const j of packaging.items) await publishOutputs(ctx, j.id);
+      await recover();
       stopped = false;
       timer = setInterval(() => void tick(), ctx.tickMs);
       heartbeat = setInterval(
@@ -367,11 +414,14 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       void tick();
     },
 
-    async stop() {
+    async stop(reason = 'the appliance stopped') {
       stopped = true;
       clearInterval(timer);
       clearInterval(heartbeat);
-      for (const a of ctx.running.values()) a.abort.abort();
+      for (const a of ctx.running.values()) {
+        a.interruptedBy = { cause: 'shutdown', detail: reason };
+        a.abort.abort();
+      }
       await settled(() => ctx.running.size === 0);
     },
   };
