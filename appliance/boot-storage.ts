@@ -4,6 +4,7 @@ import type { TrustedKeys } from '../src/signing/trusted-keys.js';
 import type { Logger } from '../src/log/logger.js';
 import { openStore as openObjectStore, type StoreConfig } from '../src/storage/create-store.js';
 import { scheduleLifecycle, type LifecycleSchedule } from '../src/storage/lifecycle-schedule.js';
+import { EmbeddedStore } from '../src/storage/embedded-store.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
 import { S3ServerSupervisor, s3StoreConfig, type S3ServerEvent } from '../src/components/s3-server/s3-server-supervisor.js';
 import type { Store } from '../src/store/store.js';
@@ -13,6 +14,8 @@ export interface BootedStorage {
   describe: string;
   /** Runs one lifecycle sweep now (also what the cron schedule runs). */
   sweep: LifecycleSchedule['runNow'];
+  /** Removes staging files written before `before` (embedded store `.tmp/`; none on S3). Returns their names. */
+  sweepStaging(before: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function bootStorage(config: Config, store: Store, trust: TrustedKe
     objects,
     describe,
     sweep: () => lifecycle.runNow(),
+    sweepStaging: async (before) => (objects instanceof EmbeddedStore ? objects.removeStagingFiles(before) : []),
     stop: async () => {
       await lifecycle.stop();
       await objects.close();

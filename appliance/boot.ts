@@ -15,7 +15,10 @@ import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { dataLayout } from './data-layout.js';
 import { initAppliance } from './init.js';
-import { listen } from './listen.js';
+import { bindPort } from '../src/http/bind-port.js';
+import { describeHolders } from '../src/http/port-holder.js';
+import { startupGate } from '../src/http/startup-gate.js';
+import { startupCleanup } from '../src/runtime/startup-cleanup.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { EventBus } from '../src/events/event-bus.js';
@@ -102,15 +105,47 @@ async function bootEncoderImages(
   return { trust, loaded };
 }
 
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}
+
 /**
- * The boot sequence: init (idempotent) → store → verify the audit chain → audit the
- * start → HTTP server. A broken chain is reported loudly and makes /healthz degraded;
- * nothing is destroyed.
+ * The boot sequence, crash-only: the HTTP port is bound first (a port still held, e.g. by a
+ * killed appliance the kernel is tearing down, is waited for `http.bindWaitSeconds`, then the
+ * start fails naming the holder) and answers 503 `starting` until the appliance is ready; then
+ * init (idempotent) → store → verify the audit chain → images → object store → pools → audit
+ * the start → recovery (orphans, lapsed leases as interruptions, unpublished outputs) →
+ * start-up cleanup (open uploads, intermediates, staging, scratch) → serve → watch folders →
+ * lease. A start that fails before the last step leases nothing. A broken chain is reported
+ * loudly and makes /healthz degraded; nothing is destroyed.
  */
 export async function startAppliance(config: Config, out: (line: string) => void = console.log): Promise<RunningAppliance> {
+  const startedAt = Date.now();
   const logger = createLogger(config.log.level);
   const layout = dataLayout(config.dataDir);
-  const { report, store } = await initAppliance(config, layout, () => openStore(config));
+  const gate = startupGate();
+  const wss = createWebSocketServer();
+  const { server, port } = await bindPort(gate.fetch, config.http.host, config.http.port, {
+    websocket: wss,
+    waitMs: config.http.bindWaitSeconds * 1000,
+    onWait: (holders) => {
+      const held = describeHolders(holders);
+      logger.warn({ host: config.http.host, port: config.http.port, holders }, 'port in use; waiting for it');
+      out(`Port ${config.http.host}:${config.http.port} is in use, held by ${held}; waiting up to ${config.http.bindWaitSeconds} s for it`);
+    },
+  });
+  let initialised: Awaited<ReturnType<typeof initAppliance>>;
+  try {
+    gate.phase('opening the store');
+    initialised = await initAppliance(config, layout, () => openStore(config));
+  } catch (err) {
+    await closeServer(server);
+    throw err;
+  }
+  const { report, store } = initialised;
   const health = new Health();
   health.set('store', { ok: true });
   let storage: BootedStorage | undefined;
@@ -133,8 +168,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
       );
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
+    gate.phase('checking the audit chain against its signed heads');
     heads = await bootAuditHeads({ config, layout, store, health, logger, out, actor: ACTOR });
+    gate.phase('verifying encoder images');
     const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger);
+    gate.phase('opening the object store');
     const objects = await bootStorage(config, store, images.trust, health, logger);
     storage = objects;
     out(`Object store: ${objects.describe}`);
@@ -186,9 +224,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
       scratchDir: layout.scratch,
       imagesDir: layout.images,
     });
-    await jobs.start();
     runtime = jobs;
-    // Watch folders submit through the runtime: started after it, stopped before it.
+    // Watch folders submit through the runtime: started after its recovery, stopped before it.
     const watchFolders = new IngestService(
       {
         store,
@@ -200,8 +237,6 @@ export async function startAppliance(config: Config, out: (line: string) => void
       },
       config.watchFolders,
     );
-    await watchFolders.start();
-    ingest = watchFolders;
     if (config.database.kind === 'sqlite') {
       backups = scheduleBackups({
         store,
@@ -234,8 +269,27 @@ export async function startAppliance(config: Config, out: (line: string) => void
       dataDir: layout.root,
       watchFolders: config.watchFolders,
     });
-    const wss = createWebSocketServer();
-    const { server, port } = await listen(app.fetch, config.http.host, config.http.port, { websocket: wss });
+    // Recovery and cleanup before anything is served or leased: nothing of this process is in flight.
+    gate.phase('recovering');
+    const recovery = await jobs.recover();
+    const cleaned = await startupCleanup({
+      store,
+      objects: objects.objects,
+      logger,
+      scratchDir: layout.scratch,
+      sweepStaging: objects.sweepStaging,
+      startedAt,
+    });
+    out(
+      `Recovery: ${recovery.orphanEncodersKilled} orphan encoder(s) killed, ${recovery.interrupted} interrupted attempt(s) re-queued, ` +
+        `${recovery.requeued} lapsed lease(s) re-queued, ${recovery.published} job(s) published; cleanup: ${cleaned.uploadsClosed} open upload(s) closed, ` +
+        `${cleaned.intermediateObjects} intermediate object(s) of ${cleaned.intermediateJobs} finished job(s) deleted, ` +
+        `${cleaned.stagingRemoved} staging file(s) and ${cleaned.scratchFolders} scratch folder(s) removed`,
+    );
+    gate.ready(app.fetch);
+    await watchFolders.start();
+    ingest = watchFolders;
+    await jobs.start(); // from here on tasks are leased
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${hostForUrl}:${port}`;
     logger.info({ url, version: packageVersion }, 'listening');
@@ -281,9 +335,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
     };
   } catch (err) {
     await heads?.stop().catch(() => undefined);
+    await closeServer(server);
     await ingest?.stop();
     await backups?.stop();
-    await runtime?.stop();
+    await runtime?.stop(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     await webhooks?.stop();
     await supervisor?.close();
     await storage?.stop();
@@ -318,7 +373,7 @@ async function stopAppliance(
     }, 5000).unref();
   });
   await parts.ingest.stop();
-  await parts.runtime.stop();
+  await parts.runtime.stop(`the appliance stopped (${reason})`);
   await parts.webhooks.stop();
   await parts.supervisor.close();
   await parts.storage.stop();

@@ -146,7 +146,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   const config: Config = {
     dataDir,
     configFile,
-    http: { host: host_, port: fromEnv.port(env, 'MPEGFLOW_PORT') ?? file.http?.port ?? 8080 },
+    http: { host: host_, port: fromEnv.port(env, 'MPEGFLOW_PORT') ?? file.http?.port ?? 8080, bindWaitSeconds: file.http?.bindWaitSeconds ?? 15 },
     log: { level: fromEnv.oneOf(env, 'MPEGFLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ?? file.log?.level ?? 'info' },
     adminTokenSeed: fromEnv.string(env, 'MPEGFLOW_ADMIN_TOKEN') ?? null,
     database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') },
@@ -160,7 +160,12 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     watchFolders: file.watchFolders ?? [],
     webhooks: file.webhooks ?? [],
     webhookAllowedHosts: webhookAllowedHosts(file),
-    policies: { partialLadder: file.policies?.partialLadder ?? 'wait', maxAttempts: file.policies?.maxAttempts ?? 3 },
+    policies: {
+      partialLadder: file.policies?.partialLadder ?? 'wait',
+      maxAttempts: file.policies?.maxAttempts ?? 3,
+      maxInterruptions: file.policies?.maxInterruptions ?? 10,
+      interruptionBackoffSeconds: file.policies?.interruptionBackoffSeconds ?? 2,
+    },
     backups: { cron: file.backups?.cron ?? '30 2 * * *', retention: file.backups?.retention ?? 7 },
     auditHeads: { intervalSeconds: file.auditHeads?.intervalSeconds ?? 60, sink: auditHeadSink(file, dataDir) },
     host: { cores: host.cores, memoryBytes: host.memoryBytes },

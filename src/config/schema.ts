@@ -27,6 +27,8 @@ export const fileConfigSchema = z
       .object({
         host: z.string().min(1).optional(),
         port: z.number().int().min(0).max(65535).optional(),
+        /** How long start-up waits for a port held by another process (e.g. a killed appliance still exiting) before it gives up; 0: give up at once. */
+        bindWaitSeconds: z.number().min(0).max(600).optional(),
       })
       .strict()
       .optional(),
@@ -119,6 +121,10 @@ export const fileConfigSchema = z
       .object({
         partialLadder: z.enum(['wait', 'emit']).optional(),
         maxAttempts: z.number().int().min(1).max(20).optional(),
+        /** Attempts the appliance itself may cut short (crash, shutdown) before the job fails CRASH_LOOP. */
+        maxInterruptions: z.number().int().min(1).max(1000).optional(),
+        /** Back-off base after an interruption (the first re-queues at once; then doubling, capped at 5 minutes). */
+        interruptionBackoffSeconds: z.number().min(0).max(3600).optional(),
       })
       .strict()
       .optional(),
@@ -141,7 +147,7 @@ export type PoolName = 'probe' | 'encode' | 'package';
 export interface Config {
   dataDir: string;
   configFile: string | null;
-  http: { host: string; port: number };
+  http: { host: string; port: number; bindWaitSeconds: number };
   log: { level: string };
   adminTokenSeed: string | null;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -155,7 +161,7 @@ export interface Config {
   webhooks: NonNullable<FileConfig['webhooks']>;
   /** Hosts (lower case) webhooks may target besides loopback: `webhookAllowedHosts`, or the hosts of `webhooks`. */
   webhookAllowedHosts: string[];
-  policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number };
+  policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };
   /** Signed chain heads: signed every `intervalSeconds` (default 60) while events are appended; `sink`: a write-once folder on another volume, or null. */

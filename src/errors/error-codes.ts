@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: null,
   DATA_DIR_UNWRITABLE: null,
   PORT_IN_USE: null,
+  STARTING: 503,
   LISTEN_FAILED: null,
   NOT_INITIALIZED: null,
   USAGE: null,
@@ -102,6 +103,9 @@ export const ERROR_CODES = {
   PACKAGE_HASH_MISMATCH: null,
   RENDITION_FAILED: null,
   PARTIAL_LADDER: null,
+  INTERRUPTED: null,
+  CRASH_LOOP: null,
+  UPLOAD_INTERRUPTED: null,
 
   // Jobs
   JOB_NOT_FOUND: 404,

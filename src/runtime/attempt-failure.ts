@@ -1,11 +1,16 @@
 import type { Job, Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
+import { endInterruptedAttempt, interruptionOf } from './interruptions.js';
 import { retryDelayMs, isRetryable } from './retry-policy.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
+
+export { failJob } from './fail-job.js';
 
 /**
  * Ends a failed attempt: another attempt after back-off while attempts remain and the
  * failure is retryable, else `dead`. Returns the task's new state, for the DAG decision.
+ * An attempt the appliance's own shutdown cut short is an interruption instead (not counted;
+ * interruptions.ts). Attempts spent = attempts started − interruptions.
  */
 export async function endFailedAttempt(
   ctx: RuntimeContext,
@@ -14,7 +19,9 @@ export async function endFailedAttempt(
   task: Task,
   failure: { errorCode: string; message: string; record: Record<string, unknown> },
 ): Promise<'pending' | 'dead'> {
-  const retry = isRetryable(failure.errorCode) && task.attempt < task.maxAttempts;
+  const interrupted = interruptionOf(ctx, task);
+  if (interrupted) return endInterruptedAttempt(ctx, tx, job, task, interrupted, failure.record);
+  const retry = isRetryable(failure.errorCode) && task.attempt - task.interruptions < task.maxAttempts;
   const runAfter = ctx.now() + retryDelayMs(ctx.retryBaseMs, task.attempt);
   await tx.tasks.finish(task.id, task.fencingToken, {
     state: retry ? 'pending' : 'dead',
@@ -39,9 +46,4 @@ export async function endFailedAttempt(
     },
   });
   return retry ? 'pending' : 'dead';
-}
-
-export async function failJob(tx: StoreTx, job: Job, code: string, message: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await tx.jobs.update(job.id, { state: 'failed', errorCode: code, errorMessage: message });
-  await tx.audit({ type: 'job.failed', actor: ACTOR_RUNTIME, jobId: job.id, payload: { errorCode: code, message, ...extra } });
 }

@@ -6,6 +6,7 @@ import { encodeStage, type EncodeScope } from '../supervisor/stages/encode-stage
 import type { Job, Task } from '../store/jobs.js';
 import { endFailedAttempt } from './attempt-failure.js';
 import { newId } from './ids.js';
+import { interruptionOf } from './interruptions.js';
 import { decideLadder } from './ladder-decision.js';
 import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
@@ -63,7 +64,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
     await rm(outDir, { recursive: true, force: true });
     await ctx.commit(job.id, async (tx) => {
       const failure = { errorCode: r.run.errorCode ?? 'ENCODE_FAILED', message: r.run.message ?? 'encode failed', record };
-      if (task.rendition === null && failure.errorCode !== 'CANCELLED' && failure.errorCode !== 'ENCODER_UNVERIFIED') {
+      if (task.rendition === null && !interruptionOf(ctx, task) && failure.errorCode !== 'CANCELLED' && failure.errorCode !== 'ENCODER_UNVERIFIED') {
         // The one-process ladder failed: retry each rendition alone, so one bad rung costs only itself.
         await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: failure.errorCode, errorMessage: failure.message });
         await tx.audit({

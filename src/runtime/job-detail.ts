@@ -43,6 +43,7 @@ export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<st
       rendition: t.rendition,
       state: t.state,
       attempt: t.attempt,
+      interruptions: t.interruptions,
       maxAttempts: t.maxAttempts,
       errorCode: t.errorCode,
       errorMessage: t.errorMessage,

@@ -26,7 +26,7 @@ export interface JobDetail {
   packaging: string[];
   encoder: string;
   policy: Job['policy'];
-  tasks: Array<Pick<Task, 'id' | 'kind' | 'rendition' | 'state' | 'attempt' | 'maxAttempts' | 'errorCode' | 'errorMessage'>>;
+  tasks: Array<Pick<Task, 'id' | 'kind' | 'rendition' | 'state' | 'attempt' | 'interruptions' | 'maxAttempts' | 'errorCode' | 'errorMessage'>>;
   renditions: Array<{ name: string; state: Task['state']; sha256: string | null }>;
   /** When done: `{"hls": "hls/master.m3u8", "dash": "dash/manifest.mpd"}`. */
   outputs: Record<string, string> | null;

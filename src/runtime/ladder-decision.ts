@@ -1,4 +1,4 @@
-import type { Job, Task } from '../store/jobs.js';
+import { terminalJobStates, type Job, type Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
 import { failJob } from './attempt-failure.js';
 import { newId } from './ids.js';
@@ -41,6 +41,8 @@ export function ladderOutcome(encodeTasks: readonly Task[], policy: Job['policy'
  * renditions, or its package task is created (a partial ladder flagged in the audit trail).
  */
 export async function decideLadder(ctx: RuntimeContext, tx: StoreTx, job: Job): Promise<void> {
+  const current = await tx.jobs.get(job.id);
+  if (!current || terminalJobStates.includes(current.state)) return; // e.g. failed CRASH_LOOP, or cancelled
   const outcome = ladderOutcome(await tx.tasks.listByJob(job.id), job.policy);
   if (outcome.kind === 'wait') return;
   if (outcome.kind === 'fail') {

@@ -2,6 +2,7 @@ import { terminalJobStates, type Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
 import { failJob } from './attempt-failure.js';
 import { decideLadder } from './ladder-decision.js';
+import { interruptLapsedLeases } from './lapsed-leases.js';
 import { killOrphanEncoders } from './orphans.js';
 import { publishOutputs } from './package-task.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
@@ -22,9 +23,23 @@ export async function afterRequeue(ctx: RuntimeContext, tx: StoreTx, requeued: r
   }
 }
 
-/** Re-queues every lease that lapsed by now. */
-export async function requeueExpired(ctx: RuntimeContext): Promise<void> {
-  await ctx.store.change(async (tx) => afterRequeue(ctx, tx, await tx.tasks.requeueExpired(ctx.now())));
+/** Re-queues every lease that lapsed by now: an attempt whose owner is gone as an interruption, the rest as counted attempts. */
+export async function requeueExpired(ctx: RuntimeContext, host: string): Promise<void> {
+  const now = ctx.now();
+  await ctx.store.change(async (tx) => {
+    await interruptLapsedLeases(ctx, tx, host, now);
+    await afterRequeue(ctx, tx, await tx.tasks.requeueExpired(now));
+  });
+}
+
+/** What recovery did, for the start-up log. */
+export interface RecoveryReport {
+  orphanEncodersKilled: number;
+  /** Attempts whose owner was gone: re-queued as interruptions. */
+  interrupted: number;
+  /** Lapsed leases re-queued as counted attempts (owner alive but silent). */
+  requeued: number;
+  published: number;
 }
 
 /**
@@ -32,18 +47,32 @@ export async function requeueExpired(ctx: RuntimeContext): Promise<void> {
  * (SQLite) a lease held by an earlier process of this host is an orphan and is re-queued
  * now (`runtime.recovered`); jobs that were publishing are published again (idempotent).
  */
-export async function recoverAtStart(ctx: RuntimeContext, host: string): Promise<void> {
+export async function recoverAtStart(ctx: RuntimeContext, host: string): Promise<RecoveryReport> {
   const orphans = killOrphanEncoders(ctx.imagesDir);
-  await ctx.store.change(async (tx) => {
+  const counts = await ctx.store.change(async (tx) => {
+    const interrupted = await interruptLapsedLeases(ctx, tx, host, Number.MAX_SAFE_INTEGER, `${host}:`);
     const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
-    if (stale.length === 0 && orphans.length === 0) return;
+    if (stale.length === 0 && interrupted.length === 0 && orphans.length === 0) return { interrupted: 0, requeued: 0 };
     await afterRequeue(ctx, tx, stale);
     await tx.audit({
       type: 'runtime.recovered',
       actor: ACTOR_RUNTIME,
-      payload: { owner: ctx.owner, orphanEncodersKilled: orphans, requeued: stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state })) },
+      payload: {
+        owner: ctx.owner,
+        orphanEncodersKilled: orphans,
+        requeued: [
+          ...interrupted.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state, interrupted: true })),
+          ...stale.map((t) => ({ id: t.id, jobId: t.jobId, state: t.state, interrupted: false })),
+        ],
+      },
     });
+    return { interrupted: interrupted.length, requeued: stale.length };
   });
   const packaging = await ctx.store.jobs.list({ state: 'packaging', limit: 500 });
-  for (const j of packaging.items) await publishOutputs(ctx, j.id);
+  let published = 0;
+  for (const j of packaging.items) {
+    await publishOutputs(ctx, j.id);
+    if ((await ctx.store.jobs.get(j.id))?.state !== 'packaging') published++;
+  }
+  return { orphanEncodersKilled: orphans.length, ...counts, published };
 }

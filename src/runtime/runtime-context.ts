@@ -41,6 +41,8 @@ export interface RunningAttempt {
   task: Task;
   abort: AbortController;
   fraction: number;
+  /** Set when the appliance itself cut this attempt short (its shutdown): the end is an interruption, not a failure. */
+  interruptedBy?: { cause: 'crash' | 'shutdown'; detail: string };
 }
 
 export interface RuntimeContext

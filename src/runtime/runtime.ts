@@ -4,17 +4,25 @@ import { ApplianceError } from '../errors/appliance-error.js';
 import { cancelJob, jobNotFound, outputKeyOf, retryJob } from './job-commands.js';
 import { jobDetail } from './job-detail.js';
 import type { JobDetail, JobRuntime } from './job-runtime.js';
-import { recoverAtStart } from './recovery.js';
+import { recoverAtStart, type RecoveryReport } from './recovery.js';
 import type { RuntimeContext, RuntimeDeps } from './runtime-context.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { submitJob } from './submit.js';
 
 export interface Runtime extends JobRuntime {
-  /** Crash recovery (orphaned encoders killed, this host's stale leases re-queued, unpublished outputs published), then the scheduler. */
+  /**
+   * Crash recovery (orphaned encoders killed, this host's stale leases re-queued — an attempt
+   * whose owner is gone as an interruption —, unpublished outputs published). Leases nothing.
+   * Idempotent: once per runtime.
+   */
+  recover(): Promise<RecoveryReport>;
+  /** Recovery (if not done yet), then the scheduler: from here on tasks are leased. */
   start(): Promise<void>;
-  /** Stops leasing; running attempts are killed and their leases lapse (re-queued on the next start). */
-  stop(): Promise<void>;
+  /** Stops leasing; running attempts are killed and recorded as interrupted (cause `shutdown`, `reason`): re-queued on the next start, not counted. */
+  stop(reason?: string): Promise<void>;
 }
+
+export type { RecoveryReport };
 
 /**
  * The durable DAG: probe → encode (ladder, or per-rendition retries) → package → publish.
@@ -46,7 +54,9 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
     },
     kick: () => void scheduler.tick(),
   };
-  const scheduler: Scheduler = createScheduler(ctx);
+  const scheduler: Scheduler = createScheduler(ctx, host);
+  let recovered: Promise<RecoveryReport> | undefined;
+  const recover = (): Promise<RecoveryReport> => (recovered ??= recoverAtStart(ctx, host));
 
   async function detail(jobId: string): Promise<JobDetail> {
     const job = await deps.store.jobs.get(jobId);
@@ -67,10 +77,11 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       return detail(jobId);
     },
     outputKey: (jobId, path) => outputKeyOf(ctx, jobId, path),
+    recover,
     async start() {
-      await recoverAtStart(ctx, host);
+      await recover();
       scheduler.start();
     },
-    stop: () => scheduler.stop(),
+    stop: (reason = 'the appliance stopped') => scheduler.stop(reason),
   };
 }

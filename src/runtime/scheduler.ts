@@ -16,14 +16,14 @@ export interface Scheduler {
   start(): void;
   /** Runs one scheduling pass now (no-op while one runs, or when stopped). */
   tick(): Promise<void>;
-  /** Stops leasing; running attempts are killed and their leases lapse (re-queued on the next start). */
-  stop(): Promise<void>;
+  /** Stops leasing; running attempts are killed and recorded as interrupted (cause `shutdown`, `reason`): re-queued on the next start, not counted. */
+  stop(reason: string): Promise<void>;
 }
 
 const now = (): string => new Date().toISOString();
 
 /** The scheduler: leases tasks up to each pool's slots, runs each attempt, renews the leases it holds. */
-export function createScheduler(ctx: RuntimeContext): Scheduler {
+export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let ticking = false;
@@ -100,7 +100,7 @@ export function createScheduler(ctx: RuntimeContext): Scheduler {
     if (ticking || stopped) return;
     ticking = true;
     try {
-      await requeueExpired(ctx);
+      await requeueExpired(ctx, host);
       for (const kind of KINDS) {
         const slots = ctx.config.pools[kind].slots;
         while (!stopped && [...ctx.running.values()].filter((a) => a.task.kind === kind).length < slots) {
@@ -147,11 +147,14 @@ export function createScheduler(ctx: RuntimeContext): Scheduler {
       void tick();
     },
     tick,
-    async stop() {
+    async stop(reason) {
       stopped = true;
       clearInterval(timer);
       clearInterval(heartbeat);
-      for (const a of ctx.running.values()) a.abort.abort();
+      for (const a of ctx.running.values()) {
+        a.interruptedBy = { cause: 'shutdown', detail: reason };
+        a.abort.abort();
+      }
       await settled(() => ctx.running.size === 0);
     },
   };

@@ -385,11 +385,23 @@ export class EmbeddedStore implements ObjectStore {
   }
 
   private async removeStaleStaging(): Promise<void> {
-    const cutoff = Date.now() - this.staleTmpMs;
+    await this.removeStagingFiles(Date.now() - this.staleTmpMs);
+  }
+
+  /**
+   * Removes staging files (`.tmp/`) last written before `before` (epoch ms): what writes cut by a
+   * crash left. Start-up calls it with its own start time, once no write of this process can be
+   * in flight. Returns the names removed.
+   */
+  async removeStagingFiles(before: number): Promise<string[]> {
+    const removed: string[] = [];
     for (const name of await readdir(this.layout.tmpDir)) {
       const path = join(this.layout.tmpDir, name);
       const st = await lstat(path).catch(() => undefined);
-      if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { force: true, recursive: true });
+      if (st === undefined || st.mtimeMs >= before) continue;
+      await rm(path, { force: true, recursive: true });
+      removed.push(name);
     }
+    return removed;
   }
 }

@@ -41,7 +41,10 @@ export interface Task {
   kind: TaskKind;
   rendition: string | null;
   state: TaskState;
+  /** Attempts so far (every lease counts one; the fencing token moves with each). */
   attempt: number;
+  /** Of those, attempts the appliance itself cut short (crash, shutdown): not counted against `maxAttempts`. */
+  interruptions: number;
   maxAttempts: number;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
@@ -71,6 +74,14 @@ export interface TaskFinish {
   output?: unknown;
   errorCode?: string | null;
   errorMessage?: string | null;
+  runAfter?: number;
+}
+
+/** How an interrupted attempt ends: back to pending after `runAfter`, or dead when interruptions ran out (CRASH_LOOP). */
+export interface TaskInterruption {
+  state: 'pending' | 'dead';
+  errorCode: string;
+  errorMessage: string;
   runAfter?: number;
 }
 
@@ -111,6 +122,14 @@ export interface TaskWrites {
   finish(id: string, token: number, end: TaskFinish): Promise<Task>;
   /** With `ownerPrefix`, only leases held by owners whose name starts with it (this host's earlier processes). */
   requeueExpired(now: number, ownerPrefix?: string): Promise<Task[]>;
+  /** Running tasks whose lease lapsed before `now` (same `ownerPrefix` filter as `requeueExpired`); changes nothing. */
+  listExpired(now: number, ownerPrefix?: string): Promise<Task[]>;
+  /**
+   * Ends a running attempt the appliance cut short: interruptions + 1, the attempt not counted
+   * against `maxAttempts`, the lease cleared, the token moved on. Refused (STALE_LEASE) unless
+   * `token` is the task's current one.
+   */
+  interrupt(id: string, token: number, end: TaskInterruption): Promise<Task>;
   cancelForJob(jobId: string): Promise<Task[]>;
   reset(id: string, maxAttempts: number): Promise<void>;
 }

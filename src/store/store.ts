@@ -230,6 +230,8 @@ export interface Store {
   audit: {
     head(): Promise<{ seq: number; hash: string } | null>;
     list(query?: AuditQuery): Promise<AuditEvent[]>;
+    /** The newest event of this type, or null (index on type, seq). */
+    latest(type: string): Promise<AuditEvent | null>;
     /** Streams every event in seq order. */
     iterate(range?: { fromSeq?: number; toSeq?: number }): AsyncIterable<AuditEvent>;
     verify(): Promise<ChainVerdict>;

@@ -116,14 +116,22 @@ test('a host that cannot reach a Debian archive: one line saying how to import a
   assert.match(failed.payload, /"offline":true/);
 });
 
-test('a port in use is one clear line and exit 1', async () => {
+test('a port in use is waited for (http.bindWaitSeconds), then one clear line naming the holder, exit 1, nothing created', async () => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   const port = (blocker.address() as { port: number }).port;
-  const out = await expectStartFailure(tempDir(), { MPEGFLOW_PORT: String(port), ...OFFLINE });
+  const cwd = tempDir();
+  const config = join(cwd, 'config.json');
+  writeFileSync(config, JSON.stringify({ http: { bindWaitSeconds: 1 } }));
+  const out = await expectStartFailure(cwd, { MPEGFLOW_PORT: String(port), MPEGFLOW_CONFIG: config, ...OFFLINE });
   blocker.close();
-  assert.match(out, new RegExp(`mpegflow: MPEGFLOW_PORT: 127\\.0\\.0\\.1:${port} is already in use`));
+  assert.match(out, new RegExp(`waiting up to 1 s for it`));
+  assert.match(
+    out,
+    new RegExp(`mpegflow: MPEGFLOW_PORT: 127\\.0\\.0\\.1:${port} is in use by another process \\(waited [\\d.]+ s\\); held by pid ${process.pid} `),
+  );
   assert.not.match(out, /\n\s+at /);
+  assert.not.ok(existsSync(join(cwd, 'data')), 'the port is bound before anything else: no data dir was created');
 });
 
 test('a corrupt database is refused with one line and left untouched', async () => {

@@ -29,7 +29,7 @@ test('embedded defaults derived from the host', () => {
   const cwd = tempDir();
   const c = loadConfig({ env: {}, host, cwd });
   assert.is(c.dataDir, join(cwd, 'data'));
-  assert.equal(c.http, { host: '127.0.0.1', port: 8080 });
+  assert.equal(c.http, { host: '127.0.0.1', port: 8080, bindWaitSeconds: 15 });
   assert.equal(c.database, { kind: 'sqlite', path: join(cwd, 'data', 'mpegflow.db') });
   assert.equal(c.storage, { kind: 'embedded', root: join(cwd, 'data', 'objects') });
   assert.equal(c.pools.encode.cores, [0, 1]);

@@ -37,14 +37,30 @@ export function killServers(): void {
   running.clear();
 }
 
-/** Runs `mpegflow start` and resolves once it has printed its start banner (or rejects with its output). */
-export function startServer(opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<Started> {
+/** kill -9 of a detached server's whole process group; resolves once the server has exited. */
+export async function killProcessGroup(child: ChildProcess): Promise<void> {
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  await exited;
+}
+
+/**
+ * Runs `mpegflow start` and resolves once it has printed its start banner (or rejects with its
+ * output and exit code). `detached`: in its own process group, so a test can kill the whole
+ * appliance (`killAppliance`).
+ */
+export function startServer(opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number; detached?: boolean }): Promise<Started> {
   // A first start builds the FFmpeg image (~20 s idle, a minute on a loaded 2-core host).
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const child = spawn(process.execPath, [bin, 'start'], {
     cwd: opts.cwd,
     env: cleanEnv({ MPEGFLOW_PORT: '0', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
   });
   let out = '';
   running.add(child);

@@ -6,7 +6,10 @@ const pool = (cores: number[], slots = 1): PoolConfig => ({ cores, slots, timeou
 
 /** Pools and policies for runtime tests on a 2-core host. */
 export function testRuntimeConfig(partialLadder: 'wait' | 'emit' = 'wait') {
-  return { pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) }, policies: { partialLadder, maxAttempts: 3 } };
+  return {
+    pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) },
+    policies: { partialLadder, maxAttempts: 3, maxInterruptions: 10, interruptionBackoffSeconds: 0.1 },
+  };
 }
 
 /** The runtime settings tests share: fast ticks and back-off, the ultrafast preset, scratch and images under `data`. */

@@ -16,13 +16,20 @@ import { tempDir } from './temp-dir.js';
 
 /** A real runtime: SQLite file, embedded object store, the three pools, a signed FFmpeg 7.1 image. */
 export async function runtimeFixture(
-  options: { partialLadder?: 'wait' | 'emit'; failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean; objectsRoot?: string } = {},
+  options: {
+    partialLadder?: 'wait' | 'emit';
+    failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean;
+    objectsRoot?: string;
+    /** Overrides of `policies` (e.g. maxInterruptions). */
+    policies?: Partial<ReturnType<typeof testRuntimeConfig>['policies']>;
+  } = {},
 ) {
   const data = tempDir('mpegflow-runtime-');
   const store = new SqliteStore({ path: join(data, 'mpegflow.db') });
   const objects = new EmbeddedStore({ root: options.objectsRoot ?? join(data, 'objects') });
   await objects.open();
-  const config = testRuntimeConfig(options.partialLadder);
+  const base = testRuntimeConfig(options.partialLadder);
+  const config = { ...base, policies: { ...base.policies, ...options.policies } };
   const supervisor = new Supervisor(config);
   const bus = new EventBus();
   const events: ApplianceEvent[] = [];
@@ -41,17 +48,19 @@ export async function runtimeFixture(
     await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id: ref.id } });
   });
   mkdirSync(join(data, 'scratch'), { recursive: true });
-  const runtime: Runtime = createJobRuntime({
-    store,
-    objects,
-    supervisor,
-    bus,
-    config,
-    trust,
-    logger: createLogger('silent'),
-    ...testRuntimeSettings(data),
-    ...(options.failEncodeAttempt ? { failEncodeAttempt: options.failEncodeAttempt } : {}),
-  });
+  const newRuntime = (): Runtime =>
+    createJobRuntime({
+      store,
+      objects,
+      supervisor,
+      bus,
+      config,
+      trust,
+      logger: createLogger('silent'),
+      ...testRuntimeSettings(data),
+      ...(options.failEncodeAttempt ? { failEncodeAttempt: options.failEncodeAttempt } : {}),
+    });
+  let runtime: Runtime = newRuntime();
   await runtime.start();
   const clip = async (name: string, lavfi: string[]) => {
     const img = await testImage();
@@ -71,11 +80,32 @@ export async function runtimeFixture(
       await new Promise((r) => setTimeout(r, 200));
     }
   };
+  /** Stops the runtime (as a shutdown does) and starts a new one on the same store, objects and pools. */
+  const restart = async (reason = 'test restart') => {
+    await runtime.stop(reason);
+    runtime = newRuntime();
+    await runtime.start();
+  };
   const close = async () => {
     await runtime.stop();
     await supervisor.close();
     await objects.close();
     await store.close();
   };
-  return { data, store, objects, supervisor, bus, events, runtime, image: ref, clip, waitFor, close };
+  return {
+    data,
+    store,
+    objects,
+    supervisor,
+    bus,
+    events,
+    get runtime() {
+      return runtime;
+    },
+    image: ref,
+    clip,
+    waitFor,
+    restart,
+    close,
+  };
 }

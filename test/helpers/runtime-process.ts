@@ -1,6 +1,7 @@
 // A runtime in its own process, for crash tests: `node runtime-process.js DATA_DIR [INPUT_FILE]`.
 // First run (with INPUT_FILE): puts the file in the input bucket, submits a job, prints `job <id>`.
 // Every run: recovers, then runs the scheduler until killed. The image lives under DATA/images/.
+// MPEGFLOW_TEST_POLICIES (JSON) overrides `policies` of the test config (e.g. {"maxInterruptions": 3}).
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync, createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EventBus } from '../../src/events/event-bus.js';
@@ -43,7 +44,8 @@ if (!existsSync(trustFile)) {
   writeFileSync(trustFile, JSON.stringify({ keys: [{ fingerprint: key.fingerprint, source: 'test', armored: key.publicArmored }] }));
 }
 const trust = JSON.parse(readFileSync(trustFile, 'utf8')) as { keys: { fingerprint: string; source: string; armored: string }[] };
-const config = testRuntimeConfig();
+const baseConfig = testRuntimeConfig();
+const config = { ...baseConfig, policies: { ...baseConfig.policies, ...(JSON.parse(process.env.MPEGFLOW_TEST_POLICIES ?? '{}') as object) } };
 mkdirSync(join(data, 'scratch'), { recursive: true });
 const runtime = createJobRuntime({
   store,

@@ -37,12 +37,14 @@ test('an upload is stored with its sha256 and size, answered 201 and audited as 
   assert.is(info.size, bytes.length);
   const events = await f.store.audit.list({ type: 'input.uploaded' });
   assert.is(events.length, 1);
-  assert.equal(events[0]!.payload, { key: 'promo.mov', sha256: sha(bytes), size: bytes.length, versionId: info.versionId });
+  const uploadId = (events[0]!.payload as { uploadId: string }).uploadId;
+  assert.match(uploadId, /^[0-9a-z]+-[0-9a-f]{16}$/);
+  assert.equal(events[0]!.payload, { key: 'promo.mov', uploadId, sha256: sha(bytes), size: bytes.length, versionId: info.versionId });
   const started = (await f.store.audit.list({ type: 'input.upload_started' })).filter((e) => (e.payload as { key: string }).key === 'promo.mov');
   assert.equal(
     started.map((e) => ({ ...(e.payload as object), contentLength: undefined })),
-    [{ key: 'promo.mov', inUse: false, contentLength: undefined }],
-    'audited before the first byte was stored',
+    [{ key: 'promo.mov', uploadId, inUse: false, contentLength: undefined }],
+    'audited before the first byte was stored, with the id its end carries',
   );
   assert.ok(started[0]!.seq < events[0]!.seq);
   assert.is(events[0]!.actor, `token:${f.tokenIds.operator}`);
@@ -118,6 +120,13 @@ test('an input a job used is never replaced: same bytes 200 unchanged, other byt
   for await (const o of f.objects.list('intermediate', 'uploads/')) staged.push(o.key);
   assert.equal(staged, [], 'the staging copy is gone');
   assert.is((await f.store.audit.list({ type: 'input.uploaded' })).filter((e) => (e.payload as { key: string }).key === 'used.mov').length, 1);
+  // Both uploads over the used input are closed in the audit trail (else a restart would take them for uploads a crash cut).
+  const ofUsed = async (type: string) => (await f.store.audit.list({ type })).filter((e) => (e.payload as { key: string }).key === 'used.mov');
+  assert.is((await ofUsed('input.upload_unchanged')).length, 1);
+  assert.equal(
+    (await ofUsed('input.upload_failed')).map((e) => (e.payload as { code: string }).code),
+    ['INPUT_IN_USE'],
+  );
 });
 
 test('over real HTTP a 256 MiB upload streams: resident memory stays flat, the hash is right', async () => {

@@ -10,6 +10,7 @@ export function taskRow(fields: Partial<Task> & Pick<Task, 'kind' | 'state'>): T
     rendition: null,
     attempt: 1,
     maxAttempts: 3,
+    interruptions: 0,
     leaseOwner: null,
     leaseExpiresAt: null,
     fencingToken: 1,

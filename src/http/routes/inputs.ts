@@ -86,10 +86,16 @@ export function inputRoutes(deps: InputRouteDeps) {
     const actor = actorOf(c.get('principal'));
     const inUse = await deps.store.jobs.usesInput(name);
     let result: PutResult;
-    const staging = `uploads/${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
-    // Audited before the first byte is stored: whatever a crash leaves in the bucket has a record.
+    const uploadId = `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
+    const staging = `uploads/${uploadId}`;
+    // Audited before the first byte is stored: whatever a crash leaves in the bucket has a record,
+    // and the next start closes an upload that has no end (input.upload_failed, cause interrupted).
     await deps.store.change(async (tx) => {
-      await tx.audit({ type: 'input.upload_started', actor, payload: { key: name, contentLength: length === undefined ? null : Number(length), inUse } });
+      await tx.audit({
+        type: 'input.upload_started',
+        actor,
+        payload: { key: name, uploadId, contentLength: length === undefined ? null : Number(length), inUse, ...(inUse ? { staging } : {}) },
+      });
     });
     try {
       result = await deps.objects.put(inUse ? 'intermediate' : 'input', inUse ? staging : name, chunks);
@@ -98,7 +104,7 @@ export function inputRoutes(deps: InputRouteDeps) {
       const code = failure instanceof ApplianceError ? failure.code : 'INTERNAL';
       await deps.store
         .change(async (tx) => {
-          await tx.audit({ type: 'input.upload_failed', actor, payload: { key: name, code, message: messageOf(failure) } });
+          await tx.audit({ type: 'input.upload_failed', actor, payload: { key: name, uploadId, code, message: messageOf(failure) } });
         })
         .catch((auditErr: unknown) => deps.logger.error({ err: auditErr, key: name }, 'could not audit input.upload_failed'));
       throw failure;
@@ -108,8 +114,18 @@ export function inputRoutes(deps: InputRouteDeps) {
       await deps.objects.delete('intermediate', staging, { allVersions: true });
       const existing = await deps.objects.stat('input', name);
       if (existing.sha256 === result.sha256 && existing.size === result.size) {
+        await deps.store.change(async (tx) => {
+          await tx.audit({ type: 'input.upload_unchanged', actor, payload: { key: name, uploadId, sha256: result.sha256, size: result.size } });
+        });
         return c.json({ key: name, sha256: result.sha256, size: result.size, unchanged: true }, 200);
       }
+      await deps.store.change(async (tx) => {
+        await tx.audit({
+          type: 'input.upload_failed',
+          actor,
+          payload: { key: name, uploadId, code: 'INPUT_IN_USE', message: `input ${name} is used by a job; other bytes were refused` },
+        });
+      });
       throw new ApplianceError('INPUT_IN_USE', `input ${name} is used by a job and is never replaced; upload these bytes under another name`, {
         details: { key: name, sha256: existing.sha256 ?? null, uploadedSha256: result.sha256 },
       });
@@ -119,7 +135,7 @@ export function inputRoutes(deps: InputRouteDeps) {
       await tx.audit({
         type: 'input.uploaded',
         actor,
-        payload: { key: name, sha256: result.sha256, size: result.size, ...(result.versionId ? { versionId: result.versionId } : {}) },
+        payload: { key: name, uploadId, sha256: result.sha256, size: result.size, ...(result.versionId ? { versionId: result.versionId } : {}) },
       });
     });
     deps.logger.info({ key: name, sha256: result.sha256, size: result.size, actor }, 'input uploaded');

@@ -118,6 +118,7 @@ export const jobDetailSchema = jobSummary.extend({
       rendition: z.string().nullable(),
       state: z.enum(taskStates),
       attempt: z.number().int(),
+      interruptions: z.number().int().describe('attempts the appliance itself cut short (crash, shutdown); not counted against maxAttempts'),
       maxAttempts: z.number().int(),
       errorCode: z.string().nullable(),
       errorMessage: z.string().nullable(),

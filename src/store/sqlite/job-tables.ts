@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type AnyColumn, typ
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { canonicalJson } from '../audit-chain.js';
-import type { Job, JobListQuery, JobPatch, JobState, LeaseRequest, NewJob, NewTask, Task, TaskFinish, TaskKind, TaskState } from '../jobs.js';
+import type { Job, JobListQuery, JobPatch, JobState, LeaseRequest, NewJob, NewTask, Task, TaskFinish, TaskInterruption, TaskKind, TaskState } from '../jobs.js';
 import * as schema from './schema.js';
 
 type Db = BetterSQLite3Database<typeof schema>;
@@ -40,6 +40,7 @@ export function toTask(row: typeof schema.tasks.$inferSelect): Task {
     rendition: row.rendition,
     state: row.state as TaskState,
     attempt: row.attempt,
+    interruptions: row.interruptions,
     maxAttempts: row.maxAttempts,
     leaseOwner: row.leaseOwner,
     leaseExpiresAt: row.leaseExpiresAt,
@@ -60,6 +61,16 @@ function staleLease(id: string, token: number, current: { state: string; fencing
     `task ${id}: attempt with fencing token ${token} no longer holds the lease (now ${current ? `${current.state}, token ${current.fencingToken}` : 'gone'}); its result is discarded`,
     { details: { taskId: id, token } },
   );
+}
+
+/** Running tasks whose lease lapsed before `now`, optionally only those of owners named `ownerPrefix…`. */
+function expiredRows(w: Db, now: number, ownerPrefix: string | undefined) {
+  return w
+    .select()
+    .from(schema.tasks)
+    .where(and(eq(schema.tasks.state, 'running'), lt(schema.tasks.leaseExpiresAt, now)))
+    .all()
+    .filter((row) => ownerPrefix === undefined || (row.leaseOwner ?? '').startsWith(ownerPrefix));
 }
 
 /** Job and task writes inside a transaction; `touch` marks that state was written. */
@@ -151,16 +162,11 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
       },
       /** Running tasks whose lease lapsed go back to pending (or dead when out of attempts); the token moves on. */
       requeueExpired: async (now: number, ownerPrefix?: string): Promise<Task[]> => {
-        const rows = w
-          .select()
-          .from(schema.tasks)
-          .where(and(eq(schema.tasks.state, 'running'), lt(schema.tasks.leaseExpiresAt, now)))
-          .all()
-          .filter((row) => ownerPrefix === undefined || (row.leaseOwner ?? '').startsWith(ownerPrefix));
+        const rows = expiredRows(w, now, ownerPrefix);
         const out: Task[] = [];
         for (const row of rows) {
           touch();
-          const dead = row.attempt >= row.maxAttempts;
+          const dead = row.attempt - row.interruptions >= row.maxAttempts;
           const patch = {
             state: dead ? 'dead' : 'pending',
             leaseOwner: null,
@@ -174,6 +180,26 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
           out.push(toTask({ ...row, ...patch }));
         }
         return out;
+      },
+      listExpired: async (now: number, ownerPrefix?: string): Promise<Task[]> => expiredRows(w, now, ownerPrefix).map(toTask),
+      /** Ends an attempt the appliance cut short; it does not count against `maxAttempts`. */
+      interrupt: async (id: string, token: number, end: TaskInterruption): Promise<Task> => {
+        const row = w.select().from(schema.tasks).where(eq(schema.tasks.id, id)).get();
+        if (!row || row.state !== 'running' || row.fencingToken !== token) throw staleLease(id, token, row);
+        touch();
+        const patch = {
+          state: end.state,
+          interruptions: row.interruptions + 1,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          fencingToken: row.fencingToken + 1,
+          errorCode: end.errorCode,
+          errorMessage: end.errorMessage,
+          runAfter: end.runAfter ?? row.runAfter,
+          updatedAt: nowIso(),
+        };
+        w.update(schema.tasks).set(patch).where(eq(schema.tasks.id, id)).run();
+        return toTask({ ...row, ...patch });
       },
       /** Cancels a job's unfinished tasks; running attempts lose their lease (token moves on). */
       cancelForJob: async (jobId: string): Promise<Task[]> => {
@@ -195,7 +221,7 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
       reset: async (id: string, maxAttempts: number): Promise<void> => {
         touch();
         w.update(schema.tasks)
-          .set({ state: 'pending', attempt: 0, maxAttempts, runAfter: 0, errorCode: null, errorMessage: null, updatedAt: nowIso() })
+          .set({ state: 'pending', attempt: 0, interruptions: 0, maxAttempts, runAfter: 0, errorCode: null, errorMessage: null, updatedAt: nowIso() })
           .where(eq(schema.tasks.id, id))
           .run();
       },

@@ -46,6 +46,8 @@ export const tasks = sqliteTable(
     rendition: text('rendition'),
     state: text('state').notNull(),
     attempt: integer('attempt').notNull().default(0),
+    /** Attempts the appliance itself cut short (crash, shutdown): not counted against `maxAttempts`. */
+    interruptions: integer('interruptions').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull(),
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: integer('lease_expires_at'),
@@ -143,7 +145,7 @@ export const auditEvents = sqliteTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_events_job').on(t.jobId, t.seq), index('audit_events_at').on(t.at)],
+  (t) => [index('audit_events_job').on(t.jobId, t.seq), index('audit_events_at').on(t.at), index('audit_events_type_seq').on(t.type, t.seq)],
 );
 
 /** One row per signed audit bundle: the chain head it certifies and the previous export's head (docs/audit-bundle.md). */

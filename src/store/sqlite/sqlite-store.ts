@@ -304,6 +304,10 @@ export class SqliteStore implements Store {
         .all()
         .map(toEvent);
     },
+    latest: async (type: string): Promise<AuditEvent | null> => {
+      const row = this.#r.select().from(schema.auditEvents).where(eq(schema.auditEvents.type, type)).orderBy(desc(schema.auditEvents.seq)).limit(1).get();
+      return row ? toEvent(row) : null;
+    },
     iterate: (range: { fromSeq?: number; toSeq?: number } = {}): AsyncIterable<AuditEvent> => {
       const stmt = this.#reader.prepare('SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq');
       const rows = stmt.iterate(range.fromSeq ?? 0, range.toSeq ?? Number.MAX_SAFE_INTEGER) as IterableIterator<Record<string, unknown>>;
