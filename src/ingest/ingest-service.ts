@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { IngestDeps } from './folder-context.js';
-import { WatchFolder } from './watch-folder.js';
+import { WatchFolder, type PassReport } from './watch-folder.js';
 
 /**
  * Every configured watch folder. Started after the job runtime (it submits jobs), stopped
@@ -22,6 +22,14 @@ export class IngestService {
   /** Looks at every folder now (tests, and after a configuration change). */
   kick(): void {
     for (const folder of this.#folders) folder.kick();
+  }
+
+  /**
+   * Resolves once every folder has finished a pass that started after this call, with each
+   * folder's report in configuration order: how tests (and a reload) wait for a look, not a time.
+   */
+  nextPass(): Promise<PassReport[]> {
+    return Promise.all(this.#folders.map((folder) => folder.nextPass()));
   }
 
   async stop(): Promise<void> {

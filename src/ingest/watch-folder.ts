@@ -20,6 +20,15 @@ interface Candidate {
 
 const identityOf = (st: Stats) => `${st.dev}:${st.ino}`;
 
+/** What one pass over the folder found: names it considered, stable files left alone because a process writes them, files it took. */
+export interface PassReport {
+  seen: string[];
+  heldOpen: string[];
+  taken: string[];
+}
+
+const emptyReport = (): PassReport => ({ seen: [], heldOpen: [], taken: [] });
+
 /**
  * One watch folder: fs.watch events and a periodic rescan find files; a file is taken once
  * its size and mtime have held still for `stableSeconds` and no process has it open for
@@ -42,6 +51,10 @@ export class WatchFolder {
   readonly #refused = new Set<string>();
   /** Claimed files waiting in `.processing/` after a temporary failure, by ingest id. */
   readonly #retries = new Map<string, { attempt: number; dueAt: number }>();
+  /** Passes started so far; a waiter counts only passes that start after it asked. */
+  #passesStarted = 0;
+  #report: PassReport = emptyReport();
+  readonly #waiters: { after: number; resolve: (report: PassReport) => void }[] = [];
 
   constructor(deps: IngestDeps, folder: WatchFolderConfig, signal: AbortSignal) {
     this.ctx = folderContext(deps, folder, signal);
@@ -67,10 +80,13 @@ export class WatchFolder {
       return;
     }
     clearTimeout(this.#timer);
+    const index = ++this.#passesStarted;
+    this.#report = emptyReport();
     this.#running = this.#pass()
       .catch((err: unknown) => this.ctx.logger.error({ err, folder: this.ctx.root }, 'watch folder: pass failed'))
       .finally(() => {
         this.#running = undefined;
+        this.#settle(index);
         if (this.#stopped) return;
         if (this.#again) {
           this.#again = false;
@@ -91,6 +107,23 @@ export class WatchFolder {
     this.#watcher?.close();
     this.#watcher = undefined;
     await this.#running;
+    for (const w of this.#waiters.splice(0)) w.resolve(emptyReport());
+  }
+
+  /** Resolves with the report of the next pass that starts after this call and finishes. */
+  nextPass(): Promise<PassReport> {
+    if (this.#stopped) return Promise.resolve(emptyReport());
+    return new Promise((resolve) => this.#waiters.push({ after: this.#passesStarted, resolve }));
+  }
+
+  #settle(index: number): void {
+    const report = this.#report;
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const w = this.#waiters[i]!;
+      if (index <= w.after) continue;
+      this.#waiters.splice(i, 1);
+      w.resolve(report);
+    }
   }
 
   async #pass(): Promise<void> {
@@ -328,6 +361,7 @@ export class WatchFolder {
         continue;
       }
       present.add(name);
+      this.#report.seen.push(name);
       const fp = fingerprint(st);
       let c = this.#candidates.get(name);
       if (c && c.identity !== identityOf(st)) {
@@ -352,6 +386,7 @@ export class WatchFolder {
       if (this.ctx.signal.aborted) return;
       if (writing.has(join(base, c.ingest.name))) {
         this.ctx.logger.debug({ folder: this.ctx.root, name: c.ingest.name }, 'watch folder: stable but open for writing; waiting');
+        this.#report.heldOpen.push(c.ingest.name);
         continue;
       }
       const outcome = await claimFile(this.ctx, c.ingest, c.stats);
@@ -361,7 +396,10 @@ export class WatchFolder {
       }
       if (outcome === 'busy') continue;
       this.#candidates.delete(c.ingest.name);
-      if (outcome === 'claimed') await this.#process(c.ingest.id);
+      if (outcome === 'claimed') {
+        this.#report.taken.push(c.ingest.name);
+        await this.#process(c.ingest.id);
+      }
     }
   }
 

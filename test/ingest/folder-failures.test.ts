@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tempDir } from '../helpers/temp-dir.js';
-import { eventually, ingestFixture, sha256Of, sleep } from './ingest-fixture.js';
+import { eventually, ingestFixture, sha256Of } from './ingest-fixture.js';
 
 test('a folder that disappears is reported, never crashes the service, and is watched again when it comes back', async () => {
   const f = await ingestFixture({ folder: { stableSeconds: 0.4, rescanSeconds: 0.2 } });
@@ -25,14 +25,14 @@ test('a folder that disappears is reported, never crashes the service, and is wa
       f.logLines.some((l) => /watch folder unavailable/.test(l)),
       'logged',
     );
-    await sleep(800);
+    await f.passes(3);
     assert.is((await f.audit('ingest.folder_unavailable')).length, 1, 'reported once, not at every scan');
 
     // Back as a symlink to another directory: refused, nothing in it is read.
     const elsewhere = tempDir();
     writeFileSync(join(elsewhere, 'outside.mov'), 'outside the configured root');
     symlinkSync(elsewhere, f.root);
-    await sleep(1200);
+    await f.passes(3);
     assert.ok(existsSync(join(elsewhere, 'outside.mov')));
     assert.equal(readdirSync(elsewhere), ['outside.mov'], 'no subfolder created through the link');
     assert.not.ok((await f.ingests()).some((i) => i.name === 'outside.mov'));

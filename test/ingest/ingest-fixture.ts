@@ -23,8 +23,6 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A small real clip (320x240, `seconds` long, H.264 + AAC) made by the FFmpeg 7.1 test image. */
 export async function makeClip(path: string, seconds = 2): Promise<string> {
   const img = await testImage();
@@ -86,6 +84,10 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
       async () => existsSync(join(root, 'done', name)) && (await ingests()).find((i) => i.name === name && i.state === 'done'),
       timeoutMs,
     );
+  /** Waits for `n` whole passes of the folder that start after the call (a look, not a sleep). */
+  const passes = async (n: number) => {
+    for (let i = 0; i < n; i++) await service.nextPass();
+  };
   const jobCount = async () => Object.values(await f.store.stats.jobsByState()).reduce((a, b) => a + b, 0);
   return {
     ...f,
@@ -100,6 +102,7 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
     stopService: () => service.stop(),
     audit,
     ingests,
+    passes,
     jobCount,
     ingestedToDone,
     close: async () => {

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { claimFile } from '../../src/ingest/file-ingest.js';
 import { folderContext, newIngestId } from '../../src/ingest/folder-context.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { eventually, ingestFixture, sleep } from './ingest-fixture.js';
+import { eventually, ingestFixture } from './ingest-fixture.js';
 
 const f = await ingestFixture({ folder: { stableSeconds: 0.5, rescanSeconds: 0.2 } });
 await f.startService();
@@ -26,7 +26,7 @@ test('names with a newline or ".." are refused in place, audited once, error fil
     const e = await refusals('INGEST_NAME_INVALID');
     return e.length >= 3 && e;
   });
-  await sleep(1500); // more scans: still refused once each
+  await f.passes(4); // more scans: still refused once each
   assert.is((await refusals('INGEST_NAME_INVALID')).length, 3);
   for (const name of bad) {
     assert.is(readFileSync(join(f.root, name), 'utf8'), `bytes of ${name}`, 'left in place, untouched');
@@ -56,7 +56,7 @@ test('a symlink to /etc/shadow is refused in place; /etc/shadow is never read, m
     return e.length > 0 && e;
   });
   assert.is(event!.linkTarget, '/etc/shadow');
-  await sleep(1500);
+  await f.passes(4);
   assert.is((await refusals('INGEST_SYMLINK')).length, 1);
   assert.ok(lstatSync(join(f.root, 'shadow.mp4')).isSymbolicLink(), 'the link stays where it is');
   const after = statSync('/etc/shadow');
@@ -72,7 +72,7 @@ test('a hard link (nlink > 1) is refused in place; neither name is touched', asy
   writeFileSync(outside, 'bytes that live outside the watch folder');
   linkSync(outside, join(f.root, 'linked.mov'));
   await eventually('hard link refusal', async () => (await refusals('INGEST_HARD_LINK')).length > 0);
-  await sleep(1000);
+  await f.passes(3);
   assert.is((await refusals('INGEST_HARD_LINK')).length, 1);
   assert.is(statSync(outside).nlink, 2);
   assert.is(readFileSync(outside, 'utf8'), 'bytes that live outside the watch folder');
