@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { packageVersion } from '../config/package-root.js';
 import type { HttpEnv } from './http-env.js';
 import { requireRole } from './middleware/auth.js';
-import { auditEventSchema, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './routes/jobs-schemas.js';
-import { ladderList, ladderSchema } from './routes/ladders.js';
+import { auditEventSchema, auditPage, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './schemas/jobs.js';
+import { ladderList, ladderSchema } from './schemas/ladders.js';
+import { issuedToken, tokenList, userList, userWithPassword, whoami } from './schemas/accounts.js';
+import { deliveryList, encoderList, hostStatusSchema, poolList, webhookList, webhookSchema } from './schemas/system.js';
 import { newWebhookBody } from './routes/webhooks.js';
 import { auditExportBody } from './routes/audit-exports.js';
-import { watchFolderList } from './routes/watch-folders.js';
+import { watchFolderList } from './schemas/watch-folders.js';
+import { liveMessage } from './schemas/live.js';
 
 /**
  * The OpenAPI 3.1 document of the API (`GET /api/v1/openapi.json`), generated from the same
@@ -15,15 +18,14 @@ import { watchFolderList } from './routes/watch-folders.js';
  * 3.1's dialect). Every route of SPEC.md's table is listed.
  */
 
-const loose = z.object({}).catchall(z.unknown());
-
 const components: Record<string, z.ZodType> = {
   Error: errorBody,
   SubmitRequest: submitBody,
   JobDetail: jobDetailSchema,
   JobList: jobList,
   AuditEvent: auditEventSchema,
-  AuditPage: z.object({ items: z.array(auditEventSchema), nextAfter: z.number().int().nullable() }),
+  AuditPage: auditPage,
+  LiveMessage: liveMessage,
   InputUpload: uploadResult,
   Ladder: ladderSchema,
   LadderList: ladderList,
@@ -31,38 +33,23 @@ const components: Record<string, z.ZodType> = {
     status: z.enum(['ok', 'degraded']),
     checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })).optional(),
   }),
-  Whoami: z.object({ id: z.string(), name: z.string(), role: z.enum(['admin', 'operator', 'viewer', 'auditor']) }),
+  Whoami: whoami,
   TokenRequest: z
     .object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'operator', 'viewer', 'auditor']), expiresAt: z.string().optional() })
     .strict(),
-  TokenIssued: z.object({ id: z.string(), name: z.string(), role: z.string(), token: z.string().describe('shown once; stored as sha256 only') }),
-  TokenList: z.object({ items: z.array(loose) }),
-  EncoderList: z.object({ items: z.array(loose), default: z.string().nullable() }),
-  PoolList: z.object({ items: z.array(loose) }),
+  TokenIssued: issuedToken,
+  TokenList: tokenList,
+  EncoderList: encoderList,
+  PoolList: poolList,
   AuditExportRequest: auditExportBody,
   WebhookRequest: newWebhookBody,
-  Webhook: z.object({
-    id: z.string(),
-    url: z.string(),
-    events: z.array(z.string()),
-    source: z.enum(['config', 'api']),
-    createdAt: z.string(),
-    disabledAt: z.string().nullable(),
-  }),
-  WebhookCreated: z.object({
-    id: z.string(),
-    url: z.string(),
-    events: z.array(z.string()),
-    source: z.string(),
-    createdAt: z.string(),
-    disabledAt: z.null(),
-    secret: z.string().describe('shown once'),
-  }),
-  WebhookList: z.object({ items: z.array(loose) }),
-  WebhookDeliveryList: z.object({ items: z.array(loose) }),
+  Webhook: webhookSchema,
+  WebhookCreated: webhookSchema.extend({ disabledAt: z.null(), secret: z.string().describe('shown once') }),
+  WebhookList: webhookList,
+  WebhookDeliveryList: deliveryList,
   LoginRequest: z.object({ username: z.string(), password: z.string() }).strict(),
   Session: z.object({ user: z.object({ id: z.string(), username: z.string(), role: z.string() }), expiresAt: z.string() }),
-  UserList: z.object({ items: z.array(loose) }),
+  UserList: userList,
   UserRequest: z
     .object({
       username: z.string(),
@@ -79,8 +66,8 @@ const components: Record<string, z.ZodType> = {
       unlock: z.literal(true).optional(),
     })
     .strict(),
-  User: loose,
-  HostStatus: loose,
+  User: userWithPassword,
+  HostStatus: hostStatusSchema,
   WatchFolderList: watchFolderList,
 };
 
@@ -324,7 +311,7 @@ export const operations: readonly Operation[] = [
     method: 'get',
     path: '/ws',
     summary:
-      'WebSocket of live events (job and task state, progress); token by Authorization header, subprotocols ["mpegflow.v1", "bearer.<token>"], or ?token= (docs/webhooks.md)',
+      'WebSocket of live events (job and task state, progress); token by Authorization header, subprotocols ["mpegflow.v1", "bearer.<token>"], or ?token= (docs/webhooks.md); each text message is one LiveMessage (components.schemas)',
     tag: 'events',
     roles: ANY,
     params: [

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { EventBus } from '../../src/events/event-bus.js';
@@ -41,7 +41,7 @@ export async function runtimeFixture(
       name: 'debian-ffmpeg-7.1',
       version: 'test',
       path: ref.dir,
-      manifest: '{"source":{"kind":"debian"}}',
+      manifest: readFileSync(join(ref.dir, 'manifest.json'), 'utf8'),
       state: 'verified',
       verifiedAt: new Date().toISOString(),
     });

@@ -36,7 +36,13 @@ export async function apiApp(options: { runtime?: boolean } = {}) {
   const { logger, logLines } = memoryLogger();
   const health = new Health();
   health.set('store', { ok: true });
-  const app = createApp({ store, logger, health, objects, ...(runtime ? { runtime } : {}) });
+  const app = createApp({
+    store,
+    logger,
+    health,
+    objects,
+    ...(runtime && fixture ? { runtime, pools: () => fixture.supervisor.status(), dataDir: fixture.data } : {}),
+  });
   const tokens = {} as Record<Role | 'expired', string>;
   const tokenIds = {} as Record<Role, string>;
   for (const role of ['admin', 'operator', 'viewer', 'auditor', 'expired'] as const) {

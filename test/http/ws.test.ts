@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { liveMessage } from '../../src/http/schemas/live.js';
 import WebSocket from 'ws';
 import type { ApplianceEvent } from '../../src/events/events.js';
 import { liveApp } from '../events/live-app.js';
@@ -33,6 +35,9 @@ interface Client {
   close(): void;
 }
 
+/** Messages that are not a LiveMessage of src/http/schemas/live.ts (or carry a field it does not declare). */
+const nonconforming: unknown[] = [];
+
 /** Connects and waits for the hello message (the subscription is live from then on). */
 function connect(path: string, options: WebSocket.ClientOptions = {}, protocols?: string[]): Promise<Client> {
   return new Promise((resolve, reject) => {
@@ -40,6 +45,8 @@ function connect(path: string, options: WebSocket.ClientOptions = {}, protocols?
     const messages: Array<Record<string, unknown>> = [];
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as Record<string, unknown>;
+      const checked = liveMessage.safeParse(m);
+      if (!checked.success || !isDeepStrictEqual(checked.data, m)) nonconforming.push(m);
       if (m.type === 'hello') resolve({ ws, messages, close: () => ws.close() });
       else messages.push(m);
     });
@@ -99,6 +106,7 @@ test('with a token (header, subprotocol or query) a client receives the events p
     );
     c.close();
   }
+  assert.equal(nonconforming, [], 'every message (hello included) is a LiveMessage as the UI reads it');
 });
 
 test('?job=ID only delivers that job; a bad job id is refused', async () => {

@@ -109,6 +109,25 @@ export function layerViolations(root: string, edges: readonly ImportEdge[]): str
   return [...out].sort();
 }
 
+/**
+ * The API's schemas (`src/http/schemas/`) are shared with the UI: they import only each other
+ * (and zod), and the UI (`ui/src/`) imports nothing of the server but them.
+ */
+export const API_SCHEMAS = 'src/http/schemas/';
+
+/** One line per import that breaks the API-schemas rule, for edges read from src/ and ui/src/. */
+export function schemaViolations(root: string, edges: readonly ImportEdge[]): string[] {
+  const out = new Set<string>();
+  for (const e of edges) {
+    const from = relative(root, e.from);
+    const to = relative(root, e.to);
+    if (from.startsWith(API_SCHEMAS) && !to.startsWith(API_SCHEMAS)) out.add(`${from} imports ${e.specifier}: the API schemas import only each other`);
+    if (from.startsWith('ui/') && !to.startsWith('ui/') && !to.startsWith(API_SCHEMAS))
+      out.add(`${from} imports ${e.specifier}: the UI imports only the API schemas of the server`);
+  }
+  return [...out].sort();
+}
+
 /** Where the environment may be read: the config, and the entry points that hand it to the config. */
 export const ENVIRONMENT_READERS = ['src/config/', 'src/cli/', 'src/image-build/cli.ts'] as const;
 

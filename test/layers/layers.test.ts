@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { environmentReads, importCycles, importEdges, layerViolations } from './layer-rules.js';
+import { environmentReads, importCycles, importEdges, layerViolations, schemaViolations } from './layer-rules.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -13,6 +13,15 @@ test('main keeps to the layer table', () => {
   const edges = importEdges(root, ['src', 'appliance']);
   assert.ok(edges.length > 300, `read the imports (${edges.length})`);
   assert.equal(layerViolations(root, edges), []);
+});
+
+test('the API schemas import only each other; the UI imports only them of the server', () => {
+  const edges = importEdges(root, ['src/http', 'ui/src']);
+  assert.ok(
+    edges.some((e) => e.from.includes('/ui/src/') && e.to.includes('/src/http/schemas/')),
+    'the UI takes its types from the schemas',
+  );
+  assert.equal(schemaViolations(root, edges), []);
 });
 
 test('main has no import cycle', () => {
@@ -49,6 +58,22 @@ test('a wrong import is found: the store importing the runtime, the images impor
     ]);
     assert.equal(importCycles(dir, edges), ['src/store/open-store.ts → src/runtime/job-runtime.ts → src/store/open-store.ts']);
     assert.equal(environmentReads(dir, ['src']), ['src/storage/where.ts']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a schema importing the store, the UI importing a route: both found', () => {
+  const dir = tree({
+    'src/http/schemas/jobs.ts': "import type { Job } from '../../store/jobs.js';\nimport { jobStates } from './states.js';\nexport type J = Job;\n",
+    'src/http/schemas/states.ts': 'export const jobStates = [];\n',
+    'ui/src/api.ts': "import type { JobDetail } from '../../src/http/schemas/jobs';\nimport { jobRoutes } from '../../src/http/routes/jobs';\n",
+  });
+  try {
+    assert.equal(schemaViolations(dir, importEdges(dir, ['src', 'ui/src'])), [
+      'src/http/schemas/jobs.ts imports ../../store/jobs.js: the API schemas import only each other',
+      'ui/src/api.ts imports ../../src/http/routes/jobs: the UI imports only the API schemas of the server',
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

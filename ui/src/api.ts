@@ -10,12 +10,20 @@ export class ApiError extends Error {
   }
 }
 
-export type Role = 'admin' | 'operator' | 'viewer' | 'auditor';
-export interface Me {
-  id: string;
-  name: string;
-  role: Role;
-}
+// The API's types are the server's own: inferred from the zod schemas the routes validate and
+// answer with and the OpenAPI document is built from (src/http/schemas/; type imports only,
+// nothing of the server is bundled).
+export type { Role, Whoami as Me, User, UserWithPassword, TokenList, IssuedToken, UserList } from '../../src/http/schemas/accounts';
+export type { AuditEventView as AuditEvent, AuditPage, JobDetail, JobList, JobSummary, UploadResult } from '../../src/http/schemas/jobs';
+export type { Ladder, LadderList } from '../../src/http/schemas/ladders';
+export type { LiveEvent, LiveMessage } from '../../src/http/schemas/live';
+export type { Delivery, DeliveryList, Encoder, EncoderList, HostStatus, PoolList, Webhook, WebhookList } from '../../src/http/schemas/system';
+export type { WatchFolderList } from '../../src/http/schemas/watch-folders';
+import type { Role } from '../../src/http/schemas/accounts';
+import type { JobDetail, JobSummary } from '../../src/http/schemas/jobs';
+import { terminalJobStates } from '../../src/http/schemas/states';
+
+export type JobTask = JobDetail['tasks'][number];
 
 const listeners = new Set<() => void>();
 /** Called when the API answers 401 (session over): the app shows the login page. */
@@ -66,49 +74,6 @@ export const may = {
   admin: (role: Role | undefined) => role === 'admin',
 };
 
-export interface JobSummary {
-  id: string;
-  state: string;
-  progress: number;
-  input: { key: string; sha256: string | null; size: number | null };
-  ladder: string;
-  packaging: string[];
-  encoder: string;
-  policy: { partialLadder: 'wait' | 'emit' };
-  outputs: Record<string, string> | null;
-  error: { code: string; message: string } | null;
-  submittedBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface JobTask {
-  id: string;
-  kind: 'probe' | 'encode' | 'package';
-  rendition: string | null;
-  state: string;
-  attempt: number;
-  maxAttempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-}
-
-export interface JobDetail extends JobSummary {
-  tasks: JobTask[];
-  renditions: { name: string; state: string; sha256: string | null }[];
-  missingRenditions: string[];
-}
-
-export interface AuditEvent {
-  seq: number;
-  at: string;
-  type: string;
-  actor: string;
-  job_id: string | null;
-  payload: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
-
-export const terminalStates = ['completed', 'partial', 'failed', 'cancelled'];
-export const jobStates = ['queued', 'probing', 'encoding', 'packaging', 'completed', 'partial', 'failed', 'cancelled'];
+export { jobStates } from '../../src/http/schemas/states';
+/** Whether a job has ended (its state is one of the API's terminal states). */
+export const isTerminal = (state: JobSummary['state']): boolean => (terminalJobStates as readonly string[]).includes(state);

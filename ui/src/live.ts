@@ -1,21 +1,9 @@
 // Live events over /ws (the session cookie authenticates it), reconnecting with back-off.
 
-export type LiveEvent =
-  | { type: 'hello' }
-  | { type: 'job.state'; jobId: string; state: string; progress: number }
-  | { type: 'task.state'; jobId: string; taskId: string; kind: string; rendition: string | null; state: string; attempt: number }
-  | {
-      type: 'task.progress';
-      jobId: string;
-      taskId: string;
-      kind: string;
-      rendition: string | null;
-      fraction: number | null;
-      fps: number | null;
-      speed: number | null;
-      at: string;
-    }
-  | { type: 'task.finished'; jobId: string; taskId: string; kind: string };
+import type { LiveMessage } from './api';
+
+/** What `/ws` sends: the greeting, then live events (the server's own types, src/http/schemas/live.ts). */
+export type LiveEvent = LiveMessage;
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 

@@ -3,8 +3,9 @@ import type { EncoderImageManifest } from '../../images/encoder-image-manifest.j
 import type { EncoderImageRecord, Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { requireRole } from '../middleware/auth.js';
+import type { Encoder, EncoderList } from '../schemas/system.js';
 
-function summary(image: EncoderImageRecord, defaultId: string | undefined) {
+function summary(image: EncoderImageRecord, defaultId: string | undefined): Encoder {
   const manifest = JSON.parse(image.manifest) as EncoderImageManifest;
   return {
     id: image.id,
@@ -26,6 +27,6 @@ export function encoderRoutes(store: Store) {
   return new Hono<HttpEnv>().get('/encoders', requireRole('admin', 'operator', 'viewer', 'auditor'), async (c) => {
     const [images, fallback] = await Promise.all([store.images.list(), store.images.default()]);
     const items = images.map((image) => summary(image, fallback?.id)).sort((a, b) => Number(b.default) - Number(a.default));
-    return c.json({ items, default: fallback?.id ?? null });
+    return c.json({ items, default: fallback?.id ?? null } satisfies EncoderList);
   });
 }

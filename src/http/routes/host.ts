@@ -3,12 +3,7 @@ import { loadavg } from 'node:os';
 import { Hono } from 'hono';
 import si from 'systeminformation';
 import type { HttpEnv } from '../http-env.js';
-
-export interface HostStatus {
-  cpu: { cores: number; loadPercent: number; perCore: number[]; loadAverage: number[] };
-  memory: { totalBytes: number; usedBytes: number; availableBytes: number };
-  disk: { path: string; mount: string | null; totalBytes: number | null; usedBytes: number | null; availableBytes: number | null };
-}
+import type { HostStatus } from '../schemas/system.js';
 
 /** The file system holding `path`: the mount that is the longest prefix of its real path. */
 function mountOf<T extends { mount: string }>(mounts: T[], path: string): T | undefined {

@@ -6,7 +6,8 @@ import type { Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { actorOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
-import { auditQuery, idempotencyKey, jobSummaryOf, listQuery, submitBody } from './jobs-schemas.js';
+import { auditQuery, idempotencyKey, listQuery, submitBody, type AuditPage, type JobDetail, type JobList } from '../schemas/jobs.js';
+import { jobSummaryOf } from './job-summary.js';
 
 export interface JobRouteDeps {
   store: Store;
@@ -58,7 +59,7 @@ export function jobRoutes(deps: JobRouteDeps) {
         ...(q.q ? { text: q.q } : {}),
         limit: q.limit ?? 50,
       });
-      return c.json({ items: page.items.map(jobSummaryOf), nextCursor: page.nextCursor });
+      return c.json({ items: page.items.map(jobSummaryOf), nextCursor: page.nextCursor } satisfies JobList);
     })
     .get('/jobs/:id/audit', anyRole, async (c) => {
       const id = jobIdParam(c);
@@ -67,7 +68,7 @@ export function jobRoutes(deps: JobRouteDeps) {
       const limit = q.limit ?? 1000;
       const items = await deps.store.audit.list({ jobId: id, limit, ...(q.after !== undefined ? { afterSeq: q.after } : {}) });
       const last = items.at(-1);
-      return c.json({ items, nextAfter: items.length === limit && last ? last.seq : null });
+      return c.json({ items, nextAfter: items.length === limit && last ? last.seq : null } satisfies AuditPage);
     });
 
   const runtime = deps.runtime;
@@ -81,9 +82,9 @@ export function jobRoutes(deps: JobRouteDeps) {
       const body = await readJson(c, submitBody);
       // The runtime validates the submission (its one validator) and answers a replay.
       const { job, created } = await runtime.submit(body, { actor: actorOf(c.get('principal')), ...(header !== undefined ? { idempotencyKey: header } : {}) });
-      return c.json(job, created ? 201 : 200);
+      return c.json(job satisfies JobDetail, created ? 201 : 200);
     })
-    .get('/jobs/:id', anyRole, async (c) => c.json(await runtime.get(jobIdParam(c))))
-    .post('/jobs/:id/cancel', writers, async (c) => c.json(await runtime.cancel(jobIdParam(c), actorOf(c.get('principal')))))
-    .post('/jobs/:id/retry', writers, async (c) => c.json(await runtime.retry(jobIdParam(c), actorOf(c.get('principal')))));
+    .get('/jobs/:id', anyRole, async (c) => c.json((await runtime.get(jobIdParam(c))) satisfies JobDetail))
+    .post('/jobs/:id/cancel', writers, async (c) => c.json((await runtime.cancel(jobIdParam(c), actorOf(c.get('principal')))) satisfies JobDetail))
+    .post('/jobs/:id/retry', writers, async (c) => c.json((await runtime.retry(jobIdParam(c), actorOf(c.get('principal')))) satisfies JobDetail));
 }

@@ -6,6 +6,7 @@ import { roles, type Role, type Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { actorOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
+import type { IssuedToken, TokenList, Whoami } from '../schemas/accounts.js';
 
 const newTokenBody = z
   .object({
@@ -20,9 +21,9 @@ export function tokenRoutes(store: Store, now: () => Date = () => new Date()) {
   return new Hono<HttpEnv>()
     .get('/whoami', (c) => {
       const p = c.get('principal');
-      return c.json({ id: p.id, name: p.name, role: p.role });
+      return c.json({ id: p.id, name: p.name, role: p.role } satisfies Whoami);
     })
-    .get('/tokens', requireRole('admin'), async (c) => c.json({ items: await store.tokens.list() }))
+    .get('/tokens', requireRole('admin'), async (c) => c.json({ items: await store.tokens.list() } satisfies TokenList))
     .post('/tokens', requireRole('admin'), async (c) => {
       const body = await readJson(c, newTokenBody);
       const token = generateToken();
@@ -32,7 +33,7 @@ export function tokenRoutes(store: Store, now: () => Date = () => new Date()) {
         await tx.tokens.insert({ id, name: body.name, role: body.role, tokenHash: hashToken(token), expiresAt: body.expiresAt ?? null });
         await tx.audit({ type: 'api_token.issued', actor, payload: { tokenId: id, name: body.name, role: body.role, expiresAt: body.expiresAt ?? null } });
       });
-      return c.json({ id, name: body.name, role: body.role, token }, 201);
+      return c.json({ id, name: body.name, role: body.role, token } satisfies IssuedToken, 201);
     })
     .delete('/tokens/:id', requireRole('admin'), async (c) => {
       const id = c.req.param('id');

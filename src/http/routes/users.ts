@@ -8,6 +8,7 @@ import type { UserPatch } from '../../store/users.js';
 import type { HttpEnv } from '../http-env.js';
 import { actorOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
+import type { UserList, UserWithPassword } from '../schemas/accounts.js';
 
 const role = z.enum(roles as [Role, ...Role[]]);
 const newUserBody = z.object({ username: z.string().min(1).max(64), role, password: z.string().max(200).optional() }).strict();
@@ -27,13 +28,13 @@ const patchBody = z
 export function userRoutes(store: Store, now: () => Date = () => new Date()) {
   const admin = requireRole('admin');
   return new Hono<HttpEnv>()
-    .get('/users', admin, async (c) => c.json({ items: await store.users.list() }))
+    .get('/users', admin, async (c) => c.json({ items: await store.users.list() } satisfies UserList))
     .post('/users', admin, async (c) => {
       const body = await readJson(c, newUserBody);
       const password = body.password ?? generatePassword();
       const user = await createUser(store, { username: body.username, role: body.role, password }, actorOf(c.get('principal')));
       // A generated password is shown once, here; only its scrypt hash is kept.
-      return c.json({ ...user, ...(body.password === undefined ? { password } : {}) }, 201);
+      return c.json({ ...user, ...(body.password === undefined ? { password } : {}) } satisfies UserWithPassword, 201);
     })
     .patch('/users/:id', admin, async (c) => {
       const id = c.req.param('id');

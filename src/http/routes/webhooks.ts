@@ -7,6 +7,7 @@ import type { Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { actorOf, requireRole } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
+import type { DeliveryList, Webhook, WebhookList } from '../schemas/system.js';
 
 export const newWebhookBody = z
   .object({
@@ -39,7 +40,7 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
   return new Hono<HttpEnv>()
     .get('/webhooks', requireRole('admin', 'auditor'), async (c) => {
       const all = c.req.query('all') === 'true';
-      return c.json({ items: (await store.webhooks.list({ includeDisabled: all })).map(publicWebhook) });
+      return c.json({ items: (await store.webhooks.list({ includeDisabled: all })).map(publicWebhook) } satisfies WebhookList);
     })
     .post('/webhooks', requireRole('admin'), async (c) => {
       const body = await readJson(c, newWebhookBody);
@@ -49,7 +50,7 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
       const { webhook, secret } = await registerWebhook(store, deps.allowList, body, actorOf(c.get('principal')));
       return c.json({ ...webhook, secret }, 201);
     })
-    .get('/webhooks/:id', requireRole('admin', 'auditor'), async (c) => c.json(publicWebhook(await found(c.req.param('id')))))
+    .get('/webhooks/:id', requireRole('admin', 'auditor'), async (c) => c.json(publicWebhook(await found(c.req.param('id'))) satisfies Webhook))
     .delete('/webhooks/:id', requireRole('admin'), async (c) => {
       await disableWebhook(store, c.req.param('id'), actorOf(c.get('principal')), now().toISOString());
       return c.body(null, 204);
@@ -69,6 +70,6 @@ export function webhookRoutes(deps: { store: Store; allowList: WebhookAllowList;
         ...(q.data.status ? { status: q.data.status } : {}),
         ...(q.data.limit ? { limit: q.data.limit } : {}),
       });
-      return c.json({ items: items.map(publicDelivery) });
+      return c.json({ items: items.map(publicDelivery) } satisfies DeliveryList);
     });
 }

@@ -9,6 +9,7 @@ import { ProgressThrottle } from '../../events/throttle.js';
 import type { ApiToken, Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { cookiePrincipal } from '../middleware/auth.js';
+import type { LiveEvent, LiveHello } from '../schemas/live.js';
 
 /** The subprotocol a client offers (with `bearer.<token>`) when it cannot set headers. */
 export const WS_PROTOCOL = 'mpegflow.v1';
@@ -117,14 +118,14 @@ export function wsRoutes(deps: WsDeps) {
         onOpen: (_event, ws) => {
           throttle = new ProgressThrottle(
             (event) => {
-              if (ws.readyState !== 1) return;
+              if (ws.readyState !== 1 || event.type === 'webhook.delivery') return;
               const raw = ws.raw as { bufferedAmount?: number } | undefined;
               if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
                 stop();
                 ws.close(1013, 'client too slow for live events');
                 return;
               }
-              ws.send(JSON.stringify(event));
+              ws.send(JSON.stringify(event satisfies LiveEvent));
             },
             { intervalMs },
           );
@@ -134,7 +135,7 @@ export function wsRoutes(deps: WsDeps) {
             if (job !== undefined && 'jobId' in event && event.jobId !== job) return;
             t.push(event);
           });
-          ws.send(JSON.stringify({ type: 'hello', protocol: WS_PROTOCOL, job: job ?? null, progressIntervalMs: intervalMs }));
+          ws.send(JSON.stringify({ type: 'hello', protocol: WS_PROTOCOL, job: job ?? null, progressIntervalMs: intervalMs } satisfies LiveHello));
         },
         onClose: stop,
         onError: stop,

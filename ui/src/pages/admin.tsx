@@ -1,28 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, may, type Me, type Role } from '../api';
+import { api, may, type IssuedToken, type Me, type Role, type TokenList, type User, type UserList, type UserWithPassword } from '../api';
 import { ErrorBox, Loaded, Section, TableHead } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { time } from '../format';
 
 const ROLES: Role[] = ['admin', 'operator', 'viewer', 'auditor'];
-
-interface User {
-  id: string;
-  username: string;
-  role: Role;
-  failedAttempts: number;
-  lockedUntil: number | null;
-  createdAt: string;
-  disabledAt: string | null;
-}
-interface Token {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
 
 type NoticeState = { ok: boolean; text: string; secret?: string } | null;
 
@@ -100,11 +82,11 @@ function Notice({ notice, onClose }: { notice: NoticeState; onClose: () => void 
 }
 
 function Users() {
-  const users = useLoad(() => api<{ items: User[] }>('/users'), []);
+  const users = useLoad(() => api<UserList>('/users'), []);
   const { notice, setNotice, act } = useAdminAction(users.reload);
   const add = (name: string, role: Role, done: () => void) =>
     act(async () => {
-      const u = await api<User & { password: string }>('/users', { method: 'POST', body: { username: name, role } });
+      const u = await api<UserWithPassword>('/users', { method: 'POST', body: { username: name, role } });
       done();
       return { text: `User ${u.username} (${u.role}) created; password:`, secret: u.password };
     });
@@ -154,7 +136,7 @@ function Users() {
                         class="secondary"
                         onClick={() =>
                           act(async () => {
-                            const { password } = await api<{ password: string }>(`/users/${u.id}`, { method: 'PATCH', body: { resetPassword: true } });
+                            const { password } = await api<UserWithPassword>(`/users/${u.id}`, { method: 'PATCH', body: { resetPassword: true } });
                             return { text: `New password for ${u.username}:`, secret: password };
                           })
                         }
@@ -174,11 +156,11 @@ function Users() {
 }
 
 function Tokens() {
-  const tokens = useLoad(() => api<{ items: Token[] }>('/tokens'), []);
+  const tokens = useLoad(() => api<TokenList>('/tokens'), []);
   const { notice, setNotice, act } = useAdminAction(tokens.reload);
   const issue = (name: string, role: Role, done: () => void) =>
     act(async () => {
-      const t = await api<{ id: string; token: string }>('/tokens', { method: 'POST', body: { name, role } });
+      const t = await api<IssuedToken>('/tokens', { method: 'POST', body: { name, role } });
       done();
       return { text: `Token ${t.id} issued:`, secret: t.token };
     });

@@ -1,6 +1,6 @@
 // Cancel, retry and audit-bundle export, offered by role.
 import { useState } from 'preact/hooks';
-import { api, ApiError, CSRF, errorOf, may, terminalStates, type JobDetail, type Me } from '../api';
+import { api, ApiError, CSRF, errorOf, may, isTerminal, type JobDetail, type Me } from '../api';
 
 async function exportBundle(jobId: string): Promise<string> {
   const res = await fetch('/api/v1/audit/exports', {
@@ -46,7 +46,7 @@ export function Actions({ job, me, onDone }: { job: JobDetail; me: Me; onDone: (
       setConfirming(false);
     }
   };
-  const active = !terminalStates.includes(job.state);
+  const active = !isTerminal(job.state);
   return (
     <div class="actions">
       {may.write(me.role) && active && !confirming && (

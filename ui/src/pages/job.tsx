@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { api, type AuditEvent, type JobDetail, type Me } from '../api';
+import { api, type AuditEvent, type AuditPage, type EncoderList, type JobDetail, type Me } from '../api';
 import { ErrorBox, Loading, ProgressBar, Section, StateBadge } from '../components/bits';
 import { Player } from '../components/player';
 import { useLoad } from '../components/use-load';
@@ -11,21 +11,11 @@ import { LadderPlan, MediaInfo } from './job-media';
 import { Commands, Dag } from './job-tasks';
 import { Timeline } from './job-timeline';
 
-interface Encoder {
-  id: string;
-  name: string;
-  version: string;
-  state: string;
-  source: string;
-  verifiedAt: string | null;
-  importedAt: string;
-}
-
 async function loadAudit(id: string): Promise<AuditEvent[]> {
   const all: AuditEvent[] = [];
   let after: number | null = null;
   do {
-    const page: { items: AuditEvent[]; nextAfter: number | null } = await api(`/jobs/${id}/audit?limit=1000${after !== null ? `&after=${after}` : ''}`);
+    const page: AuditPage = await api(`/jobs/${id}/audit?limit=1000${after !== null ? `&after=${after}` : ''}`);
     all.push(...page.items);
     after = page.nextAfter;
   } while (after !== null);
@@ -35,7 +25,7 @@ async function loadAudit(id: string): Promise<AuditEvent[]> {
 export function JobPage({ id, me }: { id: string; me: Me }) {
   const detail = useLoad(() => api<JobDetail>(`/jobs/${id}`), [id]);
   const audit = useLoad(() => loadAudit(id), [id]);
-  const encoders = useLoad(() => api<{ items: Encoder[] }>('/encoders'), []);
+  const encoders = useLoad(() => api<EncoderList>('/encoders'), []);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(
     () =>

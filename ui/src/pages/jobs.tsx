@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, jobStates, terminalStates, type JobDetail, type JobSummary, type Me } from '../api';
+import { api, jobStates, isTerminal, type JobDetail, type JobList, type JobSummary, type Me } from '../api';
 import { Empty, ErrorBox, Loading, ProgressBar, StateBadge } from '../components/bits';
 import { duration, time } from '../format';
 import { subscribeLive, type LiveEvent, type LiveStatus } from '../live';
@@ -69,13 +69,13 @@ export function JobsPage({ me }: { me: Me }) {
 
   useEffect(() => {
     let alive = true;
-    api<{ items: JobSummary[]; nextCursor: string | null }>(`/jobs?${query(filters, cursor)}`).then(
+    api<JobList>(`/jobs?${query(filters, cursor)}`).then(
       (p) => {
         if (!alive) return;
         setPage(p);
         setError(undefined);
         viewRef.current = { ids: new Set(p.items.map((j) => j.id)), first: cursors.length === 1 };
-        for (const j of p.items) if (!terminalStates.includes(j.state)) refreshDetail(j.id, 0);
+        for (const j of p.items) if (!isTerminal(j.state)) refreshDetail(j.id, 0);
       },
       (e: unknown) => alive && setError(e),
     );
@@ -245,7 +245,7 @@ export function JobsPage({ me }: { me: Me }) {
             {page.items.map((j) => {
               const d = details[j.id];
               const info = live[j.id];
-              const active = !terminalStates.includes(j.state);
+              const active = !isTerminal(j.state);
               const e = active ? eta(info, j.progress, now) : null;
               return (
                 <tr key={j.id} data-job={j.id} data-state={j.state}>

@@ -1,16 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api, CSRF, errorOf, may, type JobSummary, type Me } from '../api';
+import { api, CSRF, errorOf, may, type JobDetail, type JobList, type LadderList, type Me, type UploadResult } from '../api';
 import { ErrorBox, Loading, ProgressBar } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { bytes } from '../format';
 
-interface Ladder {
-  name: string;
-  rungs: { name: string; boxWidth: number; boxHeight: number; bitrateKbps: number }[];
-}
-
 /** Streams the file to `PUT /api/v1/inputs/{name}` (the browser reads it from disk as it sends). */
-function upload(file: File, onProgress: (sent: number) => void): Promise<{ key: string; sha256: string; size: number }> {
+function upload(file: File, onProgress: (sent: number) => void): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', `/api/v1/inputs/${encodeURIComponent(file.name)}`);
@@ -20,7 +15,7 @@ function upload(file: File, onProgress: (sent: number) => void): Promise<{ key: 
     xhr.onerror = () => reject(new Error('the upload was interrupted'));
     xhr.onload = async () => {
       const res = new Response(xhr.responseText, { status: xhr.status });
-      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as { key: string; sha256: string; size: number });
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as UploadResult);
       else reject(await errorOf(res));
     };
     xhr.send(file);
@@ -28,8 +23,8 @@ function upload(file: File, onProgress: (sent: number) => void): Promise<{ key: 
 }
 
 export function SubmitPage({ me }: { me: Me }) {
-  const ladders = useLoad(() => api<{ items: Ladder[] }>('/ladders'), []);
-  const recent = useLoad(() => api<{ items: JobSummary[] }>('/jobs?limit=100'), []);
+  const ladders = useLoad(() => api<LadderList>('/ladders'), []);
+  const recent = useLoad(() => api<JobList>('/jobs?limit=100'), []);
   const [source, setSource] = useState<'upload' | 'existing'>('upload');
   const [file, setFile] = useState<File | null>(null);
   const [key, setKey] = useState('');
@@ -59,7 +54,7 @@ export function SubmitPage({ me }: { me: Me }) {
         setSent(0);
         inputKey = (await upload(file, setSent)).key;
       }
-      const job = await api<{ id: string }>('/jobs', {
+      const job = await api<JobDetail>('/jobs', {
         method: 'POST',
         body: { input: { key: inputKey }, ladder: chosenLadder, packaging, policy: { partialLadder: policy } },
       });

@@ -1,63 +1,28 @@
 import { useEffect } from 'preact/hooks';
-import { api, ApiError, may, type Me } from '../api';
+import {
+  api,
+  ApiError,
+  may,
+  type Delivery,
+  type DeliveryList,
+  type EncoderList,
+  type HostStatus,
+  type Me,
+  type PoolList,
+  type WatchFolderList,
+  type Webhook,
+  type WebhookList,
+} from '../api';
+
+type WatchFolder = WatchFolderList['items'][number];
 import { Empty, ErrorBox, Loaded, Loading, ProgressBar, Section, StateBadge, TableHead } from '../components/bits';
 import { useLoad } from '../components/use-load';
 import { bytes, shortHash, time } from '../format';
 
-interface Pool {
-  name: string;
-  cores: number[];
-  slots: number;
-  running: number;
-  queued: number;
-  memoryLimitBytes: number;
-  timeoutSeconds: number;
-}
-interface Host {
-  cpu: { cores: number; loadPercent: number; perCore: number[]; loadAverage: number[] };
-  memory: { totalBytes: number; usedBytes: number; availableBytes: number };
-  disk: { path: string; mount: string | null; totalBytes: number | null; usedBytes: number | null; availableBytes: number | null };
-}
-interface Encoder {
-  id: string;
-  name: string;
-  version: string;
-  state: string;
-  default: boolean;
-  source: string;
-  files: number;
-  bytes: number;
-  verifiedAt: string | null;
-}
-interface WatchFolder {
-  path: string;
-  ladder: string;
-  packaging: string[];
-  recent: { name: string; state: string; jobId: string | null; at: string; error: { code: string; message: string } | null }[];
-}
-interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  source: string;
-  disabledAt: string | null;
-}
-interface Delivery {
-  id: string;
-  eventType: string;
-  jobId: string | null;
-  status: string;
-  attempt: number;
-  responseCode: number | null;
-  error: string | null;
-  createdAt: string;
-  lastAttemptAt: string | null;
-}
-
 /** Watch folders come from the ingest feature; an appliance without it answers 404: no folders. */
 async function loadWatchFolders(): Promise<WatchFolder[]> {
   try {
-    return (await api<{ items: WatchFolder[] }>('/watch-folders')).items;
+    return (await api<WatchFolderList>('/watch-folders')).items;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return [];
     throw err;
@@ -65,8 +30,8 @@ async function loadWatchFolders(): Promise<WatchFolder[]> {
 }
 
 async function loadWebhooks(): Promise<{ hook: Webhook; deliveries: Delivery[] }[]> {
-  const hooks = (await api<{ items: Webhook[] }>('/webhooks')).items;
-  return Promise.all(hooks.map(async (hook) => ({ hook, deliveries: (await api<{ items: Delivery[] }>(`/webhooks/${hook.id}/deliveries?limit=10`)).items })));
+  const hooks = (await api<WebhookList>('/webhooks')).items;
+  return Promise.all(hooks.map(async (hook) => ({ hook, deliveries: (await api<DeliveryList>(`/webhooks/${hook.id}/deliveries?limit=10`)).items })));
 }
 
 function Meter({ label, used, total }: { label: string; used: number; total: number }) {
@@ -84,9 +49,9 @@ function Meter({ label, used, total }: { label: string; used: number; total: num
 }
 
 export function SystemPage({ me }: { me: Me }) {
-  const pools = useLoad(() => api<{ items: Pool[] }>('/pools'), []);
-  const host = useLoad(() => api<Host>('/system/host'), []);
-  const encoders = useLoad(() => api<{ items: Encoder[] }>('/encoders'), []);
+  const pools = useLoad(() => api<PoolList>('/pools'), []);
+  const host = useLoad(() => api<HostStatus>('/system/host'), []);
+  const encoders = useLoad(() => api<EncoderList>('/encoders'), []);
   const folders = useLoad(loadWatchFolders, []);
   const hooks = useLoad(() => (may.audit(me.role) ? loadWebhooks() : Promise.resolve(null)), [me.role]);
   useEffect(() => {

@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import type { Job } from '../../store/jobs.js';
+import { jobStates, taskKinds, taskStates } from './states.js';
 
 /**
- * The zod schemas of the jobs, inputs, outputs and ladders API: request bodies are
- * validated with them, and the OpenAPI document (`GET /api/v1/openapi.json`) is generated
- * from them, so the two cannot drift apart.
+ * The zod schemas of the jobs, inputs and outputs API: request bodies are validated with
+ * them, the OpenAPI document (`GET /api/v1/openapi.json`) is generated from them, the routes'
+ * answers are checked against them (`satisfies`), and the UI takes its types from them —
+ * one definition, four readers. This folder imports nothing but zod (test/layers).
  */
 
-export const jobStates = ['queued', 'probing', 'encoding', 'packaging', 'completed', 'partial', 'failed', 'cancelled'] as const;
-export const taskStates = ['pending', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
-export const taskKinds = ['probe', 'encode', 'package'] as const;
+export { jobStates, taskKinds, taskStates };
 
 export const MAX_LIST_LIMIT = 500;
 
@@ -136,29 +135,20 @@ export const auditEventSchema = z.object({
   type: z.string(),
   actor: z.string(),
   job_id: z.string().nullable(),
-  payload: z.unknown(),
+  payload: z.unknown().describe('the event payload (an object; its fields per event type, docs/audit-chain.md)'),
   prev_hash: z.string(),
   hash: z.string().describe('sha256_hex(prev_hash || JCS({actor, at, job_id, payload, seq, type})), docs/audit-chain.md'),
 });
 
+/** `GET /api/v1/jobs/{id}/audit`: a page of the job's audit events. */
+export const auditPage = z.object({ items: z.array(auditEventSchema), nextAfter: z.number().int().nullable() });
+
 export const uploadResult = z.object({ key: z.string(), sha256: z.string(), size: z.number().int(), unchanged: z.boolean().optional() });
 
-/** A job row as the list shows it (no tasks: the detail has them). */
-export function jobSummaryOf(job: Job): z.infer<typeof jobSummary> {
-  const done = job.state === 'completed' || job.state === 'partial';
-  return {
-    id: job.id,
-    state: job.state,
-    progress: done ? 1 : job.progress,
-    input: { key: job.inputKey, sha256: job.inputSha256, size: job.inputSize },
-    ladder: job.ladder,
-    packaging: job.packaging,
-    encoder: job.encoderImage,
-    policy: job.policy,
-    outputs: job.outputs,
-    error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
-    submittedBy: job.submittedBy,
-    createdAt: job.createdAt,
-    updatedAt: job.updatedAt,
-  };
-}
+export type JobSummary = z.infer<typeof jobSummary>;
+export type JobDetail = z.infer<typeof jobDetailSchema>;
+export type JobList = z.infer<typeof jobList>;
+export type AuditEventView = z.infer<typeof auditEventSchema>;
+export type AuditPage = z.infer<typeof auditPage>;
+export type UploadResult = z.infer<typeof uploadResult>;
+export type ErrorBody = z.infer<typeof errorBody>;

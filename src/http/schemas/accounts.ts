@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { roleNames } from './states.js';
+
+/** The roles of docs/security (the store keeps the same list; test/http/api-schemas checks they agree). */
+export const roleSchema = z.enum(roleNames);
+
+/** `GET /api/v1/whoami`: the caller. */
+export const whoami = z.object({ id: z.string(), name: z.string(), role: roleSchema });
+
+/** `GET /api/v1/users` (admin): accounts, never their password hashes. */
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: roleSchema,
+  failedAttempts: z.number().int().describe('consecutive failed logins since the last success'),
+  lockedUntil: z.number().nullable().describe('epoch ms until which logins are refused, or null'),
+  createdAt: z.string(),
+  disabledAt: z.string().nullable(),
+});
+export const userList = z.object({ items: z.array(userSchema) });
+/** `POST /api/v1/users` and a password reset answer the generated password once. */
+export const userWithPassword = userSchema.extend({ password: z.string().optional() });
+
+/** `GET /api/v1/tokens` (admin): tokens, never their secrets. */
+export const tokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  userId: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export const tokenList = z.object({ items: z.array(tokenSchema) });
+/** `POST /api/v1/tokens`: the token itself, shown once. */
+export const issuedToken = z.object({ id: z.string(), name: z.string(), role: roleSchema, token: z.string() });
+
+export type Role = z.infer<typeof roleSchema>;
+export type Whoami = z.infer<typeof whoami>;
+export type User = z.infer<typeof userSchema>;
+export type UserList = z.infer<typeof userList>;
+export type UserWithPassword = z.infer<typeof userWithPassword>;
+export type Token = z.infer<typeof tokenSchema>;
+export type TokenList = z.infer<typeof tokenList>;
+export type IssuedToken = z.infer<typeof issuedToken>;
