@@ -10,24 +10,9 @@ import { requireGpg } from '../helpers/gpg.js';
 import { runtimeFixture } from '../helpers/runtime-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { filesIn, gpgVerifyIn, sh, untar } from './audit-fixture.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
-const clipArgs = [
-  '-f',
-  'lavfi',
-  '-i',
-  'testsrc2=size=426x240:rate=25:duration=2',
-  '-f',
-  'lavfi',
-  '-i',
-  'sine=duration=2',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'ultrafast',
-  '-c:a',
-  'aac',
-  '-shortest',
-];
+const clipArgs = testClipArgs('426x240', 2);
 
 test('a job run by the real runtime (FFmpeg 7.1 image) exports as a bundle that gpg, sha256sum and verify-bundle accept', async () => {
   requireGpg();

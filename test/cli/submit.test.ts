@@ -9,6 +9,7 @@ import { listen } from '../../appliance/listen.js';
 import { bin, cleanEnv, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { apiApp } from '../http/jobs-api-fixture.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 let f: Awaited<ReturnType<typeof apiApp>>;
 let server: ServerType;
@@ -37,23 +38,7 @@ test.before(async () => {
   const started = await listen(f.app.fetch, '127.0.0.1', 0);
   server = started.server;
   url = `http://127.0.0.1:${started.port}`;
-  const made = await f.fixture!.clip('src.mp4', [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=426x240:rate=25:duration=2',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=duration=2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    '-shortest',
-  ]);
+  const made = await f.fixture!.clip('src.mp4', testClipArgs('426x240', 2));
   clip = join(cwd, 'trailer final.mp4');
   writeFileSync(clip, readFileSync(join(f.fixture!.data, made)));
 });

@@ -12,6 +12,7 @@ import { apiClient } from '../helpers/api-client.js';
 import { killServers, runCli, startServer } from '../helpers/cli.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 test.after(killServers);
 
@@ -21,32 +22,7 @@ test('npm start → upload → submit → completed → outputs read through the
   const img = await testImage();
   const clip = join(cwd, 'master-1080p.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(
-    ff[0]!,
-    [
-      ...ff.slice(1),
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1920x1080:rate=25:duration=3',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=3',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      clip,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
+  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('1920x1080', 3), clip], { env: { LC_ALL: 'C' } });
   assert.is(gen.status, 0, String(gen.stderr));
 
   // The first start builds the encoder image (~55 s alone, longer on a busy host).

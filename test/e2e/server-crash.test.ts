@@ -13,6 +13,7 @@ import { killServers, runCli, startServer } from '../helpers/cli.js';
 import { encoderProcesses, queryDb } from '../helpers/encoder-processes.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 test.after(killServers);
 
@@ -25,32 +26,7 @@ test('kill -9 of mpegflow start mid-encode, then npm start again: job completes,
   const img = await testImage();
   const clip = join(cwd, 'crash-720p.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(
-    ff[0]!,
-    [
-      ...ff.slice(1),
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1280x720:rate=25:duration=12',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=12',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      clip,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
+  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('1280x720', 12), clip], { env: { LC_ALL: 'C' } });
   assert.is(gen.status, 0, String(gen.stderr));
 
   const first = await startServer({ cwd });

@@ -8,6 +8,7 @@ import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { killProcessGroup, type Started } from './cli.js';
 import { encoderProcesses } from './encoder-processes.js';
 import { testImage } from './ffmpeg-image.js';
+import { testClipArgs } from './clip-args.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,14 +27,7 @@ export async function waitUntil<T>(what: string, check: () => T | undefined | fa
 export async function makeClip(path: string, size: string, seconds: number): Promise<void> {
   const img = await testImage();
   const ff = img.argv('ffmpeg');
-  const lavfi = ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=duration=${seconds}`];
-  const r = spawnSync(
-    ff[0]!,
-    [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...lavfi, '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', path],
-    {
-      env: { LC_ALL: 'C' },
-    },
-  );
+  const r = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs(size, seconds), path], { env: { LC_ALL: 'C' } });
   if (r.status !== 0) throw new Error(String(r.stderr));
 }
 

@@ -4,29 +4,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobDetail } from '../../src/runtime/job-runtime.js';
 import { apiApp, type ErrorBody } from './jobs-api-fixture.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 let f: Awaited<ReturnType<typeof apiApp>>;
 let clipKey = '';
 test.before(async () => {
   f = await apiApp({ runtime: true });
   // A real master, uploaded through the API.
-  const made = await f.fixture!.clip('made.mp4', [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=426x240:rate=25:duration=2',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=duration=2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    '-shortest',
-  ]);
+  const made = await f.fixture!.clip('made.mp4', testClipArgs('426x240', 2));
   const bytes = readFileSync(join(f.fixture!.data, made));
   const res = await f.app.request('/api/v1/inputs/clip.mp4', { method: 'PUT', body: bytes, headers: f.auth('operator') });
   assert.is(res.status, 201);

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { runtimeFixture } from '../helpers/runtime-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 export const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -27,23 +28,7 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
 export async function makeClip(path: string, seconds = 2): Promise<string> {
   const img = await testImage();
   const ff = img.argv('ffmpeg');
-  const lavfi = [
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=320x240:rate=25:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    '-shortest',
-  ];
+  const lavfi = testClipArgs('320x240', seconds);
   const r = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...lavfi, path], { env: { LC_ALL: 'C' } });
   if (r.status !== 0) throw new Error(String(r.stderr));
   return path;

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { makeNetns, requireNetns, runInstaller, testBundle } from '../helpers/offline-bundle.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 const NS = `mpegflow-t${process.pid}`;
 
@@ -20,32 +21,7 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
   const work = tempDir('mpegflow-netns-');
   const clip = join(work, 'clip.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(
-    ff[0]!,
-    [
-      ...ff.slice(1),
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=25:duration=2',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=2',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      clip,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
+  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('640x360', 2), clip], { env: { LC_ALL: 'C' } });
   assert.is(gen.status, 0, String(gen.stderr));
 
   const dropNs = makeNetns(NS);

@@ -8,6 +8,7 @@ import { verifyDatabaseFile } from '../../src/store/sqlite/verify-file.js';
 import { encoderProcesses, queryDb } from '../helpers/encoder-processes.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 const script = join(packageRoot, 'dist', 'test', 'helpers', 'runtime-process.js');
 const children: ChildProcess[] = [];
@@ -28,32 +29,7 @@ test('kill -9 of a runtime process mid-encode, then restart: the job completes, 
   const img = await testImage();
   const master = join(tempDir(), 'crash.mp4');
   const argv = img.argv('ffmpeg');
-  const gen = spawnSync(
-    argv[0]!,
-    [
-      ...argv.slice(1),
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1280x720:rate=25:duration=12',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=12',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      master,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
+  const gen = spawnSync(argv[0]!, [...argv.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('1280x720', 12), master], { env: { LC_ALL: 'C' } });
   assert.is(gen.status, 0, String(gen.stderr));
 
   const first = run([data, master]);

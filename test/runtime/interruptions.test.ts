@@ -12,27 +12,12 @@ import { testImage } from '../helpers/ffmpeg-image.js';
 import { runtimeFixture } from '../helpers/runtime-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { spawnSync } from 'node:child_process';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // 720p, 12 s: a few seconds of ultrafast encoding on two cores, long enough to be cut.
-const clipArgs = [
-  '-f',
-  'lavfi',
-  '-i',
-  'testsrc2=size=1280x720:rate=25:duration=12',
-  '-f',
-  'lavfi',
-  '-i',
-  'sine=duration=12',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'ultrafast',
-  '-c:a',
-  'aac',
-  '-shortest',
-];
+const clipArgs = testClipArgs('1280x720', 12);
 
 test('a shutdown mid-encode is an interruption: not counted, re-queued, the job completes on the next start', async () => {
   const f = await runtimeFixture();

@@ -1,24 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runtimeFixture } from '../helpers/runtime-fixture.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
-const clipArgs = [
-  '-f',
-  'lavfi',
-  '-i',
-  'testsrc2=size=854x480:rate=25:duration=2',
-  '-f',
-  'lavfi',
-  '-i',
-  'sine=duration=2',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'ultrafast',
-  '-c:a',
-  'aac',
-  '-shortest',
-];
+const clipArgs = testClipArgs('854x480', 2);
 
 test('the ladder fails once, splits, and a rung failing twice then succeeding still completes the job', async () => {
   // Attempt 1 of the one-process ladder fails; 480p alone fails on attempts 1 and 2, then succeeds.

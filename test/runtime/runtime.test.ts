@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApplianceError } from '../../src/errors/appliance-error.js';
 import { runtimeFixture } from '../helpers/runtime-fixture.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 
 let f: Awaited<ReturnType<typeof runtimeFixture>>;
 const alive = (pid: number) => {
@@ -29,23 +30,7 @@ test.after(async () => {
 });
 
 test('a job goes probe → encode → package → completed, outputs committed once, every step audited', async () => {
-  const key = await f.clip('promo.mp4', [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=854x480:rate=25:duration=3',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=duration=3',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    '-shortest',
-  ]);
+  const key = await f.clip('promo.mp4', testClipArgs('854x480', 3));
   const { job, created } = await f.runtime.submit({ input: { key }, ladder: 'professional', packaging: ['hls', 'dash'] }, { actor: 'token:test' });
   assert.ok(created);
   assert.is(job.state, 'queued');
