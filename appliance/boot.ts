@@ -34,6 +34,10 @@ import { IngestService, procOpenWriters } from '../src/ingest/index.js';
 import { watchFolderHealth } from './watch-folder-health.js';
 import { bootAuditHeads } from './boot-audit-heads.js';
 import type { HeadSigner } from '../src/audit/head-signer.js';
+import type { Server as HttpsServer } from 'node:https';
+import { httpsServerOptions } from '../src/http/bind-port.js';
+import { OperatorTls, prepareServerTls, recordTlsFacts, type ServerTls } from './boot-tls.js';
+import { ensureDataDir } from './data-dir.js';
 
 export interface RunningAppliance {
   url: string;
@@ -51,6 +55,8 @@ export interface RunningAppliance {
   /** Nightly store backups (config `backups`). */
   backups: BackupSchedule | null;
   ingest: IngestService;
+  /** The operator port's certificate (null: plain HTTP on loopback); `reload` is what SIGHUP does. */
+  tls: OperatorTls | null;
   stop(reason: string): Promise<void>;
 }
 
@@ -128,8 +134,15 @@ export async function startAppliance(config: Config, out: (line: string) => void
   const layout = dataLayout(config.dataDir);
   const gate = startupGate();
   const wss = createWebSocketServer();
+  // The certificate before the port: a start with a bad certificate binds nothing.
+  let serverTls: ServerTls | null = null;
+  if (config.tls.mode !== 'plain') {
+    ensureDataDir(layout);
+    serverTls = await prepareServerTls(config.tls, layout);
+  }
   const { server, port } = await bindPort(gate.fetch, config.http.host, config.http.port, {
     websocket: wss,
+    ...(serverTls ? { tls: { cert: serverTls.material.cert, key: serverTls.material.key, minVersion: serverTls.minVersion } } : {}),
     waitMs: config.http.bindWaitSeconds * 1000,
     onWait: (holders) => {
       const held = describeHolders(holders);
@@ -146,6 +159,25 @@ export async function startAppliance(config: Config, out: (line: string) => void
     throw err;
   }
   const { report, store } = initialised;
+  const tlsConfig = config.tls;
+  const operatorTls =
+    serverTls && tlsConfig.mode !== 'plain'
+      ? new OperatorTls(serverTls, {
+          tls: tlsConfig,
+          layout,
+          install: (material, minVersion) =>
+            (server as HttpsServer).setSecureContext(httpsServerOptions({ cert: material.cert, key: material.key, minVersion })),
+          store: () => store,
+          actor: ACTOR,
+          onResult: (result, reason) => {
+            if (result.ok) logger.info({ fingerprint: result.fingerprint, changed: result.changed, reason }, 'TLS certificate checked');
+            else {
+              logger.error({ code: result.code, reason }, `TLS certificate not reloaded; the old one is served: ${result.message}`);
+              out(`WARNING: TLS certificate not reloaded (${reason}): ${result.code}: ${result.message}; the old certificate is still served`);
+            }
+          },
+        })
+      : null;
   const health = new Health();
   health.set('store', { ok: true });
   let storage: BootedStorage | undefined;
@@ -168,6 +200,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       );
       out(`WARNING: ${detail}. The appliance runs degraded; nothing was changed.`);
     }
+    if (serverTls) await recordTlsFacts(store, serverTls.facts, ACTOR);
     gate.phase('checking the audit chain against its signed heads');
     heads = await bootAuditHeads({ config, layout, store, health, logger, out, actor: ACTOR });
     gate.phase('verifying encoder images');
@@ -200,6 +233,9 @@ export async function startAppliance(config: Config, out: (line: string) => void
           auditChainOk: verdict.ok,
           encoderImages: images.loaded,
           objectStore: objects.describe,
+          tls: serverTls
+            ? { mode: serverTls.mode, minVersion: serverTls.minVersion, fingerprint: serverTls.material.fingerprint256, caFingerprint: serverTls.caFingerprint }
+            : { mode: 'plain' },
           pools: pools.status().map((p) => ({ name: p.name, cores: p.cores, slots: p.slots, memoryLimitBytes: p.memoryLimitBytes })),
         },
       });
@@ -268,6 +304,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       auditExports,
       dataDir: layout.root,
       watchFolders: config.watchFolders,
+      hsts: serverTls !== null,
     });
     // Recovery and cleanup before anything is served or leased: nothing of this process is in flight.
     gate.phase('recovering');
@@ -291,7 +328,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     ingest = watchFolders;
     await jobs.start(); // from here on tasks are leased
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-    const url = `http://${hostForUrl}:${port}`;
+    const url = `${serverTls ? 'https' : 'http'}://${hostForUrl}:${port}`;
     logger.info({ url, version: packageVersion }, 'listening');
     out(`MpegFlow Appliance ${packageVersion} listening on ${url} (UI and API; health at ${url}/healthz)`);
     out(
@@ -300,6 +337,16 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     if (report.adminAccount?.passwordPath) out(`UI login: ${url}/ as ${report.adminAccount.username}, password in ${report.adminAccount.passwordPath}`);
+    if (serverTls) {
+      const m = serverTls.material;
+      out(`TLS: ${serverTls.minVersion} and up; certificate sha256 ${m.fingerprint256}, for ${m.names.join(', ')}, valid to ${m.validTo.toISOString()}`);
+      if (serverTls.caFingerprint) {
+        out(`TLS CA fingerprint (sha256): ${serverTls.caFingerprint}; trust ${layout.tlsCaCert} (\`mpegflow tls ca-cert\` prints it)`);
+      }
+      operatorTls?.startRenewal();
+    } else {
+      out(`WARNING: plain HTTP on ${config.http.host} (loopback only; tls.plainHttp / MPEGFLOW_PLAIN_HTTP): nothing is encrypted on this hop`);
+    }
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
     const schedule = backups;
     return {
@@ -316,8 +363,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
       webhooks: dispatcher,
       backups: schedule,
       ingest: watchFolders,
-      stop: (reason) =>
-        stopAppliance(
+      tls: operatorTls,
+      stop: (reason) => {
+        operatorTls?.stop();
+        return stopAppliance(
           server,
           store,
           {
@@ -331,9 +380,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
             heads: signer,
           },
           reason,
-        ),
+        );
+      },
     };
   } catch (err) {
+    operatorTls?.stop();
     await heads?.stop().catch(() => undefined);
     await closeServer(server);
     await ingest?.stop();

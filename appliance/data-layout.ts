@@ -17,6 +17,13 @@ export interface DataLayout {
   adminToken: string;
   /** The first admin account's generated password (`admin`), written once at init. */
   adminPassword: string;
+  /** TLS of the operator port: the appliance CA's certificate (`mpegflow tls ca-cert`) and the server certificate it issued. */
+  tls: string;
+  tlsCaCert: string;
+  tlsServerCert: string;
+  /** Their private keys, with the other secrets (0600). */
+  tlsCaKey: string;
+  tlsServerKey: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -35,6 +42,11 @@ export function dataLayout(root: string): DataLayout {
     auditPublicKey: join(root, 'trust', 'audit-key.pub.asc'),
     adminToken: join(secrets, 'admin.token'),
     adminPassword: join(secrets, 'admin.password'),
+    tls: join(root, 'tls'),
+    tlsCaCert: join(root, 'tls', 'ca.crt'),
+    tlsServerCert: join(root, 'tls', 'server.crt'),
+    tlsCaKey: join(secrets, 'tls-ca.key'),
+    tlsServerKey: join(secrets, 'tls-server.key'),
   };
 }
 
@@ -45,6 +57,7 @@ export function layoutFolders(layout: DataLayout): { path: string; mode: number 
     { path: layout.images, mode: 0o750 },
     { path: layout.secrets, mode: 0o700 },
     { path: layout.trust, mode: 0o755 },
+    { path: layout.tls, mode: 0o755 },
     { path: layout.scratch, mode: 0o750 },
     { path: layout.backups, mode: 0o750 },
   ];

@@ -9,12 +9,15 @@ import type { Store } from '../src/store/store.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { ensureDataDir } from './data-dir.js';
 import type { DataLayout } from './data-layout.js';
+import { prepareServerTls, recordTlsFacts } from './boot-tls.js';
 
 export interface InitReport {
   dataDirCreated: boolean;
   keyFingerprint: string;
   keyCreated: boolean;
   adminToken: { issued: boolean; source: 'generated' | 'MPEGFLOW_ADMIN_TOKEN' | 'existing'; path: string | null };
+  /** The appliance CA's fingerprint (sha256) when the operator port uses it; null otherwise. */
+  tlsCaFingerprint: string | null;
   /** The first operator account (`admin`), created when the appliance has none. */
   adminAccount?: { created: boolean; username: string; passwordPath: string | null };
 }
@@ -85,6 +88,13 @@ export async function initAppliance(config: Config, layout: DataLayout, openStor
     const key = await ensureAuditKey(layout, store);
     const adminToken = await ensureAdminToken(config, layout, store);
     const adminAccount = await ensureAdminAccount(layout, store);
+    // The appliance CA and its server certificate exist from the first init (SIGHUP or a start reissues the latter).
+    let tlsCaFingerprint: string | null = null;
+    if (config.tls.mode === 'appliance-ca') {
+      const tls = await prepareServerTls(config.tls, layout);
+      await recordTlsFacts(store, tls.facts, ACTOR);
+      tlsCaFingerprint = tls.caFingerprint;
+    }
     if ((await store.audit.list({ type: 'appliance.initialized', limit: 1 })).length === 0) {
       await store.change(async (tx) => {
         await tx.audit({
@@ -94,7 +104,7 @@ export async function initAppliance(config: Config, layout: DataLayout, openStor
         });
       });
     }
-    return { report: { dataDirCreated: created, keyFingerprint: key.fingerprint, keyCreated: key.created, adminToken, adminAccount }, store };
+    return { report: { dataDirCreated: created, keyFingerprint: key.fingerprint, keyCreated: key.created, adminToken, adminAccount, tlsCaFingerprint }, store };
   } catch (err) {
     await store.close();
     throw err;

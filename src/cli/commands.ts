@@ -18,6 +18,7 @@ export async function initCommand(print: Print): Promise<number> {
   await store.close();
   print(`Data dir: ${cfg.dataDir}${report.dataDirCreated ? ' (created)' : ''}`);
   print(`Audit key: ${report.keyFingerprint}${report.keyCreated ? ' (created)' : ''}`);
+  if (report.tlsCaFingerprint) print(`TLS CA fingerprint (sha256): ${report.tlsCaFingerprint} (\`mpegflow tls ca-cert\` prints the certificate)`);
   if (report.adminToken.issued) print(`Admin token: ${report.adminToken.path ?? 'from MPEGFLOW_ADMIN_TOKEN'} (issued)`);
   else print('Admin token: already issued');
   if (report.adminAccount?.created) print(`Admin account: admin, password in ${report.adminAccount.passwordPath} (created; log in to the UI with it)`);
@@ -32,10 +33,15 @@ export async function startCommand(print: Print): Promise<number> {
     requested = signal;
   };
   const handler = (signal: string) => onSignal(signal);
+  // SIGHUP reloads the TLS certificate; one that arrives while booting is not a stop.
+  let reloadTls: () => void = () => undefined;
+  const hangup = () => reloadTls();
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  process.on('SIGHUP', hangup);
   try {
     const running = await startAppliance(await config(), print);
+    reloadTls = () => void running.tls?.reload('SIGHUP');
     await new Promise<void>((resolve) => {
       onSignal = (signal) => {
         onSignal = () => undefined;
@@ -50,5 +56,6 @@ export async function startCommand(print: Print): Promise<number> {
   } finally {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
+    process.off('SIGHUP', hangup);
   }
 }

@@ -7,6 +7,7 @@ import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, images
 import { submitCommand } from './submit-command.js';
 import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand } from './users-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { tlsCaCertCommand } from './tls-command.js';
 import { usage } from './usage.js';
 import { auditExportCommand, auditVerifyBundleCommand, backupCommand } from './audit-commands.js';
 
@@ -41,6 +42,7 @@ async function dispatch(argv: string[]): Promise<number> {
       previous: { type: 'string' },
       heads: { type: 'string', multiple: true },
       role: { type: 'string' },
+      ca: { type: 'string' },
     },
   });
   if (values.version) {
@@ -106,6 +108,12 @@ async function dispatch(argv: string[]): Promise<number> {
         return usersAddCommand(print, await config(), rest[0], parseRole(values.role));
       }
       throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME`);
+    case 'tls':
+      if (sub === 'ca-cert') {
+        noMore(rest);
+        return tlsCaCertCommand(print, await config(), process.stderr);
+      }
+      throw new UsageError(`unknown tls command ${sub ?? '(none)'}; try: mpegflow tls ca-cert`);
     case 'doctor':
       noMore([sub, ...rest].filter(Boolean));
       return doctorCommand(print, await config());
@@ -122,6 +130,7 @@ async function dispatch(argv: string[]): Promise<number> {
           wait: values.wait ?? false,
           ...(values.url !== undefined ? { url: values.url } : {}),
           ...(values.token !== undefined ? { token: values.token } : {}),
+          ...(values.ca !== undefined ? { ca: values.ca } : {}),
         },
         { print, stderr: process.stderr, config },
         process.env,

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,16 @@ export interface SubmitOptions {
   token?: string;
   /** Poll interval of `--wait` (ms). */
   pollMs?: number;
+  /** `--ca FILE`: the CA (PEM) the appliance's HTTPS certificate is checked against; default: this appliance's CA when the URL comes from the config. */
+  ca?: string;
+}
+
+/** Where the appliance is and how to talk to it. */
+interface Connection {
+  base: string;
+  token: string;
+  /** PEM CA certificates to verify HTTPS against (undefined: the system's). */
+  ca: string | undefined;
 }
 
 export interface SubmitIo {
@@ -35,7 +45,7 @@ export interface SubmitIo {
 const TERMINAL = ['completed', 'partial', 'failed', 'cancelled'];
 
 /** The server's base URL: `--url`, or the configured listen address (a wildcard address means this host). */
-export function serverUrl(url: string | undefined, config: Pick<Config, 'http'> | undefined): string {
+export function serverUrl(url: string | undefined, config: Pick<Config, 'http' | 'tls'> | undefined): string {
   if (url) {
     let u: URL;
     try {
@@ -48,7 +58,8 @@ export function serverUrl(url: string | undefined, config: Pick<Config, 'http'> 
   }
   const host = config?.http.host ?? '127.0.0.1';
   const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${local.includes(':') ? `[${local}]` : local}:${config?.http.port ?? 8080}`;
+  const scheme = config?.tls.mode === 'plain' ? 'http' : 'https';
+  return `${scheme}://${local.includes(':') ? `[${local}]` : local}:${config?.http.port ?? 8080}`;
 }
 
 async function resolveToken(options: SubmitOptions, env: NodeJS.ProcessEnv, io: SubmitIo): Promise<string> {
@@ -80,8 +91,26 @@ function apiError(status: number, text: string, what: string): ApplianceError {
   return new ApplianceError('HTTP_ERROR', `${what}: HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, { details: { status } });
 }
 
+/** Node's codes for a certificate the client does not trust (or that is not for the host). */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function unreachable(base: string, err: unknown): ApplianceError {
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+  if (cause && UNTRUSTED.has(cause)) {
+    return new ApplianceError(
+      'TLS_UNTRUSTED',
+      `the appliance at ${base} presented a certificate this client does not trust (${cause}); pass --ca FILE with the appliance's CA (\`mpegflow tls ca-cert\` on the appliance prints it)`,
+      { cause: err },
+    );
+  }
   return new ApplianceError(
     'SERVER_UNREACHABLE',
     `cannot reach the appliance at ${base} (${cause ?? messageOf(err)}); start it with \`mpegflow start\` or pass --url`,
@@ -89,65 +118,55 @@ function unreachable(base: string, err: unknown): ApplianceError {
   );
 }
 
-async function api<T>(
-  base: string,
-  token: string,
-  method: string,
-  path: string,
-  what: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: T }> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+/** A request to the appliance (HTTP or HTTPS, verified against `conn.ca`); the caller ends it. */
+function send(conn: Connection, method: string, path: string, headers: Record<string, string>): ClientRequest {
+  const url = new URL(`${conn.base}${path}`);
+  const options = { method, headers: { authorization: `Bearer ${conn.token}`, ...headers } };
+  return url.protocol === 'https:' ? httpsRequest(url, { ...options, ...(conn.ca ? { ca: conn.ca } : {}) }) : httpRequest(url, options);
+}
+
+/** The status and text of a request's answer. */
+function answer(conn: Connection, req: ClientRequest): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    req.on('response', (res: IncomingMessage) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', (err) => reject(unreachable(conn.base, err)));
     });
-  } catch (err) {
-    throw unreachable(base, err);
-  }
-  const text = await res.text();
-  if (!res.ok) throw apiError(res.status, text, what);
-  return { status: res.status, body: JSON.parse(text) as T };
+    req.on('error', (err) => reject(unreachable(conn.base, err)));
+  });
+}
+
+async function api<T>(conn: Connection, method: string, path: string, what: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const req = send(conn, method, path, body !== undefined ? { 'content-type': 'application/json' } : {});
+  const answered = answer(conn, req);
+  req.end(body !== undefined ? JSON.stringify(body) : undefined);
+  const { status, text } = await answered;
+  if (status < 200 || status > 299) throw apiError(status, text, what);
+  return { status, body: JSON.parse(text) as T };
 }
 
 /** Streams the file as the request body (never read into memory), with Content-Length. */
-function upload(
-  base: string,
-  token: string,
-  file: string,
-  name: string,
-  size: number,
-  progress: ProgressLine,
-): Promise<{ key: string; sha256: string; size: number }> {
-  const url = new URL(`${base}/api/v1/inputs/${encodeURIComponent(name)}`);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+function upload(conn: Connection, file: string, name: string, size: number, progress: ProgressLine): Promise<{ key: string; sha256: string; size: number }> {
+  const req = send(conn, 'PUT', `/api/v1/inputs/${encodeURIComponent(name)}`, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(size),
+  });
   return new Promise((resolve, reject) => {
-    const req = send(url, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(size) },
-    });
     let settled = false;
     const fail = (err: ApplianceError) => {
       if (settled) return;
       settled = true;
       reject(err);
     };
-    req.on('response', (res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        if (res.statusCode === 200 || res.statusCode === 201) resolve(JSON.parse(text) as { key: string; sha256: string; size: number });
-        else reject(apiError(res.statusCode ?? 0, text, `upload of ${name}`));
-      });
-      res.on('error', (err) => fail(unreachable(base, err)));
-    });
-    req.on('error', (err) => fail(unreachable(base, err)));
+    answer(conn, req).then(({ status, text }) => {
+      if (settled) return;
+      settled = true;
+      if (status === 200 || status === 201) resolve(JSON.parse(text) as { key: string; sha256: string; size: number });
+      else reject(apiError(status, text, `upload of ${name}`));
+    }, fail);
     let sent = 0;
     const count = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -158,9 +177,23 @@ function upload(
     });
     // A refused upload answers before the body ends; the response decides then.
     pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), count, req).catch((err: unknown) => {
-      setTimeout(() => fail(err instanceof ApplianceError ? err : unreachable(base, err)), 1000).unref();
+      setTimeout(() => fail(err instanceof ApplianceError ? err : unreachable(conn.base, err)), 1000).unref();
     });
   });
+}
+
+/** `--ca FILE`, else this appliance's own CA when the URL came from its config and it has one. */
+function resolveCa(options: SubmitOptions, config: Config | undefined): string | undefined {
+  if (options.ca !== undefined) {
+    try {
+      return readFileSync(options.ca, 'utf8');
+    } catch (err) {
+      throw new ApplianceError('FILE_UNREADABLE', `--ca: cannot read ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`);
+    }
+  }
+  if (!config || config.tls.mode !== 'appliance-ca') return undefined;
+  const own = dataLayout(config.dataDir).tlsCaCert;
+  return existsSync(own) ? readFileSync(own, 'utf8') : undefined;
 }
 
 /** `mpegflow submit FILE [--ladder NAME] [--wait]`: exit 0 (1 with --wait unless the job completed). */
@@ -174,22 +207,23 @@ export async function submitCommand(options: SubmitOptions, io: SubmitIo, env: N
     if (err instanceof ApplianceError) throw err;
     throw new ApplianceError('FILE_UNREADABLE', `cannot read ${options.file}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`);
   }
-  const base = serverUrl(options.url, options.url ? undefined : await io.config());
-  const token = await resolveToken(options, env, io);
+  const config = options.url ? undefined : await io.config();
+  const base = serverUrl(options.url, config);
+  const conn: Connection = { base, token: await resolveToken(options, env, io), ca: resolveCa(options, config) };
   // Before a long upload: the server is up, the token works and may submit, the ladder exists.
-  const me = (await api<{ role: string }>(base, token, 'GET', '/api/v1/whoami', 'submit')).body;
+  const me = (await api<{ role: string }>(conn, 'GET', '/api/v1/whoami', 'submit')).body;
   if (me.role !== 'admin' && me.role !== 'operator') {
     throw new ApplianceError('FORBIDDEN', `submit: FORBIDDEN: the token's role ${me.role} may not submit jobs (needs operator or admin)`);
   }
-  const ladders = (await api<{ items: Array<{ name: string }> }>(base, token, 'GET', '/api/v1/ladders', 'submit')).body.items.map((l) => l.name);
+  const ladders = (await api<{ items: Array<{ name: string }> }>(conn, 'GET', '/api/v1/ladders', 'submit')).body.items.map((l) => l.name);
   if (!ladders.includes(options.ladder)) {
     throw new ApplianceError('LADDER_UNKNOWN', `submit: LADDER_UNKNOWN: unknown ladder "${options.ladder}" (known: ${ladders.join(', ')})`);
   }
   const progress = new ProgressLine(io.stderr);
   const name = basename(options.file);
-  const uploaded = await upload(base, token, options.file, name, size, progress);
+  const uploaded = await upload(conn, options.file, name, size, progress);
   progress.done(`uploaded ${uploaded.key} (${uploaded.size} bytes, sha256 ${uploaded.sha256})`);
-  const submitted = await api<JobDetail>(base, token, 'POST', '/api/v1/jobs', 'submit', {
+  const submitted = await api<JobDetail>(conn, 'POST', '/api/v1/jobs', 'submit', {
     input: { key: uploaded.key },
     ladder: options.ladder,
     packaging: options.packaging,
@@ -202,7 +236,7 @@ export async function submitCommand(options: SubmitOptions, io: SubmitIo, env: N
   while (!TERMINAL.includes(last.state)) {
     progress.update(last.progress, `${last.id} ${last.state}`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
-    last = (await api<JobDetail>(base, token, 'GET', `/api/v1/jobs/${encodeURIComponent(job.id)}`, 'job status')).body;
+    last = (await api<JobDetail>(conn, 'GET', `/api/v1/jobs/${encodeURIComponent(job.id)}`, 'job status')).body;
   }
   progress.done(`${last.id} ${last.state}${last.error ? `: ${last.error.code}: ${last.error.message}` : ''}`);
   io.print(last.state);

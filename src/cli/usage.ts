@@ -17,9 +17,12 @@ Commands:
   images import DIR      import a signed encoder image (manifest.json + manifest.json.asc)
   images import-host [--ffmpeg P --ffprobe P] [--loader P --library-path DIRS --gconv DIR]
                          make, sign and import an image of this host's ffmpeg
-  submit FILE [--ladder NAME] [--packaging hls,dash] [--wait] [--url URL] [--token T]
+  submit FILE [--ladder NAME] [--packaging hls,dash] [--wait] [--url URL] [--token T] [--ca FILE]
                          upload FILE to a running appliance and submit a job; prints
-                         the job id; --wait follows it and exits 0 only if completed
+                         the job id; --wait follows it and exits 0 only if completed;
+                         HTTPS is verified against --ca FILE (default: this appliance's CA)
+  tls ca-cert            print the appliance CA's certificate (PEM) to trust; its
+                         sha256 fingerprint on stderr
   images verify          re-hash every registered image; exit 0 only if all verify
   images remove ID       unregister an image no job pins, and delete it
   users list             operator accounts of the UI
@@ -35,5 +38,6 @@ Options:
   -v, --version          print the version
 
 Environment: MPEGFLOW_DATA_DIR, MPEGFLOW_PORT, MPEGFLOW_HOST, MPEGFLOW_CONFIG,
-MPEGFLOW_ADMIN_TOKEN, MPEGFLOW_DATABASE_URL, MPEGFLOW_S3_ENDPOINT, MPEGFLOW_TOKEN
+MPEGFLOW_ADMIN_TOKEN, MPEGFLOW_DATABASE_URL, MPEGFLOW_S3_ENDPOINT, MPEGFLOW_TOKEN,
+MPEGFLOW_PLAIN_HTTP
 (see README.md).`;

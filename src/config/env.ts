@@ -12,6 +12,8 @@ export const knownVariables = [
   'MPEGFLOW_S3_ACCESS_KEY',
   'MPEGFLOW_S3_SECRET_KEY',
   'MPEGFLOW_LOG_LEVEL',
+  /** `true`: plain HTTP instead of HTTPS, on a loopback listen address only (tests, a reverse proxy on this host). */
+  'MPEGFLOW_PLAIN_HTTP',
   /** Building the encoder image (`mpegflow images build`, first start): the Debian mirror and the archive keyring. */
   'MPEGFLOW_DEBIAN_MIRROR',
   'MPEGFLOW_DEBIAN_KEYRING',
@@ -50,6 +52,13 @@ export const fromEnv = {
     }
     if (!protocols.includes(u.protocol.replace(/:$/, ''))) throw invalidSetting(name, `expected a ${protocols.join(' or ')} URL, got ${u.protocol}//…`);
     return v;
+  },
+  boolean(env: Env, name: string): boolean | undefined {
+    const v = fromEnv.string(env, name);
+    if (v === undefined) return undefined;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    throw invalidSetting(name, `expected true or false, got ${JSON.stringify(v)}`);
   },
   oneOf<T extends string>(env: Env, name: string, values: readonly T[]): T | undefined {
     const v = fromEnv.string(env, name);

@@ -102,6 +102,46 @@ function auditHeadSink(file: FileConfig, dataDir: string): string | null {
   return path;
 }
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * The operator port's TLS. Plain HTTP only when asked for (`tls.plainHttp`, `MPEGFLOW_PLAIN_HTTP`)
+ * and only on loopback; else the facility's certificate, or one the appliance-local CA issues
+ * for `tls.hostnames` (default: localhost, this host's name, loopback, the listen address).
+ */
+function tlsConfig(file: FileConfig, env: Env, listenHost: string, host: HostFacts): Config['tls'] {
+  const t = file.tls ?? {};
+  const plain = fromEnv.boolean(env, 'MPEGFLOW_PLAIN_HTTP') ?? t.plainHttp ?? false;
+  const minVersion = t.minVersion ?? 'TLSv1.3';
+  if (plain) {
+    const key = fromEnv.boolean(env, 'MPEGFLOW_PLAIN_HTTP') ? 'MPEGFLOW_PLAIN_HTTP' : 'tls.plainHttp';
+    if (!isLoopback(listenHost)) {
+      throw new ApplianceError(
+        'CONFIG_INVALID',
+        `${key}: plain HTTP is allowed on a loopback address only, and the listen address is ${listenHost}; use HTTPS`,
+        {
+          details: { key },
+        },
+      );
+    }
+    if (t.certFile || t.keyFile)
+      throw new ApplianceError('CONFIG_INVALID', `${key}: plain HTTP and tls.certFile/keyFile exclude each other`, { details: { key } });
+    return { mode: 'plain' };
+  }
+  if (t.certFile || t.keyFile) {
+    if (!t.certFile || !t.keyFile) {
+      const missing = t.certFile ? 'tls.keyFile' : 'tls.certFile';
+      throw new ApplianceError('CONFIG_INVALID', `config: ${missing}: required with ${t.certFile ? 'tls.certFile' : 'tls.keyFile'}`, {
+        details: { key: missing },
+      });
+    }
+    return { mode: 'facility', certFile: t.certFile, keyFile: t.keyFile, chainFile: t.chainFile ?? null, minVersion };
+  }
+  const wildcard = listenHost === '0.0.0.0' || listenHost === '::';
+  const names = t.hostnames ?? ['localhost', ...(host.hostname ? [host.hostname] : []), '127.0.0.1', '::1', ...(wildcard ? [] : [listenHost])];
+  return { mode: 'appliance-ca', hostnames: [...new Set(names.map((n) => n.toLowerCase()))], minVersion };
+}
+
 /** Defaults → config file → environment; validated; frozen. Read once at start-up. */
 export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   rejectUnknownVariables(env);
@@ -146,6 +186,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   const config: Config = {
     dataDir,
     configFile,
+    tls: tlsConfig(file, env, host_, host),
     http: { host: host_, port: fromEnv.port(env, 'MPEGFLOW_PORT') ?? file.http?.port ?? 8080, bindWaitSeconds: file.http?.bindWaitSeconds ?? 15 },
     log: { level: fromEnv.oneOf(env, 'MPEGFLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ?? file.log?.level ?? 'info' },
     adminTokenSeed: fromEnv.string(env, 'MPEGFLOW_ADMIN_TOKEN') ?? null,

@@ -32,6 +32,27 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
+    /** HTTPS on the operator port (docs/security.md). Default: a certificate from the appliance-local CA. */
+    tls: z
+      .object({
+        /** The facility's own certificate (PEM, leaf first) and key; both or neither. */
+        certFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+        keyFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+        /** Intermediate certificates sent after the leaf (PEM). */
+        chainFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+        /** The names and addresses the generated server certificate is for (default: localhost, this host's name, loopback, the listen address). */
+        hostnames: z
+          .array(z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be a host name or IP address'))
+          .min(1)
+          .max(64)
+          .optional(),
+        /** TLSv1.3 (default); TLSv1.2 only when the facility opts in. */
+        minVersion: z.enum(['TLSv1.3', 'TLSv1.2']).optional(),
+        /** Plain HTTP instead of HTTPS: only on a loopback listen address (tests, a reverse proxy on the same host). */
+        plainHttp: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional() })
       .strict()
@@ -141,6 +162,12 @@ export interface PoolConfig {
   maxAttempts: number;
 }
 
+export type TlsMinVersion = 'TLSv1.3' | 'TLSv1.2';
+export type TlsConfig =
+  | { mode: 'plain' }
+  | { mode: 'facility'; certFile: string; keyFile: string; chainFile: string | null; minVersion: TlsMinVersion }
+  | { mode: 'appliance-ca'; hostnames: string[]; minVersion: TlsMinVersion };
+
 export type PoolName = 'probe' | 'encode' | 'package';
 
 /** The one typed, frozen config object, loaded once at start-up and passed in. */
@@ -148,6 +175,8 @@ export interface Config {
   dataDir: string;
   configFile: string | null;
   http: { host: string; port: number; bindWaitSeconds: number };
+  /** The operator port's TLS: plain (loopback only, opted in), the facility's certificate, or one from the appliance-local CA. */
+  tls: TlsConfig;
   log: { level: string };
   adminTokenSeed: string | null;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -24,6 +24,15 @@ export const ERROR_CODES = {
   STORE_UNSUPPORTED: null,
   AUDIT_REQUIRED: 500,
 
+  // TLS on the operator port (docs/security.md)
+  TLS_FILE_UNREADABLE: null,
+  TLS_CERT_INVALID: null,
+  TLS_KEY_INVALID: null,
+  TLS_KEY_MISMATCH: null,
+  TLS_CERT_EXPIRED: null,
+  TLS_CERT_NOT_YET_VALID: null,
+  TLS_CA_UNAVAILABLE: null,
+
   // HTTP requests
   SIGNATURE_INVALID: 400,
   UNAUTHENTICATED: 401,
@@ -55,6 +64,7 @@ export const ERROR_CODES = {
 
   // The CLI as a client (`mpegflow submit`, `verify-bundle`)
   SERVER_UNREACHABLE: null,
+  TLS_UNTRUSTED: null,
   FILE_UNREADABLE: null,
   HTTP_ERROR: null,
 

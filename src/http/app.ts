@@ -37,6 +37,8 @@ import { userRoutes } from './routes/users.js';
 import { watchFolderRoutes, type WatchFolderSummary } from './routes/watch-folders.js';
 
 export interface AppDeps {
+  /** Served over HTTPS: every answer carries Strict-Transport-Security. */
+  hsts?: boolean;
   store: Store;
   logger: Logger;
   health: Health;
@@ -69,6 +71,12 @@ const JSON_BODY_LIMIT = 1024 * 1024;
 export function createApp(deps: AppDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   app.use(requestId());
+  if (deps.hsts) {
+    app.use(async (c, next) => {
+      await next();
+      c.header('Strict-Transport-Security', 'max-age=31536000');
+    });
+  }
   app.use(accessLog(deps.logger));
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);

@@ -1,10 +1,25 @@
 import { createAdaptorServer, type ServerType, type WebSocketServerLike } from '@hono/node-server';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { describeHolders, portHolders, type PortHolder } from './port-holder.js';
 
+/** HTTPS: the certificate (leaf then chain) and key, PEM, and the lowest TLS version accepted. */
+export interface ServerTlsOptions {
+  cert: string;
+  key: string;
+  minVersion: 'TLSv1.3' | 'TLSv1.2';
+}
+
+/** Node's HTTPS server options for the operator port: no TLS below `minVersion`, never renegotiation. */
+export function httpsServerOptions(tls: ServerTlsOptions): HttpsServerOptions {
+  return { cert: tls.cert, key: tls.key, minVersion: tls.minVersion, honorCipherOrder: true };
+}
+
 export interface BindOptions {
   websocket?: WebSocketServerLike;
+  /** Serve HTTPS with this certificate; absent: plain HTTP (the config allows that on loopback only). */
+  tls?: ServerTlsOptions;
   /** How long a port in use is waited for (re-tried), e.g. while a killed appliance still exits; 0: fail at once. */
   waitMs?: number;
   /** Pause between tries. Default 250 ms. */
@@ -18,8 +33,13 @@ function listenOnce(
   host: string,
   port: number,
   websocket: WebSocketServerLike | undefined,
+  tls: ServerTlsOptions | undefined,
 ): Promise<{ server: ServerType; port: number }> {
-  const server = createAdaptorServer({ fetch, ...(websocket ? { websocket: { server: websocket } } : {}) });
+  const server = createAdaptorServer({
+    fetch,
+    ...(tls ? { createServer: createHttpsServer, serverOptions: httpsServerOptions(tls) } : {}),
+    ...(websocket ? { websocket: { server: websocket } } : {}),
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
@@ -52,7 +72,7 @@ export async function bindPort(
   let waiting = false;
   for (;;) {
     try {
-      return await listenOnce(fetch, host, port, options.websocket);
+      return await listenOnce(fetch, host, port, options.websocket, options.tls);
     } catch (err) {
       if (!(err instanceof ApplianceError) || err.code !== 'PORT_IN_USE') throw err;
       const elapsed = Date.now() - started;

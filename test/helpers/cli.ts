@@ -4,10 +4,14 @@ import { packageRoot } from '../../src/config/package-root.js';
 
 export const bin = join(packageRoot, 'bin', 'mpegflow.js');
 
-/** The parent's environment without any MPEGFLOW_ variable, plus `env`. */
+/**
+ * The parent's environment without any MPEGFLOW_ variable, plus `env`. Plain HTTP on loopback
+ * (`MPEGFLOW_PLAIN_HTTP=true`, the documented opt-in for tests) unless `env` says otherwise:
+ * `MPEGFLOW_PLAIN_HTTP: ''` (unset) gives the appliance's default, HTTPS (test/tls/).
+ */
 export function cleanEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MPEGFLOW_')));
-  return { ...base, MPEGFLOW_LOG_LEVEL: 'warn', ...env };
+  return { ...base, MPEGFLOW_LOG_LEVEL: 'warn', MPEGFLOW_PLAIN_HTTP: 'true', ...env };
 }
 
 export interface CliResult {
@@ -77,7 +81,7 @@ export function startServer(opts: { cwd: string; env?: Record<string, string>; t
     }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m?.[1] && /Audit key fingerprint: \w+/.test(out)) {
         clearTimeout(timer);
         resolve({

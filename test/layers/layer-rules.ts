@@ -28,6 +28,7 @@ export const LAYERS: Record<string, readonly string[] | 'everything'> = {
   store: ['config'],
   storage: ['config'],
   media: [],
+  tls: [],
   config: [],
   errors: [],
   log: ['errors'],

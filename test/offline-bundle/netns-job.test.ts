@@ -115,12 +115,11 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     assert.match(submit.stdout, /completed/);
 
     // The operator UI is served from the installed bundle (built assets, nothing from outside).
-    const page = inNs([
-      process.execPath,
-      '-e',
-      `fetch('http://127.0.0.1:${port}/').then((r) => r.text()).then((t) => process.exit(t.includes('<title>MpegFlow Appliance</title>') ? 0 : 4), () => process.exit(5))`,
-    ]);
-    assert.is(page.code, 0, 'the UI page is not served by the installed bundle');
+    // Over HTTPS (the default), trusted through the appliance's own CA; plain HTTP is not served.
+    assert.match(out, /listening on https:\/\/127\.0\.0\.1:\d+/);
+    const page = inNs(['curl', '-sS', '--fail', '--cacert', join(data, 'tls', 'ca.crt'), `https://127.0.0.1:${port}/`]);
+    assert.is(page.code, 0, `the UI page is not served over HTTPS by the installed bundle: ${page.stderr}`);
+    assert.ok(page.stdout.includes('<title>MpegFlow Appliance</title>'), 'the UI page');
 
     const doctor = inNs([join(prefix, 'bin', 'mpegflow'), 'doctor'], env);
     assert.is(doctor.code, 0, doctor.stdout + doctor.stderr);

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { packageRoot } from '../../src/config/package-root.js';
@@ -12,7 +13,7 @@ export const screenshotDir = join(packageRoot, 'test-output', 'ui');
  * A headless Chromium with a fresh profile. A missing browser is a failure, never a skip
  * (CI=true or not): the UI tests are the only proof the pages work.
  */
-export async function launchChromium(viewport = { width: 1280, height: 720 }): Promise<BrowserContext> {
+export async function launchChromium(viewport = { width: 1280, height: 720 }, trust?: { caFile: string }): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)${process.env.CI === 'true' ? ' — CI must provide it' : ''}`,
@@ -31,8 +32,16 @@ export async function launchChromium(viewport = { width: 1280, height: 720 }): P
       '--disable-sync',
       '--no-first-run',
       '--autoplay-policy=no-user-gesture-required',
+      // Trust the appliance CA (by its public key), not every certificate.
+      ...(trust ? [`--ignore-certificate-errors-spki-list=${spkiHash(trust.caFile)}`] : []),
     ],
   });
+}
+
+/** base64 sha256 of a certificate's SubjectPublicKeyInfo: how Chromium names a key to trust. */
+export function spkiHash(certFile: string): string {
+  const spki = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
 }
 
 /** Every URL the page asks for, so a test can assert nothing left the appliance. */

@@ -14,6 +14,7 @@ import { killServers, runCli, startServer, type Started } from '../helpers/cli.j
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
+import { trustedFetch } from '../helpers/trusted-fetch.js';
 
 /** The page-side names the evaluated functions use (they run in Chromium, not in Node). */
 interface HTMLVideoElement {
@@ -93,13 +94,16 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   writeFileSync(join(cwd, 'data', 'config.json'), JSON.stringify({ watchFolders: [{ path: drop, stableSeconds: 1, rescanSeconds: 1 }] }));
 
   // The first start builds the encoder image from the (seeded) .deb cache: up to a few minutes on a busy host.
-  const s: Started = await startServer({ cwd, timeoutMs: 300_000 });
+  // Over HTTPS, as a fresh start serves it: Chromium and the test's own requests trust the appliance CA.
+  const s: Started = await startServer({ cwd, timeoutMs: 300_000, env: { MPEGFLOW_PLAIN_HTTP: '' } });
+  const caFile = join(cwd, 'data', 'tls', 'ca.crt');
+  const fetch = trustedFetch(caFile);
   const adminPassword = readFileSync(join(cwd, 'data', 'secrets', 'admin.password'), 'utf8').trim();
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const bearer = { authorization: `Bearer ${token}` };
-  assert.match(s.output(), /UI login: http:\/\/127\.0\.0\.1:\d+\/ as admin/);
+  assert.match(s.output(), /UI login: https:\/\/127\.0\.0\.1:\d+\/ as admin/);
 
-  const admin = await launchChromium();
+  const admin = await launchChromium(undefined, { caFile });
   contexts.push(admin);
   const requests = recordRequests(admin);
   const page = admin.pages()[0] ?? (await admin.newPage());
@@ -119,6 +123,7 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const cookies = await admin.cookies(s.url);
   const session = cookies.find((c) => c.name === 'mpegflow_session');
   assert.ok(session?.httpOnly, 'session cookie is HttpOnly');
+  assert.ok(session?.secure, 'session cookie is Secure (HTTPS)');
   assert.is(session?.sameSite, 'Strict');
   await page.getByText('No jobs yet').waitFor();
   await page.locator('.live-dot.live').waitFor();
@@ -242,7 +247,7 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   assert.is(submitted.status, 201);
   const longJob = ((await submitted.json()) as { id: string }).id;
 
-  const viewerContext = await launchChromium();
+  const viewerContext = await launchChromium(undefined, { caFile });
   contexts.push(viewerContext);
   const viewerRequests = recordRequests(viewerContext);
   const vpage = viewerContext.pages()[0] ?? (await viewerContext.newPage());
