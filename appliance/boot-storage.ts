@@ -1,3 +1,4 @@
+import { readCaFile } from '../src/tls/ca-file.js';
 import type { Config } from '../src/config/schema.js';
 import type { Health } from '../src/http/health.js';
 import type { TrustedKeys } from '../src/signing/trusted-keys.js';
@@ -41,8 +42,9 @@ export async function bootStorage(config: Config, store: Store, trust: TrustedKe
     storeConfig = { kind: 'embedded', root: s.root };
     describe = `embedded (${s.root})`;
   } else if (s.kind === 's3') {
-    storeConfig = { kind: 's3', endpoint: s.endpoint, accessKey: s.accessKey, secretKey: s.secretKey };
-    describe = `S3 at ${s.endpoint}`;
+    const caPem = s.caFile !== null ? readCaFile(s.caFile, 'MPEGFLOW_S3_CA_FILE') : undefined;
+    storeConfig = { kind: 's3', endpoint: s.endpoint, accessKey: s.accessKey, secretKey: s.secretKey, ...(caPem !== undefined ? { caPem } : {}) };
+    describe = `S3 at ${s.endpoint}${s.caFile !== null ? ` (certificate checked against ${s.caFile})` : ''}`;
   } else {
     server = new S3ServerSupervisor({
       componentDir: s.component,

@@ -38,6 +38,8 @@ import type { Server as HttpsServer } from 'node:https';
 import { httpsServerOptions } from '../src/http/bind-port.js';
 import { OperatorTls, prepareServerTls, recordTlsFacts, type ServerTls } from './boot-tls.js';
 import { ensureDataDir } from './data-dir.js';
+import { readCaFile } from '../src/tls/ca-file.js';
+import { transportHops } from '../src/tls/transport-hops.js';
 
 export interface RunningAppliance {
   url: string;
@@ -246,7 +248,13 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
     // Webhooks listen before the runtime starts, so recovery's state changes are delivered too.
     await syncConfigWebhooks(store, config.webhooks);
-    const dispatcher = new WebhookDispatcher({ store, bus, logger, allowList: new WebhookAllowList(config.webhookAllowedHosts) });
+    const dispatcher = new WebhookDispatcher({
+      store,
+      bus,
+      logger,
+      allowList: new WebhookAllowList(config.webhookAllowedHosts),
+      caPem: config.webhookCaFile !== null ? readCaFile(config.webhookCaFile, 'webhookCaFile') : undefined,
+    });
     webhooks = dispatcher;
     dispatcher.start();
     const jobs = createJobRuntime({
@@ -305,6 +313,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
       dataDir: layout.root,
       watchFolders: config.watchFolders,
       hsts: serverTls !== null,
+      transport: async () =>
+        transportHops(
+          config,
+          (await store.webhooks.list()).map((w) => w.url),
+        ),
     });
     // Recovery and cleanup before anything is served or leased: nothing of this process is in flight.
     gate.phase('recovering');

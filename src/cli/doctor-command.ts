@@ -11,6 +11,17 @@ import { verifyCatalog } from '../image-catalog/image-catalog.js';
 import { applianceTrust } from '../images/image-trust.js';
 import { openStore } from '../store/open-store.js';
 import type { Print } from './commands.js';
+import { transportHops, type TransportHop } from '../tls/transport-hops.js';
+
+/** Every hop TLS, or in clear on loopback only (said); a hop in clear across a network fails. */
+function transportCheck(hops: TransportHop[]): DoctorCheck {
+  const clear = hops.filter((h) => h.inClear);
+  const crossing = clear.filter((h) => !h.loopbackOnly);
+  if (crossing.length)
+    return { name: 'transport', ok: false, detail: `IN CLEAR across the network: ${crossing.map((h) => `${h.name} (${h.detail})`).join('; ')}` };
+  if (clear.length) return { name: 'transport', ok: true, detail: `in clear on loopback only: ${clear.map((h) => `${h.name} (${h.detail})`).join('; ')}` };
+  return { name: 'transport', ok: true, detail: `no hop in clear: ${hops.map((h) => `${h.name}: ${h.detail}`).join('; ')}` };
+}
 
 /** Free space the data dir must keep for inputs, scratch and outputs. */
 const MIN_FREE_BYTES = 1024 * 2 ** 20;
@@ -41,6 +52,14 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
             ? { name: 'encoder images', ok: false, detail: bad.map((v) => `${v.id.slice(0, 12)}: ${v.reason}`).join('; ') }
             : { name: 'encoder images', ok: true, detail: `${verdicts.length} verify (${verdicts.map((v) => `${v.name} ${v.version}`).join(', ')})` },
       );
+      checks.push(
+        transportCheck(
+          transportHops(
+            cfg,
+            (await store.webhooks.list()).map((w) => w.url),
+          ),
+        ),
+      );
       const head = await store.audit.head();
       const last = head ? (await store.audit.list({ afterSeq: head.seq - 1, limit: 1 }))[0] : undefined;
       if (last) notBefore.push({ what: `the newest audit event (seq ${last.seq})`, at: new Date(last.at) });
@@ -51,6 +70,7 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
     }
   } else {
     checks.push({ name: 'encoder images', ok: false, detail: `no database at ${layout.database} (mpegflow init)` });
+    checks.push(transportCheck(transportHops(cfg, [])));
   }
   checks.push(checkDataDirPermissions(layout, process.getuid?.() ?? 0));
   checks.push(existsSync(layout.root) ? checkFreeDisk(layout.root, MIN_FREE_BYTES) : { name: 'disk', ok: false, detail: `${layout.root} does not exist` });

@@ -173,8 +173,11 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     const secretKey = fromEnv.string(env, 'MPEGFLOW_S3_SECRET_KEY');
     if (!accessKey) throw invalidSetting('MPEGFLOW_S3_ACCESS_KEY', 'required when MPEGFLOW_S3_ENDPOINT is set');
     if (!secretKey) throw invalidSetting('MPEGFLOW_S3_SECRET_KEY', 'required when MPEGFLOW_S3_ENDPOINT is set');
-    storage = { kind: 's3', endpoint: s3Endpoint, accessKey, secretKey };
+    const caFile = fromEnv.string(env, 'MPEGFLOW_S3_CA_FILE');
+    if (caFile !== undefined && !s3Endpoint.startsWith('https:')) throw invalidSetting('MPEGFLOW_S3_CA_FILE', 'set, but MPEGFLOW_S3_ENDPOINT is not https://');
+    storage = { kind: 's3', endpoint: s3Endpoint, accessKey, secretKey, caFile: caFile !== undefined ? resolve(cwd, caFile) : null };
   }
+  if (!s3Endpoint && fromEnv.string(env, 'MPEGFLOW_S3_CA_FILE') !== undefined) throw invalidSetting('MPEGFLOW_S3_CA_FILE', 'set without MPEGFLOW_S3_ENDPOINT');
   const bundled = file.storage?.s3Server;
   if (bundled) {
     if (s3Endpoint) throw invalidSetting('MPEGFLOW_S3_ENDPOINT', 'cannot be used together with storage.s3Server (the bundled S3 server) in the config file');
@@ -201,6 +204,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     watchFolders: file.watchFolders ?? [],
     webhooks: file.webhooks ?? [],
     webhookAllowedHosts: webhookAllowedHosts(file),
+    webhookCaFile: file.webhookCaFile ?? null,
     policies: {
       partialLadder: file.policies?.partialLadder ?? 'wait',
       maxAttempts: file.policies?.maxAttempts ?? 3,

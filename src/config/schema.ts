@@ -96,6 +96,8 @@ export const fileConfigSchema = z
           .strict(),
       )
       .optional(),
+    /** PEM CA certificates that `https://` webhook targets must chain to (default: the host's trusted CAs). */
+    webhookCaFile: z.string().startsWith('/', 'must be an absolute path').optional(),
     /** Hosts webhooks may target besides loopback (default: the hosts of `webhooks`). See docs/webhooks.md. */
     webhookAllowedHosts: z
       .array(z.string().regex(/^[A-Za-z0-9.:[\]_-]{1,253}$/, 'must be a host name or IP address (no scheme, port or path)'))
@@ -182,7 +184,7 @@ export interface Config {
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   storage:
     | { kind: 'embedded'; root: string }
-    | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string }
+    | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; caFile: string | null }
     | { kind: 'bundled-s3'; component: string; host: string; port: number };
   lifecycle: { cron: string; intermediateMaxAgeDays: number; inputMaxAgeDays: number };
   pools: Record<PoolName, PoolConfig>;
@@ -190,6 +192,8 @@ export interface Config {
   webhooks: NonNullable<FileConfig['webhooks']>;
   /** Hosts (lower case) webhooks may target besides loopback: `webhookAllowedHosts`, or the hosts of `webhooks`. */
   webhookAllowedHosts: string[];
+  /** `webhookCaFile`, or null: the host's trusted CAs. */
+  webhookCaFile: string | null;
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };

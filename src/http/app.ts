@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { ApplianceError } from '../errors/appliance-error.js';
 import type { Logger } from '../log/logger.js';
+import type { TransportHop } from '../tls/transport-hops.js';
 import type { Store } from '../store/store.js';
 import type { Health } from './health.js';
 import type { HttpEnv } from './http-env.js';
@@ -39,6 +40,8 @@ import { watchFolderRoutes, type WatchFolderSummary } from './routes/watch-folde
 export interface AppDeps {
   /** Served over HTTPS: every answer carries Strict-Transport-Security. */
   hsts?: boolean;
+  /** The hops and whether each is in clear (`/healthz` lists those that are). */
+  transport?: () => Promise<TransportHop[]>;
   store: Store;
   logger: Logger;
   health: Health;
@@ -80,7 +83,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.use(accessLog(deps.logger));
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
-  app.route('/', healthRoutes(deps.health));
+  app.route('/', healthRoutes(deps.health, deps.transport));
   // Live events: /ws (WebSocket) and /metrics authenticate themselves (any valid token).
   const bus = deps.bus ?? new LocalEventBus();
   const metrics = new ApplianceMetrics({ store: deps.store, bus, pools: deps.pools });

@@ -32,6 +32,10 @@ const components: Record<string, z.ZodType> = {
   Health: z.object({
     status: z.enum(['ok', 'degraded']),
     checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })).optional(),
+    inClear: z
+      .array(z.enum(['operator', 'database', 'objectStore', 'webhooks']))
+      .optional()
+      .describe('hops whose bytes cross in clear (docs/security.md); `mpegflow doctor` gives the details'),
   }),
   Whoami: whoami,
   TokenRequest: z

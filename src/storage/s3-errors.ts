@@ -1,4 +1,4 @@
-import { isApplianceError } from '../errors/appliance-error.js';
+import { ApplianceError, isApplianceError } from '../errors/appliance-error.js';
 import type { Bucket } from './object-store.js';
 import { authFailed, invalidKey, invalidRange, ioError, noBucket, notFound, unavailable } from './storage-errors.js';
 
@@ -33,6 +33,18 @@ const AUTH_CODES = new Set([
   'InvalidSecurity',
 ]);
 
+/** Node's codes for a server certificate that does not verify. */
+const TLS_TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -65,6 +77,13 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): Error {
   const code = codeOf(err);
   const message = err instanceof Error ? err.message : String(err);
   const where = `${ctx.op}${ctx.bucketName ? ` ${ctx.bucketName}${ctx.key ? `/${ctx.key}` : ''}` : ''}`;
+  if (TLS_TRUST_CODES.has(code)) {
+    return new ApplianceError(
+      'STORAGE_TLS_UNTRUSTED',
+      `S3 at ${ctx.endpoint} presented a certificate that does not verify (${code}) during ${where}; set MPEGFLOW_S3_CA_FILE to the CA that issued it (verification is never turned off)`,
+      { cause: err, details: { endpoint: ctx.endpoint, code } },
+    );
+  }
   if (code === 'NoSuchKey' || code === 'NoSuchVersion' || (code === 'NotFound' && ctx.key !== undefined))
     return notFound(ctx.bucket ?? ctx.bucketName ?? '?', ctx.key ?? '?', err);
   if (code === 'NoSuchBucket' || code === 'NotFound') return noBucket(ctx.bucketName ?? ctx.bucket ?? '?', `S3 ${ctx.endpoint}`, err);

@@ -49,6 +49,8 @@ export interface S3StoreOptions {
   retry?: Partial<RetryPolicy>;
   /** open() creates missing buckets (and enables versioning on input/output). Default true. */
   createBuckets?: boolean;
+  /** PEM CA certificates an `https://` endpoint's certificate must chain to (instead of the host's trusted CAs). Verification is never turned off. */
+  caPem?: string;
 }
 
 const SHA256_META = 'sha256';
@@ -82,7 +84,12 @@ export class S3Store implements ObjectStore {
     }
     const useSSL = url.protocol === 'https:';
     this.endpoint = `${url.protocol}//${url.host}`;
-    this.agent = useSSL ? new HttpsAgent({ keepAlive: true, maxSockets: 16 }) : new Agent({ keepAlive: true, maxSockets: 16 });
+    if (options.caPem !== undefined && !useSSL) {
+      throw invalidKey(`a CA file is set for the S3 endpoint ${this.endpoint}, which is not https://`, { endpoint: this.endpoint });
+    }
+    this.agent = useSSL
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: true, ...(options.caPem !== undefined ? { ca: options.caPem } : {}) })
+      : new Agent({ keepAlive: true, maxSockets: 16 });
     this.partSize = options.partSize ?? 64 * 1024 * 1024;
     this.presignSeconds = options.presignExpirySeconds ?? 900;
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };

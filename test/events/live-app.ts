@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -59,10 +60,10 @@ export interface Received {
 }
 
 /** A real HTTP receiver on 127.0.0.1; `answer` picks each response status (default 200). */
-export async function receiver(answer: (n: number, r: Received) => number = () => 200) {
+export async function receiver(answer: (n: number, r: Received) => number = () => 200, tls?: { cert: string; key: string }) {
   const received: Received[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => (body += d));
@@ -73,12 +74,13 @@ export async function receiver(answer: (n: number, r: Received) => number = () =
       res.end('ok');
       for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
     });
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   server.unref(); // a failed test must not keep the process alive
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hooks/mpegflow`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/hooks/mpegflow`,
     port,
     received,
     /** Resolves once `n` requests arrived (rejects after `ms`). */

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { generateApplianceCa, issueServerCertificate } from '../../src/tls/appliance-ca.js';
 import { deadPort, receiver, until } from './live-app.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
@@ -29,7 +30,7 @@ async function addWebhook(store: Store, id: string, url: string, events = ['job.
   });
 }
 
-function setup(options: { maxAttempts?: number; backoffBaseMs?: number; dbPath?: string; now?: () => number } = {}) {
+function setup(options: { maxAttempts?: number; backoffBaseMs?: number; dbPath?: string; now?: () => number; caPem?: string } = {}) {
   const store = new SqliteStore({ path: options.dbPath ?? join(tempDir(), 'mpegflow.db') });
   const bus = new EventBus();
   const dispatcher = new WebhookDispatcher({
@@ -41,6 +42,7 @@ function setup(options: { maxAttempts?: number; backoffBaseMs?: number; dbPath?:
     backoffBaseMs: options.backoffBaseMs ?? 100,
     timeoutMs: 2000,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.caPem ? { caPem: options.caPem } : {}),
   });
   return { store, bus, dispatcher };
 }
@@ -250,6 +252,44 @@ test('config webhooks are synced at start: registered, updated, disabled; each c
   const text = JSON.stringify(await store.audit.list());
   assert.not.match(text, /secret-a|secret-b/, 'no secret in the audit trail');
   await store.close();
+});
+
+test('https targets: delivered when their certificate chains to webhookCaFile; refused (never skipped) when it does not', async () => {
+  const ca = await generateApplianceCa({ commonName: 'Webhook receiver test CA' });
+  const r = await receiver(() => 200, await issueServerCertificate(ca, ['127.0.0.1']));
+  assert.match(r.url, /^https:/);
+  const trusted = setup({ caPem: ca.cert });
+  await addWebhook(trusted.store, 'wh_tls', r.url, ['job.state']);
+  trusted.dispatcher.start();
+  trusted.bus.publish(jobCompleted('job_tls'));
+  await r.waitFor(1);
+  await until(
+    async () => {
+      const ds = await trusted.store.webhooks.deliveries('wh_tls');
+      return ds.length === 1 && ds[0]!.status === 'delivered';
+    },
+    5000,
+    'delivered over TLS',
+  );
+  await trusted.dispatcher.stop();
+
+  const untrusting = setup({ maxAttempts: 1 });
+  await addWebhook(untrusting.store, 'wh_tls', r.url, ['job.state']);
+  untrusting.dispatcher.start();
+  untrusting.bus.publish(jobCompleted('job_tls'));
+  await until(
+    async () => {
+      const ds = await untrusting.store.webhooks.deliveries('wh_tls');
+      return ds.length === 1 && ds[0]!.status === 'failed';
+    },
+    5000,
+    'failed',
+  );
+  await untrusting.dispatcher.stop();
+  const [failed] = await untrusting.store.webhooks.deliveries('wh_tls');
+  assert.match(failed!.error ?? '', /TLS certificate does not verify \(\w+\); set webhookCaFile/, String(failed!.error));
+  assert.is(r.received.length, 1, 'nothing reached the receiver without a verified certificate');
+  await r.close();
 });
 
 test('back-off doubles per attempt and is capped', () => {

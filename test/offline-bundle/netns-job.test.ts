@@ -124,6 +124,7 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
     const doctor = inNs([join(prefix, 'bin', 'mpegflow'), 'doctor'], env);
     assert.is(doctor.code, 0, doctor.stdout + doctor.stderr);
     assert.match(doctor.stdout, /ok +listening +only 127\.0\.0\.1:\d+/);
+    assert.match(doctor.stdout, /ok +transport +no hop in clear: operator: HTTPS, TLSv1\.3 and up/);
     assert.match(doctor.stdout, /ok +files +\d+ files match SHA256SUMS/);
 
     appliance.kill('SIGTERM');

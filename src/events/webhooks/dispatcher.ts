@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import { packageVersion } from '../../config/package-root.js';
 import { canonicalJson } from '../../store/audit-chain.js';
 import type { Store, WebhookDelivery, WebhookDeliveryPatch } from '../../store/store.js';
@@ -27,6 +28,8 @@ export interface WebhookDispatcherOptions {
   concurrency?: number;
   /** Epoch ms. */
   now?: () => number;
+  /** PEM CA certificates an `https://` target's certificate must chain to (config `webhookCaFile`; default: the host's trusted CAs). Never skipped. */
+  caPem?: string | undefined;
 }
 
 /** Delay before attempt `attempt + 1`, after `attempt` failed ones: base · 2^(attempt-1), capped. */
@@ -45,7 +48,9 @@ type Outcome = { ok: true; responseCode: number } | { ok: false; responseCode: n
  * are picked up by the next start: delivery is at least once.
  */
 export class WebhookDispatcher {
-  readonly #o: Required<Omit<WebhookDispatcherOptions, 'now'>> & { now: () => number };
+  readonly #o: Required<Omit<WebhookDispatcherOptions, 'now' | 'caPem'>> & { now: () => number };
+  /** The connection pool: verifies https targets against the configured CA, or the host's. */
+  readonly #agent: Agent;
   readonly #inflight = new Map<string, Promise<void>>();
   #enqueued: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void) | undefined;
@@ -65,6 +70,7 @@ export class WebhookDispatcher {
       now: () => Date.now(),
       ...options,
     };
+    this.#agent = new Agent({ connect: { rejectUnauthorized: true, ...(options.caPem !== undefined ? { ca: options.caPem } : {}) } });
   }
 
   /** Starts listening to the bus and sending (pending deliveries of an earlier run included). */
@@ -242,7 +248,8 @@ export class WebhookDispatcher {
     const timestamp = String(Math.floor(this.#o.now() / 1000));
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
     try {
-      const res = await fetch(url, {
+      const res = await undiciFetch(url, {
+        dispatcher: this.#agent,
         method: 'POST',
         redirect: 'manual',
         signal,
@@ -264,7 +271,13 @@ export class WebhookDispatcher {
     } catch (err) {
       if (this.#abort.signal.aborted) return { aborted: true };
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      const error = e.name === 'TimeoutError' ? `no answer in ${this.#o.timeoutMs} ms` : (e.cause?.message ?? e.message);
+      const untrusted = e.cause?.code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(e.cause.code);
+      const error =
+        e.name === 'TimeoutError'
+          ? `no answer in ${this.#o.timeoutMs} ms`
+          : untrusted
+            ? `the target's TLS certificate does not verify (${e.cause?.code}); set webhookCaFile to the CA that issued it`
+            : (e.cause?.message ?? e.message);
       return { ok: false, responseCode: null, error };
     }
   }

@@ -1,13 +1,19 @@
 import { Hono } from 'hono';
 import type { Health } from '../health.js';
 import type { HttpEnv } from '../http-env.js';
+import type { TransportHop } from '../../tls/transport-hops.js';
 
-/** `GET /healthz` (no auth): 200 `{"status":"ok"}`, or 503 `degraded` naming the failed checks. */
-export function healthRoutes(health: Health) {
-  return new Hono<HttpEnv>().get('/healthz', (c) => {
+/**
+ * `GET /healthz` (no auth): 200 `{"status":"ok"}`, or 503 `degraded` naming the failed checks;
+ * with `inClear`, the names of the hops whose bytes cross in clear (docs/security.md; no
+ * address or detail: `mpegflow doctor` says more).
+ */
+export function healthRoutes(health: Health, transport?: () => Promise<TransportHop[]>) {
+  return new Hono<HttpEnv>().get('/healthz', async (c) => {
     const r = health.report();
-    if (r.status === 'ok') return c.json({ status: 'ok' });
+    const inClear = transport ? { inClear: (await transport()).filter((h) => h.inClear).map((h) => h.name) } : {};
+    if (r.status === 'ok') return c.json({ status: 'ok', ...inClear });
     const failed = Object.fromEntries(Object.entries(r.checks).filter(([, v]) => !v.ok));
-    return c.json({ status: 'degraded', checks: failed }, 503);
+    return c.json({ status: 'degraded', checks: failed, ...inClear }, 503);
   });
 }
