@@ -11,6 +11,7 @@ import { isErrorCode } from '../errors/error-codes.js';
 import type { JobDetail } from '../runtime/job-runtime.js';
 import type { Config } from '../config/schema.js';
 import { ProgressLine } from './submit-progress.js';
+import { isCertificateError } from '../tls/certificate-errors.js';
 
 export interface SubmitOptions {
   file: string;
@@ -91,20 +92,9 @@ function apiError(status: number, text: string, what: string): ApplianceError {
   return new ApplianceError('HTTP_ERROR', `${what}: HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, { details: { status } });
 }
 
-/** Node's codes for a certificate the client does not trust (or that is not for the host). */
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 function unreachable(base: string, err: unknown): ApplianceError {
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-  if (cause && UNTRUSTED.has(cause)) {
+  if (isCertificateError(cause)) {
     return new ApplianceError(
       'TLS_UNTRUSTED',
       `the appliance at ${base} presented a certificate this client does not trust (${cause}); pass --ca FILE with the appliance's CA (\`mpegflow tls ca-cert\` on the appliance prints it)`,

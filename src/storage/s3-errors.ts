@@ -1,4 +1,5 @@
 import { ApplianceError, isApplianceError } from '../errors/appliance-error.js';
+import { isCertificateError } from '../tls/certificate-errors.js';
 import type { Bucket } from './object-store.js';
 import { authFailed, invalidKey, invalidRange, ioError, noBucket, notFound, unavailable } from './storage-errors.js';
 
@@ -33,18 +34,6 @@ const AUTH_CODES = new Set([
   'InvalidSecurity',
 ]);
 
-/** Node's codes for a server certificate that does not verify. */
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -77,7 +66,7 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): Error {
   const code = codeOf(err);
   const message = err instanceof Error ? err.message : String(err);
   const where = `${ctx.op}${ctx.bucketName ? ` ${ctx.bucketName}${ctx.key ? `/${ctx.key}` : ''}` : ''}`;
-  if (TLS_TRUST_CODES.has(code)) {
+  if (isCertificateError(code)) {
     return new ApplianceError(
       'STORAGE_TLS_UNTRUSTED',
       `S3 at ${ctx.endpoint} presented a certificate that does not verify (${code}) during ${where}; set MPEGFLOW_S3_CA_FILE to the CA that issued it (verification is never turned off)`,

@@ -8,6 +8,7 @@ import type { ApplianceEvent } from '../events.js';
 import type { WebhookAllowList } from './allow-list.js';
 import { newDeliveryId, WEBHOOK_EVENT_TYPES } from './registry.js';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './signature.js';
+import { isCertificateError } from '../../tls/certificate-errors.js';
 
 const ACTOR = 'system';
 
@@ -271,7 +272,7 @@ export class WebhookDispatcher {
     } catch (err) {
       if (this.#abort.signal.aborted) return { aborted: true };
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      const untrusted = e.cause?.code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(e.cause.code);
+      const untrusted = isCertificateError(e.cause?.code);
       const error =
         e.name === 'TimeoutError'
           ? `no answer in ${this.#o.timeoutMs} ms`
