@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApplianceError } from '../errors/appliance-error.js';
 import type { ApiToken, Role, Store } from '../store/store.js';
-import type { UserRecord } from '../store/users.js';
+import type { UserPatch, UserRecord, UserWithHash } from '../store/users.js';
+import { matchTotp, newTotpSecret, totpUri } from './totp.js';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 /** The cookie that carries a login session (HttpOnly, SameSite=Strict, Path=/). */
@@ -26,20 +27,25 @@ const newSessionId = () => `ses_${randomUUID().replaceAll('-', '').slice(0, 20)}
 
 const loginFailed = () => new ApplianceError('LOGIN_FAILED', 'wrong user name or password');
 
-/**
- * Checks a user name and password. Every outcome is audited: a success opens a session,
- * a failure counts towards the lockout (5 in a row lock the account for 15 minutes).
- */
-export async function login(
-  store: Store,
-  username: string,
-  password: string,
-  now: () => Date = () => new Date(),
-): Promise<{ secret: string; expiresAt: number; user: UserRecord }> {
+/** Who must sign in with a second factor: every admin, and any account that enrolled one. */
+export const secondFactorRequired = (user: Pick<UserWithHash, 'role' | 'totpSecret'>): boolean => user.role === 'admin' || user.totpSecret !== null;
+
+/** A failed attempt on a known account: counted towards the lockout (5 in a row lock it for 15 minutes), audited. */
+async function countFailure(store: Store, user: UserWithHash, actor: string, reason: string, at: Date): Promise<void> {
+  const failed = user.failedAttempts + 1;
+  const lock = failed >= MAX_FAILED_LOGINS ? at.getTime() + LOCKOUT_MS : null;
+  await store.change(async (tx) => {
+    await tx.users.update(user.id, { failedAttempts: failed, lockedUntil: lock });
+    await tx.audit({ type: 'user.login_failed', actor, payload: { userId: user.id, username: user.username, reason, failedAttempts: failed } });
+    if (lock !== null)
+      await tx.audit({ type: 'user.locked', actor: 'system:auth', payload: { userId: user.id, username: user.username, until: new Date(lock).toISOString() } });
+  });
+}
+
+/** The account behind a user name and password, or an audited failure (unknown, disabled, locked, wrong password). */
+async function checkPassword(store: Store, username: string, password: string, at: Date, actor: string): Promise<UserWithHash> {
   const user = await store.users.byUsername(username);
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-  const at = now();
-  const actor = `user:${username.slice(0, 64)}`;
   if (!user || user.disabledAt) {
     await store.change(
       async (tx) =>
@@ -56,28 +62,135 @@ export async function login(
     );
   }
   if (!ok) {
-    const failed = user.failedAttempts + 1;
-    const lock = failed >= MAX_FAILED_LOGINS ? at.getTime() + LOCKOUT_MS : null;
-    await store.change(async (tx) => {
-      await tx.users.update(user.id, { failedAttempts: failed, lockedUntil: lock });
-      await tx.audit({ type: 'user.login_failed', actor, payload: { userId: user.id, username, reason: 'wrong password', failedAttempts: failed } });
-      if (lock !== null)
-        await tx.audit({ type: 'user.locked', actor: 'system:auth', payload: { userId: user.id, username, until: new Date(lock).toISOString() } });
-    });
+    await countFailure(store, user, actor, 'wrong password', at);
     throw loginFailed();
   }
+  return user;
+}
+
+/**
+ * The second factor of a sign-in whose password was right: the patch that records it (the
+ * accepted step; a confirmed enrollment), or an audited refusal. A wrong or replayed code
+ * counts towards the lockout like a wrong password; a missing one does not.
+ */
+async function checkSecondFactor(
+  store: Store,
+  user: UserWithHash,
+  totp: string | undefined,
+  at: Date,
+  actor: string,
+): Promise<{ patch: UserPatch; enrolled: boolean }> {
+  const refuse = async (code: 'TOTP_REQUIRED' | 'TOTP_ENROLLMENT_REQUIRED', reason: string, message: string): Promise<never> => {
+    await store.change(
+      async (tx) => void (await tx.audit({ type: 'user.login_failed', actor, payload: { userId: user.id, username: user.username, reason } })),
+    );
+    throw new ApplianceError(code, message);
+  };
+  const secret = user.totpSecret ?? (totp !== undefined ? user.totpPendingSecret : null);
+  if (secret === null) {
+    if (user.role !== 'admin') return { patch: {}, enrolled: false };
+    return refuse(
+      'TOTP_ENROLLMENT_REQUIRED',
+      'second factor not enrolled',
+      'an admin signs in with a second factor: enroll an authenticator app first (POST /api/v1/session/totp-enrollment), then sign in with its code',
+    );
+  }
+  if (totp === undefined) return refuse('TOTP_REQUIRED', 'second factor required', 'enter the 6-digit code of your authenticator app');
+  const step = matchTotp(secret, totp, at.getTime());
+  if (step === null) {
+    await countFailure(store, user, actor, 'wrong TOTP code', at);
+    throw new ApplianceError('TOTP_INVALID', 'wrong authenticator code');
+  }
+  if (user.totpLastStep !== null && step <= user.totpLastStep) {
+    await countFailure(store, user, actor, 'replayed TOTP code', at);
+    throw new ApplianceError('TOTP_REPLAYED', 'this authenticator code was used already; wait for the next one');
+  }
+  if (user.totpSecret !== null) return { patch: { totpLastStep: step }, enrolled: false };
+  return { patch: { totpSecret: secret, totpPendingSecret: null, totpEnrolledAt: at.toISOString(), totpLastStep: step }, enrolled: true };
+}
+
+/**
+ * Checks a user name, password and — for admins and enrolled accounts — a TOTP code. Every
+ * outcome is audited: a success opens a session (and confirms a pending enrollment), a
+ * failure counts towards the lockout (5 in a row lock the account for 15 minutes).
+ */
+export async function login(
+  store: Store,
+  username: string,
+  password: string,
+  now: () => Date = () => new Date(),
+  totp?: string,
+): Promise<{ secret: string; expiresAt: number; user: UserRecord }> {
+  const at = now();
+  const actor = `user:${username.slice(0, 64)}`;
+  const user = await checkPassword(store, username, password, at, actor);
+  const second = await checkSecondFactor(store, user, totp, at, actor);
   const secret = `mfs_${randomBytes(32).toString('base64url')}`;
   const expiresAt = at.getTime() + SESSION_TTL_MS;
   const sessionId = newSessionId();
   await store.change(async (tx) => {
-    await tx.users.update(user.id, { failedAttempts: 0, lockedUntil: null });
+    await tx.users.update(user.id, { failedAttempts: 0, lockedUntil: null, ...second.patch });
+    if (second.enrolled) await tx.audit({ type: 'user.totp_enrolled', actor, payload: { userId: user.id, username } });
     await tx.sessions.insert({ id: sessionId, userId: user.id, tokenHash: sessionHash(secret), expiresAt });
     // Sessions past their expiry are dead weight: each login sweeps them, and says how many.
     const pruned = await tx.sessions.pruneExpired(at.getTime());
-    await tx.audit({ type: 'user.login', actor, payload: { userId: user.id, username, role: user.role, sessionId, expiredSessionsDeleted: pruned } });
+    await tx.audit({
+      type: 'user.login',
+      actor,
+      payload: {
+        userId: user.id,
+        username,
+        role: user.role,
+        sessionId,
+        secondFactor: 'totp' in second.patch || second.enrolled ? 'totp' : 'none',
+        expiredSessionsDeleted: pruned,
+      },
+    });
   });
-  const { passwordHash: _hash, ...record } = user;
-  return { secret, expiresAt, user: { ...record, failedAttempts: 0, lockedUntil: null } };
+  const { passwordHash: _hash, totpSecret: _s, totpPendingSecret: _p, totpLastStep: _l, ...record } = user;
+  return {
+    secret,
+    expiresAt,
+    user: { ...record, failedAttempts: 0, lockedUntil: null, totpEnrolledAt: second.enrolled ? at.toISOString() : record.totpEnrolledAt },
+  };
+}
+
+/**
+ * Starts (or restarts) the enrollment of an authenticator app: the password is checked like a
+ * sign-in, a new secret is kept pending and returned once; the next sign-in with a code of it
+ * confirms it. An account that has a second factor must have an admin reset it first.
+ */
+export async function startTotpEnrollment(
+  store: Store,
+  username: string,
+  password: string,
+  now: () => Date = () => new Date(),
+): Promise<{ secret: string; uri: string }> {
+  const at = now();
+  const actor = `user:${username.slice(0, 64)}`;
+  const user = await checkPassword(store, username, password, at, actor);
+  if (user.totpSecret !== null) {
+    throw new ApplianceError('TOTP_ALREADY_ENROLLED', 'this account has a second factor already; an admin can reset it (mpegflow users reset-totp NAME)');
+  }
+  const secret = newTotpSecret();
+  await store.change(async (tx) => {
+    await tx.users.update(user.id, { totpPendingSecret: secret });
+    await tx.audit({ type: 'user.totp_enrollment_started', actor, payload: { userId: user.id, username } });
+  });
+  return { secret, uri: totpUri(secret, username) };
+}
+
+/** Removes an account's second factor (lost phone): it enrolls again at its next sign-in; its sessions end. */
+export async function resetTotp(store: Store, userId: string, actor: string, now: () => Date = () => new Date()): Promise<number> {
+  const user = await store.users.get(userId);
+  if (!user) throw new ApplianceError('NOT_FOUND', `no user ${userId}`);
+  let ended = 0;
+  await store.change(async (tx) => {
+    await tx.users.update(userId, { totpSecret: null, totpPendingSecret: null, totpEnrolledAt: null, totpLastStep: null });
+    ended = await tx.sessions.revokeForUser(userId, now().toISOString());
+    await tx.audit({ type: 'user.totp_reset', actor, payload: { userId, username: user.username, sessionsEnded: ended } });
+  });
+  return ended;
 }
 
 /** The principal of a session cookie, or undefined (unknown, revoked, expired, account disabled). */

@@ -5,7 +5,7 @@ import { config, initCommand, startCommand } from './commands.js';
 import { auditVerifyCommand } from './audit-verify-command.js';
 import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
 import { submitCommand } from './submit-command.js';
-import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand } from './users-commands.js';
+import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand, usersResetTotpCommand } from './users-commands.js';
 import { doctorCommand } from './doctor-command.js';
 import { tlsCaCertCommand } from './tls-command.js';
 import { usage } from './usage.js';
@@ -102,12 +102,13 @@ async function dispatch(argv: string[]): Promise<number> {
         noMore(rest);
         return usersListCommand(print, await config());
       }
-      if (sub === 'add' || sub === 'reset-password') {
+      if (sub === 'add' || sub === 'reset-password' || sub === 'reset-totp') {
         if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow users ${sub} needs exactly one NAME`);
         if (sub === 'reset-password') return usersResetPasswordCommand(print, await config(), rest[0]);
+        if (sub === 'reset-totp') return usersResetTotpCommand(print, await config(), rest[0]);
         return usersAddCommand(print, await config(), rest[0], parseRole(values.role));
       }
-      throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME`);
+      throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME | reset-totp NAME`);
     case 'tls':
       if (sub === 'ca-cert') {
         noMore(rest);

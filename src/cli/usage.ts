@@ -30,6 +30,8 @@ Commands:
                          create an account; prints its generated password once
   users reset-password NAME
                          new generated password (printed once), unlock, end sessions
+  users reset-totp NAME  remove the account's second factor (lost phone); it enrolls
+                         again at its next sign-in; its sessions end
   doctor                 check an installed appliance (files vs SHA256SUMS, encoder images,
                          data dir permissions, disk, clock, listening addresses); exit 0 only if all hold
 

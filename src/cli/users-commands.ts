@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dataLayout } from '../../appliance/data-layout.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
-import { createUser } from '../auth/sessions.js';
+import { createUser, resetTotp } from '../auth/sessions.js';
 import type { Config } from '../config/schema.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { openStore } from '../store/open-store.js';
@@ -64,5 +64,17 @@ export async function usersResetPasswordCommand(print: Print, cfg: Config, usern
     });
   });
   print(`New password for ${username} (shown once): ${password}`);
+  return 0;
+}
+
+/** `mpegflow users reset-totp NAME`: removes the account's second factor (a lost phone); it enrolls again at its next sign-in. */
+export async function usersResetTotpCommand(print: Print, cfg: Config, username: string): Promise<number> {
+  let ended = 0;
+  await withStore(cfg, async (store) => {
+    const user = await store.users.byUsername(username);
+    if (!user) throw new ApplianceError('NOT_FOUND', `no user ${username}`);
+    ended = await resetTotp(store, user.id, ACTOR);
+  });
+  print(`Second factor of ${username} removed (${ended} session(s) ended); it enrolls an authenticator app again at its next sign-in`);
   return 0;
 }

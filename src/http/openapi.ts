@@ -5,7 +5,7 @@ import type { HttpEnv } from './http-env.js';
 import { requireRole } from './middleware/auth.js';
 import { auditEventSchema, auditPage, errorBody, jobDetailSchema, jobList, jobStates, MAX_LIST_LIMIT, submitBody, uploadResult } from './schemas/jobs.js';
 import { ladderList, ladderSchema } from './schemas/ladders.js';
-import { issuedToken, tokenList, userList, userWithPassword, whoami } from './schemas/accounts.js';
+import { issuedToken, loginRequest, tokenList, totpEnrollment, totpEnrollmentRequest, userList, userWithPassword, whoami } from './schemas/accounts.js';
 import { deliveryList, encoderList, hostStatusSchema, poolList, webhookList, webhookSchema } from './schemas/system.js';
 import { newWebhookBody } from './routes/webhooks.js';
 import { auditExportBody } from './routes/audit-exports.js';
@@ -51,7 +51,9 @@ const components: Record<string, z.ZodType> = {
   WebhookCreated: webhookSchema.extend({ disabledAt: z.null(), secret: z.string().describe('shown once') }),
   WebhookList: webhookList,
   WebhookDeliveryList: deliveryList,
-  LoginRequest: z.object({ username: z.string(), password: z.string() }).strict(),
+  LoginRequest: loginRequest,
+  TotpEnrollmentRequest: totpEnrollmentRequest,
+  TotpEnrollment: totpEnrollment,
   Session: z.object({ user: z.object({ id: z.string(), username: z.string(), role: z.string() }), expiresAt: z.string() }),
   UserList: userList,
   UserRequest: z
@@ -68,6 +70,7 @@ const components: Record<string, z.ZodType> = {
       password: z.string().optional(),
       resetPassword: z.literal(true).optional(),
       unlock: z.literal(true).optional(),
+      resetTotp: z.literal(true).optional().describe('remove the second factor; the account enrolls again at its next sign-in'),
     })
     .strict(),
   User: userWithPassword,
@@ -401,11 +404,21 @@ export const operations: readonly Operation[] = [
     method: 'post',
     path: '/api/v1/session',
     summary:
-      'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; 5 failures lock the account 15 min; 20 failures from one address in 10 min make it wait)',
+      'Log in (sets the HttpOnly SameSite=Strict session cookie; needs X-MpegFlow-CSRF: 1; admins and enrolled accounts also send `totp`, the code of their authenticator app: 401 TOTP_REQUIRED / TOTP_ENROLLMENT_REQUIRED / TOTP_INVALID / TOTP_REPLAYED; 5 failures (passwords or codes) lock the account 15 min; 20 failures from one address in 10 min make it wait)',
     tag: 'ui',
     body: { schema: 'LoginRequest' },
     ok: { 200: { description: 'logged in', schema: 'Session' } },
     errors: [400, 401, 403, 413, 415, 423, 429],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/session/totp-enrollment',
+    summary:
+      'Start enrolling an authenticator app (TOTP, RFC 6238): the password is checked like a sign-in; the secret is answered once and confirmed by the next sign-in with one of its codes (409 TOTP_ALREADY_ENROLLED when the account has one; an admin resets it)',
+    tag: 'ui',
+    body: { schema: 'TotpEnrollmentRequest' },
+    ok: { 201: { description: 'pending enrollment', schema: 'TotpEnrollment' } },
+    errors: [400, 401, 403, 409, 413, 415, 423, 429],
   },
   {
     method: 'delete',

@@ -14,11 +14,17 @@ export interface UserRecord {
   lockedUntil: number | null;
   createdAt: string;
   disabledAt: string | null;
+  /** When the account confirmed its TOTP second factor, or null (not enrolled). */
+  totpEnrolledAt: string | null;
 }
 
-/** The row with its scrypt hash: only the login path reads this. */
+/** The row with its scrypt hash and TOTP secrets: only the login path reads this. */
 export interface UserWithHash extends UserRecord {
   passwordHash: string;
+  totpSecret: string | null;
+  totpPendingSecret: string | null;
+  /** The time step of the last accepted code (replays of it or earlier are refused). */
+  totpLastStep: number | null;
 }
 
 export interface NewUser {
@@ -28,7 +34,12 @@ export interface NewUser {
   passwordHash: string;
 }
 
-export type UserPatch = Partial<Pick<UserWithHash, 'role' | 'passwordHash' | 'failedAttempts' | 'lockedUntil' | 'disabledAt'>>;
+export type UserPatch = Partial<
+  Pick<
+    UserWithHash,
+    'role' | 'passwordHash' | 'failedAttempts' | 'lockedUntil' | 'disabledAt' | 'totpSecret' | 'totpEnrolledAt' | 'totpLastStep' | 'totpPendingSecret'
+  >
+>;
 
 /** A login session; the cookie holds a random secret, the store its sha256 (`tokenHash`). */
 export interface SessionRecord {

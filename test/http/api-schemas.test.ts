@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { z } from 'zod';
-import { issuedToken, tokenList, userList, userWithPassword, whoami } from '../../src/http/schemas/accounts.js';
+import { issuedToken, tokenList, totpEnrollment, userList, userWithPassword, whoami } from '../../src/http/schemas/accounts.js';
 import { auditPage, jobDetailSchema, jobList, uploadResult } from '../../src/http/schemas/jobs.js';
 import { ladderList } from '../../src/http/schemas/ladders.js';
 import { roleNames, jobStates, taskKinds, taskStates } from '../../src/http/schemas/states.js';
@@ -78,7 +78,15 @@ test('accounts: whoami, users (with a generated password once), tokens (the secr
   conforms(whoami, await get('/whoami', 'viewer'), 'GET /whoami');
   const created = await f.app.request('/api/v1/users', f.json('admin', { username: 'schema-check', role: 'operator' }));
   assert.is(created.status, 201);
-  conforms(userWithPassword, await created.json(), 'POST /users');
+  const user = (await created.json()) as { username: string; password: string };
+  conforms(userWithPassword, user, 'POST /users');
+  const enrollment = await f.app.request('/api/v1/session/totp-enrollment', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mpegflow-csrf': '1' },
+    body: JSON.stringify({ username: user.username, password: user.password }),
+  });
+  assert.is(enrollment.status, 201);
+  conforms(totpEnrollment, await enrollment.json(), 'POST /session/totp-enrollment');
   conforms(userList, await get('/users'), 'GET /users');
   const issued = await f.app.request('/api/v1/tokens', f.json('admin', { name: 'schema-check', role: 'viewer' }));
   assert.is(issued.status, 201);

@@ -3,15 +3,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { LoginThrottle } from '../../src/auth/login-throttle.js';
-import { createUser, MAX_FAILED_LOGINS } from '../../src/auth/sessions.js';
+import { createUser, MAX_FAILED_LOGINS, startTotpEnrollment } from '../../src/auth/sessions.js';
+import { totpCode } from '../../src/auth/totp.js';
 import { liveApp } from '../events/live-app.js';
 
 type App = Awaited<ReturnType<typeof liveApp>>;
 let live: App;
+/** The app's clock runs with real time, plus 30 s per admin sign-in: each TOTP code is good once (test/http/totp covers that). */
+let offset = 0;
+const now = () => new Date(Date.now() + offset);
+/** alice is an admin: she signs in with a password and the code of her authenticator. */
+let aliceTotp = '';
 test.before(async () => {
-  live = await liveApp();
+  live = await liveApp({ now });
   await createUser(live.store, { username: 'alice', role: 'admin', password: 'correct horse battery' }, 'test');
   await createUser(live.store, { username: 'victor', role: 'viewer', password: 'viewer password 1' }, 'test');
+  aliceTotp = (await startTotpEnrollment(live.store, 'alice', 'correct horse battery', now)).secret;
 });
 test.after(async () => {
   await live.close();
@@ -20,10 +27,11 @@ test.after(async () => {
 const CSRF = { 'x-mpegflow-csrf': '1' };
 
 async function login(username: string, password: string, headers: Record<string, string> = CSRF): Promise<Response> {
+  const totp = username === 'alice' && password === 'correct horse battery' ? { totp: totpCode(aliceTotp, (offset += 30_000) + Date.now()) } : {};
   return fetch(`${live.url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, ...totp }),
   });
 }
 

@@ -14,6 +14,7 @@ import { makeClip, waitUntil } from '../helpers/appliance-crash.js';
 import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { generateApplianceCa, issueServerCertificate } from '../../src/tls/appliance-ca.js';
+import { totpCode } from '../../src/auth/totp.js';
 
 test.after(killServers);
 
@@ -99,24 +100,32 @@ test('a fresh start serves HTTPS with a generated CA: curl --cacert works and cu
     assert.is(printed.stdout.trim(), readFileSync(caFile, 'utf8').trim());
     assert.ok(printed.stderr.includes(ca.fingerprint256));
 
-    // The session cookie is Secure over HTTPS.
+    // The session cookie is Secure over HTTPS (the admin signs in with the authenticator code it enrolls).
     const password = readFileSync(join(data, 'secrets', 'admin.password'), 'utf8').trim();
-    const login = curl([
-      '--cacert',
-      caFile,
-      '-D',
-      '-',
-      '-o',
-      '/dev/null',
-      '-H',
-      'content-type: application/json',
-      '-H',
-      'x-mpegflow-csrf: 1',
-      '--data',
-      JSON.stringify({ username: 'admin', password }),
-      `${s.url}/api/v1/session`,
-    ]);
+    const post = (path: string, body: unknown) =>
+      curl([
+        '--cacert',
+        caFile,
+        '-D',
+        '-',
+        '-H',
+        'content-type: application/json',
+        '-H',
+        'x-mpegflow-csrf: 1',
+        '--data',
+        JSON.stringify(body),
+        `${s.url}/api/v1${path}`,
+      ]);
+    const passwordOnly = post('/session', { username: 'admin', password });
+    assert.match(passwordOnly.stdout, /^HTTP\/1\.1 401/);
+    assert.match(passwordOnly.stdout, /TOTP_ENROLLMENT_REQUIRED/);
+    assert.not.match(passwordOnly.stdout, /set-cookie/i);
+    const enrollment = post('/session/totp-enrollment', { username: 'admin', password });
+    const secret = /"secret":"([A-Z2-7]+)"/.exec(enrollment.stdout)?.[1];
+    assert.ok(secret, enrollment.stdout);
+    const login = post('/session', { username: 'admin', password, totp: totpCode(secret, Date.now()) });
     assert.is(login.status, 0, login.stderr);
+    assert.match(login.stdout, /^HTTP\/1\.1 200/);
     assert.match(login.stdout, /^set-cookie: [^\n]*; Secure/im);
 
     // /ws over wss, trusting the CA.

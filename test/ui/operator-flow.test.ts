@@ -15,6 +15,7 @@ import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
 import { trustedFetch } from '../helpers/trusted-fetch.js';
+import { totpCode } from '../../src/auth/totp.js';
 
 /** The page-side names the evaluated functions use (they run in Chromium, not in Node). */
 interface HTMLVideoElement {
@@ -119,6 +120,21 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.getByRole('alert').filter({ hasText: 'wrong user name or password' }).waitFor();
   await page.getByLabel('Password').fill(adminPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // An admin's password alone opens no session: the first sign-in sets up the authenticator.
+  await page.getByRole('heading', { name: 'Set up your second factor' }).waitFor();
+  assert.is(
+    (await admin.cookies(s.url)).find((c) => c.name === 'mpegflow_session'),
+    undefined,
+    'no session before the code',
+  );
+  const totpSecret = (await page.getByTestId('totp-secret').textContent())!.trim();
+  assert.match(totpSecret, /^[A-Z2-7]{32}$/);
+  await screenshot(page, '01b-totp-enrollment');
+  await page.getByLabel('Authenticator code').fill(totpCode(totpSecret, Date.now() + 10 * 60_000));
+  await page.getByRole('button', { name: 'Verify code' }).click();
+  await page.getByRole('alert').filter({ hasText: 'wrong authenticator code' }).waitFor();
+  await page.getByLabel('Authenticator code').fill(totpCode(totpSecret, Date.now()));
+  await page.getByRole('button', { name: 'Verify code' }).click();
   await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
   const cookies = await admin.cookies(s.url);
   const session = cookies.find((c) => c.name === 'mpegflow_session');

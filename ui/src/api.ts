@@ -13,7 +13,7 @@ export class ApiError extends Error {
 // The API's types are the server's own: inferred from the zod schemas the routes validate and
 // answer with and the OpenAPI document is built from (src/http/schemas/; type imports only,
 // nothing of the server is bundled).
-export type { Role, Whoami as Me, User, UserWithPassword, TokenList, IssuedToken, UserList } from '../../src/http/schemas/accounts';
+export type { Role, Whoami as Me, User, UserWithPassword, TokenList, IssuedToken, UserList, TotpEnrollment } from '../../src/http/schemas/accounts';
 export type { AuditEventView as AuditEvent, AuditPage, JobDetail, JobList, JobSummary, UploadResult } from '../../src/http/schemas/jobs';
 export type { Ladder, LadderList } from '../../src/http/schemas/ladders';
 export type { LiveEvent, LiveMessage } from '../../src/http/schemas/live';

@@ -2,16 +2,18 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { z } from 'zod';
 import { LoginThrottle } from '../../auth/login-throttle.js';
-import { login, logout, SESSION_COOKIE } from '../../auth/sessions.js';
+import { login, logout, SESSION_COOKIE, startTotpEnrollment } from '../../auth/sessions.js';
+import { TOTP_DIGITS, TOTP_PERIOD_SECONDS } from '../../auth/totp.js';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import type { Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { checkCsrf } from '../middleware/auth.js';
 import { readJson } from '../validation.js';
+import { loginRequest, totpEnrollmentRequest, type TotpEnrollment } from '../schemas/accounts.js';
 
-const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
+/** Failures a client can cause by guessing (they count towards the address throttle). */
+const GUESSES = new Set(['LOGIN_FAILED', 'ACCOUNT_LOCKED', 'TOTP_INVALID', 'TOTP_REPLAYED']);
 
 /** The client's address as the socket reports it (the appliance is not behind a proxy it trusts). */
 const clientAddress = (c: Context<HttpEnv>): string => {
@@ -34,41 +36,51 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date(), th
       throw new ApplianceError('PAYLOAD_TOO_LARGE', 'login body over 16 KiB');
     },
   });
-  return new Hono<HttpEnv>().post('/session', small, async (c) => {
-    checkCsrf(c);
-    const body = await readJson(c, loginBody);
+  /** Runs a password check from `address` under the throttle: too many failures make the address wait (audited once per burst). */
+  const throttled = async <T>(c: Context<HttpEnv>, username: string, attempt: () => Promise<T>): Promise<T> => {
     const address = clientAddress(c);
     const waitMs = throttle.waitMs(address, now().getTime());
     if (waitMs > 0) {
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
       throw new ApplianceError('LOGIN_THROTTLED', `too many failed logins from ${address}; try again in ${Math.ceil(waitMs / 1000)} s`);
     }
-    let session;
     try {
-      session = await login(store, body.username, body.password, now);
+      return await attempt();
     } catch (err) {
-      if (err instanceof ApplianceError && (err.code === 'LOGIN_FAILED' || err.code === 'ACCOUNT_LOCKED') && throttle.recordFailure(address, now().getTime())) {
+      if (err instanceof ApplianceError && GUESSES.has(err.code) && throttle.recordFailure(address, now().getTime())) {
         await store.change(async (tx) => {
           await tx.audit({
             type: 'auth.login_throttled',
             actor: 'system:auth',
-            payload: { address, failures: throttle.limit, windowSeconds: throttle.windowMs / 1000, lastUsername: body.username.slice(0, 64) },
+            payload: { address, failures: throttle.limit, windowSeconds: throttle.windowMs / 1000, lastUsername: username.slice(0, 64) },
           });
         });
       }
       throw err;
     }
-    const { secret, expiresAt, user } = session;
-    setCookie(c, SESSION_COOKIE, secret, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      path: '/',
-      maxAge: Math.floor((expiresAt - now().getTime()) / 1000),
-      // The appliance serves plain HTTP on its own network unless a TLS proxy fronts it.
-      secure: new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https',
+  };
+  return new Hono<HttpEnv>()
+    .post('/session', small, async (c) => {
+      checkCsrf(c);
+      const body = await readJson(c, loginRequest);
+      const { secret, expiresAt, user } = await throttled(c, body.username, () => login(store, body.username, body.password, now, body.totp));
+      setCookie(c, SESSION_COOKIE, secret, {
+        httpOnly: true,
+        sameSite: 'Strict',
+        path: '/',
+        maxAge: Math.floor((expiresAt - now().getTime()) / 1000),
+        // Secure over HTTPS (the default); plain HTTP is served on loopback only.
+        secure: new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https',
+      });
+      return c.json({ user: { id: user.id, username: user.username, role: user.role }, expiresAt: new Date(expiresAt).toISOString() });
+    })
+    .post('/session/totp-enrollment', small, async (c) => {
+      checkCsrf(c);
+      const body = await readJson(c, totpEnrollmentRequest);
+      const enrollment = await throttled(c, body.username, () => startTotpEnrollment(store, body.username, body.password, now));
+      // The secret is shown once, here: the next sign-in with a code of it confirms it.
+      return c.json({ ...enrollment, digits: TOTP_DIGITS, periodSeconds: TOTP_PERIOD_SECONDS, algorithm: 'SHA1' } satisfies TotpEnrollment, 201);
     });
-    return c.json({ user: { id: user.id, username: user.username, role: user.role }, expiresAt: new Date(expiresAt).toISOString() });
-  });
 }
 
 /** `DELETE /api/v1/session`: ends the caller's session (behind the auth middleware). */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { generatePassword, hashPassword, passwordProblem } from '../../auth/passwords.js';
-import { createUser } from '../../auth/sessions.js';
+import { createUser, resetTotp } from '../../auth/sessions.js';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { roles, type Role, type Store } from '../../store/store.js';
 import type { UserPatch } from '../../store/users.js';
@@ -19,9 +19,11 @@ const patchBody = z
     password: z.string().max(200).optional(),
     resetPassword: z.literal(true).optional(),
     unlock: z.literal(true).optional(),
+    /** Removes the second factor (a lost phone): the account enrolls again at its next sign-in. */
+    resetTotp: z.literal(true).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, disabled, password, resetPassword, unlock')
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, disabled, password, resetPassword, unlock, resetTotp')
   .refine((b) => !(b.password !== undefined && b.resetPassword), 'give password or resetPassword, not both');
 
 /** `/api/v1/users`: admins create, change, lock out and unlock operator accounts; every action is audited. */
@@ -53,12 +55,14 @@ export function userRoutes(store: Store, now: () => Date = () => new Date()) {
         if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`);
       }
       const at = now().toISOString();
+      if (body.resetTotp) await resetTotp(store, id, actorOf(c.get('principal')), now);
       const patch: UserPatch = {
         ...(body.role !== undefined ? { role: body.role } : {}),
         ...(body.disabled !== undefined ? { disabledAt: body.disabled ? at : null } : {}),
         ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
         ...(body.unlock ? { failedAttempts: 0, lockedUntil: null } : {}),
       };
+      if (Object.keys(body).every((k) => k === 'resetTotp')) return c.json((await store.users.get(id)) satisfies UserWithPassword | undefined);
       await store.change(async (tx) => {
         await tx.users.update(id, patch);
         // A new role, a new password or a disabled account ends the user's open sessions.
@@ -77,6 +81,8 @@ export function userRoutes(store: Store, now: () => Date = () => new Date()) {
           },
         });
       });
-      return c.json({ ...(await store.users.get(id)), ...(generated !== undefined ? { password: generated } : {}) });
+      const changed = await store.users.get(id);
+      if (!changed) throw new ApplianceError('NOT_FOUND', `no user ${id.slice(0, 100)}`);
+      return c.json({ ...changed, ...(generated !== undefined ? { password: generated } : {}) } satisfies UserWithPassword);
     });
 }

@@ -16,6 +16,7 @@ export const userSchema = z.object({
   lockedUntil: z.number().nullable().describe('epoch ms until which logins are refused, or null'),
   createdAt: z.string(),
   disabledAt: z.string().nullable(),
+  totpEnrolledAt: z.string().nullable().describe('when the account confirmed its authenticator app (second factor), or null'),
 });
 export const userList = z.object({ items: z.array(userSchema) });
 /** `POST /api/v1/users` and a password reset answer the generated password once. */
@@ -35,7 +36,33 @@ export const tokenList = z.object({ items: z.array(tokenSchema) });
 /** `POST /api/v1/tokens`: the token itself, shown once. */
 export const issuedToken = z.object({ id: z.string(), name: z.string(), role: roleSchema, token: z.string() });
 
+/** `POST /api/v1/session`: the UI's sign-in; `totp` for admins and accounts with a second factor. */
+export const loginRequest = z
+  .object({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(200),
+    totp: z
+      .string()
+      .regex(/^\d{6}$/, 'must be the 6-digit code of the authenticator app')
+      .optional()
+      .describe('the current code of the authenticator app (admins always; others once enrolled)'),
+  })
+  .strict();
+
+/** `POST /api/v1/session/totp-enrollment`: the password again (checked and counted like a sign-in). */
+export const totpEnrollmentRequest = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
+
+/** `POST /api/v1/session/totp-enrollment`: the new secret, shown once (the next sign-in with a code of it confirms it). */
+export const totpEnrollment = z.object({
+  secret: z.string().describe('base32, for manual entry'),
+  uri: z.string().describe('otpauth://totp/… for an authenticator app'),
+  digits: z.literal(6),
+  periodSeconds: z.literal(30),
+  algorithm: z.literal('SHA1'),
+});
+
 export type Role = z.infer<typeof roleSchema>;
+export type TotpEnrollment = z.infer<typeof totpEnrollment>;
 export type Whoami = z.infer<typeof whoami>;
 export type User = z.infer<typeof userSchema>;
 export type UserList = z.infer<typeof userList>;

@@ -120,6 +120,13 @@ export const users = sqliteTable('users', {
   lockedUntil: integer('locked_until'),
   createdAt: text('created_at').notNull(),
   disabledAt: text('disabled_at'),
+  /** TOTP (RFC 6238) shared secret, base32, once the account confirmed a code; null: not enrolled. */
+  totpSecret: text('totp_secret'),
+  totpEnrolledAt: text('totp_enrolled_at'),
+  /** The time step of the last accepted code: a code of that step or earlier is a replay. */
+  totpLastStep: integer('totp_last_step'),
+  /** A secret handed out for enrollment, until a code of it is confirmed at sign-in. */
+  totpPendingSecret: text('totp_pending_secret'),
 });
 
 export const apiTokens = sqliteTable('api_tokens', {

@@ -16,10 +16,14 @@ function toUser(row: typeof schema.users.$inferSelect): UserWithHash {
     lockedUntil: row.lockedUntil,
     createdAt: row.createdAt,
     disabledAt: row.disabledAt,
+    totpEnrolledAt: row.totpEnrolledAt,
+    totpSecret: row.totpSecret,
+    totpPendingSecret: row.totpPendingSecret,
+    totpLastStep: row.totpLastStep,
   };
 }
 
-const withoutHash = ({ passwordHash: _hash, ...user }: UserWithHash): UserRecord => user;
+const withoutHash = ({ passwordHash: _hash, totpSecret: _secret, totpPendingSecret: _pending, totpLastStep: _step, ...user }: UserWithHash): UserRecord => user;
 
 function toSession(row: typeof schema.sessions.$inferSelect): SessionRecord {
   return { id: row.id, userId: row.userId, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt };
@@ -32,7 +36,17 @@ export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
       insert: async (u: NewUser): Promise<void> => {
         touch();
         w.insert(schema.users)
-          .values({ ...u, failedAttempts: 0, lockedUntil: null, createdAt: nowIso(), disabledAt: null })
+          .values({
+            ...u,
+            failedAttempts: 0,
+            lockedUntil: null,
+            createdAt: nowIso(),
+            disabledAt: null,
+            totpSecret: null,
+            totpEnrolledAt: null,
+            totpLastStep: null,
+            totpPendingSecret: null,
+          })
           .run();
       },
       update: async (id: string, patch: UserPatch): Promise<void> => {

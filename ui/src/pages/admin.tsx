@@ -98,7 +98,7 @@ function Users() {
       <Loaded load={users} what="users" isEmpty={(d) => d.items.length === 0} empty="No accounts.">
         {(d) => (
           <table class="compact">
-            <TableHead columns={['user', 'role', 'status', 'created', 'actions']} />
+            <TableHead columns={['user', 'role', 'status', 'second factor', 'created', 'actions']} />
             <tbody>
               {d.items.map((u) => {
                 const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
@@ -116,6 +116,9 @@ function Users() {
                           : u.failedAttempts
                             ? `${u.failedAttempts} failed logins`
                             : 'active'}
+                    </td>
+                    <td>
+                      {u.totpEnrolledAt ? `authenticator since ${time(u.totpEnrolledAt)}` : u.role === 'admin' ? 'not set up: enrolls at next sign-in' : 'none'}
                     </td>
                     <td>{time(u.createdAt)}</td>
                     <td class="buttons">
@@ -143,6 +146,15 @@ function Users() {
                       >
                         Reset password
                       </button>
+                      {u.totpEnrolledAt && (
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => patch(u, { resetTotp: true }, `${u.username} sets up a new authenticator at the next sign-in`)}
+                        >
+                          Reset second factor
+                        </button>
+                      )}
                     </td>
                   </tr>
                 );
