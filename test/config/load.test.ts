@@ -137,7 +137,7 @@ test('S3 settings switch the object store', () => {
     host,
     cwd: tempDir(),
   });
-  assert.equal(c.storage, { kind: 's3', endpoint: 'http://127.0.0.1:9000', accessKey: 'a', secretKey: 'b' });
+  assert.equal(c.storage, { kind: 's3', endpoint: 'http://127.0.0.1:9000', accessKey: 'a', secretKey: 'b', caFile: null });
 });
 
 test.run();
