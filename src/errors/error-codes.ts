@@ -172,6 +172,14 @@ export const ERROR_CODES = {
   AUDIT_HEAD_SIGNATURE_INVALID: null,
   AUDIT_HEAD_FOREIGN_KEY: null,
 
+  // Encryption at rest (docs/at-rest.md; the format and keys — not yet wired into the object stores)
+  KEK_INVALID: null,
+  KEK_UNAVAILABLE: null,
+  KEK_UNWRAP_FAILED: null,
+  OBJECT_NOT_ENCRYPTED: 500,
+  OBJECT_TAMPERED: 500,
+  OBJECT_TRUNCATED: 500,
+
   // Object storage
   STORAGE_INVALID_KEY: 400,
   STORAGE_INVALID_RANGE: 416,

@@ -29,6 +29,7 @@ export const LAYERS: Record<string, readonly string[] | 'everything'> = {
   storage: ['tls', 'config'],
   media: [],
   tls: ['config'],
+  'at-rest': [],
   config: [],
   errors: [],
   log: ['errors'],

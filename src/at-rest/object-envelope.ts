@@ -1,0 +1,180 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { ApplianceError } from '../errors/appliance-error.js';
+
+/**
+ * The encrypted form of an object (docs/at-rest.md): a 40-byte header, then the plaintext in
+ * chunks of `chunkSize` bytes, each sealed with AES-256-GCM under the object's data key:
+ *
+ *   header = "MPGFENC1" ‖ version 1 (u8) ‖ 0 (u8) ‖ 0 (u16) ‖ chunkSize (u32 BE) ‖ dataKeyId (16) ‖ noncePrefix (8)
+ *   chunk i = AES-256-GCM(key, nonce = noncePrefix ‖ i (u32 BE), aad = sha256(header) ‖ i (u32 BE) ‖ final (u8)) ‖ tag (16)
+ *
+ * The index in nonce and AAD stops reordering, the header hash stops splicing chunks between
+ * objects, the final flag stops truncation at a chunk boundary (an empty object is one empty
+ * final chunk). Chunk i starts at 40 + i·(chunkSize + 16): a range is read by decrypting only
+ * the chunks it touches. Every chunk is authenticated before a byte of it is returned.
+ */
+export const HEADER_BYTES = 40;
+export const TAG_BYTES = 16;
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+const MAGIC = Buffer.from('MPGFENC1', 'ascii');
+const MAX_CHUNKS = 2 ** 32;
+
+export interface EnvelopeHeader {
+  chunkSize: number;
+  /** hex, 16 bytes: must equal the wrapped key's `dataKeyId`. */
+  dataKeyId: string;
+  noncePrefix: Buffer;
+  /** The header's own bytes (hashed into every chunk's AAD). */
+  bytes: Buffer;
+}
+
+export function encodeHeader(chunkSize: number, dataKeyId: string, noncePrefix: Buffer = randomBytes(8)): EnvelopeHeader {
+  if (!Number.isInteger(chunkSize) || chunkSize < 1024 || chunkSize > 64 * 1024 * 1024) throw new RangeError(`chunk size ${chunkSize} out of 1 KiB..64 MiB`);
+  if (!/^[0-9a-f]{32}$/.test(dataKeyId)) throw new RangeError('dataKeyId must be 16 bytes of hex');
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(bytes, 0);
+  bytes.writeUInt8(1, 8);
+  bytes.writeUInt32BE(chunkSize, 12);
+  Buffer.from(dataKeyId, 'hex').copy(bytes, 16);
+  noncePrefix.copy(bytes, 32);
+  return { chunkSize, dataKeyId, noncePrefix: bytes.subarray(32, 40), bytes };
+}
+
+export function decodeHeader(bytes: Buffer, what = 'object'): EnvelopeHeader {
+  if (bytes.length < HEADER_BYTES || !bytes.subarray(0, 8).equals(MAGIC)) {
+    throw new ApplianceError('OBJECT_NOT_ENCRYPTED', `${what} does not start with an encryption header (MPGFENC1)`);
+  }
+  if (bytes.readUInt8(8) !== 1) throw new ApplianceError('OBJECT_TAMPERED', `${what}: unknown encryption format version ${bytes.readUInt8(8)}`);
+  const own = Buffer.from(bytes.subarray(0, HEADER_BYTES));
+  const chunkSize = own.readUInt32BE(12);
+  if (chunkSize < 1024 || chunkSize > 64 * 1024 * 1024) throw new ApplianceError('OBJECT_TAMPERED', `${what}: chunk size ${chunkSize} in its header is out of range`);
+  return { chunkSize, dataKeyId: own.subarray(16, 32).toString('hex'), noncePrefix: own.subarray(32, 40), bytes: own };
+}
+
+function chunkCrypto(header: EnvelopeHeader, index: number, final: boolean): { nonce: Buffer; aad: Buffer } {
+  const i = Buffer.alloc(4);
+  i.writeUInt32BE(index);
+  const aad = Buffer.concat([createHash('sha256').update(header.bytes).digest(), i, Buffer.from([final ? 1 : 0])]);
+  return { nonce: Buffer.concat([header.noncePrefix, i]), aad };
+}
+
+function sealChunk(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, plain: Buffer): Buffer {
+  if (index >= MAX_CHUNKS) throw new RangeError('object too large for its chunk size');
+  const { nonce, aad } = chunkCrypto(header, index, final);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+function openChunk(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, sealed: Buffer, what: string): Buffer {
+  if (sealed.length < TAG_BYTES) throw new ApplianceError('OBJECT_TRUNCATED', `${what} is cut short inside chunk ${index}`);
+  const { nonce, aad } = chunkCrypto(header, index, final);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new ApplianceError('OBJECT_TAMPERED', `${what} fails its integrity check at chunk ${index} (changed, reordered or cut short); none of it is returned`, {
+      details: { chunk: index },
+    });
+  }
+}
+
+/** Sequential encryption: plaintext in, header and sealed chunks out (memory: two chunks). */
+export function encryptingStream(key: Buffer, header: EnvelopeHeader): Transform {
+  let held: Buffer = Buffer.alloc(0);
+  let index = 0;
+  let started = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      if (!started) {
+        this.push(header.bytes);
+        started = true;
+      }
+      held = held.length ? Buffer.concat([held, chunk]) : chunk;
+      // A full chunk goes out only once more data follows: the last one carries the final flag.
+      while (held.length > header.chunkSize) {
+        this.push(sealChunk(key, header, index++, false, held.subarray(0, header.chunkSize)));
+        held = held.subarray(header.chunkSize);
+      }
+      done();
+    },
+    flush(done: TransformCallback) {
+      if (!started) this.push(header.bytes);
+      this.push(sealChunk(key, header, index, true, held));
+      done();
+    },
+  });
+}
+
+/** How many plaintext bytes an encrypted object of `cipherLength` bytes holds (a cut one is an error). */
+export function plaintextLength(cipherLength: number, chunkSize: number, what = 'object'): number {
+  const body = cipherLength - HEADER_BYTES;
+  const sealed = chunkSize + TAG_BYTES;
+  const full = Math.floor(body / sealed);
+  const rest = body % sealed;
+  if (body < TAG_BYTES || (rest !== 0 && rest < TAG_BYTES)) throw new ApplianceError('OBJECT_TRUNCATED', `${what} is cut short (${cipherLength} bytes)`);
+  return rest === 0 ? full * chunkSize : full * chunkSize + rest - TAG_BYTES;
+}
+
+/** Sequential decryption of a whole object: every chunk checked before it is passed on; a cut or changed object is an error. */
+export function decryptingStream(key: Buffer, expectDataKeyId: string, what = 'object'): Transform {
+  let header: EnvelopeHeader | undefined;
+  let buffered: Buffer = Buffer.alloc(0);
+  let index = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      try {
+        if (!header) {
+          if (buffered.length < HEADER_BYTES) return done();
+          header = decodeHeader(buffered, what);
+          if (header.dataKeyId !== expectDataKeyId) throw new ApplianceError('OBJECT_TAMPERED', `${what} was sealed with another data key`);
+          buffered = buffered.subarray(HEADER_BYTES);
+        }
+        const sealed = header.chunkSize + TAG_BYTES;
+        // Keep one sealed chunk back: only the end of the stream says which one is final.
+        while (buffered.length > sealed) {
+          this.push(openChunk(key, header, index++, false, buffered.subarray(0, sealed), what));
+          buffered = buffered.subarray(sealed);
+        }
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+    flush(done: TransformCallback) {
+      try {
+        if (!header) throw new ApplianceError('OBJECT_TRUNCATED', `${what} is cut short inside its header`);
+        this.push(openChunk(key, header, index, true, buffered, what));
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
+}
+
+/** Reads `length` bytes at `offset` of the encrypted object (a file descriptor, a ranged GET). */
+export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
+
+/**
+ * Random access: the plaintext bytes `start`..`end` (inclusive) of an encrypted object of
+ * `cipherLength` bytes, decrypting only the chunks the range touches, each checked first.
+ */
+export async function* decryptRange(key: Buffer, readAt: ReadAt, cipherLength: number, start: number, end: number, expectDataKeyId: string, what = 'object'): AsyncGenerator<Buffer> {
+  const header = decodeHeader(await readAt(0, HEADER_BYTES), what);
+  if (header.dataKeyId !== expectDataKeyId) throw new ApplianceError('OBJECT_TAMPERED', `${what} was sealed with another data key`);
+  const size = plaintextLength(cipherLength, header.chunkSize, what);
+  if (start < 0 || end < start || end >= Math.max(size, 1)) throw new RangeError(`range ${start}-${end} outside 0-${size - 1}`);
+  const last = size === 0 ? 0 : Math.floor((size - 1) / header.chunkSize);
+  const sealed = header.chunkSize + TAG_BYTES;
+  for (let i = Math.floor(start / header.chunkSize); i <= Math.floor(end / header.chunkSize) && i <= last; i++) {
+    const offset = HEADER_BYTES + i * sealed;
+    const plain = openChunk(key, header, i, i === last, await readAt(offset, Math.min(sealed, cipherLength - offset)), what);
+    const from = i * header.chunkSize;
+    yield plain.subarray(Math.max(0, start - from), Math.min(plain.length, end - from + 1));
+  }
+}
