@@ -49,7 +49,7 @@ async function best(run: () => Promise<void>): Promise<number> {
 }
 
 const sealedChunks: Buffer[] = [];
-await pipeline(source(), encryptingStream(key, encodeHeader(DEFAULT_CHUNK_SIZE, keyId)), async function* (s) {
+await pipeline(source(), encryptingStream(key, encodeHeader(DEFAULT_CHUNK_SIZE, keyId)), async function (s) {
   for await (const c of s) sealedChunks.push(c as Buffer);
 });
 

@@ -21,7 +21,7 @@ async function seal(plain: Buffer, piece = 1000, header = encodeHeader(CHUNK, ke
 }
 const open = async (sealed: Buffer, k = key, id = keyId) => {
   const chunks: Buffer[] = [];
-  await pipeline(Readable.from([sealed.subarray(0, 7), sealed.subarray(7)]), decryptingStream(k, id), async function* (source) {
+  await pipeline(Readable.from([sealed.subarray(0, 7), sealed.subarray(7)]), decryptingStream(k, id), async function (source) {
     for await (const c of source) chunks.push(c as Buffer);
   });
   return Buffer.concat(chunks);
