@@ -70,7 +70,15 @@ test('random access: any range decrypts only what it touches and equals the plai
   // A range inside chunk 2 reads the header and that chunk only.
   const reads: Array<[number, number]> = [];
   const parts: Buffer[] = [];
-  for await (const p of decryptRange(key, async (o, l) => (reads.push([o, l]), sealed.subarray(o, o + l)), sealed.length, 2 * CHUNK + 10, 2 * CHUNK + 20, keyId)) parts.push(p);
+  for await (const p of decryptRange(
+    key,
+    async (o, l) => (reads.push([o, l]), sealed.subarray(o, o + l)),
+    sealed.length,
+    2 * CHUNK + 10,
+    2 * CHUNK + 20,
+    keyId,
+  ))
+    parts.push(p);
   assert.equal(reads, [
     [0, HEADER_BYTES],
     [HEADER_BYTES + 2 * (CHUNK + TAG_BYTES), CHUNK + TAG_BYTES],
@@ -88,11 +96,20 @@ test('a flipped byte, swapped chunks, a chunk from another object, a cut object,
   assert.ok((await range(flipped, 0, 10)).equals(plain.subarray(0, 11)));
 
   const s = CHUNK + TAG_BYTES;
-  const swapped = Buffer.concat([sealed.subarray(0, HEADER_BYTES), sealed.subarray(HEADER_BYTES + s, HEADER_BYTES + 2 * s), sealed.subarray(HEADER_BYTES, HEADER_BYTES + s), sealed.subarray(HEADER_BYTES + 2 * s)]);
+  const swapped = Buffer.concat([
+    sealed.subarray(0, HEADER_BYTES),
+    sealed.subarray(HEADER_BYTES + s, HEADER_BYTES + 2 * s),
+    sealed.subarray(HEADER_BYTES, HEADER_BYTES + s),
+    sealed.subarray(HEADER_BYTES + 2 * s),
+  ]);
   assert.is(await codeOf(open(swapped)), 'OBJECT_TAMPERED');
 
   const other = await seal(randomBytes(3 * CHUNK + 100));
-  const spliced = Buffer.concat([sealed.subarray(0, HEADER_BYTES + s), other.subarray(HEADER_BYTES + s, HEADER_BYTES + 2 * s), sealed.subarray(HEADER_BYTES + 2 * s)]);
+  const spliced = Buffer.concat([
+    sealed.subarray(0, HEADER_BYTES + s),
+    other.subarray(HEADER_BYTES + s, HEADER_BYTES + 2 * s),
+    sealed.subarray(HEADER_BYTES + 2 * s),
+  ]);
   assert.is(await codeOf(open(spliced)), 'OBJECT_TAMPERED');
 
   // Cut at a chunk boundary (the final flag is missing), inside a chunk, inside the header.
