@@ -48,7 +48,8 @@ export function decodeHeader(bytes: Buffer, what = 'object'): EnvelopeHeader {
   if (bytes.readUInt8(8) !== 1) throw new ApplianceError('OBJECT_TAMPERED', `${what}: unknown encryption format version ${bytes.readUInt8(8)}`);
   const own = Buffer.from(bytes.subarray(0, HEADER_BYTES));
   const chunkSize = own.readUInt32BE(12);
-  if (chunkSize < 1024 || chunkSize > 64 * 1024 * 1024) throw new ApplianceError('OBJECT_TAMPERED', `${what}: chunk size ${chunkSize} in its header is out of range`);
+  if (chunkSize < 1024 || chunkSize > 64 * 1024 * 1024)
+    throw new ApplianceError('OBJECT_TAMPERED', `${what}: chunk size ${chunkSize} in its header is out of range`);
   return { chunkSize, dataKeyId: own.subarray(16, 32).toString('hex'), noncePrefix: own.subarray(32, 40), bytes: own };
 }
 
@@ -76,9 +77,13 @@ function openChunk(key: Buffer, header: EnvelopeHeader, index: number, final: bo
   try {
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new ApplianceError('OBJECT_TAMPERED', `${what} fails its integrity check at chunk ${index} (changed, reordered or cut short); none of it is returned`, {
-      details: { chunk: index },
-    });
+    throw new ApplianceError(
+      'OBJECT_TAMPERED',
+      `${what} fails its integrity check at chunk ${index} (changed, reordered or cut short); none of it is returned`,
+      {
+        details: { chunk: index },
+      },
+    );
   }
 }
 
@@ -164,7 +169,15 @@ export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
  * Random access: the plaintext bytes `start`..`end` (inclusive) of an encrypted object of
  * `cipherLength` bytes, decrypting only the chunks the range touches, each checked first.
  */
-export async function* decryptRange(key: Buffer, readAt: ReadAt, cipherLength: number, start: number, end: number, expectDataKeyId: string, what = 'object'): AsyncGenerator<Buffer> {
+export async function* decryptRange(
+  key: Buffer,
+  readAt: ReadAt,
+  cipherLength: number,
+  start: number,
+  end: number,
+  expectDataKeyId: string,
+  what = 'object',
+): AsyncGenerator<Buffer> {
   const header = decodeHeader(await readAt(0, HEADER_BYTES), what);
   if (header.dataKeyId !== expectDataKeyId) throw new ApplianceError('OBJECT_TAMPERED', `${what} was sealed with another data key`);
   const size = plaintextLength(cipherLength, header.chunkSize, what);
