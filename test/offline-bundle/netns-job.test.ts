@@ -83,6 +83,7 @@ test('installed bundle: install, start on the bundled Node 24, a job and the aud
       'IPAddressAllow=localhost 10.9.8.7',
       `ReadWritePaths=${data}`,
       `ExecStart=${prefix}/node/bin/node ${prefix}/app/bin/mpegflow.js start`,
+      'ExecReload=/bin/kill -HUP $MAINPID',
     ]) {
       assert.ok(unit.includes(`\n${line}\n`), `unit lacks ${line}`);
     }
