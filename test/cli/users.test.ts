@@ -2,12 +2,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { login } from '../../src/auth/sessions.js';
+import { login, startTotpEnrollment } from '../../src/auth/sessions.js';
+import { totpCode } from '../../src/auth/totp.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-test('init creates the first admin account with its password in secrets/ (0600); users add/list/reset-password', async () => {
+test('init creates the first admin account with its password in secrets/ (0600); users add/list/reset-password/reset-totp', async () => {
   const cwd = tempDir('mpegflow-users-');
   assert.is(runCli(['users', 'list'], { cwd }).code, 1, 'no database yet: a clear error');
   assert.is(runCli(['init'], { cwd }).code, 0);
@@ -37,7 +38,21 @@ test('init creates the first admin account with its password in secrets/ (0600);
   const store = new SqliteStore({ path: join(cwd, 'data', 'mpegflow.db') });
   try {
     assert.is((await login(store, 'bob', bobPassword!)).user.role, 'operator');
-    assert.is((await login(store, 'admin', newAdmin!)).user.role, 'admin');
+    // An admin signs in with a second factor: enroll one, then the password and a code.
+    await login(store, 'admin', newAdmin!).then(
+      () => assert.unreachable('an admin signed in with a password alone'),
+      (err: { code: string }) => assert.is(err.code, 'TOTP_ENROLLMENT_REQUIRED'),
+    );
+    const { secret } = await startTotpEnrollment(store, 'admin', newAdmin!);
+    assert.is((await login(store, 'admin', newAdmin!, undefined, totpCode(secret, Date.now()))).user.role, 'admin');
+    // A lost authenticator: `users reset-totp` removes it; the next sign-in enrolls again.
+    const resetTotp = runCli(['users', 'reset-totp', 'admin'], { cwd });
+    assert.is(resetTotp.code, 0, resetTotp.stderr);
+    assert.match(resetTotp.stdout, /Second factor of admin removed \(1 session\(s\) ended\)/);
+    await login(store, 'admin', newAdmin!, undefined, totpCode(secret, Date.now() + 30_000)).then(
+      () => assert.unreachable('the removed authenticator still works'),
+      (err: { code: string }) => assert.is(err.code, 'TOTP_ENROLLMENT_REQUIRED'),
+    );
     await login(store, 'admin', adminPassword).then(
       () => assert.unreachable('the old password still works'),
       (err: { code: string }) => assert.is(err.code, 'LOGIN_FAILED'),
