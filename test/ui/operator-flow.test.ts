@@ -180,6 +180,9 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.locator('.task[data-task]').first().waitFor();
   await page.getByRole('heading', { name: 'Audit timeline' }).waitFor();
   await page.locator('.timeline li').filter({ hasText: 'job.completed' }).waitFor();
+  // Each section loads on its own: wait for the encoder image's and the MediaInfo's, not for a time.
+  await page.locator('.badge').filter({ hasText: 'verified' }).first().waitFor();
+  await page.getByText('accepted').first().waitFor();
   const detailText = await page.locator('main').innerText();
   for (const expected of ['Probe', 'Encode', 'Package', 'accepted', 'verified', 'job.submitted', '-protocol_whitelist'])
     assert.ok(detailText.includes(expected), `job page lacks ${expected}`);
