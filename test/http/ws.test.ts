@@ -56,6 +56,12 @@ function connect(path: string, options: WebSocket.ClientOptions = {}, protocols?
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until a client has a message that satisfies `check` (messages arrive in publish order, so all before it are in). */
+async function received(c: Client, check: (m: Record<string, unknown>) => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !c.messages.some(check); await sleep(10)) {
+    if (Date.now() > end) throw new Error(`no such message in ${ms} ms: ${JSON.stringify(c.messages)}`);
+  }
+}
 const at = () => new Date().toISOString();
 const jobState = (jobId: string, state: 'queued' | 'encoding' | 'completed'): ApplianceEvent => ({
   type: 'job.state',
@@ -95,10 +101,12 @@ test('with a token (header, subprotocol or query) a client receives the events p
   live.bus.publish(jobState('job_a', 'queued'));
   live.bus.publish({ type: 'task.state', at: at(), jobId: 'job_a', taskId: 't1', kind: 'probe', rendition: null, state: 'running', attempt: 1 });
   live.bus.publish({ type: 'webhook.delivery', at: at(), webhookId: 'wh_x', deliveryId: 'd', attempt: 1, status: 'delivered', responseCode: 200 });
-  await sleep(200);
+  // A last event marks the end: once it is in, everything published before it is in too.
+  live.bus.publish(jobState('job_end', 'queued'));
   for (const c of [viaHeader, viaProtocol, viaQuery]) {
+    await received(c, (m) => m.jobId === 'job_end');
     assert.equal(
-      c.messages.map((m) => [m.type, m.jobId]),
+      c.messages.filter((m) => m.jobId !== 'job_end').map((m) => [m.type, m.jobId]),
       [
         ['job.state', 'job_a'],
         ['task.state', 'job_a'],
@@ -113,7 +121,7 @@ test('?job=ID only delivers that job; a bad job id is refused', async () => {
   const c = await connect('/ws?job=job_b', live.auth('viewer'));
   live.bus.publish(jobState('job_other', 'queued'));
   live.bus.publish(jobState('job_b', 'queued'));
-  await sleep(150);
+  await received(c, (m) => m.jobId === 'job_b');
   assert.equal(
     c.messages.map((m) => m.jobId),
     ['job_b'],
@@ -134,9 +142,7 @@ test('progress is throttled to 4/s per job: 100 events in 1 s arrive as at most 
   }
   const publishedFor = performance.now() - began;
   // Wait for the last progress itself (the throttle's timer sends it), not for a fixed time.
-  for (const end = Date.now() + 10_000; !c.messages.some((m) => m.type === 'task.progress' && m.fraction === 1); await sleep(10)) {
-    if (Date.now() > end) throw new Error('the last progress never arrived');
-  }
+  await received(c, (m) => m.type === 'task.progress' && m.fraction === 1);
   const progressed = c.messages.filter((m) => m.type === 'task.progress');
   // 4/s of the time the publishing really took (a loaded host stretches the 1 s), plus the first and the last.
   assert.ok(
@@ -159,7 +165,7 @@ test('progress is throttled to 4/s per job: 100 events in 1 s arrive as at most 
   live.bus.publish(progress('job_t', 'enc1', 0.3));
   live.bus.publish({ type: 'task.state', at: at(), jobId: 'job_t', taskId: 'enc1', kind: 'encode', rendition: '720p', state: 'succeeded', attempt: 1 });
   live.bus.publish(jobState('job_t', 'completed'));
-  await sleep(100);
+  await received(c, (m) => m.type === 'job.state' && m.state === 'completed');
   const tail = c.messages.slice(-3).map((m) => [m.type, m.fraction ?? m.state]);
   assert.equal(tail, [
     ['task.progress', 0.3],
