@@ -29,7 +29,8 @@ test('init creates the first admin account with its password in secrets/ (0600);
   assert.is(runCli(['users', 'add', 'carol'], { cwd }).code, 2, 'no role');
   const list = runCli(['users', 'list'], { cwd });
   assert.match(list.stdout, /^admin\tadmin\tactive\t/m);
-  assert.match(list.stdout, /^bob\toperator\tactive\t/m);
+  assert.match(list.stdout, /^bob\toperator\tactive\t\S+\tpassword-only$/m);
+  assert.match(list.stdout, /^admin\tadmin\tactive\t\S+\ttotp-not-enrolled$/m);
 
   const reset = runCli(['users', 'reset-password', 'admin'], { cwd });
   assert.is(reset.code, 0, reset.stderr);
