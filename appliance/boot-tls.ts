@@ -1,6 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { TlsConfig, TlsMinVersion } from '../src/config/schema.js';
+import type { Server as HttpsServer } from 'node:https';
+import type { Config, TlsConfig, TlsMinVersion } from '../src/config/schema.js';
+import { httpsServerOptions } from '../src/http/bind-port.js';
+import type { Logger } from '../src/log/logger.js';
 import type { Store } from '../src/store/store.js';
 import { generateApplianceCa, issueServerCertificate } from '../src/tls/appliance-ca.js';
 import { certificateCovers, readTlsMaterial, type TlsMaterial } from '../src/tls/tls-material.js';
@@ -178,4 +181,39 @@ export class OperatorTls {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** The certificate the running server serves, reloadable; its results logged (a refused reload also said on stdout). */
+export function liveOperatorTls(
+  initial: ServerTls,
+  o: { config: Config; layout: DataLayout; server: HttpsServer; store: Store; logger: Logger; out: (line: string) => void; actor: string },
+): OperatorTls | null {
+  const tls = o.config.tls;
+  if (tls.mode === 'plain') return null;
+  return new OperatorTls(initial, {
+    tls,
+    layout: o.layout,
+    install: (material, minVersion) => o.server.setSecureContext(httpsServerOptions({ cert: material.cert, key: material.key, minVersion })),
+    store: () => o.store,
+    actor: o.actor,
+    onResult: (result, reason) => {
+      if (result.ok) o.logger.info({ fingerprint: result.fingerprint, changed: result.changed, reason }, 'TLS certificate checked');
+      else {
+        o.logger.error({ code: result.code, reason }, `TLS certificate not reloaded; the old one is served: ${result.message}`);
+        o.out(`WARNING: TLS certificate not reloaded (${reason}): ${result.code}: ${result.message}; the old certificate is still served`);
+      }
+    },
+  });
+}
+
+/** What start-up says about the operator port's TLS (or that it is plain HTTP). */
+export function tlsBanner(serverTls: ServerTls | null, config: Config, layout: DataLayout): string[] {
+  if (!serverTls) return [`WARNING: plain HTTP on ${config.http.host} (loopback only; tls.plainHttp / MPEGFLOW_PLAIN_HTTP): nothing is encrypted on this hop`];
+  const m = serverTls.material;
+  return [
+    `TLS: ${serverTls.minVersion} and up; certificate sha256 ${m.fingerprint256}, for ${m.names.join(', ')}, valid to ${m.validTo.toISOString()}`,
+    ...(serverTls.caFingerprint
+      ? [`TLS CA fingerprint (sha256): ${serverTls.caFingerprint}; trust ${layout.tlsCaCert} (\`mpegflow tls ca-cert\` prints it)`]
+      : []),
+  ];
 }

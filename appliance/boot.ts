@@ -35,8 +35,7 @@ import { watchFolderHealth } from './watch-folder-health.js';
 import { bootAuditHeads } from './boot-audit-heads.js';
 import type { HeadSigner } from '../src/audit/head-signer.js';
 import type { Server as HttpsServer } from 'node:https';
-import { httpsServerOptions } from '../src/http/bind-port.js';
-import { OperatorTls, prepareServerTls, recordTlsFacts, type ServerTls } from './boot-tls.js';
+import { liveOperatorTls, prepareServerTls, recordTlsFacts, tlsBanner, type OperatorTls, type ServerTls } from './boot-tls.js';
 import { ensureDataDir } from './data-dir.js';
 import { readCaFile } from '../src/tls/ca-file.js';
 import { transportHops } from '../src/tls/transport-hops.js';
@@ -161,25 +160,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     throw err;
   }
   const { report, store } = initialised;
-  const tlsConfig = config.tls;
-  const operatorTls =
-    serverTls && tlsConfig.mode !== 'plain'
-      ? new OperatorTls(serverTls, {
-          tls: tlsConfig,
-          layout,
-          install: (material, minVersion) =>
-            (server as HttpsServer).setSecureContext(httpsServerOptions({ cert: material.cert, key: material.key, minVersion })),
-          store: () => store,
-          actor: ACTOR,
-          onResult: (result, reason) => {
-            if (result.ok) logger.info({ fingerprint: result.fingerprint, changed: result.changed, reason }, 'TLS certificate checked');
-            else {
-              logger.error({ code: result.code, reason }, `TLS certificate not reloaded; the old one is served: ${result.message}`);
-              out(`WARNING: TLS certificate not reloaded (${reason}): ${result.code}: ${result.message}; the old certificate is still served`);
-            }
-          },
-        })
-      : null;
+  const operatorTls = serverTls ? liveOperatorTls(serverTls, { config, layout, server: server as HttpsServer, store, logger, out, actor: ACTOR }) : null;
   const health = new Health();
   health.set('store', { ok: true });
   let storage: BootedStorage | undefined;
@@ -350,16 +331,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
         : `Admin token: ${layout.adminToken}${report.adminToken.path ? '' : ' (not present: it was given through MPEGFLOW_ADMIN_TOKEN, or removed)'}`,
     );
     if (report.adminAccount?.passwordPath) out(`UI login: ${url}/ as ${report.adminAccount.username}, password in ${report.adminAccount.passwordPath}`);
-    if (serverTls) {
-      const m = serverTls.material;
-      out(`TLS: ${serverTls.minVersion} and up; certificate sha256 ${m.fingerprint256}, for ${m.names.join(', ')}, valid to ${m.validTo.toISOString()}`);
-      if (serverTls.caFingerprint) {
-        out(`TLS CA fingerprint (sha256): ${serverTls.caFingerprint}; trust ${layout.tlsCaCert} (\`mpegflow tls ca-cert\` prints it)`);
-      }
-      operatorTls?.startRenewal();
-    } else {
-      out(`WARNING: plain HTTP on ${config.http.host} (loopback only; tls.plainHttp / MPEGFLOW_PLAIN_HTTP): nothing is encrypted on this hop`);
-    }
+    for (const line of tlsBanner(serverTls, config, layout)) out(line);
+    operatorTls?.startRenewal();
     out(`Audit key fingerprint: ${report.keyFingerprint}`);
     const schedule = backups;
     return {
