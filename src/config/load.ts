@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { buildHostFromEnv } from './build-host.js';
+import { isLoopbackHost } from './loopback.js';
 import { fromEnv, invalidSetting, rejectUnknownVariables, type Env } from './env.js';
 import type { HostFacts } from './host.js';
 import { defaultPools } from './pool-defaults.js';
@@ -79,8 +80,7 @@ function webhookAllowedHosts(file: FileConfig): string[] {
   const allowed = [...new Set(file.webhookAllowedHosts.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1')))];
   (file.webhooks ?? []).forEach((w, i) => {
     const host = hostOf(w.url);
-    const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-    if (!loopback && !allowed.includes(host)) {
+    if (!isLoopbackHost(host) && !allowed.includes(host)) {
       throw new ApplianceError('CONFIG_INVALID', `config: webhooks[${i}].url: host ${host} is not in webhookAllowedHosts`, {
         details: { key: `webhooks[${i}].url` },
       });
@@ -102,8 +102,6 @@ function auditHeadSink(file: FileConfig, dataDir: string): string | null {
   return path;
 }
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-
 /**
  * The operator port's TLS. Plain HTTP only when asked for (`tls.plainHttp`, `MPEGFLOW_PLAIN_HTTP`)
  * and only on loopback; else the facility's certificate, or one the appliance-local CA issues
@@ -115,7 +113,7 @@ function tlsConfig(file: FileConfig, env: Env, listenHost: string, host: HostFac
   const minVersion = t.minVersion ?? 'TLSv1.3';
   if (plain) {
     const key = fromEnv.boolean(env, 'MPEGFLOW_PLAIN_HTTP') ? 'MPEGFLOW_PLAIN_HTTP' : 'tls.plainHttp';
-    if (!isLoopback(listenHost)) {
+    if (!isLoopbackHost(listenHost)) {
       throw new ApplianceError(
         'CONFIG_INVALID',
         `${key}: plain HTTP is allowed on a loopback address only, and the listen address is ${listenHost}; use HTTPS`,

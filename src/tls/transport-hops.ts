@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../config/loopback.js';
 import type { Config } from '../config/schema.js';
 
 /** One connection the appliance makes or takes, and whether its bytes cross it in clear. */
@@ -10,8 +11,6 @@ export interface TransportHop {
   detail: string;
 }
 
-const loopbackHost = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-
 /**
  * Which hops are TLS and which are in clear, from the config and the webhook targets
  * registered now (shown by `/healthz` and `mpegflow doctor`; no URL or secret in it).
@@ -20,7 +19,7 @@ export function transportHops(config: Pick<Config, 'http' | 'tls' | 'database' |
   const hops: TransportHop[] = [];
   hops.push(
     config.tls.mode === 'plain'
-      ? { name: 'operator', inClear: true, loopbackOnly: loopbackHost(config.http.host), detail: `plain HTTP on ${config.http.host} (loopback only)` }
+      ? { name: 'operator', inClear: true, loopbackOnly: isLoopbackHost(config.http.host), detail: `plain HTTP on ${config.http.host} (loopback only)` }
       : {
           name: 'operator',
           inClear: false,
@@ -34,7 +33,7 @@ export function transportHops(config: Pick<Config, 'http' | 'tls' | 'database' |
     const url = new URL(config.database.url);
     const mode = url.searchParams.get('sslmode') ?? 'prefer';
     const verified = mode === 'verify-full' || mode === 'verify-ca' || mode === 'require';
-    hops.push({ name: 'database', inClear: !verified, loopbackOnly: loopbackHost(url.hostname), detail: `PostgreSQL at ${url.hostname}, sslmode=${mode}` });
+    hops.push({ name: 'database', inClear: !verified, loopbackOnly: isLoopbackHost(url.hostname), detail: `PostgreSQL at ${url.hostname}, sslmode=${mode}` });
   }
   const s = config.storage;
   if (s.kind === 'embedded') hops.push({ name: 'objectStore', inClear: false, loopbackOnly: true, detail: 'embedded, on this host (no network hop)' });
@@ -50,14 +49,14 @@ export function transportHops(config: Pick<Config, 'http' | 'tls' | 'database' |
             loopbackOnly: false,
             detail: `S3 over https, verified against ${s.caFile !== null ? 'MPEGFLOW_S3_CA_FILE' : "the host's CAs"}`,
           }
-        : { name: 'objectStore', inClear: true, loopbackOnly: loopbackHost(url.hostname), detail: `S3 over http at ${url.hostname}` },
+        : { name: 'objectStore', inClear: true, loopbackOnly: isLoopbackHost(url.hostname), detail: `S3 over http at ${url.hostname}` },
     );
   }
   const plain = webhookUrls.filter((u) => u.startsWith('http:'));
   hops.push({
     name: 'webhooks',
     inClear: plain.length > 0,
-    loopbackOnly: plain.every((u) => loopbackHost(new URL(u).hostname)),
+    loopbackOnly: plain.every((u) => isLoopbackHost(new URL(u).hostname)),
     detail: webhookUrls.length === 0 ? 'no targets' : `${webhookUrls.length} target(s), ${plain.length} over plain http`,
   });
   return hops;
