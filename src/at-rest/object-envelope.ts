@@ -191,3 +191,45 @@ export async function* decryptRange(
     yield plain.subarray(Math.max(0, start - from), Math.min(plain.length, end - from + 1));
   }
 }
+
+/**
+ * Random access in one read: the plaintext bytes `start`..`end` (inclusive) of an encrypted
+ * object whose header is `header` and size `cipherLength`, from `readFrom(offset, length)` —
+ * one ranged read of exactly the sealed chunks the range touches (one request to S3, not one
+ * per chunk). Each chunk is checked before any byte of it is yielded.
+ */
+export async function* decryptRangeStream(
+  key: Buffer,
+  header: EnvelopeHeader,
+  cipherLength: number,
+  start: number,
+  end: number,
+  readFrom: (offset: number, length: number) => Promise<AsyncIterable<Buffer>>,
+  what = 'object',
+): AsyncGenerator<Buffer> {
+  const size = plaintextLength(cipherLength, header.chunkSize, what);
+  if (start < 0 || end < start || end >= Math.max(size, 1)) throw new RangeError(`range ${start}-${end} outside 0-${size - 1}`);
+  const sealed = header.chunkSize + TAG_BYTES;
+  const last = size === 0 ? 0 : Math.floor((size - 1) / header.chunkSize);
+  const first = Math.floor(start / header.chunkSize);
+  const upTo = Math.min(last, Math.floor(end / header.chunkSize));
+  const from = HEADER_BYTES + first * sealed;
+  const to = Math.min(cipherLength, HEADER_BYTES + (upTo + 1) * sealed);
+  let index = first;
+  let held: Buffer = Buffer.alloc(0);
+  const emit = (plain: Buffer, i: number): Buffer => {
+    const base = i * header.chunkSize;
+    return plain.subarray(Math.max(0, start - base), Math.min(plain.length, end - base + 1));
+  };
+  for await (const piece of await readFrom(from, to - from)) {
+    held = held.length ? Buffer.concat([held, piece]) : piece;
+    while (index <= upTo) {
+      const want = index < last ? sealed : cipherLength - HEADER_BYTES - index * sealed;
+      if (held.length < want) break;
+      yield emit(openChunk(key, header, index, index === last, held.subarray(0, want), what), index);
+      held = held.subarray(want);
+      index += 1;
+    }
+  }
+  if (index <= upTo) throw new ApplianceError('OBJECT_TRUNCATED', `${what} is cut short inside chunk ${index}`);
+}

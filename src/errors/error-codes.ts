@@ -172,10 +172,12 @@ export const ERROR_CODES = {
   AUDIT_HEAD_SIGNATURE_INVALID: null,
   AUDIT_HEAD_FOREIGN_KEY: null,
 
-  // Encryption at rest (docs/at-rest.md; the format and keys — not yet wired into the object stores)
+  // Encryption at rest (docs/at-rest.md)
   KEK_INVALID: null,
   KEK_UNAVAILABLE: null,
   KEK_UNWRAP_FAILED: null,
+  DATA_KEY_MISSING: 500,
+  SCRATCH_NOT_IN_MEMORY: null,
   OBJECT_NOT_ENCRYPTED: 500,
   OBJECT_TAMPERED: 500,
   OBJECT_TRUNCATED: 500,

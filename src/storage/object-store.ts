@@ -62,10 +62,20 @@ export interface DeleteOptions {
   allVersions?: boolean;
 }
 
-/** How a worker reads an object: a local file read in place (embedded) or a presigned GET URL (S3). */
+/** How a worker reads an object: a local file read in place (embedded), a presigned GET URL (S3), or a loopback range server (encrypted). */
 export type WorkerRead =
   | { kind: 'path'; bucket: Bucket; key: string; path: string; size: number }
-  | { kind: 'url'; bucket: Bucket; key: string; url: string; method: 'GET'; expiresAt: Date; size: number };
+  | {
+      kind: 'url';
+      bucket: Bucket;
+      key: string;
+      url: string;
+      method: 'GET';
+      expiresAt: Date;
+      size: number;
+      /** Encrypted stores: the URL is a loopback range server of the plaintext; release it when done (else it closes at expiry). */
+      release?: () => Promise<void>;
+    };
 
 /**
  * How a worker writes an object: a local staging file (embedded; becomes the object atomically on

@@ -110,6 +110,24 @@ export interface WebhookDeliveryPatch {
   deliveredAt?: string | null;
 }
 
+/** A per-object data key wrapped by a key-encryption key (docs/at-rest.md): never the key itself. */
+export interface DataKeyRecord {
+  id: string;
+  kekId: string;
+  /** base64 of nonce ‖ AES-256-GCM(KEK, data key) ‖ tag. */
+  wrapped: string;
+  /** Where the object was first stored (copies share the key). */
+  bucket: string;
+  objectKey: string;
+  /** The plaintext's sha256 and size, recorded when the put ended (null while it streams or when it failed). */
+  sha256: string | null;
+  size: number | null;
+  createdAt: string;
+  rewrappedAt: string | null;
+}
+
+export type NewDataKey = Pick<DataKeyRecord, 'id' | 'kekId' | 'wrapped' | 'bucket' | 'objectKey'>;
+
 /** Writes exist only inside `Store.change`, beside the audit event that explains them. */
 export interface StoreTx {
   /** Appends one chained audit event in this transaction. */
@@ -139,6 +157,10 @@ export interface StoreTx {
   ingests: IngestWrites;
   auditExports: {
     insert(record: AuditExportRecord): Promise<void>;
+  };
+  dataKeys: {
+    /** Key rotation: re-wraps one data key (only if `fromKekId` still wraps it); false if it moved. */
+    rewrap(id: string, fromKekId: string, to: { kekId: string; wrapped: string }): Promise<boolean>;
   };
 }
 
@@ -243,6 +265,21 @@ export interface Store {
     seqBounds(query: { jobId?: string; from?: string; to?: string }): Promise<{ first: number; last: number } | null>;
     /** Distinct job ids of the events in a seq range. */
     jobIdsIn(range: { fromSeq: number; toSeq: number }): Promise<string[]>;
+  };
+  /**
+   * The data-key ring of encryption at rest. `insert` and `settle` are the store's only writes
+   * outside `change`: one per stored object, too many for one audit event each (a ladder
+   * stores thousands of segments); the key operations that matter (each start's KEK, every
+   * rotation, every refused read) are audited. Rotation writes go through `change`.
+   */
+  dataKeys: {
+    insert(record: NewDataKey): Promise<void>;
+    settle(id: string, sha256: string, size: number): Promise<void>;
+    get(id: string): Promise<DataKeyRecord | undefined>;
+    /** How many data keys each KEK wraps. */
+    countByKek(): Promise<Record<string, number>>;
+    /** Keys wrapped by `kekId`, in id order after `afterId`. */
+    page(kekId: string, afterId: string, limit: number): Promise<DataKeyRecord[]>;
   };
   auditExports: {
     /** The newest export checkpoint, or null. */

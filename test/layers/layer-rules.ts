@@ -26,7 +26,7 @@ export const LAYERS: Record<string, readonly string[] | 'everything'> = {
   components: ['storage', 'config'],
   images: ['config'],
   store: ['config'],
-  storage: ['tls', 'config'],
+  storage: ['tls', 'at-rest', 'config'],
   media: [],
   tls: ['config'],
   'at-rest': [],

@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { BUCKETS } from '../../src/storage/object-store.js';
+import { encryptedOver } from '../helpers/encrypted-store.js';
 import { defineContract, expectCode } from './contract.js';
 import { freePort, s3Env, type S3Env } from './s3-fixture.js';
 
@@ -38,6 +39,21 @@ defineContract('s3 (minio client)', async () => {
     cleanup: async () => {
       await dropBuckets(store);
       await store.close();
+    },
+  };
+});
+
+// The same suite through client-side encryption: the S3 server only ever sees sealed bytes.
+defineContract('encrypted over s3', async () => {
+  const e = await env();
+  if (e === undefined) return undefined;
+  const inner = new S3Store({ endpoint: e.endpoint, accessKey: e.accessKey, secretKey: e.secretKey, bucketPrefix: `${runId}e-` });
+  const target = await encryptedOver(inner);
+  return {
+    store: target.store,
+    cleanup: async () => {
+      await dropBuckets(inner);
+      await target.cleanup();
     },
   };
 });

@@ -214,3 +214,25 @@ export const ingests = sqliteTable(
   },
   (t) => [index('ingests_folder_created').on(t.folder, t.createdAt), index('ingests_folder_name_sha').on(t.folder, t.name, t.sha256)],
 );
+
+/**
+ * Per-object data keys, each wrapped by a key-encryption key (docs/at-rest.md). The data key
+ * itself is never stored; `wrapped` is useless without the facility's KEK. `sha256`/`size` are
+ * the plaintext's, recorded when the object's put ends (null while it streams, or if it failed).
+ */
+export const dataKeys = sqliteTable(
+  'data_keys',
+  {
+    id: text('id').primaryKey(),
+    kekId: text('kek_id').notNull(),
+    wrapped: text('wrapped').notNull(),
+    /** Where the object was first stored (copies share the key). */
+    bucket: text('bucket').notNull(),
+    objectKey: text('object_key').notNull(),
+    sha256: text('sha256'),
+    size: integer('size'),
+    createdAt: text('created_at').notNull(),
+    rewrappedAt: text('rewrapped_at'),
+  },
+  (t) => [index('data_keys_kek').on(t.kekId)],
+);

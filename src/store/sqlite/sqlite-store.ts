@@ -4,8 +4,9 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { canonicalEvent, canonicalJson, chainHash, GENESIS_HASH, verifyChain, type StoredEvent } from '../audit-chain.js';
 import { auditExportReads, insertAuditExport } from './audit-export-tables.js';
+import { dataKeyReads, insertDataKey, rewrapDataKey, settleDataKey } from './data-key-tables.js';
 import type { CanonicalEventLine } from '../store.js';
-import type { ApiToken, AuditEvent, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
+import type { ApiToken, AuditEvent, NewDataKey, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
 import { userReads, userWrites } from './user-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
@@ -180,6 +181,12 @@ export class SqliteStore implements Store {
           insert: async (record) => {
             wrote = true;
             insertAuditExport(w, record);
+          },
+        },
+        dataKeys: {
+          rewrap: async (id, fromKekId, to) => {
+            wrote = true;
+            return rewrapDataKey(w, id, fromKekId, to, now().toISOString());
           },
         },
         ...userWrites(
@@ -361,6 +368,14 @@ export class SqliteStore implements Store {
         .pluck()
         .all(range.fromSeq, range.toSeq) as string[],
   };
+
+  get dataKeys() {
+    return {
+      ...dataKeyReads(this.#r),
+      insert: (record: NewDataKey) => this.#queue.run(async () => insertDataKey(this.#w, record, this.#now().toISOString())),
+      settle: (id: string, sha256: string, size: number) => this.#queue.run(async () => settleDataKey(this.#w, id, sha256, size)),
+    };
+  }
 
   get auditExports() {
     return auditExportReads(this.#r);
