@@ -1,4 +1,5 @@
 import { readCaFile } from '../src/tls/ca-file.js';
+import { ApplianceError } from '../src/errors/appliance-error.js';
 import type { Config } from '../src/config/schema.js';
 import type { Health } from '../src/http/health.js';
 import type { TrustedKeys } from '../src/signing/trusted-keys.js';
@@ -7,6 +8,8 @@ import { openStore as openObjectStore, type StoreConfig } from '../src/storage/c
 import { scheduleLifecycle, type LifecycleSchedule } from '../src/storage/lifecycle-schedule.js';
 import { EmbeddedStore } from '../src/storage/embedded-store.js';
 import type { ObjectStore } from '../src/storage/object-store.js';
+import { EncryptedStore } from '../src/storage/encrypted-store.js';
+import type { AtRest } from './boot-at-rest.js';
 import { S3ServerSupervisor, s3StoreConfig, type S3ServerEvent } from '../src/components/s3-server/s3-server-supervisor.js';
 import type { Store } from '../src/store/store.js';
 
@@ -33,7 +36,17 @@ function auditServerEvent(store: Store, logger: Logger, event: S3ServerEvent): P
  * verified and supervised. Then the lifecycle sweep on its cron schedule; every deletion is
  * audited before it happens.
  */
-export async function bootStorage(config: Config, store: Store, trust: TrustedKeys, health: Health, logger: Logger): Promise<BootedStorage> {
+export async function bootStorage(
+  config: Config,
+  store: Store,
+  trust: TrustedKeys,
+  health: Health,
+  logger: Logger,
+  atRest: AtRest | null,
+): Promise<BootedStorage> {
+  if (config.storage.kind !== 'embedded' && atRest === null) {
+    throw new ApplianceError('CONFIG_INVALID', 'S3 storage without encryption at rest: the appliance writes nothing in clear to S3 (set MPEGFLOW_KEK_FILE)');
+  }
   let server: S3ServerSupervisor | null = null;
   let storeConfig: StoreConfig;
   let describe: string;
@@ -58,13 +71,23 @@ export async function bootStorage(config: Config, store: Store, trust: TrustedKe
     storeConfig = s3StoreConfig(endpoint);
     describe = `bundled S3 server ${endpoint.name} ${endpoint.version} at ${endpoint.endpoint}`;
   }
-  let objects: ObjectStore;
+  let inner: ObjectStore;
   try {
-    objects = await openObjectStore(storeConfig);
+    inner = await openObjectStore(storeConfig);
   } catch (err) {
     await server?.stop();
     throw err;
   }
+  const objects: ObjectStore =
+    atRest === null
+      ? inner
+      : new EncryptedStore(inner, atRest.keys, store.dataKeys, {
+          onRefused: (event) =>
+            void store
+              .change(async (tx) => void (await tx.audit({ type: 'storage.read_refused', actor: 'system', payload: { ...event } })))
+              .catch((err: unknown) => logger.error({ err }, 'could not audit a refused read')),
+        });
+  describe = `${describe}, ${atRest === null ? 'objects in clear at rest' : atRest.describe}`;
   health.set('objectStore', { ok: true, detail: describe });
   const lifecycle: LifecycleSchedule = scheduleLifecycle(objects, {
     cron: config.lifecycle.cron,
@@ -80,7 +103,7 @@ export async function bootStorage(config: Config, store: Store, trust: TrustedKe
     objects,
     describe,
     sweep: () => lifecycle.runNow(),
-    sweepStaging: async (before) => (objects instanceof EmbeddedStore ? objects.removeStagingFiles(before) : []),
+    sweepStaging: async (before) => (inner instanceof EmbeddedStore ? inner.removeStagingFiles(before) : []),
     stop: async () => {
       await lifecycle.stop();
       await objects.close();

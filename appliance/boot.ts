@@ -19,6 +19,7 @@ import { bindPort } from '../src/http/bind-port.js';
 import { describeHolders } from '../src/http/port-holder.js';
 import { startupGate } from '../src/http/startup-gate.js';
 import { startupCleanup } from '../src/runtime/startup-cleanup.js';
+import { bootAtRest } from './boot-at-rest.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { EventBus } from '../src/events/event-bus.js';
@@ -189,7 +190,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
     gate.phase('verifying encoder images');
     const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger);
     gate.phase('opening the object store');
-    const objects = await bootStorage(config, store, images.trust, health, logger);
+    const atRest = await bootAtRest(config, store, logger, ACTOR);
+    const objects = await bootStorage(config, store, images.trust, health, logger, atRest);
     storage = objects;
     out(`Object store: ${objects.describe}`);
     const pools = new Supervisor(config);
@@ -246,7 +248,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
       config,
       trust: images.trust,
       logger,
-      scratchDir: layout.scratch,
+      // With encryption at rest, encoders write plaintext only to the memory-backed scratch.
+      scratchDir: atRest?.scratchDir ?? layout.scratch,
       imagesDir: layout.images,
     });
     runtime = jobs;

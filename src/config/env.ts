@@ -13,6 +13,8 @@ export const knownVariables = [
   'MPEGFLOW_S3_SECRET_KEY',
   /** PEM CA certificates the `https://` S3 endpoint must chain to (default: the host's trusted CAs). */
   'MPEGFLOW_S3_CA_FILE',
+  /** The key-encryption key file (outside the data directory): turns on encryption at rest (docs/at-rest.md). */
+  'MPEGFLOW_KEK_FILE',
   'MPEGFLOW_LOG_LEVEL',
   /** `true`: plain HTTP instead of HTTPS, on a loopback listen address only (tests, a reverse proxy on this host). */
   'MPEGFLOW_PLAIN_HTTP',

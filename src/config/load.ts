@@ -9,6 +9,7 @@ import type { HostFacts } from './host.js';
 import { defaultPools } from './pool-defaults.js';
 import { fileConfigSchema, type Config, type FileConfig, type PoolName } from './schema.js';
 import { checkWatchFolderPaths } from './watch-folder-paths.js';
+import { atRestConfig } from './at-rest-config.js';
 
 export interface LoadOptions {
   env: Env;
@@ -182,6 +183,14 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     storage = { kind: 'bundled-s3', component: bundled.component, host: bundled.host ?? '127.0.0.1', port: bundled.port };
   }
 
+  const atRest = atRestConfig(file, env, cwd, dataDir);
+  if (storage.kind !== 'embedded' && atRest.kekFile === null) {
+    throw invalidSetting(
+      'MPEGFLOW_KEK_FILE',
+      'required with S3 storage: the appliance writes nothing in clear to S3 (objects are encrypted client-side under the facility key; see docs/at-rest.md)',
+    );
+  }
+
   checkWatchFolderPaths(file.watchFolders ?? [], dataDir);
   const host_ = fromEnv.string(env, 'MPEGFLOW_HOST') ?? file.http?.host ?? '127.0.0.1';
   const config: Config = {
@@ -203,6 +212,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     webhooks: file.webhooks ?? [],
     webhookAllowedHosts: webhookAllowedHosts(file),
     webhookCaFile: file.webhookCaFile ?? null,
+    atRest,
     policies: {
       partialLadder: file.policies?.partialLadder ?? 'wait',
       maxAttempts: file.policies?.maxAttempts ?? 3,

@@ -96,6 +96,17 @@ export const fileConfigSchema = z
           .strict(),
       )
       .optional(),
+    /** Encryption at rest (docs/at-rest.md): the facility's key-encryption key, outside the data directory. */
+    atRest: z
+      .object({
+        kekFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+        /** KEKs that still unwrap older data keys (after a rotation, until `mpegflow keys rotate` moved them all). */
+        previousKekFiles: z.array(z.string().startsWith('/', 'must be an absolute path')).max(16).optional(),
+        /** Where encoders write renditions and packages while encryption is on: a memory-backed folder (tmpfs). */
+        scratchDir: z.string().startsWith('/', 'must be an absolute path').optional(),
+      })
+      .strict()
+      .optional(),
     /** PEM CA certificates that `https://` webhook targets must chain to (default: the host's trusted CAs). */
     webhookCaFile: z.string().startsWith('/', 'must be an absolute path').optional(),
     /** Hosts webhooks may target besides loopback (default: the hosts of `webhooks`). See docs/webhooks.md. */
@@ -194,6 +205,11 @@ export interface Config {
   webhookAllowedHosts: string[];
   /** `webhookCaFile`, or null: the host's trusted CAs. */
   webhookCaFile: string | null;
+  /**
+   * Encryption at rest: off (`kekFile` null; embedded store only), or every object sealed under
+   * data keys wrapped by the KEK in `kekFile`; encoders then write to `scratchDir`, memory-backed.
+   */
+  atRest: { kekFile: string | null; previousKekFiles: string[]; scratchDir: string };
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };

@@ -7,6 +7,16 @@ import type { EncoderCommand } from './encoder-process.js';
 /** The only protocols an encoder may open: staged local files and pipes. */
 export const PROTOCOL_WHITELIST = 'file,pipe';
 
+/**
+ * An input that is the appliance's loopback range server of an encrypted object (the shape
+ * src/media/argv-values.ts admits) may be opened with `http,tcp` instead — that input only.
+ */
+const LOOPBACK_RANGE_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{32}$/;
+export const LOOPBACK_PROTOCOL_WHITELIST = 'http,tcp';
+
+const whitelistFor = (input: string | undefined): string =>
+  input !== undefined && LOOPBACK_RANGE_URL.test(input) ? LOOPBACK_PROTOCOL_WHITELIST : PROTOCOL_WHITELIST;
+
 /** Options the appliance sets itself; a caller passing one is a programming error. */
 const RESERVED_OPTIONS = new Set(['-protocol_whitelist', '-protocol_blacklist']);
 
@@ -34,16 +44,17 @@ export function cpuList(cpus: readonly number[]): string {
 /**
  * The encoder's own arguments with the appliance's flags: ffmpeg gets `-nostdin`
  * first; `-protocol_whitelist file,pipe` goes before every `-i` (and, for an ffprobe
- * without `-i`, before its input, i.e. first).
+ * without `-i`, before its input, i.e. first) — `http,tcp` before an `-i` of the loopback
+ * range server, for that input alone.
  */
 export function hardenedArgs(command: EncoderCommand): string[] {
   const out: string[] = command.binary === 'ffmpeg' ? ['-nostdin'] : [];
   let inputs = 0;
-  for (const arg of command.args) {
+  for (const [i, arg] of command.args.entries()) {
     if (typeof arg !== 'string' || arg.includes('\0')) throw new ApplianceError('ENCODER_ARGS_INVALID', 'encoder arguments must be strings without NUL');
     if (RESERVED_OPTIONS.has(arg)) throw new ApplianceError('ENCODER_ARGS_INVALID', `${arg} is set by the appliance and may not be passed`);
     if (arg === '-i') {
-      out.push('-protocol_whitelist', PROTOCOL_WHITELIST);
+      out.push('-protocol_whitelist', whitelistFor(command.args[i + 1]));
       inputs += 1;
     }
     out.push(arg);

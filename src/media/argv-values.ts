@@ -14,6 +14,19 @@ export function checkPath(path: string, what: string): string {
   return path;
 }
 
+/**
+ * The one URL an encoder input may be: the appliance's own loopback range server of an
+ * encrypted object (`http://127.0.0.1:PORT/<32 hex>`, src/at-rest/range-server.ts). The
+ * verified spawn (src/images/encoder-argv.ts) opens http,tcp for exactly this shape.
+ */
+export const LOOPBACK_INPUT_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{32}$/;
+
+/** An encoder input: an absolute local path, or the loopback range-server URL of an encrypted object. */
+export function checkInput(input: string, what: string): string {
+  if (typeof input === 'string' && LOOPBACK_INPUT_URL.test(input)) return input;
+  return checkPath(input, what);
+}
+
 /** A path a muxer expands as a template (hls `%v`, dash `$Number$`): no `%` or `$` of its own. */
 export function checkTemplateSafePath(path: string, what: string): string {
   checkPath(path, what);

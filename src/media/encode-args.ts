@@ -1,5 +1,5 @@
 import type { AudioPlan, LadderPlan, VideoRungPlan } from './ladder-plan.js';
-import { checkDistinctPaths, checkInt, checkPath, kbps } from './argv-values.js';
+import { checkDistinctPaths, checkInput, checkInt, checkPath, kbps } from './argv-values.js';
 import { ladderFilterGraph } from './filter-graph.js';
 import { mediaArgumentError } from './media-errors.js';
 import { formatRational } from './rational.js';
@@ -28,7 +28,7 @@ export interface LadderEncodeOptions extends EncodeOptions {
  * as `-progress` key=value blocks every 0.5 s (see progress.ts).
  */
 export function encodeLadderArgs(plan: LadderPlan, options: LadderEncodeOptions): string[] {
-  const input = checkPath(options.input, 'encode input');
+  const input = checkInput(options.input, 'encode input');
   if (options.rungOutputs.length !== plan.rungs.length)
     throw mediaArgumentError(`expected ${plan.rungs.length} rung outputs, got ${options.rungOutputs.length}`);
   const outputs = options.rungOutputs.map((p, i) => checkPath(p, `rung ${i} output`));
@@ -53,7 +53,7 @@ export function encodeLadderArgs(plan: LadderPlan, options: LadderEncodeOptions)
 /** One rung alone (per-rendition retry): the same filters and keyframe settings, so it stays GOP-aligned with the others. */
 export function encodeRungArgs(plan: LadderPlan, rungIndex: number, options: EncodeOptions & { output: string }): string[] {
   const rung = plan.rungs[checkInt(rungIndex, 0, plan.rungs.length - 1, 'rung index')] as VideoRungPlan;
-  const input = checkPath(options.input, 'encode input');
+  const input = checkInput(options.input, 'encode input');
   const output = checkPath(options.output, 'rung output');
   checkDistinctPaths([input], [output]);
   return [
@@ -69,7 +69,7 @@ export function encodeRungArgs(plan: LadderPlan, rungIndex: number, options: Enc
 /** The audio rendition alone (its retry). */
 export function encodeAudioArgs(plan: LadderPlan, options: { input: string; output: string }): string[] {
   if (!plan.audio) throw mediaArgumentError('the plan has no audio rendition');
-  const input = checkPath(options.input, 'encode input');
+  const input = checkInput(options.input, 'encode input');
   const output = checkPath(options.output, 'audio output');
   checkDistinctPaths([input], [output]);
   return [...head(), '-i', input, ...audioOutputArgs(plan.audio, output)];

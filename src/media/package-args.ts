@@ -1,5 +1,5 @@
 import type { AudioPlan, LadderPlan, VideoRungPlan } from './ladder-plan.js';
-import { checkDistinctPaths, checkPath, checkTemplateSafePath } from './argv-values.js';
+import { checkDistinctPaths, checkInput, checkPath, checkTemplateSafePath } from './argv-values.js';
 import { mediaArgumentError } from './media-errors.js';
 
 /** The encoded renditions a package is made from (stream copy, no re-encode). */
@@ -29,8 +29,8 @@ export function packageInputs(plan: LadderPlan, paths: { videos: ReadonlyArray<{
 function inputArgs(inputs: PackageInputs): { args: string[]; paths: string[] } {
   if (inputs.videos.length === 0) throw mediaArgumentError('a package needs at least one video rendition');
   const paths = [
-    ...inputs.videos.map((v, i) => checkPath(v.path, `video rendition ${i}`)),
-    ...(inputs.audio ? [checkPath(inputs.audio.path, 'audio rendition')] : []),
+    ...inputs.videos.map((v, i) => checkInput(v.path, `video rendition ${i}`)),
+    ...(inputs.audio ? [checkInput(inputs.audio.path, 'audio rendition')] : []),
   ];
   const args: string[] = [];
   for (const p of paths) args.push('-i', p);

@@ -1,4 +1,4 @@
-import { checkInt, checkPath } from './argv-values.js';
+import { checkInput, checkInt } from './argv-values.js';
 
 /**
  * ffprobe argv (after the binary) that prints the document `readProbe()` reads. Decodes
@@ -6,7 +6,7 @@ import { checkInt, checkPath } from './argv-values.js';
  * The input is a `-i PATH` pair so the verified spawn can put its protocol whitelist in front.
  */
 export function probeArgs(input: string): string[] {
-  return ['-hide_banner', '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', checkPath(input, 'probe input')];
+  return ['-hide_banner', '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', checkInput(input, 'probe input')];
 }
 
 /**
@@ -30,6 +30,6 @@ export function keyframeProbeArgs(input: string, options: { streamIndex: number;
     '-print_format',
     'json',
     '-i',
-    checkPath(input, 'probe input'),
+    checkInput(input, 'probe input'),
   ];
 }

@@ -28,8 +28,8 @@ function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
  */
 export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal, onFraction: (f: number) => void): Promise<void> {
   const { plan } = encodeInput(task);
-  const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const image = await ctx.imageOf(job);
+  const staged = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const outDir = join(ctx.scratchDir, job.id, 'encode', `${task.id}.${task.attempt}`);
   const started = processStartedAudit(ctx, job, task);
   const r = await encodeStage(
@@ -38,7 +38,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
     {
       taskId: task.id,
       plan,
-      inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : inputPath,
+      inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : staged.input,
       outDir,
       scope: scopeOf(plan, task.rendition),
       ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),
@@ -57,7 +57,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
         });
       },
     },
-  );
+  ).finally(() => staged.release());
   await started.recorded();
   const record = runRecord(r.run);
   if (r.run.outcome !== 'succeeded') {

@@ -10,24 +10,32 @@ import { packageInput, packageOutput, type PackagedFile, type PackageOutput } fr
 import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
-import { stageIn } from './stage-in.js';
+import { stageIn, type StagedInput } from './stage-in.js';
 
 /** Packages the renditions (stream copy) into HLS and/or DASH, then publishes them. */
 export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
   const { plan, renditions } = packageInput(task);
-  const local: Rendition[] = [];
-  for (const r of renditions) {
-    const path = await stageIn(ctx.objects, 'intermediate', r.key, join(ctx.scratchDir, job.id, 'staged', r.key.split('/').slice(-2).join('-')));
-    local.push({ name: r.name, kind: r.kind, rungIndex: r.rungIndex, path, sha256: r.sha256, size: r.size });
-  }
   const image = await ctx.imageOf(job);
+  const local: Rendition[] = [];
+  const staged: StagedInput[] = [];
+  const releaseAll = async (): Promise<void> => void (await Promise.all(staged.map((s) => s.release())));
+  try {
+    for (const r of renditions) {
+      const s = await stageIn(ctx.objects, 'intermediate', r.key, join(ctx.scratchDir, job.id, 'staged', r.key.split('/').slice(-2).join('-')));
+      staged.push(s);
+      local.push({ name: r.name, kind: r.kind, rungIndex: r.rungIndex, path: s.input, sha256: r.sha256, size: r.size });
+    }
+  } catch (err) {
+    await releaseAll();
+    throw err;
+  }
   const outDir = join(ctx.scratchDir, job.id, 'package', `${task.id}.${task.attempt}`);
   const started = processStartedAudit(ctx, job, task);
   const pkg = await packageStage(
     ctx.supervisor.pools.package,
     { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
     { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] },
-  );
+  ).finally(releaseAll);
   await started.recorded();
   const records = pkg.runs.map(runRecord);
   const failed = pkg.runs.find((r) => r.outcome !== 'succeeded');

@@ -9,14 +9,20 @@ import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { processStartedAudit } from './process-started.js';
 import { stageIn } from './stage-in.js';
+import { redactProbeTags } from '../media/probe-redaction.js';
+import { isEncrypted } from '../storage/encrypted-store.js';
 import type { EncodeInput, ProbeOutput } from './task-payloads.js';
 
 /** probe → verdict → plan → the encode task (one process for the whole ladder). */
 export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
-  const inputPath = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const image = await ctx.imageOf(job);
+  const staged = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const started = processStartedAudit(ctx, job, task);
-  const r = await probeStage(ctx.supervisor.pools.probe, { image, trust: ctx.trust, signal, onSpawned: started.onSpawned }, { taskId: task.id, inputPath });
+  const r = await probeStage(
+    ctx.supervisor.pools.probe,
+    { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
+    { taskId: task.id, inputPath: staged.input },
+  ).finally(() => staged.release());
   await started.recorded();
   const record = runRecord(r.run);
   await ctx.commit(job.id, async (tx) => {
@@ -33,7 +39,8 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
       type: 'job.probed',
       actor: ACTOR_RUNTIME,
       jobId: job.id,
-      payload: { taskId: task.id, process: record, ffprobe: r.probeJson, verdict: r.verdict },
+      // With encryption at rest, the master's free-text metadata stays out of the (clear) database.
+      payload: { taskId: task.id, process: record, ffprobe: isEncrypted(ctx.objects) ? redactProbeTags(r.probeJson) : r.probeJson, verdict: r.verdict },
     });
     if (!r.verdict.accepted || !r.outcome?.readable) {
       const reasons = r.verdict.accepted ? [] : r.verdict.reasons;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { bootAtRest } from '../../appliance/boot-at-rest.js';
+import { writeKekFile } from '../helpers/kek-file.js';
 import { bootStorage } from '../../appliance/boot-storage.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ApplianceError } from '../../src/errors/appliance-error.js';
@@ -23,7 +25,7 @@ test('the embedded store opens at start, and every lifecycle deletion is audited
   const config = loadConfig({ env: {}, host, cwd });
   const store = new SqliteStore({ path: join(cwd, 'mpegflow.db') });
   const health = new Health();
-  const booted = await bootStorage(config, store, noTrust, health, logger);
+  const booted = await bootStorage(config, store, noTrust, health, logger, null);
   assert.ok(health.report().checks.objectStore?.ok);
   const objects = booted.objects as EmbeddedStore;
   await objects.put('intermediate', 'job-old/720p.mp4', Readable.from([Buffer.from('old')]));
@@ -64,15 +66,22 @@ test('external S3: opens against a real S3 server; a wrong secret is STORAGE_AUT
   try {
     const cwd = tempDir();
     const store = new SqliteStore({ path: join(cwd, 'mpegflow.db') });
-    const env = { MPEGFLOW_S3_ENDPOINT: s3.endpoint, MPEGFLOW_S3_ACCESS_KEY: s3.accessKey, MPEGFLOW_S3_SECRET_KEY: s3.secretKey };
+    const env = {
+      MPEGFLOW_S3_ENDPOINT: s3.endpoint,
+      MPEGFLOW_S3_ACCESS_KEY: s3.accessKey,
+      MPEGFLOW_S3_SECRET_KEY: s3.secretKey,
+      MPEGFLOW_KEK_FILE: writeKekFile(cwd),
+    };
     const health = new Health();
-    const booted = await bootStorage(loadConfig({ env, host, cwd }), store, noTrust, health, logger);
-    assert.match(booted.describe, /^S3 at http:\/\/127\.0\.0\.1:/);
+    const config = loadConfig({ env, host, cwd });
+    const atRest = await bootAtRest(config, store, logger, 'test');
+    const booted = await bootStorage(config, store, noTrust, health, logger, atRest);
+    assert.match(booted.describe, /^S3 at http:\/\/127\.0\.0\.1:\d+, encrypted at rest under kek-/);
     const put = await booted.objects.put('input', 'boot-check.bin', Readable.from([Buffer.from('hello')]));
     assert.is(put.size, 5);
     await booted.stop();
     try {
-      await bootStorage(loadConfig({ env: { ...env, MPEGFLOW_S3_SECRET_KEY: 'wrong-secret' }, host, cwd }), store, noTrust, new Health(), logger);
+      await bootStorage(loadConfig({ env: { ...env, MPEGFLOW_S3_SECRET_KEY: 'wrong-secret' }, host, cwd }), store, noTrust, new Health(), logger, atRest);
       assert.unreachable('a wrong secret must stop start-up');
     } catch (err) {
       assert.instance(err, ApplianceError);
@@ -98,7 +107,7 @@ test('the bundled S3 server and an external endpoint together are a config error
   } catch (err) {
     assert.match((err as Error).message, /^MPEGFLOW_S3_ENDPOINT: cannot be used together with storage\.s3Server/);
   }
-  const ok = loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'c.json') }, host, cwd });
+  const ok = loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'c.json'), MPEGFLOW_KEK_FILE: writeKekFile(cwd) }, host, cwd });
   assert.equal(ok.storage, { kind: 'bundled-s3', component: '/opt/minio', host: '127.0.0.1', port: 9000 });
 });
 

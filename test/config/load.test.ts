@@ -131,13 +131,22 @@ test('bad environment values name the variable', () => {
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PRT: '1' }, host, cwd })).message, /^MPEGFLOW_PRT: unknown variable/);
 });
 
-test('S3 settings switch the object store', () => {
-  const c = loadConfig({
-    env: { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000', MPEGFLOW_S3_ACCESS_KEY: 'a', MPEGFLOW_S3_SECRET_KEY: 'b' },
-    host,
-    cwd: tempDir(),
-  });
+test('S3 settings switch the object store; S3 needs encryption at rest (a KEK outside the data dir)', () => {
+  const cwd = tempDir();
+  const s3 = { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000', MPEGFLOW_S3_ACCESS_KEY: 'a', MPEGFLOW_S3_SECRET_KEY: 'b' };
+  const c = loadConfig({ env: { ...s3, MPEGFLOW_KEK_FILE: '/etc/mpegflow/kek.hex' }, host, cwd });
   assert.equal(c.storage, { kind: 's3', endpoint: 'http://127.0.0.1:9000', accessKey: 'a', secretKey: 'b', caFile: null });
+  assert.is(c.atRest.kekFile, '/etc/mpegflow/kek.hex');
+  assert.match(c.atRest.scratchDir, /^\/dev\/shm\/mpegflow-[0-9a-f]{12}$/);
+  assert.match(
+    failure(() => loadConfig({ env: s3, host, cwd })).message,
+    /^MPEGFLOW_KEK_FILE: required with S3 storage: the appliance writes nothing in clear to S3/,
+  );
+  assert.match(
+    failure(() => loadConfig({ env: { MPEGFLOW_KEK_FILE: join(cwd, 'data', 'kek.hex') }, host, cwd })).message,
+    /^MPEGFLOW_KEK_FILE: .* is inside the data directory/,
+  );
+  assert.is(loadConfig({ env: {}, host, cwd }).atRest.kekFile, null, 'embedded: off unless a KEK is configured');
 });
 
 test.run();

@@ -1,8 +1,12 @@
-// End to end through the real server (`mpegflow start`, as `npm start` runs it): first start
-// builds the FFmpeg 7.1 image, then upload a generated 1080p clip, submit, follow the job to
-// completed over /ws, read the outputs back through the API with ffprobe, check the audit trail.
+// End to end through the real server (`mpegflow start`, as `npm start` runs it), with
+// encryption at rest on (a facility KEK outside the data dir): first start builds the FFmpeg
+// 7.1 image, then upload a generated 1080p clip carrying a marker, submit, follow the job to
+// completed over /ws — with no byte of the marker in clear under the data dir during or after
+// the job — read the outputs back through the API with ffprobe, check the audit trail.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,17 +20,39 @@ import { testClipArgs } from '../helpers/clip-args.js';
 
 test.after(killServers);
 
+/** Files under the data dir (not the encoder images or the package cache: no content ever goes there) holding `marker` in clear. */
+async function filesWithMarker(dataDir: string, marker: Buffer): Promise<string[]> {
+  const hits: string[] = [];
+  for (const e of await readdir(dataDir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    const path = join(e.parentPath, e.name);
+    if (!e.isFile() || /\/(images|image-build|deb-cache|cache)\//.test(`${path.slice(dataDir.length)}/`)) continue;
+    const bytes = await readFile(path).catch(() => null);
+    if (bytes?.includes(marker)) hits.push(path);
+  }
+  return hits;
+}
+
 test('npm start → upload → submit → completed → outputs read through the API → audit complete and verified', async () => {
   const cwd = tempDir('mpegflow-e2e-');
   seedDebCache(join(cwd, 'data'));
   const img = await testImage();
   const clip = join(cwd, 'master-1080p.mp4');
   const ff = img.argv('ffmpeg');
-  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('1920x1080', 3), clip], { env: { LC_ALL: 'C' } });
+  // A marker in the container metadata: ffmpeg carries it into every rendition and the packages' init segments.
+  const marker = `MPEGFLOW-MARKER-${randomBytes(6).toString('hex')}`;
+  const gen = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('1920x1080', 3), '-metadata', `title=${marker}`, clip], {
+    env: { LC_ALL: 'C' },
+  });
   assert.is(gen.status, 0, String(gen.stderr));
+  assert.ok(readFileSync(clip).includes(marker), 'the master carries the marker');
+  const kekFile = join(cwd, 'facility-kek.hex');
+  writeFileSync(kekFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const scratch = `/dev/shm/mpegflow-e2e-${randomBytes(4).toString('hex')}`;
+  writeFileSync(join(cwd, 'config.json'), JSON.stringify({ atRest: { scratchDir: scratch } }));
 
   // The first start builds the encoder image (~55 s alone, longer on a busy host).
-  const s = await startServer({ cwd, timeoutMs: 300_000 });
+  const s = await startServer({ cwd, timeoutMs: 300_000, env: { MPEGFLOW_KEK_FILE: kekFile, MPEGFLOW_CONFIG: join(cwd, 'config.json') } });
+  assert.match(s.output(), /encrypted at rest under kek-[0-9a-f]{16}/);
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
 
   const api = apiClient(s.url, token);
@@ -51,8 +77,15 @@ test('npm start → upload → submit → completed → outputs read through the
 
   const ended = (e: (typeof live)[number]) =>
     e.type === 'job.state' && e.jobId === job.id && ['completed', 'failed', 'partial', 'cancelled'].includes(e.state ?? '');
-  for (let i = 0; i < 1800 && !live.some(ended); i++) await new Promise((r) => setTimeout(r, 200));
+  const dataDir = join(cwd, 'data');
+  const seenInClear = new Set<string>();
+  for (let i = 0; i < 1800 && !live.some(ended); i++) {
+    for (const hit of await filesWithMarker(dataDir, Buffer.from(marker))) seenInClear.add(hit);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   ws.close();
+  for (const hit of await filesWithMarker(dataDir, Buffer.from(marker))) seenInClear.add(hit);
+  assert.equal([...seenInClear], [], 'no file under the data dir held the marker in clear, during or after the job');
   const states = live.filter((e) => e.type === 'job.state' && e.jobId === job.id).map((e) => e.state);
   assert.is(states.at(-1), 'completed', `job states over /ws: ${states.join(',')}`);
   for (const st of ['probing', 'encoding', 'packaging']) assert.ok(states.includes(st), `/ws carried ${st}: ${states.join(',')}`);
@@ -130,6 +163,13 @@ test('npm start → upload → submit → completed → outputs read through the
   );
   const completed = events.find((e) => e.type === 'job.completed')!.payload as { outputs: { key: string; sha256: string }[] };
   assert.ok(completed.outputs.length > 4 && completed.outputs.every((o) => /^[0-9a-f]{64}$/.test(o.sha256)));
+  // The audited sha256 is the plaintext's: what a consumer downloads hashes to it.
+  for (const o of completed.outputs.slice(0, 6)) {
+    const body = Buffer.from(await (await fetch(`${s.url}/api/v1/jobs/${job.id}/outputs/${o.key.slice(job.id.length + 1)}`, { headers: auth })).arrayBuffer());
+    assert.is(createHash('sha256').update(body).digest('hex'), o.sha256, o.key);
+  }
+  assert.ok((await readdir(scratch)).length === 0, 'the memory-backed scratch is empty after the job');
+  rmSync(scratch, { recursive: true, force: true });
 
   assert.is(await s.stop(), 0);
   const verify = runCli(['audit', 'verify'], { cwd });

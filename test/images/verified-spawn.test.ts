@@ -97,6 +97,20 @@ test('argv is recorded; -nostdin first; -protocol_whitelist before every -i; ffm
   assert.not.ok(probe.argv.includes('-nostdin'));
   assert.match(probeOut.stderr(), /not on whitelist/);
 
+  // The loopback range server of an encrypted object (exactly that shape) is opened with http,tcp, for that input alone.
+  const rangeUrl = `http://127.0.0.1:1/${'ab'.repeat(16)}`;
+  const ranged = await spawnVerified(ref, trust, {
+    binary: 'ffmpeg',
+    args: ['-i', rangeUrl, '-i', `http://10.0.0.1:1/${'ab'.repeat(16)}`, '-f', 'null', '-'],
+  });
+  const rangedOut = collect(ranged);
+  await ranged.exited;
+  const at = ranged.argv.indexOf(rangeUrl);
+  assert.equal(ranged.argv.slice(at - 3, at), ['-protocol_whitelist', 'http,tcp', '-i']);
+  assert.equal(ranged.argv.slice(at + 1, at + 4), ['-protocol_whitelist', 'file,pipe', '-i'], 'any other URL keeps file,pipe');
+  assert.not.match(rangedOut.stderr(), /not on whitelist 'http,tcp'/);
+  assert.match(rangedOut.stderr(), /Connection refused|Error opening input/);
+
   try {
     await spawnVerified(ref, trust, { binary: 'ffmpeg', args: ['-protocol_whitelist', 'http,file', '-i', 'x'] });
     assert.unreachable('caller-set whitelist accepted');

@@ -6,7 +6,9 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { bootAtRest } from '../../appliance/boot-at-rest.js';
 import { bootStorage } from '../../appliance/boot-storage.js';
+import { writeKekFile } from '../helpers/kek-file.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ApplianceError } from '../../src/errors/appliance-error.js';
 import { Health } from '../../src/http/health.js';
@@ -36,11 +38,15 @@ test('https S3: works with MPEGFLOW_S3_CA_FILE; without it, or with another CA, 
     MPEGFLOW_S3_ENDPOINT: `https://127.0.0.1:${proxy.port}`,
     MPEGFLOW_S3_ACCESS_KEY: s3.accessKey,
     MPEGFLOW_S3_SECRET_KEY: s3.secretKey,
+    MPEGFLOW_KEK_FILE: writeKekFile(cwd),
   };
-  const boot = (extra: Record<string, string>) => bootStorage(loadConfig({ env: { ...env, ...extra }, host, cwd }), store, noTrust, new Health(), logger);
+  const boot = async (extra: Record<string, string>) => {
+    const config = loadConfig({ env: { ...env, ...extra }, host, cwd });
+    return bootStorage(config, store, noTrust, new Health(), logger, await bootAtRest(config, store, logger, 'test'));
+  };
   try {
     const booted = await boot({ MPEGFLOW_S3_CA_FILE: join(cwd, 'ca.crt') });
-    assert.match(booted.describe, /^S3 at https:\/\/127\.0\.0\.1:\d+ \(certificate checked against .*ca\.crt\)$/);
+    assert.match(booted.describe, /^S3 at https:\/\/127\.0\.0\.1:\d+ \(certificate checked against .*ca\.crt\), encrypted at rest under kek-/);
     await booted.objects.put('input', 'tls-check.txt', Readable.from([Buffer.from('over TLS')]));
     assert.is(await text(await booted.objects.get('input', 'tls-check.txt')), 'over TLS');
     await booted.stop();
