@@ -1,5 +1,5 @@
 import type { AudioPlan, LadderPlan, VideoRungPlan } from './ladder-plan.js';
-import { checkDistinctPaths, checkInput, checkPath, checkTemplateSafePath } from './argv-values.js';
+import { checkDistinctPaths, checkInput, checkTemplateSafePath } from './argv-values.js';
 import { mediaArgumentError } from './media-errors.js';
 
 /** The encoded renditions a package is made from (stream copy, no re-encode). */
