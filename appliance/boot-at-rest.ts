@@ -39,6 +39,14 @@ export function memoryScratch(dir: string): string {
   return dir;
 }
 
+/** The KEKs the config names (current first), or null when encryption at rest is off. */
+export function loadKeySet(config: Config): KeySet | null {
+  const { kekFile, previousKekFiles } = config.atRest;
+  if (kekFile === null) return null;
+  const current = readKek(kekFile);
+  return { current, all: [current, ...previousKekFiles.map(readKek)] };
+}
+
 /**
  * Loads the KEKs named by the config (a missing, unreadable or world-readable key stops
  * start-up with its KEK_* code), checks them against the key ring — a KEK that wraps none of
@@ -46,10 +54,10 @@ export function memoryScratch(dir: string): string {
  * the ring needs — prepares the memory-backed scratch, and audits what was loaded.
  */
 export async function bootAtRest(config: Config, store: Store, logger: Logger, actor: string): Promise<AtRest | null> {
-  const { kekFile, previousKekFiles, scratchDir } = config.atRest;
-  if (kekFile === null) return null;
-  const current = readKek(kekFile);
-  const all = [current, ...previousKekFiles.map(readKek)];
+  const keys = loadKeySet(config);
+  if (keys === null) return null;
+  const { current, all } = keys;
+  const { kekFile, scratchDir } = config.atRest;
   const byKek = await store.dataKeys.countByKek();
   const configured = new Set(all.map((k) => k.id));
   const needed = Object.keys(byKek).filter((id) => !configured.has(id));
@@ -69,5 +77,5 @@ export async function bootAtRest(config: Config, store: Store, logger: Logger, a
       payload: { kekId: current.id, previousKekIds: all.slice(1).map((k) => k.id), dataKeysByKek: byKek, unavailableKekIds: needed, scratchDir: dir },
     });
   });
-  return { keys: { current, all }, scratchDir: dir, describe: `encrypted at rest under ${current.id}` };
+  return { keys, scratchDir: dir, describe: `encrypted at rest under ${current.id}` };
 }

@@ -60,22 +60,37 @@ function chunkCrypto(header: EnvelopeHeader, index: number, final: boolean): { n
   return { nonce: Buffer.concat([header.noncePrefix, i]), aad };
 }
 
-function sealChunk(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, plain: Buffer): Buffer {
+/**
+ * The cipher is fed in slices of this size: one large update allocates a large output buffer
+ * each time (fresh pages to fault in), which measured 3× slower than 64 KiB slices here.
+ */
+const SLICE = 64 * 1024;
+
+/** The sealed chunk as pieces (ciphertext slices, then the tag): no chunk-sized allocation. */
+function sealChunkPieces(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, plain: Buffer): Buffer[] {
   if (index >= MAX_CHUNKS) throw new RangeError('object too large for its chunk size');
   const { nonce, aad } = chunkCrypto(header, index, final);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
-  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < plain.length; at += SLICE) pieces.push(cipher.update(plain.subarray(at, at + SLICE)));
+  cipher.final();
+  pieces.push(cipher.getAuthTag());
+  return pieces;
 }
 
-function openChunk(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, sealed: Buffer, what: string): Buffer {
+/** The plaintext of a sealed chunk as pieces, returned only once the whole chunk has passed its check. */
+function openChunkPieces(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, sealed: Buffer, what: string): Buffer[] {
   if (sealed.length < TAG_BYTES) throw new ApplianceError('OBJECT_TRUNCATED', `${what} is cut short inside chunk ${index}`);
   const { nonce, aad } = chunkCrypto(header, index, final);
   const decipher = createDecipheriv('aes-256-gcm', key, nonce);
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const body = sealed.subarray(0, sealed.length - TAG_BYTES);
+  const pieces: Buffer[] = [];
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+    for (let at = 0; at < body.length; at += SLICE) pieces.push(decipher.update(body.subarray(at, at + SLICE)));
+    decipher.final();
   } catch {
     throw new ApplianceError(
       'OBJECT_TAMPERED',
@@ -85,6 +100,12 @@ function openChunk(key: Buffer, header: EnvelopeHeader, index: number, final: bo
       },
     );
   }
+  return pieces;
+}
+
+function openChunk(key: Buffer, header: EnvelopeHeader, index: number, final: boolean, sealed: Buffer, what: string): Buffer {
+  const pieces = openChunkPieces(key, header, index, final, sealed, what);
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }
 
 /** Sequential encryption: plaintext in, header and sealed chunks out (memory: two chunks). */
@@ -101,14 +122,14 @@ export function encryptingStream(key: Buffer, header: EnvelopeHeader): Transform
       held = held.length ? Buffer.concat([held, chunk]) : chunk;
       // A full chunk goes out only once more data follows: the last one carries the final flag.
       while (held.length > header.chunkSize) {
-        this.push(sealChunk(key, header, index++, false, held.subarray(0, header.chunkSize)));
+        for (const piece of sealChunkPieces(key, header, index++, false, held.subarray(0, header.chunkSize))) this.push(piece);
         held = held.subarray(header.chunkSize);
       }
       done();
     },
     flush(done: TransformCallback) {
       if (!started) this.push(header.bytes);
-      this.push(sealChunk(key, header, index, true, held));
+      for (const piece of sealChunkPieces(key, header, index, true, held)) this.push(piece);
       done();
     },
   });
@@ -142,7 +163,7 @@ export function decryptingStream(key: Buffer, expectDataKeyId: string, what = 'o
         const sealed = header.chunkSize + TAG_BYTES;
         // Keep one sealed chunk back: only the end of the stream says which one is final.
         while (buffered.length > sealed) {
-          this.push(openChunk(key, header, index++, false, buffered.subarray(0, sealed), what));
+          for (const piece of openChunkPieces(key, header, index++, false, buffered.subarray(0, sealed), what)) this.push(piece);
           buffered = buffered.subarray(sealed);
         }
         done();
@@ -153,7 +174,7 @@ export function decryptingStream(key: Buffer, expectDataKeyId: string, what = 'o
     flush(done: TransformCallback) {
       try {
         if (!header) throw new ApplianceError('OBJECT_TRUNCATED', `${what} is cut short inside its header`);
-        this.push(openChunk(key, header, index, true, buffered, what));
+        for (const piece of openChunkPieces(key, header, index, true, buffered, what)) this.push(piece);
         done();
       } catch (err) {
         done(err as Error);

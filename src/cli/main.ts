@@ -8,6 +8,7 @@ import { submitCommand } from './submit-command.js';
 import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand, usersResetTotpCommand } from './users-commands.js';
 import { doctorCommand } from './doctor-command.js';
 import { tlsCaCertCommand } from './tls-command.js';
+import { keysRotateCommand, keysStatusCommand } from './keys-commands.js';
 import { usage } from './usage.js';
 import { auditExportCommand, auditVerifyBundleCommand, backupCommand } from './audit-commands.js';
 
@@ -115,6 +116,11 @@ async function dispatch(argv: string[]): Promise<number> {
         return tlsCaCertCommand(print, await config(), process.stderr);
       }
       throw new UsageError(`unknown tls command ${sub ?? '(none)'}; try: mpegflow tls ca-cert`);
+    case 'keys':
+      noMore(rest);
+      if (sub === 'status') return keysStatusCommand(print, await config());
+      if (sub === 'rotate') return keysRotateCommand(print, await config());
+      throw new UsageError(`unknown keys command ${sub ?? '(none)'}; try: mpegflow keys status | rotate`);
     case 'doctor':
       noMore([sub, ...rest].filter(Boolean));
       return doctorCommand(print, await config());

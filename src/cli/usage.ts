@@ -23,6 +23,10 @@ Commands:
                          HTTPS is verified against --ca FILE (default: this appliance's CA)
   tls ca-cert            print the appliance CA's certificate (PEM) to trust; its
                          sha256 fingerprint on stderr
+  keys status            encryption at rest: the configured KEKs and how many data keys
+                         each wraps; exit 1 if the key ring needs a KEK not configured
+  keys rotate            re-wrap every data key of atRest.previousKekFiles under the
+                         current KEK (MPEGFLOW_KEK_FILE); content is not re-encrypted
   images verify          re-hash every registered image; exit 0 only if all verify
   images remove ID       unregister an image no job pins, and delete it
   users list             operator accounts of the UI
