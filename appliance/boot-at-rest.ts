@@ -1,5 +1,6 @@
 import { mkdirSync, statSync, statfsSync } from 'node:fs';
 import { fileKek, type KeyEncryptionKey } from '../src/at-rest/key-encryption-key.js';
+import { sealFile } from '../src/at-rest/sealed-file.js';
 import type { Config } from '../src/config/schema.js';
 import { ApplianceError } from '../src/errors/appliance-error.js';
 import type { Logger } from '../src/log/logger.js';
@@ -37,6 +38,11 @@ export function memoryScratch(dir: string): string {
     );
   }
   return dir;
+}
+
+/** Seals store backups under the current KEK (src/at-rest/sealed-file.ts). */
+export function backupSealer(kek: KeyEncryptionKey): (plainPath: string, sealedPath: string) => Promise<{ kekId: string }> {
+  return async (plainPath, sealedPath) => ({ kekId: (await sealFile(plainPath, sealedPath, kek)).kekId });
 }
 
 /** The KEKs the config names (current first), or null when encryption at rest is off. */

@@ -19,7 +19,7 @@ import { bindPort } from '../src/http/bind-port.js';
 import { describeHolders } from '../src/http/port-holder.js';
 import { startupGate } from '../src/http/startup-gate.js';
 import { startupCleanup } from '../src/runtime/startup-cleanup.js';
-import { bootAtRest } from './boot-at-rest.js';
+import { backupSealer, bootAtRest } from './boot-at-rest.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { EventBus } from '../src/events/event-bus.js';
@@ -274,6 +274,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
         cron: config.backups.cron,
         actor: ACTOR,
         headLogPath: layout.auditHeads,
+        ...(atRest ? { seal: backupSealer(atRest.keys.current) } : {}),
         onResult: (r) => logger.info({ backup: r.path, sha256: r.sha256, chainOk: r.chainOk, pruned: r.pruned }, 'store backed up'),
         onError: (err) => logger.error({ err }, 'store backup failed'),
       });

@@ -6,7 +6,7 @@ import { readSinkText } from './head-sink.js';
 
 /** A backup's copy of the head log sits beside it: `mpegflow-<time>.db` → `mpegflow-<time>.heads.log`. */
 export function backupHeadsPath(backupDbPath: string): string {
-  return `${backupDbPath.replace(/\.db$/, '')}.heads.log`;
+  return `${backupDbPath.replace(/\.db(\.sealed)?$/, '')}.heads.log`;
 }
 
 const BACKUP_HEADS = /^mpegflow-\d{8}T\d{9}Z\.heads\.log$/;

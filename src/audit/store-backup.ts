@@ -21,13 +21,22 @@ export interface BackupOptions {
   actor: string;
   /** `<data>/audit-heads.log`: copied beside the backup (`mpegflow-<time>.heads.log`), taken before the snapshot so its heads are all in it. */
   headLogPath?: string;
+  /**
+   * Encryption at rest: seals the finished backup (`plainPath` → `sealedPath` and its wrapped
+   * key beside it) under the facility KEK; the clear copy is then removed.
+   */
+  seal?: (plainPath: string, sealedPath: string) => Promise<{ kekId: string }>;
   now?: () => Date;
 }
 
 export interface BackupResult {
+  /** The backup file: `mpegflow-<time>.db`, or `mpegflow-<time>.db.sealed` when sealed. */
   path: string;
+  /** sha256 and size of the database file (before sealing: what `mpegflow backup open` gives back). */
   sha256: string;
   size: number;
+  /** The sealed file's own sha256 and the KEK that wraps its key, when sealed. */
+  sealed: { sha256: string; kekId: string } | null;
   /** The backup's chain head and whether its chain verifies. */
   head: { seq: number; hash: string } | null;
   chainOk: boolean;
@@ -36,7 +45,7 @@ export interface BackupResult {
   pruned: string[];
 }
 
-const BACKUP_NAME = /^mpegflow-\d{8}T\d{9}Z\.db$/;
+const BACKUP_NAME = /^mpegflow-\d{8}T\d{9}Z\.db(\.sealed)?$/;
 
 function backupName(at: Date): string {
   return `mpegflow-${at.toISOString().replace(/[-:.]/g, '')}.db`;
@@ -97,14 +106,26 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
   const verdict = await verifyDatabaseFile(path);
   const head = verdict.ok ? verdict.head : null;
   const headsCopy = heads ? { path: headsPath, sha256: (await sha256File(headsPath)).sha256, records: heads.records } : null;
+  let sealed: BackupResult['sealed'] = null;
+  let file = path;
+  if (options.seal) {
+    file = `${path}.sealed`;
+    try {
+      const { kekId } = await options.seal(path, file);
+      sealed = { sha256: (await sha256File(file)).sha256, kekId };
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
   await options.store.change(async (tx) => {
     await tx.audit({
       type: 'store.backup.created',
       actor: options.actor,
       payload: {
-        file: basename(path),
+        file: basename(file),
         sha256,
         size,
+        ...(sealed ? { sealed: { sha256: sealed.sha256, kekId: sealed.kekId, key: `${basename(file)}.key` } } : {}),
         head,
         chainOk: verdict.ok,
         ...(verdict.ok ? {} : { badSeq: verdict.badSeq, reason: verdict.reason }),
@@ -112,8 +133,8 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
       },
     });
   });
-  const pruned = await pruneBackups(options, basename(path));
-  return { path, sha256, size, head, chainOk: verdict.ok, heads: headsCopy, pruned };
+  const pruned = await pruneBackups(options, basename(file));
+  return { path: file, sha256, size, sealed, head, chainOk: verdict.ok, heads: headsCopy, pruned };
 }
 
 async function pruneBackups(options: BackupOptions, keep: string): Promise<string[]> {
@@ -123,6 +144,7 @@ async function pruneBackups(options: BackupOptions, keep: string): Promise<strin
     const file = join(options.backupsDir, name);
     const { sha256 } = await sha256File(file);
     await rm(file, { force: true });
+    await rm(`${file}.key`, { force: true });
     await rm(backupHeadsPath(file), { force: true });
     await options.store.change(
       async (tx) => void (await tx.audit({ type: 'store.backup.pruned', actor: options.actor, payload: { file: name, sha256, retention: options.retention } })),

@@ -4,6 +4,9 @@ import { dataLayout } from '../../appliance/data-layout.js';
 import { AuditExporter } from '../audit/audit-exporter.js';
 import { verifyBundle } from '../audit/bundle-verifier.js';
 import { backupStore } from '../audit/store-backup.js';
+import { backupSealer, loadKeySet } from '../../appliance/boot-at-rest.js';
+import { openSealedFile } from '../at-rest/sealed-file.js';
+import { sha256File } from '../hashing/file-sha256.js';
 import type { Config } from '../config/schema.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
 import { openStore } from '../store/open-store.js';
@@ -54,11 +57,23 @@ export async function auditVerifyBundleCommand(print: Print, file: string, keyPa
   return verdict.ok ? 0 : 1;
 }
 
+/** `mpegflow backup open FILE --out PATH`: a sealed backup back into a database file (integrity checked), with the configured KEKs. */
+export async function backupOpenCommand(print: Print, config: Config, file: string, out: string): Promise<number> {
+  const keys = loadKeySet(config);
+  if (keys === null)
+    throw new ApplianceError('USAGE', 'a sealed backup opens with the KEK it was sealed under: set MPEGFLOW_KEK_FILE (and atRest.previousKekFiles)');
+  const key = await openSealedFile(resolve(file), resolve(out), keys.all);
+  const { sha256, size } = await sha256File(resolve(out));
+  print(`Opened ${file} (key ${key.kekId}) into ${out}: ${size} bytes, sha256 ${sha256} (compare with store.backup.created in the audit trail)`);
+  return 0;
+}
+
 /** `mpegflow backup`: one online backup now, with the configured retention. */
 export async function backupCommand(print: Print, config: Config): Promise<number> {
   if (config.database.kind !== 'sqlite')
     throw new ApplianceError('STORE_UNSUPPORTED', 'backups are of the embedded SQLite store; back PostgreSQL up with its own tools');
   const layout = dataLayout(config.dataDir);
+  const keys = loadKeySet(config);
   await mkdir(layout.backups, { recursive: true, mode: 0o750 });
   const store = openStore(config);
   try {
@@ -69,10 +84,13 @@ export async function backupCommand(print: Print, config: Config): Promise<numbe
       retention: config.backups.retention,
       actor: CLI_ACTOR,
       headLogPath: layout.auditHeads,
+      ...(keys ? { seal: backupSealer(keys.current) } : {}),
     });
     print(
       `Backup: ${result.path} (${result.size} bytes, sha256 ${result.sha256}), chain ${result.chainOk ? 'intact' : 'BROKEN'} to seq ${result.head?.seq ?? 0}`,
     );
+    if (result.sealed)
+      print(`Sealed under ${result.sealed.kekId} (sealed file sha256 ${result.sealed.sha256}); mpegflow backup open FILE --out PATH gives the database back`);
     if (result.heads) print(`Signed heads: ${result.heads.path} (${result.heads.records} heads, sha256 ${result.heads.sha256})`);
     for (const pruned of result.pruned) print(`Removed old backup (retention ${config.backups.retention}): ${pruned}`);
     return result.chainOk ? 0 : 1;

@@ -10,7 +10,7 @@ import { doctorCommand } from './doctor-command.js';
 import { tlsCaCertCommand } from './tls-command.js';
 import { keysRotateCommand, keysStatusCommand } from './keys-commands.js';
 import { usage } from './usage.js';
-import { auditExportCommand, auditVerifyBundleCommand, backupCommand } from './audit-commands.js';
+import { auditExportCommand, auditVerifyBundleCommand, backupCommand, backupOpenCommand } from './audit-commands.js';
 
 const print = (line: string) => console.log(line);
 
@@ -94,6 +94,10 @@ async function dispatch(argv: string[]): Promise<number> {
       }
       throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify | export | verify-bundle | backup`);
     case 'backup':
+      if (sub === 'open') {
+        if (rest.length !== 1 || !rest[0] || !values.out) throw new UsageError('mpegflow backup open needs a FILE and --out PATH');
+        return backupOpenCommand(print, await config(), rest[0], values.out);
+      }
       noMore([sub, ...rest].filter(Boolean));
       return backupCommand(print, await config());
     case 'images':

@@ -12,7 +12,10 @@ Commands:
   audit verify-bundle FILE [--key PUBKEY.asc] [--previous OLDER.tar]
                          check a bundle's signature, files and chain (and that it extends
                          an older bundle); exit 0 only if all hold
-  backup                 back the store up now into <data>/backups (also: audit backup)
+  backup                 back the store up now into <data>/backups (also: audit backup);
+                         sealed under the KEK when encryption at rest is on
+  backup open FILE --out PATH
+                         a sealed backup back into a database file (checked)
   images list            the encoder image catalog (* = the default image)
   images import DIR      import a signed encoder image (manifest.json + manifest.json.asc)
   images import-host [--ffmpeg P --ffprobe P] [--loader P --library-path DIRS --gconv DIR]

@@ -1,4 +1,7 @@
-import { copyFileSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { memoryKek } from '../../src/at-rest/key-encryption-key.js';
+import { openSealedFile, sealFile } from '../../src/at-rest/sealed-file.js';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -124,6 +127,48 @@ test('the cron schedule backs up on time and stops cleanly', async () => {
     () => scheduleBackups({ store: f.store, dbPath: '', backupsDir, retention: 1, actor: 'system', cron: 'every night' }),
     /backups\.cron: invalid cron expression/,
   );
+});
+
+test('with encryption at rest the backup is sealed under the KEK: no clear copy is left, it opens back to the audited bytes, a flipped byte is refused', async () => {
+  const backupsDir = tempDir('mpegflow-backups-sealed-');
+  const kek = memoryKek(randomBytes(32));
+  const seal = async (plain: string, sealed: string) => ({ kekId: (await sealFile(plain, sealed, kek)).kekId });
+  const result = await backupStore({ store: f.store, dbPath: join(f.dir, 'mpegflow.db'), backupsDir, retention: 1, actor: 'system', seal });
+  assert.match(result.path, /\/mpegflow-\d{8}T\d{9}Z\.db\.sealed$/);
+  const name = result.path.split('/').pop()!;
+  assert.equal(readdirSync(backupsDir).sort(), [name, `${name}.key`], 'the sealed file and its wrapped key; no clear copy');
+  assert.not.ok(readFileSync(result.path).includes('SQLite format 3'), 'nothing of the database in clear');
+  assert.is(result.sealed?.kekId, kek.id);
+  const event = (await f.store.audit.list({ type: 'store.backup.created', limit: 10000 })).at(-1)!;
+  assert.equal((event.payload as { sealed: unknown }).sealed, { sha256: result.sealed!.sha256, kekId: kek.id, key: `${name}.key` });
+  const out = join(tempDir(), 'opened.db');
+  await openSealedFile(result.path, out, [kek]);
+  assert.is(sh(['sha256sum', out], backupsDir).out.slice(0, 64), result.sha256, 'opens to the bytes whose sha256 was audited');
+  assert.is(verifyDb(out).code, 0);
+  // Another KEK cannot open it; a flipped byte is refused and leaves no output.
+  try {
+    await openSealedFile(result.path, join(tempDir(), 'x.db'), [memoryKek(randomBytes(32))]);
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as ApplianceError).code, 'KEK_UNAVAILABLE');
+  }
+  const bytes = readFileSync(result.path);
+  bytes[100]! ^= 1;
+  const tampered = join(tempDir(), 'tampered.db.sealed');
+  writeFileSync(tampered, bytes);
+  copyFileSync(`${result.path}.key`, `${tampered}.key`);
+  const refusedOut = join(tempDir(), 'refused.db');
+  try {
+    await openSealedFile(tampered, refusedOut, [kek]);
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as ApplianceError).code, 'OBJECT_TAMPERED');
+  }
+  assert.not.ok(existsSync(refusedOut), 'nothing unchecked is written');
+  // Retention removes a sealed backup with its key.
+  const next = await backupStore({ store: f.store, dbPath: join(f.dir, 'mpegflow.db'), backupsDir, retention: 1, actor: 'system', seal });
+  assert.equal(next.pruned, [name]);
+  assert.not.ok(existsSync(`${result.path}.key`));
 });
 
 test.run();
