@@ -297,6 +297,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       auditExports,
       dataDir: layout.root,
       watchFolders: config.watchFolders,
+      sessionPolicy: { idleMs: config.sessions.idleMinutes * 60_000, lifetimeMs: config.sessions.lifetimeHours * 3_600_000 },
       hsts: serverTls !== null,
       transport: async () =>
         transportHops(

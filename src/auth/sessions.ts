@@ -8,6 +8,17 @@ import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './pass
 /** The cookie that carries a login session (HttpOnly, SameSite=Strict, Path=/). */
 export const SESSION_COOKIE = 'mpegflow_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+/** How long a UI session lives: ended after `idleMs` without the operator's activity, and `lifetimeMs` after sign-in at most. */
+export interface SessionPolicy {
+  idleMs: number;
+  lifetimeMs: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 15 * 60 * 1000, lifetimeMs: SESSION_TTL_MS };
+
+/** Activity is written at most this often (the idle timeout is exact to within it). */
+const TOUCH_EVERY_MS = 30 * 1000;
 /** Consecutive failures that lock an account, and for how long. */
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
@@ -120,18 +131,19 @@ export async function login(
   password: string,
   now: () => Date = () => new Date(),
   totp?: string,
+  policy: SessionPolicy = DEFAULT_SESSION_POLICY,
 ): Promise<{ secret: string; expiresAt: number; user: UserRecord }> {
   const at = now();
   const actor = `user:${username.slice(0, 64)}`;
   const user = await checkPassword(store, username, password, at, actor);
   const second = await checkSecondFactor(store, user, totp, at, actor);
   const secret = `mfs_${randomBytes(32).toString('base64url')}`;
-  const expiresAt = at.getTime() + SESSION_TTL_MS;
+  const expiresAt = at.getTime() + policy.lifetimeMs;
   const sessionId = newSessionId();
   await store.change(async (tx) => {
     await tx.users.update(user.id, { failedAttempts: 0, lockedUntil: null, ...second.patch });
     if (second.enrolled) await tx.audit({ type: 'user.totp_enrolled', actor, payload: { userId: user.id, username } });
-    await tx.sessions.insert({ id: sessionId, userId: user.id, tokenHash: sessionHash(secret), expiresAt });
+    await tx.sessions.insert({ id: sessionId, userId: user.id, tokenHash: sessionHash(secret), expiresAt, lastSeenAt: at.getTime() });
     // Sessions past their expiry are dead weight: each login sweeps them, and says how many.
     const pruned = await tx.sessions.pruneExpired(at.getTime());
     await tx.audit({
@@ -193,12 +205,44 @@ export async function resetTotp(store: Store, userId: string, actor: string, now
   return ended;
 }
 
-/** The principal of a session cookie, or undefined (unknown, revoked, expired, account disabled). */
-export async function sessionPrincipal(store: Store, secret: string, now: () => Date = () => new Date()): Promise<Principal | undefined> {
+/**
+ * The principal of a session cookie, or undefined (unknown, revoked, expired, idle too long,
+ * account disabled). A session idle for `policy.idleMs` is ended here, audited as
+ * `user.session_expired`; a request that is the operator's `activity` (not a background
+ * refresh of the UI) moves its idle clock on.
+ */
+export async function sessionPrincipal(
+  store: Store,
+  secret: string,
+  now: () => Date = () => new Date(),
+  options: { policy?: SessionPolicy; activity?: boolean } = {},
+): Promise<Principal | undefined> {
+  const policy = options.policy ?? DEFAULT_SESSION_POLICY;
   const session = await store.sessions.byHash(sessionHash(secret));
-  if (!session || session.revokedAt || session.expiresAt <= now().getTime()) return undefined;
+  const at = now().getTime();
+  if (!session || session.revokedAt || session.expiresAt <= at) return undefined;
   const user = await store.users.get(session.userId);
   if (!user || user.disabledAt) return undefined;
+  const lastSeen = session.lastSeenAt ?? Date.parse(session.createdAt);
+  if (at - lastSeen >= policy.idleMs) {
+    await store.change(async (tx) => {
+      await tx.sessions.revoke(session.id, new Date(at).toISOString());
+      await tx.audit({
+        type: 'user.session_expired',
+        actor: 'system',
+        payload: {
+          userId: user.id,
+          username: user.username,
+          sessionId: session.id,
+          reason: 'idle',
+          idleMinutes: policy.idleMs / 60_000,
+          lastSeenAt: new Date(lastSeen).toISOString(),
+        },
+      });
+    });
+    return undefined;
+  }
+  if (options.activity !== false && at - lastSeen >= TOUCH_EVERY_MS) await store.sessions.touch(session.id, at);
   return {
     id: session.id,
     name: user.username,

@@ -213,6 +213,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     webhookAllowedHosts: webhookAllowedHosts(file),
     webhookCaFile: file.webhookCaFile ?? null,
     atRest,
+    sessions: { idleMinutes: file.sessions?.idleMinutes ?? 15, lifetimeHours: file.sessions?.lifetimeHours ?? 12 },
     policies: {
       partialLadder: file.policies?.partialLadder ?? 'wait',
       maxAttempts: file.policies?.maxAttempts ?? 3,

@@ -96,6 +96,14 @@ export const fileConfigSchema = z
           .strict(),
       )
       .optional(),
+    /** UI sessions: ended after `idleMinutes` without the operator's activity (default 15) and `lifetimeHours` after sign-in (default 12). */
+    sessions: z
+      .object({
+        idleMinutes: z.number().min(1).max(1440).optional(),
+        lifetimeHours: z.number().min(0.1).max(168).optional(),
+      })
+      .strict()
+      .optional(),
     /** Encryption at rest (docs/at-rest.md): the facility's key-encryption key, outside the data directory. */
     atRest: z
       .object({
@@ -210,6 +218,8 @@ export interface Config {
    * data keys wrapped by the KEK in `kekFile`; encoders then write to `scratchDir`, memory-backed.
    */
   atRest: { kekFile: string | null; previousKekFiles: string[]; scratchDir: string };
+  /** UI sessions: idle timeout and absolute lifetime. */
+  sessions: { idleMinutes: number; lifetimeHours: number };
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };

@@ -9,6 +9,7 @@ import type { Health } from './health.js';
 import type { HttpEnv } from './http-env.js';
 import { accessLog } from './middleware/access-log.js';
 import { bearerAuth } from './middleware/auth.js';
+import type { SessionPolicy } from '../auth/sessions.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { encoderRoutes } from './routes/encoders.js';
 import { healthRoutes } from './routes/health.js';
@@ -66,6 +67,8 @@ export interface AppDeps {
   watchFolders?: readonly WatchFolderSummary[];
   /** Failed logins per client address (default: 20 in 10 minutes). */
   loginThrottle?: LoginThrottle;
+  /** UI sessions: idle timeout and absolute lifetime (default 15 min, 12 h). */
+  sessionPolicy?: SessionPolicy;
 }
 
 /** JSON bodies of the API are small; uploads stream through their own routes. */
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.route(
     '/',
     wsRoutes({
+      ...(deps.sessionPolicy ? { sessionPolicy: deps.sessionPolicy } : {}),
       store: deps.store,
       bus,
       ...(deps.now ? { now: deps.now } : {}),
@@ -99,10 +103,10 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.route('/', metricsRoutes(deps.store, metrics, deps.now));
   // The operator UI (static files) and its login, which needs no token.
   app.route('/', uiRoutes(deps.uiDist));
-  app.route('/api/v1', loginRoutes(deps.store, deps.now, deps.loginThrottle));
+  app.route('/api/v1', loginRoutes(deps.store, deps.now, deps.loginThrottle, deps.sessionPolicy));
 
   const api = new Hono<HttpEnv>();
-  api.use(bearerAuth(deps.store, deps.now));
+  api.use(bearerAuth(deps.store, deps.now, deps.sessionPolicy));
   const jsonBodyLimit = bodyLimit({
     maxSize: JSON_BODY_LIMIT,
     onError: () => {

@@ -48,6 +48,8 @@ export interface SessionRecord {
   createdAt: string;
   /** Epoch ms. */
   expiresAt: number;
+  /** Epoch ms of the operator's last request (null: a session from before idle timeouts; its creation counts). */
+  lastSeenAt: number | null;
   revokedAt: string | null;
 }
 
@@ -56,6 +58,7 @@ export interface NewSession {
   userId: string;
   tokenHash: string;
   expiresAt: number;
+  lastSeenAt: number;
 }
 
 export interface UserReads {
@@ -74,6 +77,11 @@ export interface UserWrites {
 
 export interface SessionReads {
   byHash(tokenHash: string): Promise<SessionRecord | undefined>;
+  /**
+   * Records the operator's activity (epoch ms). Like a lease renewal, a direct write outside
+   * `change`: one per minute of use at most, too frequent and too empty for an audit event.
+   */
+  touch(id: string, at: number): Promise<void>;
 }
 
 export interface SessionWrites {

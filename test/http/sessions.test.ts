@@ -230,10 +230,28 @@ test('/ws accepts the session cookie from this origin, refuses a foreign origin'
   assert.is(status, 403);
 });
 
+test('idle timeout: 15 minutes without the operator’s activity end a session (background refreshes do not count), audited', async () => {
+  const cookie = await cookieOf('victor', 'viewer password 1');
+  const whoami = (extra: Record<string, string> = {}) => fetch(`${live.url}/api/v1/whoami`, { headers: { cookie, ...extra } });
+  assert.is((await whoami()).status, 200);
+  offset += 10 * 60_000;
+  assert.is((await whoami()).status, 200, 'activity at 10 min moves the idle clock');
+  offset += 10 * 60_000;
+  assert.is((await whoami({ 'x-mpegflow-background': '1' })).status, 200, '10 min after the last activity: still open');
+  offset += 6 * 60_000;
+  const late = await whoami({ 'x-mpegflow-background': '1' });
+  assert.is(late.status, 401, '16 min after the last activity (the background refresh did not count)');
+  assert.is(await code(late), 'UNAUTHENTICATED');
+  assert.is((await whoami()).status, 401, 'ended for good');
+  const expired = (await live.store.audit.list({ type: 'user.session_expired', limit: 10000 })).at(-1)!;
+  assert.equal((expired.payload as { username: string; reason: string; idleMinutes: number }).reason, 'idle');
+  assert.is((expired.payload as { username: string }).username, 'victor');
+});
+
 test('a login deletes sessions that have expired', async () => {
   const victor = (await live.store.users.byUsername('victor'))!;
   await live.store.change(async (tx) => {
-    await tx.sessions.insert({ id: 'ses_stale', userId: victor.id, tokenHash: 'f'.repeat(64), expiresAt: Date.now() - 1000 });
+    await tx.sessions.insert({ id: 'ses_stale', userId: victor.id, tokenHash: 'f'.repeat(64), expiresAt: Date.now() - 1000, lastSeenAt: Date.now() - 5000 });
     await tx.audit({ type: 'test.session_planted', actor: 'test' });
   });
   assert.ok(await live.store.sessions.byHash('f'.repeat(64)));

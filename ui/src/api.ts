@@ -47,13 +47,21 @@ export async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown; quiet401?: boolean } = {}): Promise<T> {
+/**
+ * `background`: a periodic refresh, not the operator's doing — marked so that it does not
+ * keep an idle session alive (the server's idle timeout, docs/security.md).
+ */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; quiet401?: boolean; background?: boolean } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
       method: init.method ?? 'GET',
       credentials: 'same-origin',
-      headers: { ...CSRF, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...CSRF,
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(init.background ? { 'x-mpegflow-background': '1' } : {}),
+      },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { SESSION_COOKIE, sessionPrincipal, type Principal } from '../../auth/sessions.js';
+import { SESSION_COOKIE, sessionPrincipal, type Principal, type SessionPolicy } from '../../auth/sessions.js';
 import { hashToken } from '../../auth/tokens.js';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import type { Role, Store } from '../../store/store.js';
@@ -25,11 +25,14 @@ export function checkCsrf(c: Context): void {
   if (origin !== undefined && origin !== new URL(c.req.url).origin) throw forbidden(`cross-origin ${c.req.method} from ${origin.slice(0, 100)} refused`);
 }
 
-/** The principal of the session cookie, if any (undefined: no cookie; 401: a stale one). */
-export async function cookiePrincipal(c: Context, store: Store, now: () => Date): Promise<Principal | undefined> {
+/** The header the UI sets on its own periodic refreshes: they are not the operator's activity (idle timeout). */
+export const BACKGROUND_HEADER = 'x-mpegflow-background';
+
+/** The principal of the session cookie, if any (undefined: no cookie; 401: a stale or idle one). */
+export async function cookiePrincipal(c: Context, store: Store, now: () => Date, policy?: SessionPolicy): Promise<Principal | undefined> {
   const secret = getCookie(c, SESSION_COOKIE);
   if (!secret) return undefined;
-  const principal = await sessionPrincipal(store, secret, now);
+  const principal = await sessionPrincipal(store, secret, now, { ...(policy ? { policy } : {}), activity: c.req.header(BACKGROUND_HEADER) !== '1' });
   if (!principal) throw unauthenticated('session expired or ended: log in again');
   return principal;
 }
@@ -38,11 +41,11 @@ export async function cookiePrincipal(c: Context, store: Store, now: () => Date)
  * `Authorization: Bearer <token>` (tokens are looked up by their sha256), or else the
  * operator session cookie of the UI (state changes then need the CSRF header).
  */
-export function bearerAuth(store: Store, now: () => Date = () => new Date()): MiddlewareHandler<HttpEnv> {
+export function bearerAuth(store: Store, now: () => Date = () => new Date(), policy?: SessionPolicy): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {
-      const fromCookie = await cookiePrincipal(c, store, now);
+      const fromCookie = await cookiePrincipal(c, store, now, policy);
       if (!fromCookie) throw unauthenticated('missing Authorization: Bearer <token> header');
       checkCsrf(c);
       c.set('principal', fromCookie);

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { LoginThrottle } from '../../auth/login-throttle.js';
-import { login, logout, SESSION_COOKIE, startTotpEnrollment } from '../../auth/sessions.js';
+import { login, logout, SESSION_COOKIE, startTotpEnrollment, type SessionPolicy } from '../../auth/sessions.js';
 import { TOTP_DIGITS, TOTP_PERIOD_SECONDS } from '../../auth/totp.js';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import type { Store } from '../../store/store.js';
@@ -29,7 +29,7 @@ const clientAddress = (c: Context<HttpEnv>): string => {
  * SameSite=Strict. Besides the per-account lockout, too many failures from one address
  * (across user names) make that address wait (429 LOGIN_THROTTLED, audited once per burst).
  */
-export function loginRoutes(store: Store, now: () => Date = () => new Date(), throttle: LoginThrottle = new LoginThrottle()) {
+export function loginRoutes(store: Store, now: () => Date = () => new Date(), throttle: LoginThrottle = new LoginThrottle(), policy?: SessionPolicy) {
   const small = bodyLimit({
     maxSize: 16 * 1024,
     onError: () => {
@@ -63,7 +63,7 @@ export function loginRoutes(store: Store, now: () => Date = () => new Date(), th
     .post('/session', small, async (c) => {
       checkCsrf(c);
       const body = await readJson(c, loginRequest);
-      const { secret, expiresAt, user } = await throttled(c, body.username, () => login(store, body.username, body.password, now, body.totp));
+      const { secret, expiresAt, user } = await throttled(c, body.username, () => login(store, body.username, body.password, now, body.totp, policy));
       setCookie(c, SESSION_COOKIE, secret, {
         httpOnly: true,
         sameSite: 'Strict',

@@ -9,6 +9,7 @@ import { ProgressThrottle } from '../../events/throttle.js';
 import type { ApiToken, Store } from '../../store/store.js';
 import type { HttpEnv } from '../http-env.js';
 import { cookiePrincipal } from '../middleware/auth.js';
+import type { SessionPolicy } from '../../auth/sessions.js';
 import type { LiveEvent, LiveHello } from '../schemas/live.js';
 
 /** The subprotocol a client offers (with `bearer.<token>`) when it cannot set headers. */
@@ -69,6 +70,7 @@ async function authenticate(store: Store, token: string | undefined, now: () => 
 
 export interface WsDeps {
   store: Store;
+  sessionPolicy?: SessionPolicy;
   bus: EventBus;
   now?: () => Date;
   /** Minimum time between two progress messages of one job to one client (default 250 ms). */
@@ -96,7 +98,7 @@ export function wsRoutes(deps: WsDeps) {
       }
       const token = upgradeToken(c);
       // The UI's session cookie, from this appliance's own pages only (no cross-site WebSocket hijacking).
-      const fromCookie = token === undefined ? await cookiePrincipal(c, deps.store, now) : undefined;
+      const fromCookie = token === undefined ? await cookiePrincipal(c, deps.store, now, deps.sessionPolicy) : undefined;
       if (fromCookie) {
         const origin = c.req.header('origin');
         if (origin !== undefined && origin !== new URL(c.req.url).origin)

@@ -186,6 +186,8 @@ export const sessions = sqliteTable(
     createdAt: text('created_at').notNull(),
     /** Epoch ms. */
     expiresAt: integer('expires_at').notNull(),
+    /** Epoch ms of the last request the operator made (background refreshes do not count): the idle timeout runs from it. */
+    lastSeenAt: integer('last_seen_at'),
     revokedAt: text('revoked_at'),
   },
   (t) => [index('sessions_user').on(t.userId)],

@@ -8,7 +8,7 @@ import { dataKeyReads, insertDataKey, rewrapDataKey, settleDataKey } from './dat
 import type { CanonicalEventLine } from '../store.js';
 import type { ApiToken, AuditEvent, NewDataKey, AuditInput, AuditQuery, EncoderImageRecord, EncoderImageState, Role, Store, StoreTx } from '../store.js';
 import { jobTaskReads, jobTaskWrites, renewLease } from './job-tables.js';
-import { userReads, userWrites } from './user-tables.js';
+import { touchSession, userReads, userWrites } from './user-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
 import { jobsByState, webhookReads, webhookWrites } from './webhook-tables.js';
 import { ingestReads, ingestWrites } from './ingest-tables.js';
@@ -244,7 +244,10 @@ export class SqliteStore implements Store {
   }
 
   get sessions() {
-    return userReads(this.#r).sessions;
+    return {
+      ...userReads(this.#r).sessions,
+      touch: (id: string, at: number) => this.#queue.run(async () => touchSession(this.#w, id, at)),
+    };
   }
 
   readonly tokens = {

@@ -26,7 +26,7 @@ function toUser(row: typeof schema.users.$inferSelect): UserWithHash {
 const withoutHash = ({ passwordHash: _hash, totpSecret: _secret, totpPendingSecret: _pending, totpLastStep: _step, ...user }: UserWithHash): UserRecord => user;
 
 function toSession(row: typeof schema.sessions.$inferSelect): SessionRecord {
-  return { id: row.id, userId: row.userId, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt };
+  return { id: row.id, userId: row.userId, createdAt: row.createdAt, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt, revokedAt: row.revokedAt };
 }
 
 /** User and session writes inside a transaction; `touch` marks that state was written. */
@@ -112,4 +112,12 @@ export function userReads(r: Db) {
       },
     },
   };
+}
+
+/** The operator's last activity on a session (epoch ms), only ever moved forward. */
+export function touchSession(w: Db, id: string, at: number): void {
+  w.update(schema.sessions)
+    .set({ lastSeenAt: at })
+    .where(and(eq(schema.sessions.id, id), isNull(schema.sessions.revokedAt)))
+    .run();
 }

@@ -49,8 +49,9 @@ function Meter({ label, used, total }: { label: string; used: number; total: num
 }
 
 export function SystemPage({ me }: { me: Me }) {
-  const pools = useLoad(() => api<PoolList>('/pools'), []);
-  const host = useLoad(() => api<HostStatus>('/system/host'), []);
+  // Refreshed every 5 s below: background requests, which do not keep an idle session alive.
+  const pools = useLoad(() => api<PoolList>('/pools', { background: true }), []);
+  const host = useLoad(() => api<HostStatus>('/system/host', { background: true }), []);
   const encoders = useLoad(() => api<EncoderList>('/encoders'), []);
   const folders = useLoad(loadWatchFolders, []);
   const hooks = useLoad(() => (may.audit(me.role) ? loadWebhooks() : Promise.resolve(null)), [me.role]);
