@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadKeySet, memoryScratch } from '../../appliance/boot-at-rest.js';
 import { dataLayout } from '../../appliance/data-layout.js';
 import { packageRoot } from '../config/package-root.js';
 import type { Config } from '../config/schema.js';
@@ -21,6 +22,28 @@ function transportCheck(hops: TransportHop[]): DoctorCheck {
     return { name: 'transport', ok: false, detail: `IN CLEAR across the network: ${crossing.map((h) => `${h.name} (${h.detail})`).join('; ')}` };
   if (clear.length) return { name: 'transport', ok: true, detail: `in clear on loopback only: ${clear.map((h) => `${h.name} (${h.detail})`).join('; ')}` };
   return { name: 'transport', ok: true, detail: `no hop in clear: ${hops.map((h) => `${h.name}: ${h.detail}`).join('; ')}` };
+}
+
+/** Encryption at rest: off (said), or its KEKs readable, its scratch memory-backed, and every stored data key wrapped by a configured KEK. */
+function atRestCheck(cfg: Config, byKek: Record<string, number> | null): DoctorCheck {
+  if (cfg.atRest.kekFile === null)
+    return { name: 'at rest', ok: true, detail: 'objects in clear at rest: no KEK configured (MPEGFLOW_KEK_FILE; docs/at-rest.md)' };
+  try {
+    const keys = loadKeySet(cfg)!;
+    memoryScratch(cfg.atRest.scratchDir);
+    const configured = new Set(keys.all.map((k) => k.id));
+    const missing = Object.entries(byKek ?? {}).filter(([id]) => !configured.has(id));
+    if (missing.length)
+      return { name: 'at rest', ok: false, detail: `data keys wrapped by a KEK not configured: ${missing.map(([id, n]) => `${id} (${n})`).join(', ')}` };
+    const stale = keys.all.slice(1).filter((k) => (byKek?.[k.id] ?? 0) > 0);
+    return {
+      name: 'at rest',
+      ok: true,
+      detail: `encrypted under ${keys.current.id} (${byKek?.[keys.current.id] ?? 0} data keys)${stale.length ? `; ${stale.map((k) => k.id).join(', ')} still wrap keys: mpegflow keys rotate` : ''}; scratch ${cfg.atRest.scratchDir} in memory`,
+    };
+  } catch (err) {
+    return { name: 'at rest', ok: false, detail: messageOf(err) };
+  }
 }
 
 /** Free space the data dir must keep for inputs, scratch and outputs. */
@@ -60,6 +83,7 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
           ),
         ),
       );
+      checks.push(atRestCheck(cfg, await store.dataKeys.countByKek()));
       const head = await store.audit.head();
       const last = head ? (await store.audit.list({ afterSeq: head.seq - 1, limit: 1 }))[0] : undefined;
       if (last) notBefore.push({ what: `the newest audit event (seq ${last.seq})`, at: new Date(last.at) });
@@ -71,6 +95,7 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
   } else {
     checks.push({ name: 'encoder images', ok: false, detail: `no database at ${layout.database} (mpegflow init)` });
     checks.push(transportCheck(transportHops(cfg, [])));
+    checks.push(atRestCheck(cfg, null));
   }
   checks.push(checkDataDirPermissions(layout, process.getuid?.() ?? 0));
   checks.push(existsSync(layout.root) ? checkFreeDisk(layout.root, MIN_FREE_BYTES) : { name: 'disk', ok: false, detail: `${layout.root} does not exist` });
