@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { open, readFile, readdir, rm, truncate } from 'node:fs/promises';
@@ -138,6 +139,30 @@ e('worker read: a loopback range server of the plaintext, with seeking; released
     'refused',
     'closed after release',
   );
+});
+
+e('a disk that fills while encrypting: STORAGE_NO_SPACE, nothing under the key, the store works on', async ({ t }) => {
+  const mnt = scratch('tmpfs');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch (err) {
+    if (process.env.CI === 'true') throw new Error(`cannot mount a tmpfs for the disk-full test: ${(err as Error).message}`, { cause: err });
+    console.warn(`!!! disk-full test SKIPPED: mount failed (${(err as Error).message.split('\n')[0]})`);
+    await rm(mnt, { recursive: true, force: true });
+    return;
+  }
+  try {
+    const full = new EncryptedStore(new EmbeddedStore({ root: join(mnt, 'objects') }), { current: t.kek, all: [t.kek] }, t.db.dataKeys);
+    await full.open();
+    await full.put('input', 'full/small', body('fits'));
+    await expectCode(() => full.put('input', 'full/big.mov', body(pseudoRandomBytes('fill', 5 * 1024 * 1024))), 'STORAGE_NO_SPACE');
+    assert.equal(await readdir(join(mnt, 'objects', '.tmp')), [], 'staging file removed');
+    await expectCode(() => full.stat('input', 'full/big.mov'), 'STORAGE_NOT_FOUND');
+    assert.is((await readAll(await full.get('input', 'full/small'))).toString(), 'fits');
+  } finally {
+    execFileSync('umount', [mnt], { stdio: 'pipe' });
+    await rm(mnt, { recursive: true, force: true });
+  }
 });
 
 e.run();
