@@ -192,6 +192,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
     gate.phase('opening the object store');
     const atRest = await bootAtRest(config, store, logger, ACTOR);
     const objects = await bootStorage(config, store, images.trust, health, logger, atRest);
+    // With encryption at rest, encoders write plaintext only to the memory-backed scratch.
+    const encoderScratch = atRest?.scratchDir ?? layout.scratch;
     storage = objects;
     out(`Object store: ${objects.describe}`);
     const pools = new Supervisor(config);
@@ -248,8 +250,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       config,
       trust: images.trust,
       logger,
-      // With encryption at rest, encoders write plaintext only to the memory-backed scratch.
-      scratchDir: atRest?.scratchDir ?? layout.scratch,
+      scratchDir: encoderScratch,
       imagesDir: layout.images,
     });
     runtime = jobs;
@@ -312,7 +313,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       store,
       objects: objects.objects,
       logger,
-      scratchDir: layout.scratch,
+      scratchDir: encoderScratch,
       sweepStaging: objects.sweepStaging,
       startedAt,
     });
