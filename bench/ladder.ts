@@ -4,10 +4,13 @@
 //   naive     one ffmpeg process per rung (and one for audio), sequentially, then the same packaging;
 //   appliance probe → encode → package through the supervisor's pools (verified spawn,
 //             core pinning, memory guard, progress), with the argv the appliance builds.
-// All three encode + package (like with like); appliance also probes, as it must to plan.
+//   store     the appliance path through an object store, in clear and encrypted at rest
+//             (the master read from the store, renditions and packages put into it).
+// All encode + package (like with like); appliance also probes, as it must to plan.
 // Env: LADDER_BENCH_SECONDS (30), LADDER_BENCH_PRESET (veryfast), LADDER_BENCH_KEEP=1.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHostFacts } from '../src/config/host.js';
@@ -26,6 +29,12 @@ import { encodeStage, renditionPath } from '../src/supervisor/stages/encode-stag
 import { packageStage } from '../src/supervisor/stages/package-stage.js';
 import { probeStage } from '../src/supervisor/stages/probe-stage.js';
 import { buildHostFromEnv } from '../src/config/build-host.js';
+import { memoryKek } from '../src/at-rest/key-encryption-key.js';
+import { stageIn } from '../src/runtime/stage-in.js';
+import { EmbeddedStore } from '../src/storage/embedded-store.js';
+import { EncryptedStore } from '../src/storage/encrypted-store.js';
+import type { ObjectStore } from '../src/storage/object-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 const seconds = Number(process.env.LADDER_BENCH_SECONDS ?? 30);
 const preset = (process.env.LADDER_BENCH_PRESET ?? 'veryfast') as X264Preset;
@@ -182,8 +191,65 @@ const appliance_s = await timed('appliance (probe → encode → package through
   });
   if (!pkg.runs.every((r) => r.outcome === 'succeeded')) throw new Error('package failed');
 });
+
+// The same appliance path as the runtime runs it, through an object store: the master read
+// from the store (in place, or through the loopback range server when encrypted), renditions
+// and packages put into it; clear on the embedded store with scratch on disk, against
+// encrypted at rest (AES-256-GCM, KEK-wrapped data keys) with scratch in memory (/dev/shm).
+async function throughStore(objects: ObjectStore, scratch: string): Promise<void> {
+  const staged = await stageIn(objects, 'input', 'bench/master.mp4', join(scratch, 'master'));
+  const probe = await probeStage(supervisor.pools.probe, ctx, { taskId: 'probe', inputPath: staged.input });
+  if (!probe.outcome?.readable) throw new Error('probe failed');
+  const p = planLadder(probe.outcome.info, 'professional');
+  const enc = await encodeStage(supervisor.pools.encode, ctx, {
+    taskId: 'encode',
+    plan: p,
+    inputPath: staged.input,
+    outDir: join(scratch, 'enc'),
+    x264Preset: preset,
+  });
+  await staged.release();
+  if (enc.run.outcome !== 'succeeded') throw new Error(`encode failed: ${enc.run.stderrTail}`);
+  const inputs = [];
+  for (const r of enc.renditions) {
+    await objects.put('intermediate', `bench/${r.name}.mp4`, createReadStream(r.path, { highWaterMark: 4 << 20 }), { expectedSha256: r.sha256 });
+    const s = await stageIn(objects, 'intermediate', `bench/${r.name}.mp4`, join(scratch, 'staged', r.name));
+    inputs.push({ rendition: { ...r, path: s.input }, release: s.release });
+  }
+  rmSync(join(scratch, 'enc'), { recursive: true, force: true });
+  const out = join(scratch, 'pkg');
+  const pkg = await packageStage(supervisor.pools.package, ctx, {
+    taskId: 'package',
+    plan: p,
+    renditions: inputs.map((i) => i.rendition),
+    outDir: out,
+    formats: ['hls', 'dash'],
+  });
+  for (const i of inputs) await i.release();
+  if (!pkg.runs.every((r) => r.outcome === 'succeeded')) throw new Error('package failed');
+  for (const f of pkg.files)
+    await objects.put('output', `bench/${f.path}`, createReadStream(join(out, f.path), { highWaterMark: 4 << 20 }), { expectedSha256: f.sha256 });
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const clearRoot = fresh('store-clear');
+const clearStore = new EmbeddedStore({ root: join(clearRoot, 'objects') });
+await clearStore.open();
+await clearStore.put('input', 'bench/master.mp4', createReadStream(master));
+const storeClear_s = await timed('appliance through the store, in clear (scratch on disk)', () => throughStore(clearStore, join(clearRoot, 'scratch')));
+
+const sealedRoot = fresh('store-encrypted');
+const ring = new SqliteStore({ path: join(sealedRoot, 'mpegflow.db') });
+const kek = memoryKek(randomBytes(32));
+const sealedStore = new EncryptedStore(new EmbeddedStore({ root: join(sealedRoot, 'objects') }), { current: kek, all: [kek] }, ring.dataKeys);
+await sealedStore.open();
+await sealedStore.put('input', 'bench/master.mp4', createReadStream(master));
+const memScratch = join('/dev/shm', `mpegflow-bench-ladder-${process.pid}`);
+const storeSealed_s = await timed('appliance through the store, encrypted at rest (scratch in memory)', () => throughStore(sealedStore, memScratch));
+await ring.close();
+
 await supervisor.close();
-if (!process.env.LADDER_BENCH_KEEP) for (const d of [rawDir, naiveDir, appDir]) rmSync(d, { recursive: true, force: true });
+if (!process.env.LADDER_BENCH_KEEP) for (const d of [rawDir, naiveDir, appDir, clearRoot, sealedRoot]) rmSync(d, { recursive: true, force: true });
 
 const r = (x: number) => Number(x.toFixed(3));
 console.log(
@@ -195,6 +261,8 @@ for (const [label, s] of [
   ['raw single ffmpeg', raw_s],
   ['naive per-rung', naive_s],
   ['appliance', appliance_s],
+  ['appliance + store, clear', storeClear_s],
+  ['appliance + store, encrypted at rest', storeSealed_s],
 ] as const)
   console.log(`| ${label} | ${s.toFixed(2)} | ${(s / appliance_s).toFixed(3)} |`);
 console.log(
@@ -204,5 +272,9 @@ console.log(
     appliance_s: r(appliance_s),
     ratio_vs_raw: r(raw_s / appliance_s),
     ratio_vs_naive: r(naive_s / appliance_s),
+    store_clear_s: r(storeClear_s),
+    store_encrypted_s: r(storeSealed_s),
+    encrypted_vs_clear: r(storeClear_s / storeSealed_s),
   }),
 );
+console.log(`encryption at rest: ${(storeClear_s / storeSealed_s).toFixed(3)}× the throughput of the same path in clear (target ≥ 0.9×)`);
