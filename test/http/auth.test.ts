@@ -49,7 +49,9 @@ test('an admin issues a token that works, and revokes it; both audited, never th
     ...auth('admin', { 'content-type': 'application/json' }),
   });
   assert.is(made.status, 201);
-  const { id, token } = (await made.json()) as { id: string; token: string };
+  const { id, token, expiresAt } = (await made.json()) as { id: string; token: string; expiresAt: string };
+  const days = (Date.parse(expiresAt) - Date.now()) / 86_400_000;
+  assert.ok(days > 89.9 && days <= 90, `expires in 90 days by default (${days})`);
   assert.is((await app.request('/api/v1/whoami', { headers: { authorization: `Bearer ${token}` } })).status, 200);
   assert.is((await app.request(`/api/v1/tokens/${id}`, { method: 'DELETE', ...auth('admin') })).status, 204);
   const after = await app.request('/api/v1/whoami', { headers: { authorization: `Bearer ${token}` } });
@@ -64,6 +66,21 @@ test('an admin issues a token that works, and revokes it; both audited, never th
   );
   assert.not.match(JSON.stringify(events), token);
   assert.ok((await store.audit.verify()).ok);
+  await store.close();
+});
+
+test('a token that never expires only when asked for, and the audit says so', async () => {
+  const { app, store, auth } = await testApp();
+  const made = await app.request('/api/v1/tokens', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'ci', role: 'operator', expiresAt: null }),
+    ...auth('admin', { 'content-type': 'application/json' }),
+  });
+  assert.is(made.status, 201);
+  const { id, expiresAt } = (await made.json()) as { id: string; expiresAt: string | null };
+  assert.is(expiresAt, null);
+  const issued = (await store.audit.list({ type: 'api_token.issued' })).find((e) => (e.payload as { tokenId: string }).tokenId === id)!;
+  assert.is((issued.payload as { neverExpires?: boolean }).neverExpires, true);
   await store.close();
 });
 

@@ -12,9 +12,13 @@ const newTokenBody = z
   .object({
     name: z.string().min(1).max(100),
     role: z.enum(roles as [Role, ...Role[]]),
-    expiresAt: z.iso.datetime().optional(),
+    /** Absent: 90 days from now. `null`: never (said in the audit event). */
+    expiresAt: z.iso.datetime().nullable().optional(),
   })
   .strict();
+
+/** API tokens expire by default: a forgotten one stops working on its own. */
+export const DEFAULT_TOKEN_DAYS = 90;
 
 /** `/api/v1/tokens`: admins issue and revoke API tokens; each action is audited. */
 export function tokenRoutes(store: Store, now: () => Date = () => new Date()) {
@@ -29,11 +33,16 @@ export function tokenRoutes(store: Store, now: () => Date = () => new Date()) {
       const token = generateToken();
       const id = newTokenId();
       const actor = actorOf(c.get('principal'));
+      const expiresAt = body.expiresAt === undefined ? new Date(now().getTime() + DEFAULT_TOKEN_DAYS * 86_400_000).toISOString() : body.expiresAt;
       await store.change(async (tx) => {
-        await tx.tokens.insert({ id, name: body.name, role: body.role, tokenHash: hashToken(token), expiresAt: body.expiresAt ?? null });
-        await tx.audit({ type: 'api_token.issued', actor, payload: { tokenId: id, name: body.name, role: body.role, expiresAt: body.expiresAt ?? null } });
+        await tx.tokens.insert({ id, name: body.name, role: body.role, tokenHash: hashToken(token), expiresAt });
+        await tx.audit({
+          type: 'api_token.issued',
+          actor,
+          payload: { tokenId: id, name: body.name, role: body.role, expiresAt, ...(expiresAt === null ? { neverExpires: true } : {}) },
+        });
       });
-      return c.json({ id, name: body.name, role: body.role, token } satisfies IssuedToken, 201);
+      return c.json({ id, name: body.name, role: body.role, token, expiresAt } satisfies IssuedToken, 201);
     })
     .delete('/tokens/:id', requireRole('admin'), async (c) => {
       const id = c.req.param('id');

@@ -34,7 +34,8 @@ export const tokenSchema = z.object({
 });
 export const tokenList = z.object({ items: z.array(tokenSchema) });
 /** `POST /api/v1/tokens`: the token itself, shown once. */
-export const issuedToken = z.object({ id: z.string(), name: z.string(), role: roleSchema, token: z.string() });
+/** `POST /api/v1/tokens`: the token itself, shown once; `expiresAt` null only when asked for explicitly. */
+export const issuedToken = z.object({ id: z.string(), name: z.string(), role: roleSchema, token: z.string(), expiresAt: z.string().nullable() });
 
 /** `POST /api/v1/session`: the UI's sign-in; `totp` for admins and accounts with a second factor. */
 export const loginRequest = z

@@ -174,7 +174,7 @@ function Tokens() {
     act(async () => {
       const t = await api<IssuedToken>('/tokens', { method: 'POST', body: { name, role } });
       done();
-      return { text: `Token ${t.id} issued:`, secret: t.token };
+      return { text: `Token ${t.id} issued${t.expiresAt ? ` (expires ${time(t.expiresAt)})` : ''}:`, secret: t.token };
     });
   return (
     <Section title="API tokens">
