@@ -298,7 +298,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
       auditExports,
       dataDir: layout.root,
       watchFolders: config.watchFolders,
-      sessionPolicy: { idleMs: config.sessions.idleMinutes * 60_000, lifetimeMs: config.sessions.lifetimeHours * 3_600_000 },
+      sessionPolicy: {
+        idleMs: config.sessions.idleMinutes * 60_000,
+        lifetimeMs: config.sessions.lifetimeHours * 3_600_000,
+        secondFactorRoles: config.sessions.secondFactorRoles,
+      },
       hsts: serverTls !== null,
       transport: async () =>
         transportHops(

@@ -13,9 +13,11 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export interface SessionPolicy {
   idleMs: number;
   lifetimeMs: number;
+  /** Roles that sign in with a second factor (always admin); other accounts need one once enrolled. */
+  secondFactorRoles: readonly Role[];
 }
 
-export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 15 * 60 * 1000, lifetimeMs: SESSION_TTL_MS };
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 15 * 60 * 1000, lifetimeMs: SESSION_TTL_MS, secondFactorRoles: ['admin'] };
 
 /** Activity is written at most this often (the idle timeout is exact to within it). */
 const TOUCH_EVERY_MS = 30 * 1000;
@@ -39,7 +41,10 @@ const newSessionId = () => `ses_${randomUUID().replaceAll('-', '').slice(0, 20)}
 const loginFailed = () => new ApplianceError('LOGIN_FAILED', 'wrong user name or password');
 
 /** Who must sign in with a second factor: every admin, and any account that enrolled one. */
-export const secondFactorRequired = (user: Pick<UserWithHash, 'role' | 'totpSecret'>): boolean => user.role === 'admin' || user.totpSecret !== null;
+export const secondFactorRequired = (
+  user: Pick<UserWithHash, 'role' | 'totpSecret'>,
+  roles: readonly Role[] = DEFAULT_SESSION_POLICY.secondFactorRoles,
+): boolean => roles.includes(user.role) || user.totpSecret !== null;
 
 /** A failed attempt on a known account: counted towards the lockout (5 in a row lock it for 15 minutes), audited. */
 async function countFailure(store: Store, user: UserWithHash, actor: string, reason: string, at: Date): Promise<void> {
@@ -90,6 +95,7 @@ async function checkSecondFactor(
   totp: string | undefined,
   at: Date,
   actor: string,
+  roles: readonly Role[],
 ): Promise<{ patch: UserPatch; enrolled: boolean }> {
   const refuse = async (code: 'TOTP_REQUIRED' | 'TOTP_ENROLLMENT_REQUIRED', reason: string, message: string): Promise<never> => {
     await store.change(
@@ -99,11 +105,11 @@ async function checkSecondFactor(
   };
   const secret = user.totpSecret ?? (totp !== undefined ? user.totpPendingSecret : null);
   if (secret === null) {
-    if (user.role !== 'admin') return { patch: {}, enrolled: false };
+    if (!roles.includes(user.role)) return { patch: {}, enrolled: false };
     return refuse(
       'TOTP_ENROLLMENT_REQUIRED',
       'second factor not enrolled',
-      'an admin signs in with a second factor: enroll an authenticator app first (POST /api/v1/session/totp-enrollment), then sign in with its code',
+      `the ${user.role} role signs in with a second factor: enroll an authenticator app first (POST /api/v1/session/totp-enrollment), then sign in with its code`,
     );
   }
   if (totp === undefined) return refuse('TOTP_REQUIRED', 'second factor required', 'enter the 6-digit code of your authenticator app');
@@ -136,7 +142,7 @@ export async function login(
   const at = now();
   const actor = `user:${username.slice(0, 64)}`;
   const user = await checkPassword(store, username, password, at, actor);
-  const second = await checkSecondFactor(store, user, totp, at, actor);
+  const second = await checkSecondFactor(store, user, totp, at, actor, policy.secondFactorRoles);
   const secret = `mfs_${randomBytes(32).toString('base64url')}`;
   const expiresAt = at.getTime() + policy.lifetimeMs;
   const sessionId = newSessionId();

@@ -41,7 +41,7 @@ export async function usersListCommand(print: Print, cfg: Config): Promise<numbe
   if (users.length === 0) print('no users');
   for (const u of users) {
     const locked = u.lockedUntil !== null && u.lockedUntil > Date.now();
-    const secondFactor = u.totpEnrolledAt ? 'totp' : u.role === 'admin' ? 'totp-not-enrolled' : 'password-only';
+    const secondFactor = u.totpEnrolledAt ? 'totp' : cfg.sessions.secondFactorRoles.includes(u.role) ? 'totp-not-enrolled' : 'password-only';
     print(`${u.username}\t${u.role}\t${u.disabledAt ? 'disabled' : locked ? 'locked' : 'active'}\t${u.createdAt}\t${secondFactor}`);
   }
   return 0;

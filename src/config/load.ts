@@ -213,7 +213,11 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     webhookAllowedHosts: webhookAllowedHosts(file),
     webhookCaFile: file.webhookCaFile ?? null,
     atRest,
-    sessions: { idleMinutes: file.sessions?.idleMinutes ?? 15, lifetimeHours: file.sessions?.lifetimeHours ?? 12 },
+    sessions: {
+      idleMinutes: file.sessions?.idleMinutes ?? 15,
+      lifetimeHours: file.sessions?.lifetimeHours ?? 12,
+      secondFactorRoles: [...new Set(file.sessions?.secondFactorRoles ?? (['admin'] as const))],
+    },
     policies: {
       partialLadder: file.policies?.partialLadder ?? 'wait',
       maxAttempts: file.policies?.maxAttempts ?? 3,

@@ -101,6 +101,11 @@ export const fileConfigSchema = z
       .object({
         idleMinutes: z.number().min(1).max(1440).optional(),
         lifetimeHours: z.number().min(0.1).max(168).optional(),
+        /** Roles that must sign in with a second factor (TOTP); admin always does. Default ["admin"]. */
+        secondFactorRoles: z
+          .array(z.enum(['admin', 'operator', 'viewer', 'auditor']))
+          .refine((roles) => roles.includes('admin'), 'must include admin: administrative access always needs a second factor')
+          .optional(),
       })
       .strict()
       .optional(),
@@ -219,7 +224,7 @@ export interface Config {
    */
   atRest: { kekFile: string | null; previousKekFiles: string[]; scratchDir: string };
   /** UI sessions: idle timeout and absolute lifetime. */
-  sessions: { idleMinutes: number; lifetimeHours: number };
+  sessions: { idleMinutes: number; lifetimeHours: number; secondFactorRoles: Array<'admin' | 'operator' | 'viewer' | 'auditor'> };
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };

@@ -2,7 +2,11 @@
 // replay, brute force, reset — over real HTTP with a real SQLite file, codes made by otpauth.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createUser, MAX_FAILED_LOGINS } from '../../src/auth/sessions.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createUser, DEFAULT_SESSION_POLICY, login, MAX_FAILED_LOGINS } from '../../src/auth/sessions.js';
+import { loadConfig } from '../../src/config/load.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { liveApp } from '../events/live-app.js';
 
@@ -136,6 +140,23 @@ test('a viewer signs in with a password alone, may enroll, and from then on need
   const bad = await signIn('vera', 'vera viewer password', 'abc123');
   assert.is(bad.status, 400);
   assert.is((await errorOf(bad)).code, 'VALIDATION_FAILED');
+});
+
+test('the roles that need a second factor are configurable (admin always): an operator then must enroll too', async () => {
+  await createUser(live.store, { username: 'otto', role: 'operator', password: 'otto operator password' }, 'test');
+  const policy = { ...DEFAULT_SESSION_POLICY, secondFactorRoles: ['admin', 'operator'] as const };
+  try {
+    await login(live.store, 'otto', 'otto operator password', now, undefined, policy);
+    assert.unreachable('an operator without a second factor signed in');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'TOTP_ENROLLMENT_REQUIRED');
+    assert.match((err as Error).message, /the operator role signs in with a second factor/);
+  }
+  const plain = await login(live.store, 'otto', 'otto operator password', now);
+  assert.is(plain.user.username, 'otto', 'by default an operator signs in with a password');
+  const cwd = tempDir();
+  writeFileSync(join(cwd, 'c.json'), JSON.stringify({ sessions: { secondFactorRoles: ['operator'] } }));
+  assert.throws(() => loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'c.json') }, host: { cores: 2, memoryBytes: 2 ** 33 }, cwd }), /must include admin/);
 });
 
 test.run();
