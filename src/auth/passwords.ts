@@ -1,3 +1,4 @@
+import { isCommonPassword } from './common-passwords.js';
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** scrypt cost: N=2^15, r=8, p=1 (~32 MiB, ~60 ms here); stored with the hash so it can grow. */
@@ -38,9 +39,16 @@ export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** The password rule for accounts: 12-200 characters. */
-export function passwordProblem(password: string): string | undefined {
+/**
+ * The password rule for accounts: 12-200 characters, at least 5 different ones, not the
+ * account's name, not a common password from breach lists (shipped offline) nor one with digits
+ * or symbols added around it.
+ */
+export function passwordProblem(password: string, username?: string): string | undefined {
   if (password.length < 12) return 'must be at least 12 characters';
   if (password.length > 200) return 'must be at most 200 characters';
+  if (new Set(password).size < 5) return 'must use at least 5 different characters';
+  if (username !== undefined && username.length >= 3 && password.toLowerCase().includes(username.toLowerCase())) return 'must not contain the user name';
+  if (isCommonPassword(password)) return 'is a common password (it appears in breach lists); choose another';
   return undefined;
 }

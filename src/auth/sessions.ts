@@ -272,7 +272,7 @@ export async function logout(store: Store, principal: Principal, now: () => Date
 export async function createUser(store: Store, input: { username: string; role: Role; password: string }, actor: string): Promise<UserRecord> {
   const bad = usernameProblem(input.username);
   if (bad) throw new ApplianceError('VALIDATION_FAILED', `username: ${bad}`);
-  const weak = passwordProblem(input.password);
+  const weak = passwordProblem(input.password, input.username);
   if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`);
   if (await store.users.byUsername(input.username)) throw new ApplianceError('USER_EXISTS', `a user named ${input.username} exists`);
   const id = newUserId();

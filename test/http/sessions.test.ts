@@ -66,7 +66,7 @@ test('login sets an HttpOnly SameSite=Strict session cookie; the API accepts it;
 });
 
 test('wrong password and unknown user answer the same 401; 5 failures lock the account (423) until an admin unlocks it; all audited', async () => {
-  await createUser(live.store, { username: 'mallory', role: 'operator', password: 'mallory password' }, 'test');
+  await createUser(live.store, { username: 'mallory', role: 'operator', password: 'mal0ry passphrase' }, 'test');
   const unknown = await login('nobody', 'whatever');
   assert.is(unknown.status, 401);
   const unknownBody = (await unknown.json()) as { error: { code: string; message: string } };
@@ -75,7 +75,7 @@ test('wrong password and unknown user answer the same 401; 5 failures lock the a
     assert.is(res.status, 401);
     assert.equal(await res.json(), unknownBody);
   }
-  const locked = await login('mallory', 'mallory password');
+  const locked = await login('mallory', 'mal0ry passphrase');
   assert.is(locked.status, 423);
   assert.is(await code(locked), 'ACCOUNT_LOCKED');
   assert.ok((await live.store.audit.list({ type: 'user.locked' })).some((e) => (e.payload as { username: string }).username === 'mallory'));
@@ -89,7 +89,7 @@ test('wrong password and unknown user answer the same 401; 5 failures lock the a
     body: JSON.stringify({ unlock: true }),
   });
   assert.is(unlock.status, 200, await unlock.clone().text());
-  assert.is((await login('mallory', 'mallory password')).status, 200);
+  assert.is((await login('mallory', 'mal0ry passphrase')).status, 200);
   const changed = await live.store.audit.list({ type: 'user.changed' });
   assert.ok(changed.some((e) => e.actor === 'user:alice' && (e.payload as { unlocked: boolean }).unlocked));
 });
@@ -98,7 +98,7 @@ test('failed logins from one address across many user names: after the limit tha
   const clock = { now: Date.parse('2026-12-01T10:00:00Z') };
   const throttled = await liveApp({ loginThrottle: new LoginThrottle({ limit: 4, windowMs: 60_000 }), now: () => new Date(clock.now) });
   try {
-    await createUser(throttled.store, { username: 'dora', role: 'operator', password: 'dora password 12' }, 'test');
+    await createUser(throttled.store, { username: 'dora', role: 'operator', password: 'd0ra passphrase 12' }, 'test');
     const post = (username: string, password: string) =>
       fetch(`${throttled.url}/api/v1/session`, {
         method: 'POST',
@@ -106,7 +106,7 @@ test('failed logins from one address across many user names: after the limit tha
         body: JSON.stringify({ username, password }),
       });
     for (const name of ['ann', 'bob', 'cid', 'dan']) assert.is((await post(name, 'guess')).status, 401, name);
-    const refused = await post('dora', 'dora password 12');
+    const refused = await post('dora', 'd0ra passphrase 12');
     assert.is(refused.status, 429, 'even the right password waits: the address is throttled, not the account');
     assert.is(await code(refused), 'LOGIN_THROTTLED');
     assert.is(refused.headers.get('retry-after'), '60');
@@ -116,7 +116,7 @@ test('failed logins from one address across many user names: after the limit tha
     assert.equal(audited[0]!.payload, { address: '127.0.0.1', failures: 4, windowSeconds: 60, lastUsername: 'dan' });
     assert.is((await throttled.store.users.byUsername('dora'))!.failedAttempts, 0, 'the account itself was never tried');
     clock.now += 60_000;
-    assert.is((await post('dora', 'dora password 12')).status, 200, 'after the window the address may log in again');
+    assert.is((await post('dora', 'd0ra passphrase 12')).status, 200, 'after the window the address may log in again');
   } finally {
     await throttled.close();
   }

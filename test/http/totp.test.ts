@@ -18,8 +18,8 @@ const now = () => new Date(Date.now() + offset);
 const nextStep = () => (offset += 30_000);
 test.before(async () => {
   live = await liveApp({ now });
-  await createUser(live.store, { username: 'bob', role: 'admin', password: 'bob admin password' }, 'test');
-  await createUser(live.store, { username: 'vera', role: 'viewer', password: 'vera viewer password' }, 'test');
+  await createUser(live.store, { username: 'bob', role: 'admin', password: 'b0b admin passphrase' }, 'test');
+  await createUser(live.store, { username: 'vera', role: 'viewer', password: 'v3ra viewer passphrase' }, 'test');
 });
 test.after(async () => {
   await live.close();
@@ -35,7 +35,7 @@ const reasons = async (username: string) =>
     .map((e) => (e.payload as { reason: string }).reason);
 
 test('an admin without a second factor cannot sign in with a password alone; enrolling and the first code sign in', async () => {
-  const plain = await signIn('bob', 'bob admin password');
+  const plain = await signIn('bob', 'b0b admin passphrase');
   assert.is(plain.status, 401);
   assert.is(plain.headers.get('set-cookie'), null, 'no session');
   assert.is((await errorOf(plain)).code, 'TOTP_ENROLLMENT_REQUIRED');
@@ -44,21 +44,21 @@ test('an admin without a second factor cannot sign in with a password alone; enr
   assert.is(wrongPassword.status, 401);
   assert.is((await errorOf(wrongPassword)).code, 'LOGIN_FAILED');
 
-  const enrolled = await post('/session/totp-enrollment', { username: 'bob', password: 'bob admin password' });
+  const enrolled = await post('/session/totp-enrollment', { username: 'bob', password: 'b0b admin passphrase' });
   assert.is(enrolled.status, 201);
   const { secret, uri, digits, periodSeconds } = (await enrolled.json()) as { secret: string; uri: string; digits: number; periodSeconds: number };
   assert.match(secret, /^[A-Z2-7]{32}$/);
   assert.match(uri, /^otpauth:\/\/totp\/MpegFlow%20Appliance:bob\?issuer=MpegFlow%20Appliance&secret=[A-Z2-7]{32}&algorithm=SHA1&digits=6&period=30$/);
   assert.equal([digits, periodSeconds], [6, 30]);
   // Not enrolled until a code confirms it: a password alone still does not sign in.
-  assert.is((await errorOf(await signIn('bob', 'bob admin password'))).code, 'TOTP_ENROLLMENT_REQUIRED');
+  assert.is((await errorOf(await signIn('bob', 'b0b admin passphrase'))).code, 'TOTP_ENROLLMENT_REQUIRED');
 
-  const wrongCode = await signIn('bob', 'bob admin password', totpCode(secret, Date.now() + offset + 10 * 60_000));
+  const wrongCode = await signIn('bob', 'b0b admin passphrase', totpCode(secret, Date.now() + offset + 10 * 60_000));
   assert.is(wrongCode.status, 401);
   assert.is((await errorOf(wrongCode)).code, 'TOTP_INVALID');
 
   const code = totpCode(secret, now().getTime());
-  const ok = await signIn('bob', 'bob admin password', code);
+  const ok = await signIn('bob', 'b0b admin passphrase', code);
   assert.is(ok.status, 200, JSON.stringify(await ok.clone().json()));
   assert.match(ok.headers.get('set-cookie') ?? '', /^mpegflow_session=mfs_/);
   const stored = (await live.store.users.byUsername('bob'))!;
@@ -77,16 +77,16 @@ test('an admin without a second factor cannot sign in with a password alone; enr
   assert.not.ok(JSON.stringify(bob).includes(secret));
 
   // The same code again is a replay, refused even within its 30 s.
-  const replay = await signIn('bob', 'bob admin password', code);
+  const replay = await signIn('bob', 'b0b admin passphrase', code);
   assert.is(replay.status, 401);
   assert.is((await errorOf(replay)).code, 'TOTP_REPLAYED');
   // A password alone now asks for the code (not counted as a failure); the next code works.
-  const noCode = await signIn('bob', 'bob admin password');
+  const noCode = await signIn('bob', 'b0b admin passphrase');
   assert.is((await errorOf(noCode)).code, 'TOTP_REQUIRED');
   nextStep();
-  assert.is((await signIn('bob', 'bob admin password', totpCode(secret, now().getTime()))).status, 200);
+  assert.is((await signIn('bob', 'b0b admin passphrase', totpCode(secret, now().getTime()))).status, 200);
   // Enrolled once: a second enrollment is refused until an admin resets it.
-  const again = await post('/session/totp-enrollment', { username: 'bob', password: 'bob admin password' });
+  const again = await post('/session/totp-enrollment', { username: 'bob', password: 'b0b admin passphrase' });
   assert.is(again.status, 409);
   assert.is((await errorOf(again)).code, 'TOTP_ALREADY_ENROLLED');
   assert.equal(await reasons('bob'), [
@@ -109,9 +109,9 @@ test('guessing codes locks the account like guessing passwords; an admin reset m
   nextStep();
   for (let i = 0; i < MAX_FAILED_LOGINS; i++) {
     const guess = String((Number(totpCode(secret, now().getTime())) + 1 + i) % 1_000_000).padStart(6, '0');
-    assert.is((await errorOf(await signIn('bob', 'bob admin password', guess))).code, 'TOTP_INVALID');
+    assert.is((await errorOf(await signIn('bob', 'b0b admin passphrase', guess))).code, 'TOTP_INVALID');
   }
-  const locked = await signIn('bob', 'bob admin password', totpCode(secret, now().getTime()));
+  const locked = await signIn('bob', 'b0b admin passphrase', totpCode(secret, now().getTime()));
   assert.is(locked.status, 423);
   assert.is((await errorOf(locked)).code, 'ACCOUNT_LOCKED');
   assert.ok((await live.store.audit.list({ type: 'user.locked' })).some((e) => (e.payload as { username: string }).username === 'bob'));
@@ -125,34 +125,34 @@ test('guessing codes locks the account like guessing passwords; an admin reset m
   assert.is(((await reset.json()) as { totpEnrolledAt: string | null }).totpEnrolledAt, null);
   const event = (await live.store.audit.list({ type: 'user.totp_reset' })).at(-1)!;
   assert.ok((event.payload as { sessionsEnded: number }).sessionsEnded >= 2, 'the sessions of the account ended');
-  assert.is((await errorOf(await signIn('bob', 'bob admin password'))).code, 'TOTP_ENROLLMENT_REQUIRED');
+  assert.is((await errorOf(await signIn('bob', 'b0b admin passphrase'))).code, 'TOTP_ENROLLMENT_REQUIRED');
 });
 
 test('a viewer signs in with a password alone, may enroll, and from then on needs the code', async () => {
-  assert.is((await signIn('vera', 'vera viewer password')).status, 200);
-  const enrolled = await post('/session/totp-enrollment', { username: 'vera', password: 'vera viewer password' });
+  assert.is((await signIn('vera', 'v3ra viewer passphrase')).status, 200);
+  const enrolled = await post('/session/totp-enrollment', { username: 'vera', password: 'v3ra viewer passphrase' });
   const { secret } = (await enrolled.json()) as { secret: string };
   // Until confirmed, the password alone still works (the enrollment is only pending).
-  assert.is((await signIn('vera', 'vera viewer password')).status, 200);
+  assert.is((await signIn('vera', 'v3ra viewer passphrase')).status, 200);
   nextStep();
-  assert.is((await signIn('vera', 'vera viewer password', totpCode(secret, now().getTime()))).status, 200);
-  assert.is((await errorOf(await signIn('vera', 'vera viewer password'))).code, 'TOTP_REQUIRED');
-  const bad = await signIn('vera', 'vera viewer password', 'abc123');
+  assert.is((await signIn('vera', 'v3ra viewer passphrase', totpCode(secret, now().getTime()))).status, 200);
+  assert.is((await errorOf(await signIn('vera', 'v3ra viewer passphrase'))).code, 'TOTP_REQUIRED');
+  const bad = await signIn('vera', 'v3ra viewer passphrase', 'abc123');
   assert.is(bad.status, 400);
   assert.is((await errorOf(bad)).code, 'VALIDATION_FAILED');
 });
 
 test('the roles that need a second factor are configurable (admin always): an operator then must enroll too', async () => {
-  await createUser(live.store, { username: 'otto', role: 'operator', password: 'otto operator password' }, 'test');
+  await createUser(live.store, { username: 'otto', role: 'operator', password: '0tto operator passphrase' }, 'test');
   const policy = { ...DEFAULT_SESSION_POLICY, secondFactorRoles: ['admin', 'operator'] as const };
   try {
-    await login(live.store, 'otto', 'otto operator password', now, undefined, policy);
+    await login(live.store, 'otto', '0tto operator passphrase', now, undefined, policy);
     assert.unreachable('an operator without a second factor signed in');
   } catch (err) {
     assert.is((err as { code: string }).code, 'TOTP_ENROLLMENT_REQUIRED');
     assert.match((err as Error).message, /the operator role signs in with a second factor/);
   }
-  const plain = await login(live.store, 'otto', 'otto operator password', now);
+  const plain = await login(live.store, 'otto', '0tto operator passphrase', now);
   assert.is(plain.user.username, 'otto', 'by default an operator signs in with a password');
   const cwd = tempDir();
   writeFileSync(join(cwd, 'c.json'), JSON.stringify({ sessions: { secondFactorRoles: ['operator'] } }));

@@ -51,7 +51,7 @@ export function userRoutes(store: Store, now: () => Date = () => new Date()) {
         throw new ApplianceError('LAST_ADMIN', 'refusing to remove the last admin (no admin account or admin token would remain)');
       }
       if (body.password !== undefined) {
-        const weak = passwordProblem(body.password);
+        const weak = passwordProblem(body.password, user.username);
         if (weak) throw new ApplianceError('VALIDATION_FAILED', `password: ${weak}`);
       }
       const at = now().toISOString();
