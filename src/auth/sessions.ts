@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ApplianceError } from '../errors/appliance-error.js';
 import type { ApiToken, Role, Store } from '../store/store.js';
 import type { UserPatch, UserRecord, UserWithHash } from '../store/users.js';
-import { matchTotp, newTotpSecret, totpUri } from './totp.js';
+import { isRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpUri } from './totp.js';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 /** The cookie that carries a login session (HttpOnly, SameSite=Strict, Path=/). */
@@ -96,7 +96,7 @@ async function checkSecondFactor(
   at: Date,
   actor: string,
   roles: readonly Role[],
-): Promise<{ patch: UserPatch; enrolled: boolean }> {
+): Promise<{ patch: UserPatch; enrolled: boolean; via: 'totp' | 'recovery-code' | 'none' }> {
   const refuse = async (code: 'TOTP_REQUIRED' | 'TOTP_ENROLLMENT_REQUIRED', reason: string, message: string): Promise<never> => {
     await store.change(
       async (tx) => void (await tx.audit({ type: 'user.login_failed', actor, payload: { userId: user.id, username: user.username, reason } })),
@@ -105,7 +105,7 @@ async function checkSecondFactor(
   };
   const secret = user.totpSecret ?? (totp !== undefined ? user.totpPendingSecret : null);
   if (secret === null) {
-    if (!roles.includes(user.role)) return { patch: {}, enrolled: false };
+    if (!roles.includes(user.role)) return { patch: {}, enrolled: false, via: 'none' };
     return refuse(
       'TOTP_ENROLLMENT_REQUIRED',
       'second factor not enrolled',
@@ -113,6 +113,15 @@ async function checkSecondFactor(
     );
   }
   if (totp === undefined) return refuse('TOTP_REQUIRED', 'second factor required', 'enter the 6-digit code of your authenticator app');
+  if (isRecoveryCode(totp)) {
+    // A recovery code stands in for a confirmed authenticator only (never confirms an enrollment), once.
+    const hash = recoveryCodeHash(totp);
+    if (user.totpSecret === null || !user.totpRecoveryHashes.includes(hash)) {
+      await countFailure(store, user, actor, 'wrong recovery code', at);
+      throw new ApplianceError('TOTP_INVALID', 'wrong or used recovery code');
+    }
+    return { patch: { totpRecoveryHashes: user.totpRecoveryHashes.filter((h) => h !== hash) }, enrolled: false, via: 'recovery-code' };
+  }
   const step = matchTotp(secret, totp, at.getTime());
   if (step === null) {
     await countFailure(store, user, actor, 'wrong TOTP code', at);
@@ -122,8 +131,8 @@ async function checkSecondFactor(
     await countFailure(store, user, actor, 'replayed TOTP code', at);
     throw new ApplianceError('TOTP_REPLAYED', 'this authenticator code was used already; wait for the next one');
   }
-  if (user.totpSecret !== null) return { patch: { totpLastStep: step }, enrolled: false };
-  return { patch: { totpSecret: secret, totpPendingSecret: null, totpEnrolledAt: at.toISOString(), totpLastStep: step }, enrolled: true };
+  if (user.totpSecret !== null) return { patch: { totpLastStep: step }, enrolled: false, via: 'totp' };
+  return { patch: { totpSecret: secret, totpPendingSecret: null, totpEnrolledAt: at.toISOString(), totpLastStep: step }, enrolled: true, via: 'totp' };
 }
 
 /**
@@ -149,6 +158,10 @@ export async function login(
   await store.change(async (tx) => {
     await tx.users.update(user.id, { failedAttempts: 0, lockedUntil: null, ...second.patch });
     if (second.enrolled) await tx.audit({ type: 'user.totp_enrolled', actor, payload: { userId: user.id, username } });
+    if (second.via === 'recovery-code') {
+      const remaining = second.patch.totpRecoveryHashes?.length ?? 0;
+      await tx.audit({ type: 'user.recovery_code_used', actor, payload: { userId: user.id, username, remaining } });
+    }
     await tx.sessions.insert({ id: sessionId, userId: user.id, tokenHash: sessionHash(secret), expiresAt, lastSeenAt: at.getTime() });
     // Sessions past their expiry are dead weight: each login sweeps them, and says how many.
     const pruned = await tx.sessions.pruneExpired(at.getTime());
@@ -160,12 +173,12 @@ export async function login(
         username,
         role: user.role,
         sessionId,
-        secondFactor: 'totp' in second.patch || second.enrolled ? 'totp' : 'none',
+        secondFactor: second.via,
         expiredSessionsDeleted: pruned,
       },
     });
   });
-  const { passwordHash: _hash, totpSecret: _s, totpPendingSecret: _p, totpLastStep: _l, ...record } = user;
+  const { passwordHash: _hash, totpSecret: _s, totpPendingSecret: _p, totpLastStep: _l, totpRecoveryHashes: _r, ...record } = user;
   return {
     secret,
     expiresAt,
@@ -183,7 +196,7 @@ export async function startTotpEnrollment(
   username: string,
   password: string,
   now: () => Date = () => new Date(),
-): Promise<{ secret: string; uri: string }> {
+): Promise<{ secret: string; uri: string; recoveryCodes: string[] }> {
   const at = now();
   const actor = `user:${username.slice(0, 64)}`;
   const user = await checkPassword(store, username, password, at, actor);
@@ -191,11 +204,13 @@ export async function startTotpEnrollment(
     throw new ApplianceError('TOTP_ALREADY_ENROLLED', 'this account has a second factor already; an admin can reset it (mpegflow users reset-totp NAME)');
   }
   const secret = newTotpSecret();
+  // Recovery codes are handed out with the secret (shown once) and only their hashes kept; they work once the enrollment is confirmed.
+  const recoveryCodes = newRecoveryCodes();
   await store.change(async (tx) => {
-    await tx.users.update(user.id, { totpPendingSecret: secret });
-    await tx.audit({ type: 'user.totp_enrollment_started', actor, payload: { userId: user.id, username } });
+    await tx.users.update(user.id, { totpPendingSecret: secret, totpRecoveryHashes: recoveryCodes.map(recoveryCodeHash) });
+    await tx.audit({ type: 'user.totp_enrollment_started', actor, payload: { userId: user.id, username, recoveryCodes: recoveryCodes.length } });
   });
-  return { secret, uri: totpUri(secret, username) };
+  return { secret, uri: totpUri(secret, username), recoveryCodes };
 }
 
 /** Removes an account's second factor (lost phone): it enrolls again at its next sign-in; its sessions end. */
@@ -204,7 +219,7 @@ export async function resetTotp(store: Store, userId: string, actor: string, now
   if (!user) throw new ApplianceError('NOT_FOUND', `no user ${userId}`);
   let ended = 0;
   await store.change(async (tx) => {
-    await tx.users.update(userId, { totpSecret: null, totpPendingSecret: null, totpEnrolledAt: null, totpLastStep: null });
+    await tx.users.update(userId, { totpSecret: null, totpPendingSecret: null, totpEnrolledAt: null, totpLastStep: null, totpRecoveryHashes: [] });
     ended = await tx.sessions.revokeForUser(userId, now().toISOString());
     await tx.audit({ type: 'user.totp_reset', actor, payload: { userId, username: user.username, sessionsEnded: ended } });
   });

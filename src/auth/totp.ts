@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 
 /**
@@ -38,4 +39,24 @@ export function matchTotp(secretBase32: string, code: string, at: number): numbe
 /** The code of a secret at a time (tests, and the CLI's check of a fresh enrollment). */
 export function totpCode(secretBase32: string, at: number): string {
   return totpOf(secretBase32).generate({ timestamp: at });
+}
+
+/** Recovery codes: one-time codes for a lost authenticator, 10 per enrollment, 50 bits each (`xxxxx-xxxxx`, base32). */
+export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const RECOVERY_SHAPE = /^[a-z2-7]{5}-?[a-z2-7]{5}$/i;
+
+export function newRecoveryCodes(): string[] {
+  return Array.from({ length: RECOVERY_CODE_COUNT }, () => {
+    const chars = [...randomBytes(10)].map((b) => RECOVERY_ALPHABET[b & 31]).join('');
+    return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+  });
+}
+
+/** Whether a sign-in code is shaped like a recovery code (not a 6-digit TOTP code). */
+export const isRecoveryCode = (code: string): boolean => RECOVERY_SHAPE.test(code);
+
+/** What is stored of a recovery code: the sha256 of its normalised form (high-entropy and one-time, so a fast hash suffices). */
+export function recoveryCodeHash(code: string): string {
+  return createHash('sha256').update(code.toLowerCase().replace('-', ''), 'utf8').digest('hex');
 }

@@ -25,6 +25,8 @@ export interface UserWithHash extends UserRecord {
   totpPendingSecret: string | null;
   /** The time step of the last accepted code (replays of it or earlier are refused). */
   totpLastStep: number | null;
+  /** sha256 (hex) of each unused recovery code; a used one is removed. */
+  totpRecoveryHashes: string[];
 }
 
 export interface NewUser {
@@ -37,7 +39,7 @@ export interface NewUser {
 export type UserPatch = Partial<
   Pick<
     UserWithHash,
-    'role' | 'passwordHash' | 'failedAttempts' | 'lockedUntil' | 'disabledAt' | 'totpSecret' | 'totpEnrolledAt' | 'totpLastStep' | 'totpPendingSecret'
+    'role' | 'passwordHash' | 'failedAttempts' | 'lockedUntil' | 'disabledAt' | 'totpSecret' | 'totpEnrolledAt' | 'totpLastStep' | 'totpPendingSecret' | 'totpRecoveryHashes'
   >
 >;
 

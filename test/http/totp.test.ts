@@ -131,11 +131,23 @@ test('guessing codes locks the account like guessing passwords; an admin reset m
 test('a viewer signs in with a password alone, may enroll, and from then on needs the code', async () => {
   assert.is((await signIn('vera', 'v3ra viewer passphrase')).status, 200);
   const enrolled = await post('/session/totp-enrollment', { username: 'vera', password: 'v3ra viewer passphrase' });
-  const { secret } = (await enrolled.json()) as { secret: string };
-  // Until confirmed, the password alone still works (the enrollment is only pending).
+  const { secret, recoveryCodes } = (await enrolled.json()) as { secret: string; recoveryCodes: string[] };
+  assert.is(recoveryCodes.length, 10);
+  for (const c of recoveryCodes) assert.match(c, /^[a-z2-7]{5}-[a-z2-7]{5}$/);
+  // Until confirmed, the password alone still works (the enrollment is only pending) and a recovery code confirms nothing.
   assert.is((await signIn('vera', 'v3ra viewer passphrase')).status, 200);
+  assert.is((await errorOf(await signIn('vera', 'v3ra viewer passphrase', recoveryCodes[0]))).code, 'TOTP_INVALID');
   nextStep();
   assert.is((await signIn('vera', 'v3ra viewer passphrase', totpCode(secret, now().getTime()))).status, 200);
+  // A lost authenticator: each recovery code signs in once (upper case and without the dash too); only hashes are stored.
+  assert.is((await signIn('vera', 'v3ra viewer passphrase', recoveryCodes[1]!.toUpperCase().replace('-', ''))).status, 200);
+  const reused = await signIn('vera', 'v3ra viewer passphrase', recoveryCodes[1]);
+  assert.is((await errorOf(reused)).code, 'TOTP_INVALID', 'a used recovery code is refused');
+  const used = (await live.store.audit.list({ type: 'user.recovery_code_used' })).at(-1)!;
+  assert.equal(used.payload, { userId: (await live.store.users.byUsername('vera'))!.id, username: 'vera', remaining: 9 });
+  const row = (await live.store.users.byUsername('vera'))!;
+  assert.is(row.totpRecoveryHashes.length, 9);
+  assert.not.ok(JSON.stringify(row).includes(recoveryCodes[2]!), 'codes are not stored, only their hashes');
   assert.is((await errorOf(await signIn('vera', 'v3ra viewer passphrase'))).code, 'TOTP_REQUIRED');
   const bad = await signIn('vera', 'v3ra viewer passphrase', 'abc123');
   assert.is(bad.status, 400);

@@ -129,6 +129,7 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   );
   const totpSecret = (await page.getByTestId('totp-secret').textContent())!.trim();
   assert.match(totpSecret, /^[A-Z2-7]{32}$/);
+  assert.is(await page.getByTestId('recovery-codes').locator('li').count(), 10, 'ten recovery codes, shown once');
   await screenshot(page, '01b-totp-enrollment');
   await page.getByLabel('Authenticator code').fill(totpCode(totpSecret, Date.now() + 10 * 60_000));
   await page.getByRole('button', { name: 'Verify code' }).click();

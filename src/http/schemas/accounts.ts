@@ -44,9 +44,9 @@ export const loginRequest = z
     password: z.string().min(1).max(200),
     totp: z
       .string()
-      .regex(/^\d{6}$/, 'must be the 6-digit code of the authenticator app')
+      .regex(/^(\d{6}|[A-Za-z2-7]{5}-?[A-Za-z2-7]{5})$/, 'must be the 6-digit code of the authenticator app, or a recovery code (xxxxx-xxxxx)')
       .optional()
-      .describe('the current code of the authenticator app (admins always; others once enrolled)'),
+      .describe('the current code of the authenticator app (admins always; others once enrolled), or one of its unused recovery codes'),
   })
   .strict();
 
@@ -60,6 +60,9 @@ export const totpEnrollment = z.object({
   digits: z.literal(6),
   periodSeconds: z.literal(30),
   algorithm: z.literal('SHA1'),
+  recoveryCodes: z
+    .array(z.string())
+    .describe('one-time codes for a lost authenticator, shown once (only their hashes are kept); usable once the enrollment is confirmed'),
 });
 
 export type Role = z.infer<typeof roleSchema>;

@@ -127,6 +127,8 @@ export const users = sqliteTable('users', {
   totpLastStep: integer('totp_last_step'),
   /** A secret handed out for enrollment, until a code of it is confirmed at sign-in. */
   totpPendingSecret: text('totp_pending_secret'),
+  /** JSON array of the sha256 of each unused recovery code (one-time codes for a lost authenticator). */
+  totpRecoveryHashes: text('totp_recovery_hashes'),
 });
 
 export const apiTokens = sqliteTable('api_tokens', {

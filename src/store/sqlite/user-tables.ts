@@ -20,10 +20,18 @@ function toUser(row: typeof schema.users.$inferSelect): UserWithHash {
     totpSecret: row.totpSecret,
     totpPendingSecret: row.totpPendingSecret,
     totpLastStep: row.totpLastStep,
+    totpRecoveryHashes: row.totpRecoveryHashes === null ? [] : (JSON.parse(row.totpRecoveryHashes) as string[]),
   };
 }
 
-const withoutHash = ({ passwordHash: _hash, totpSecret: _secret, totpPendingSecret: _pending, totpLastStep: _step, ...user }: UserWithHash): UserRecord => user;
+const withoutHash = ({
+  passwordHash: _hash,
+  totpSecret: _secret,
+  totpPendingSecret: _pending,
+  totpLastStep: _step,
+  totpRecoveryHashes: _recovery,
+  ...user
+}: UserWithHash): UserRecord => user;
 
 function toSession(row: typeof schema.sessions.$inferSelect): SessionRecord {
   return { id: row.id, userId: row.userId, createdAt: row.createdAt, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt, revokedAt: row.revokedAt };
@@ -51,7 +59,14 @@ export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
       },
       update: async (id: string, patch: UserPatch): Promise<void> => {
         touch();
-        w.update(schema.users).set(patch).where(eq(schema.users.id, id)).run();
+        const { totpRecoveryHashes, ...rest } = patch;
+        w.update(schema.users)
+          .set({
+            ...rest,
+            ...(totpRecoveryHashes !== undefined ? { totpRecoveryHashes: totpRecoveryHashes.length ? JSON.stringify(totpRecoveryHashes) : null } : {}),
+          })
+          .where(eq(schema.users.id, id))
+          .run();
       },
     },
     sessions: {

@@ -50,10 +50,10 @@ export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
       <input
         id="totp"
         name="totp"
-        inputMode="numeric"
         autocomplete="one-time-code"
-        pattern="[0-9]{6}"
-        maxLength={6}
+        pattern="[0-9]{6}|[A-Za-z2-7]{5}-?[A-Za-z2-7]{5}"
+        title="the 6-digit code of your authenticator app, or a recovery code (xxxxx-xxxxx)"
+        maxLength={11}
         required
         value={code}
         onInput={(e) => setCode(e.currentTarget.value.trim())}
@@ -92,7 +92,7 @@ export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
         )}
         {step.kind === 'code' && (
           <>
-            <p class="muted">Enter the 6-digit code your authenticator app shows for {username}.</p>
+            <p class="muted">Enter the 6-digit code your authenticator app shows for {username} (or, if it is lost, one of your recovery codes).</p>
             {codeField}
           </>
         )}
@@ -109,6 +109,14 @@ export function LoginPage({ onLogin }: { onLogin: (me: Me) => void }) {
             <p class="small">
               Or import: <code class="wrap">{step.enrollment.uri}</code>
             </p>
+            <p class="small">Recovery codes — each signs in once if the authenticator is lost; keep them somewhere safe, they are shown only now:</p>
+            <ul class="recovery-codes small" data-testid="recovery-codes">
+              {step.enrollment.recoveryCodes.map((c) => (
+                <li key={c}>
+                  <code>{c}</code>
+                </li>
+              ))}
+            </ul>
             {codeField}
           </>
         )}
