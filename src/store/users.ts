@@ -39,7 +39,16 @@ export interface NewUser {
 export type UserPatch = Partial<
   Pick<
     UserWithHash,
-    'role' | 'passwordHash' | 'failedAttempts' | 'lockedUntil' | 'disabledAt' | 'totpSecret' | 'totpEnrolledAt' | 'totpLastStep' | 'totpPendingSecret' | 'totpRecoveryHashes'
+    | 'role'
+    | 'passwordHash'
+    | 'failedAttempts'
+    | 'lockedUntil'
+    | 'disabledAt'
+    | 'totpSecret'
+    | 'totpEnrolledAt'
+    | 'totpLastStep'
+    | 'totpPendingSecret'
+    | 'totpRecoveryHashes'
   >
 >;
 
