@@ -1,6 +1,7 @@
 import { mkdirSync, statSync, statfsSync } from 'node:fs';
 import { fileKek, type KeyEncryptionKey } from '../src/at-rest/key-encryption-key.js';
 import { sealFile } from '../src/at-rest/sealed-file.js';
+import { commandKek } from '../src/at-rest/command-kek.js';
 import type { Config } from '../src/config/schema.js';
 import { ApplianceError } from '../src/errors/appliance-error.js';
 import type { Logger } from '../src/log/logger.js';
@@ -45,13 +46,17 @@ export function backupSealer(kek: KeyEncryptionKey): (plainPath: string, sealedP
   return async (plainPath, sealedPath) => ({ kekId: (await sealFile(plainPath, sealedPath, kek)).kekId });
 }
 
-/** The KEKs the config names (current first), or null when encryption at rest is off. */
-export function loadKeySet(config: Config): KeySet | null {
-  const { kekFile, previousKekFiles } = config.atRest;
-  if (kekFile === null) return null;
-  const current = readKek(kekFile);
+/** The KEKs the config names (current first: the file, or the command's key), or null when encryption at rest is off. */
+export async function loadKeySet(config: Config): Promise<KeySet | null> {
+  const { kekFile, kekCommand, previousKekFiles } = config.atRest;
+  if (kekFile === null && kekCommand === null) return null;
+  const current = kekCommand !== null ? await commandKek(kekCommand) : readKek(kekFile!);
   return { current, all: [current, ...previousKekFiles.map(readKek)] };
 }
+
+/** Where the current KEK is, for messages. */
+export const kekSource = (config: Config): string =>
+  config.atRest.kekCommand !== null ? `the command ${config.atRest.kekCommand[0]}` : `${config.atRest.kekFile}`;
 
 /**
  * Loads the KEKs named by the config (a missing, unreadable or world-readable key stops
@@ -60,10 +65,10 @@ export function loadKeySet(config: Config): KeySet | null {
  * the ring needs — prepares the memory-backed scratch, and audits what was loaded.
  */
 export async function bootAtRest(config: Config, store: Store, logger: Logger, actor: string): Promise<AtRest | null> {
-  const keys = loadKeySet(config);
+  const keys = await loadKeySet(config);
   if (keys === null) return null;
   const { current, all } = keys;
-  const { kekFile, scratchDir } = config.atRest;
+  const { scratchDir } = config.atRest;
   const byKek = await store.dataKeys.countByKek();
   const configured = new Set(all.map((k) => k.id));
   const needed = Object.keys(byKek).filter((id) => !configured.has(id));
@@ -71,7 +76,7 @@ export async function bootAtRest(config: Config, store: Store, logger: Logger, a
   if (needed.length > 0 && usable.length === 0) {
     throw new ApplianceError(
       'KEK_UNAVAILABLE',
-      `the key-encryption key ${kekFile} (${current.id}) wraps none of the ${Object.values(byKek).reduce((a, b) => a + b, 0)} stored data keys; they need ${needed.join(', ')}: configure that key (or list it in atRest.previousKekFiles); nothing was changed`,
+      `the key-encryption key of ${kekSource(config)} (${current.id}) wraps none of the ${Object.values(byKek).reduce((a, b) => a + b, 0)} stored data keys; they need ${needed.join(', ')}: configure that key (or list it in atRest.previousKekFiles); nothing was changed`,
     );
   }
   if (needed.length > 0) logger.warn({ needed }, 'some stored data keys are wrapped by a KEK that is not configured; their objects cannot be read');

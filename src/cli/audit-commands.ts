@@ -59,7 +59,7 @@ export async function auditVerifyBundleCommand(print: Print, file: string, keyPa
 
 /** `mpegflow backup open FILE --out PATH`: a sealed backup back into a database file (integrity checked), with the configured KEKs. */
 export async function backupOpenCommand(print: Print, config: Config, file: string, out: string): Promise<number> {
-  const keys = loadKeySet(config);
+  const keys = await loadKeySet(config);
   if (keys === null)
     throw new ApplianceError('USAGE', 'a sealed backup opens with the KEK it was sealed under: set MPEGFLOW_KEK_FILE (and atRest.previousKekFiles)');
   const key = await openSealedFile(resolve(file), resolve(out), keys.all);
@@ -73,7 +73,7 @@ export async function backupCommand(print: Print, config: Config): Promise<numbe
   if (config.database.kind !== 'sqlite')
     throw new ApplianceError('STORE_UNSUPPORTED', 'backups are of the embedded SQLite store; back PostgreSQL up with its own tools');
   const layout = dataLayout(config.dataDir);
-  const keys = loadKeySet(config);
+  const keys = await loadKeySet(config);
   await mkdir(layout.backups, { recursive: true, mode: 0o750 });
   const store = openStore(config);
   try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadKeySet, memoryScratch } from '../../appliance/boot-at-rest.js';
 import { dataLayout } from '../../appliance/data-layout.js';
 import { packageRoot } from '../config/package-root.js';
+import { atRestEnabled } from '../config/at-rest-config.js';
 import type { Config } from '../config/schema.js';
 import type { DoctorCheck } from '../doctor/doctor-check.js';
 import { checkClock, checkDataDirPermissions, checkFreeDisk, checkListening } from '../doctor/host-checks.js';
@@ -25,11 +26,11 @@ function transportCheck(hops: TransportHop[]): DoctorCheck {
 }
 
 /** Encryption at rest: off (said), or its KEKs readable, its scratch memory-backed, and every stored data key wrapped by a configured KEK. */
-function atRestCheck(cfg: Config, byKek: Record<string, number> | null): DoctorCheck {
-  if (cfg.atRest.kekFile === null)
+async function atRestCheck(cfg: Config, byKek: Record<string, number> | null): Promise<DoctorCheck> {
+  if (!atRestEnabled(cfg.atRest))
     return { name: 'at rest', ok: true, detail: 'objects in clear at rest: no KEK configured (MPEGFLOW_KEK_FILE; docs/at-rest.md)' };
   try {
-    const keys = loadKeySet(cfg)!;
+    const keys = (await loadKeySet(cfg))!;
     memoryScratch(cfg.atRest.scratchDir);
     const configured = new Set(keys.all.map((k) => k.id));
     const missing = Object.entries(byKek ?? {}).filter(([id]) => !configured.has(id));
@@ -83,7 +84,7 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
           ),
         ),
       );
-      checks.push(atRestCheck(cfg, await store.dataKeys.countByKek()));
+      checks.push(await atRestCheck(cfg, await store.dataKeys.countByKek()));
       const head = await store.audit.head();
       const last = head ? (await store.audit.list({ afterSeq: head.seq - 1, limit: 1 }))[0] : undefined;
       if (last) notBefore.push({ what: `the newest audit event (seq ${last.seq})`, at: new Date(last.at) });
@@ -95,7 +96,7 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
   } else {
     checks.push({ name: 'encoder images', ok: false, detail: `no database at ${layout.database} (mpegflow init)` });
     checks.push(transportCheck(transportHops(cfg, [])));
-    checks.push(atRestCheck(cfg, null));
+    checks.push(await atRestCheck(cfg, null));
   }
   checks.push(checkDataDirPermissions(layout, process.getuid?.() ?? 0));
   checks.push(existsSync(layout.root) ? checkFreeDisk(layout.root, MIN_FREE_BYTES) : { name: 'disk', ok: false, detail: `${layout.root} does not exist` });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadKeySet } from '../../appliance/boot-at-rest.js';
+import { kekSource, loadKeySet } from '../../appliance/boot-at-rest.js';
 import { dataLayout } from '../../appliance/data-layout.js';
 import { rotateDataKeys } from '../../appliance/key-rotation.js';
 import type { Config } from '../config/schema.js';
@@ -12,8 +12,9 @@ import type { Print } from './commands.js';
 const ACTOR = 'cli:keys';
 
 async function withKeys<T>(cfg: Config, fn: (store: Store, keys: KeySet) => Promise<T>): Promise<T> {
-  const keys = loadKeySet(cfg);
-  if (keys === null) throw new ApplianceError('USAGE', 'encryption at rest is off: set MPEGFLOW_KEK_FILE (or atRest.kekFile) to the key-encryption key');
+  const keys = await loadKeySet(cfg);
+  if (keys === null)
+    throw new ApplianceError('USAGE', 'encryption at rest is off: set MPEGFLOW_KEK_FILE (or atRest.kekFile / atRest.kekCommand) to the key-encryption key');
   if (!existsSync(dataLayout(cfg.dataDir).database))
     throw new ApplianceError('NOT_INITIALIZED', `no appliance database in ${cfg.dataDir}: run mpegflow init (or start) first`);
   const store = openStore(cfg);
@@ -29,7 +30,7 @@ export async function keysStatusCommand(print: Print, cfg: Config): Promise<numb
   return withKeys(cfg, async (store, keys) => {
     const counts = await store.dataKeys.countByKek();
     const configured = new Set(keys.all.map((k) => k.id));
-    print(`current KEK: ${keys.current.id} (${cfg.atRest.kekFile}) wraps ${counts[keys.current.id] ?? 0} data keys`);
+    print(`current KEK: ${keys.current.id} (${kekSource(cfg)}) wraps ${counts[keys.current.id] ?? 0} data keys`);
     for (const k of keys.all.slice(1))
       print(`previous KEK: ${k.id} wraps ${counts[k.id] ?? 0} data keys${counts[k.id] ? ' (run mpegflow keys rotate)' : ' (no longer needed)'}`);
     const missing = Object.entries(counts).filter(([id]) => !configured.has(id));

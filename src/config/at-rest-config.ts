@@ -18,6 +18,14 @@ export function atRestConfig(file: FileConfig, env: Env, cwd: string, dataDir: s
   for (const [key, path] of [[name, kekFile] as const, ...previousKekFiles.map((p) => ['atRest.previousKekFiles', p] as const)]) {
     if (path !== null && inside(path, dataDir)) throw invalidSetting(key, `${path} is inside the data directory; keep the key-encryption key outside it`);
   }
+  const kekCommand = file.atRest?.kekCommand ?? null;
+  if (kekCommand !== null && kekFile !== null)
+    throw invalidSetting(name, 'set together with atRest.kekCommand: the current KEK is a file or a command, not both');
   const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
-  return { kekFile, previousKekFiles, scratchDir: file.atRest?.scratchDir ?? `/dev/shm/mpegflow-${tag}` };
+  return { kekFile, kekCommand, previousKekFiles, scratchDir: file.atRest?.scratchDir ?? `/dev/shm/mpegflow-${tag}` };
+}
+
+/** Whether encryption at rest is on (a KEK file or a KEK command is configured). */
+export function atRestEnabled(atRest: Config['atRest']): boolean {
+  return atRest.kekFile !== null || atRest.kekCommand !== null;
 }

@@ -9,7 +9,7 @@ import type { HostFacts } from './host.js';
 import { defaultPools } from './pool-defaults.js';
 import { fileConfigSchema, type Config, type FileConfig, type PoolName } from './schema.js';
 import { checkWatchFolderPaths } from './watch-folder-paths.js';
-import { atRestConfig } from './at-rest-config.js';
+import { atRestConfig, atRestEnabled } from './at-rest-config.js';
 
 export interface LoadOptions {
   env: Env;
@@ -184,7 +184,7 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   }
 
   const atRest = atRestConfig(file, env, cwd, dataDir);
-  if (storage.kind !== 'embedded' && atRest.kekFile === null) {
+  if (storage.kind !== 'embedded' && !atRestEnabled(atRest)) {
     throw invalidSetting(
       'MPEGFLOW_KEK_FILE',
       'required with S3 storage: the appliance writes nothing in clear to S3 (objects are encrypted client-side under the facility key; see docs/at-rest.md)',

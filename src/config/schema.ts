@@ -113,6 +113,13 @@ export const fileConfigSchema = z
     atRest: z
       .object({
         kekFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+        /** Instead of a file: a command that wraps and unwraps with a key it holds (an HSM over PKCS#11, a KMS): argv, no shell. */
+        kekCommand: z
+          .array(z.string().min(1).max(4096))
+          .min(1)
+          .max(32)
+          .refine((argv) => argv[0]!.startsWith('/'), 'the command must be an absolute path')
+          .optional(),
         /** KEKs that still unwrap older data keys (after a rotation, until `mpegflow keys rotate` moved them all). */
         previousKekFiles: z.array(z.string().startsWith('/', 'must be an absolute path')).max(16).optional(),
         /** Where encoders write renditions and packages while encryption is on: a memory-backed folder (tmpfs). */
@@ -222,7 +229,7 @@ export interface Config {
    * Encryption at rest: off (`kekFile` null; embedded store only), or every object sealed under
    * data keys wrapped by the KEK in `kekFile`; encoders then write to `scratchDir`, memory-backed.
    */
-  atRest: { kekFile: string | null; previousKekFiles: string[]; scratchDir: string };
+  atRest: { kekFile: string | null; kekCommand: string[] | null; previousKekFiles: string[]; scratchDir: string };
   /** UI sessions: idle timeout and absolute lifetime. */
   sessions: { idleMinutes: number; lifetimeHours: number; secondFactorRoles: Array<'admin' | 'operator' | 'viewer' | 'auditor'> };
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };

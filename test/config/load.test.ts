@@ -147,6 +147,16 @@ test('S3 settings switch the object store; S3 needs encryption at rest (a KEK ou
     /^MPEGFLOW_KEK_FILE: .* is inside the data directory/,
   );
   assert.is(loadConfig({ env: {}, host, cwd }).atRest.kekFile, null, 'embedded: off unless a KEK is configured');
+  // A KEK command (an HSM, a KMS) instead of a file: absolute, and not both.
+  writeFileSync(join(cwd, 'cmd.json'), JSON.stringify({ atRest: { kekCommand: ['/opt/kek-tool', '--conf', '/etc/kek.conf'] } }));
+  const cmd = loadConfig({ env: { ...s3, MPEGFLOW_CONFIG: join(cwd, 'cmd.json') }, host, cwd });
+  assert.equal(cmd.atRest.kekCommand, ['/opt/kek-tool', '--conf', '/etc/kek.conf']);
+  assert.match(
+    failure(() => loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'cmd.json'), MPEGFLOW_KEK_FILE: '/etc/kek.hex' }, host, cwd })).message,
+    /not both/,
+  );
+  writeFileSync(join(cwd, 'rel.json'), JSON.stringify({ atRest: { kekCommand: ['kek-tool'] } }));
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_CONFIG: join(cwd, 'rel.json') }, host, cwd })).message, /absolute path/);
 });
 
 test.run();
