@@ -1,4 +1,4 @@
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { newDataKey, unwrapDataKey, type KeyEncryptionKey } from '../at-rest/key-encryption-key.js';
 import {
@@ -133,7 +133,7 @@ export class EncryptedStore implements ObjectStore {
     const { dataKey, record } = await newDataKey(this.keys.current);
     await this.ring.insert({ id: record.dataKeyId, kekId: record.kekId, wrapped: record.wrapped, bucket, objectKey: key });
     const digest = new PlaintextDigest(options.expectedSha256, { bucket, key });
-    const sealed = new PassThrough({ highWaterMark: DEFAULT_CHUNK_SIZE });
+    const sealed = coalescing(4 * DEFAULT_CHUNK_SIZE);
     // Any failure (the body's, a hash mismatch) ends `sealed` with it, so the inner put stores nothing.
     pipeline(
       body instanceof Readable ? body : Readable.from(body),
@@ -319,6 +319,36 @@ export class EncryptedStore implements ObjectStore {
   private report(bucket: Bucket, key: string, err: unknown): void {
     if (isApplianceError(err) && REFUSAL_CODES.has(err.code)) this.options.onRefused?.({ bucket, key, code: err.code, message: err.message });
   }
+}
+
+/**
+ * Gathers the sealed pieces (64 KiB each) into buffers of `size` bytes: the inner store then
+ * hashes and writes in large blocks (64 KiB writes measured half the throughput of 4 MiB ones).
+ */
+function coalescing(size: number): Transform {
+  let block = Buffer.allocUnsafe(size);
+  let used = 0;
+  return new Transform({
+    highWaterMark: size,
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      let at = 0;
+      while (at < chunk.length) {
+        const n = chunk.copy(block, used, at);
+        used += n;
+        at += n;
+        if (used === size) {
+          this.push(block);
+          block = Buffer.allocUnsafe(size);
+          used = 0;
+        }
+      }
+      done();
+    },
+    flush(done: TransformCallback) {
+      if (used > 0) this.push(block.subarray(0, used));
+      done();
+    },
+  });
 }
 
 /** The plaintext size of a sealed object of `cipherLength` bytes written with the default chunk size (listings read no headers). */
