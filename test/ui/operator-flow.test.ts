@@ -1,6 +1,6 @@
 // The operator UI in a real Chromium against a real appliance (`mpegflow start`, real FFmpeg):
 // log in, submit a generated clip, watch its progress bar reach 100 %, open the job, play
-// HLS (hls.js) and DASH (dash.js), cancel a running job, and a viewer who cannot cancel.
+// HLS (hls.js) and DASH (dash.js) — objects encrypted at rest —, cancel a running job, and a viewer who cannot cancel.
 // Nothing the pages load may come from anywhere but the appliance at 127.0.0.1.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { seedDebCache } from '../cli/deb-cache-seed.js';
 import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { writeKekFile } from '../helpers/kek-file.js';
 import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
 import { trustedFetch } from '../helpers/trusted-fetch.js';
 import { totpCode } from '../../src/auth/totp.js';
@@ -96,7 +97,9 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
 
   // The first start builds the encoder image from the (seeded) .deb cache: up to a few minutes on a busy host.
   // Over HTTPS, as a fresh start serves it: Chromium and the test's own requests trust the appliance CA.
-  const s: Started = await startServer({ cwd, timeoutMs: 300_000, env: { MPEGFLOW_PLAIN_HTTP: '' } });
+  // With encryption at rest, as a facility runs it: the players below read sealed objects through the API.
+  const s: Started = await startServer({ cwd, timeoutMs: 300_000, env: { MPEGFLOW_PLAIN_HTTP: '', MPEGFLOW_KEK_FILE: writeKekFile(cwd) } });
+  assert.match(s.output(), /encrypted at rest under kek-/);
   const caFile = join(cwd, 'data', 'tls', 'ca.crt');
   const fetch = trustedFetch(caFile);
   const adminPassword = readFileSync(join(cwd, 'data', 'secrets', 'admin.password'), 'utf8').trim();
