@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { appendFile, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { createStore, openStore } from '../../src/storage/create-store.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { scheduleLifecycle } from '../../src/storage/lifecycle-schedule.js';
 import { sweepLifecycle, type DeleteEvent } from '../../src/storage/lifecycle.js';
+import { onSmallDisk } from '../helpers/small-disk.js';
 import { defineContract, expectCode, listKeys } from './contract.js';
 import { pseudoRandomStream, sha256Hex } from './pseudo-random.js';
 
@@ -189,16 +190,7 @@ e('lifecycle scheduler (node-cron) runs the sweep and stops', async ({ store }) 
 });
 
 e('a disk that fills mid-write: STORAGE_NO_SPACE, staging file removed, nothing under the key', async () => {
-  const mnt = scratch('tmpfs');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`cannot mount a tmpfs for the disk-full test: ${(err as Error).message}`, { cause: err });
-    console.warn(`!!! disk-full test SKIPPED: mount failed (${(err as Error).message.split('\n')[0]})`);
-    await rm(mnt, { recursive: true, force: true });
-    return;
-  }
-  try {
+  await onSmallDisk(async (mnt) => {
     const store = new EmbeddedStore({ root: join(mnt, 'objects') });
     await store.open();
     await store.put('input', 'full/small', body('fits'));
@@ -210,10 +202,7 @@ e('a disk that fills mid-write: STORAGE_NO_SPACE, staging file removed, nothing 
     await expectCode(() => store.stat('input', 'full/big.mov'), 'STORAGE_NOT_FOUND');
     // The store still works once there is room again.
     assert.is((await store.stat('input', 'full/small')).size, 4);
-  } finally {
-    execFileSync('umount', [mnt], { stdio: 'pipe' });
-    await rm(mnt, { recursive: true, force: true });
-  }
+  });
 });
 
 e.run();

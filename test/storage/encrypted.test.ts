@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { open, readFile, readdir, rm, truncate } from 'node:fs/promises';
@@ -11,6 +10,7 @@ import { memoryKek } from '../../src/at-rest/key-encryption-key.js';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { EncryptedStore } from '../../src/storage/encrypted-store.js';
 import { encryptedOver, type EncryptedTarget } from '../helpers/encrypted-store.js';
+import { onSmallDisk } from '../helpers/small-disk.js';
 import { defineContract, expectCode } from './contract.js';
 import { pseudoRandomBytes, readAll, sha256Hex } from './pseudo-random.js';
 
@@ -142,16 +142,7 @@ e('worker read: a loopback range server of the plaintext, with seeking; released
 });
 
 e('a disk that fills while encrypting: STORAGE_NO_SPACE, nothing under the key, the store works on', async ({ t }) => {
-  const mnt = scratch('tmpfs');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`cannot mount a tmpfs for the disk-full test: ${(err as Error).message}`, { cause: err });
-    console.warn(`!!! disk-full test SKIPPED: mount failed (${(err as Error).message.split('\n')[0]})`);
-    await rm(mnt, { recursive: true, force: true });
-    return;
-  }
-  try {
+  await onSmallDisk(async (mnt) => {
     const full = new EncryptedStore(new EmbeddedStore({ root: join(mnt, 'objects') }), { current: t.kek, all: [t.kek] }, t.db.dataKeys);
     await full.open();
     await full.put('input', 'full/small', body('fits'));
@@ -159,10 +150,7 @@ e('a disk that fills while encrypting: STORAGE_NO_SPACE, nothing under the key, 
     assert.equal(await readdir(join(mnt, 'objects', '.tmp')), [], 'staging file removed');
     await expectCode(() => full.stat('input', 'full/big.mov'), 'STORAGE_NOT_FOUND');
     assert.is((await readAll(await full.get('input', 'full/small'))).toString(), 'fits');
-  } finally {
-    execFileSync('umount', [mnt], { stdio: 'pipe' });
-    await rm(mnt, { recursive: true, force: true });
-  }
+  });
 });
 
 e.run();
