@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
-import { seedDebCache } from '../cli/deb-cache-seed.js';
+import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { apiClient } from '../helpers/api-client.js';
 import { freePort, killAppliance, leftovers, makeClip, waitUntil } from '../helpers/appliance-crash.js';
 import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
@@ -24,7 +24,7 @@ const KILL_AT = [0, 0.1, 0.2, 0.35, 0.5];
 test('kill -9 of the whole appliance at five points of one long encode, five times in a row, then a clean start: completes, 5 interruptions, no failure, outputs once, nothing left', async () => {
   const cwd = tempDir('mpegflow-campaign-');
   const data = join(cwd, 'data');
-  seedDebCache(data);
+  await preloadEncoderImage(cwd);
   writeFileSync(join(data, 'config.json'), JSON.stringify({ policies: { interruptionBackoffSeconds: 0.2 } }));
   // The appliance encodes with x264 "medium": 10 s of 480p take it several seconds per attempt on two cores.
   const clip = join(cwd, 'campaign-480p.mp4');

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { seedDebCache } from '../cli/deb-cache-seed.js';
+import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { apiClient } from '../helpers/api-client.js';
 import { freePort, killAppliance, leftovers, makeClip, sleep, waitUntil } from '../helpers/appliance-crash.js';
 import { killServers, runCli, startServer } from '../helpers/cli.js';
@@ -26,7 +26,7 @@ const TERMINAL = ['completed', 'failed', 'partial', 'cancelled'];
 test('restart while the port is held: exit 1 naming the holder, no task.started/process.started/lease change; then the job completes, the crash cleaned up', async () => {
   const cwd = tempDir('mpegflow-port-held-');
   const data = join(cwd, 'data');
-  seedDebCache(data);
+  await preloadEncoderImage(cwd);
   writeFileSync(join(data, 'config.json'), JSON.stringify({ http: { bindWaitSeconds: 1 }, policies: { interruptionBackoffSeconds: 0.2 } }));
   const clip = join(cwd, 'held-480p.mp4');
   await makeClip(clip, '854x480', 8);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
-import { seedDebCache } from '../cli/deb-cache-seed.js';
+import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { apiClient } from '../helpers/api-client.js';
 import { killServers, runCli, startServer } from '../helpers/cli.js';
 import { encoderProcesses, queryDb } from '../helpers/encoder-processes.js';
@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('kill -9 of mpegflow start mid-encode, then npm start again: job completes, outputs once, no orphan, chain intact', async () => {
   const cwd = tempDir('mpegflow-server-crash-');
   const data = join(cwd, 'data');
-  seedDebCache(data);
+  await preloadEncoderImage(cwd);
   const img = await testImage();
   const clip = join(cwd, 'crash-720p.mp4');
   const ff = img.argv('ffmpeg');

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import type { BrowserContext, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { seedDebCache } from '../cli/deb-cache-seed.js';
+import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
 import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -81,7 +81,7 @@ async function playFor(page: Page, seconds: number): Promise<{ currentTime: numb
 
 test('operator UI: login → submit → progress 100 % → job detail → HLS and DASH play → cancel; a viewer cannot cancel', async () => {
   const cwd = tempDir('mpegflow-ui-');
-  seedDebCache(join(cwd, 'data'));
+  await preloadEncoderImage(cwd);
   const short = join(cwd, 'ui-clip.mp4');
   const long = join(cwd, 'ui-long.mp4');
   // 854x480: two video rungs (240p, 480p) for the rung selector.
@@ -95,7 +95,7 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   symlinkSync('/etc/hostname', join(drop, 'escape.mov'));
   writeFileSync(join(cwd, 'data', 'config.json'), JSON.stringify({ watchFolders: [{ path: drop, stableSeconds: 1, rescanSeconds: 1 }] }));
 
-  // The first start builds the encoder image from the (seeded) .deb cache: up to a few minutes on a busy host.
+  // The encoder image is preloaded (test/helpers/preloaded-image.ts): the first start builds nothing.
   // Over HTTPS, as a fresh start serves it: Chromium and the test's own requests trust the appliance CA.
   // With encryption at rest, as a facility runs it: the players below read sealed objects through the API.
   const s: Started = await startServer({ cwd, timeoutMs: 300_000, env: { MPEGFLOW_PLAIN_HTTP: '', MPEGFLOW_KEK_FILE: writeKekFile(cwd) } });
