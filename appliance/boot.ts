@@ -5,15 +5,14 @@ import { redactedConfig } from '../src/config/redacted.js';
 import type { Config } from '../src/config/schema.js';
 import { createApp } from '../src/http/app.js';
 import { Health } from '../src/http/health.js';
-import { verifyCatalog } from '../src/image-catalog/image-catalog.js';
-import { ensureProductionImage } from '../src/image-catalog/production-image.js';
-import { applianceTrust } from '../src/images/image-trust.js';
 import type { TrustedKeys } from '../src/signing/trusted-keys.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
 import { canonicalJson } from '../src/store/audit-chain.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { dataLayout } from './data-layout.js';
+import { bootEncoderImages } from './boot-images.js';
+import { stopAppliance } from './stop.js';
 import { initAppliance } from './init.js';
 import { bindPort } from '../src/http/bind-port.js';
 import { describeHolders } from '../src/http/port-holder.js';
@@ -63,55 +62,6 @@ export interface RunningAppliance {
 }
 
 const ACTOR = 'system';
-
-/**
- * Encoder images at start: every registered image is re-verified in full; if none is
- * the committed lock's production image, it is built, signed and imported now. A host
- * that cannot build it runs degraded (`/healthz` check `encoderImages`).
- */
-async function bootEncoderImages(
-  store: Store,
-  layout: ReturnType<typeof dataLayout>,
-  health: Health,
-  buildHost: Config['buildHost'],
-  out: (line: string) => void,
-  logger: Logger,
-): Promise<{ trust: TrustedKeys; loaded: Array<{ id: string; name: string; version: string }> }> {
-  const trust = await applianceTrust(layout.trust);
-  const verdicts = await verifyCatalog(store, trust, ACTOR, 'pool-start');
-  for (const v of verdicts.filter((v) => !v.ok)) {
-    logger.error({ imageId: v.id, reason: v.reason }, 'encoder image does not verify');
-    out(`WARNING: encoder image ${v.name} ${v.version} (${v.id}) does not verify and will not be used: ${v.reason}`);
-  }
-  const production = await ensureProductionImage({
-    store,
-    dataDir: layout.root,
-    signingKeyPath: layout.auditKey,
-    trust,
-    actor: ACTOR,
-    progress: out,
-    buildHost,
-  });
-  if (!production.ok) {
-    logger.error({ reason: production.reason }, 'production encoder image unavailable');
-    out(
-      `Encoder image: the FFmpeg 7.1 image cannot be built here (${production.reason}); import one with \`mpegflow images import DIR\` (a signed image) or \`mpegflow images import-host\` (this host's ffmpeg); the appliance runs degraded until then.`,
-    );
-  }
-  const loaded = (await store.images.list()).filter((i) => i.state === 'verified').map((i) => ({ id: i.id, name: i.name, version: i.version }));
-  const fallback = await store.images.default();
-  if (production.ok) {
-    health.set('encoderImages', {
-      ok: true,
-      detail: `${loaded.length} verified; default ${production.image.name} ${production.image.version} (${production.image.id})`,
-    });
-  } else if (fallback) {
-    health.set('encoderImages', { ok: true, detail: `production image unavailable; default ${fallback.name} ${fallback.version} (${fallback.id})` });
-  } else {
-    health.set('encoderImages', { ok: false, detail: `no verified encoder image: ${production.reason}` });
-  }
-  return { trust, loaded };
-}
 
 function closeServer(server: ServerType): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -188,7 +138,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     gate.phase('checking the audit chain against its signed heads');
     heads = await bootAuditHeads({ config, layout, store, health, logger, out, actor: ACTOR });
     gate.phase('verifying encoder images');
-    const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger);
+    const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger, ACTOR);
     gate.phase('opening the object store');
     const atRest = await bootAtRest(config, store, logger, ACTOR);
     const objects = await bootStorage(config, store, images.trust, health, logger, atRest);
@@ -376,6 +326,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
             heads: signer,
           },
           reason,
+          ACTOR,
         );
       },
     };
@@ -391,44 +342,5 @@ export async function startAppliance(config: Config, out: (line: string) => void
     await storage?.stop();
     await store.close();
     throw err;
-  }
-}
-
-async function stopAppliance(
-  server: ServerType,
-  store: Store,
-  parts: {
-    storage: BootedStorage;
-    supervisor: Supervisor;
-    runtime: Runtime;
-    webhooks: WebhookDispatcher;
-    ingest: IngestService;
-    closeWebSockets: () => void;
-    backups?: BackupSchedule | null;
-    heads: HeadSigner;
-  },
-  reason: string,
-): Promise<void> {
-  parts.closeWebSockets();
-  await parts.backups?.stop();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    // Idle keep-alive connections would hold close() open; in-flight requests get a grace period.
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-    setTimeout(() => {
-      if ('closeAllConnections' in server) server.closeAllConnections();
-    }, 5000).unref();
-  });
-  await parts.ingest.stop();
-  await parts.runtime.stop(`the appliance stopped (${reason})`);
-  await parts.webhooks.stop();
-  await parts.supervisor.close();
-  await parts.storage.stop();
-  await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor: ACTOR, payload: { reason } })));
-  // The clean stop's head covers appliance.stopped: a cut after it is found too.
-  try {
-    await parts.heads.stop();
-  } finally {
-    await store.close();
   }
 }
