@@ -187,8 +187,8 @@ export function decryptingStream(key: Buffer, expectDataKeyId: string, what = 'o
 export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
 
 /**
- * Random access: the plaintext bytes `start`..`end` (inclusive) of an encrypted object of
- * `cipherLength` bytes, decrypting only the chunks the range touches, each checked first.
+ * Random access over `readAt` (a file descriptor): the header, then the sealed chunks the range
+ * touches, one `readAt` per chunk, opened by `decryptRangeStream`.
  */
 export async function* decryptRange(
   key: Buffer,
@@ -201,16 +201,12 @@ export async function* decryptRange(
 ): AsyncGenerator<Buffer> {
   const header = decodeHeader(await readAt(0, HEADER_BYTES), what);
   if (header.dataKeyId !== expectDataKeyId) throw new ApplianceError('OBJECT_TAMPERED', `${what} was sealed with another data key`);
-  const size = plaintextLength(cipherLength, header.chunkSize, what);
-  if (start < 0 || end < start || end >= Math.max(size, 1)) throw new RangeError(`range ${start}-${end} outside 0-${size - 1}`);
-  const last = size === 0 ? 0 : Math.floor((size - 1) / header.chunkSize);
   const sealed = header.chunkSize + TAG_BYTES;
-  for (let i = Math.floor(start / header.chunkSize); i <= Math.floor(end / header.chunkSize) && i <= last; i++) {
-    const offset = HEADER_BYTES + i * sealed;
-    const plain = openChunk(key, header, i, i === last, await readAt(offset, Math.min(sealed, cipherLength - offset)), what);
-    const from = i * header.chunkSize;
-    yield plain.subarray(Math.max(0, start - from), Math.min(plain.length, end - from + 1));
-  }
+  const chunked = async (offset: number, length: number): Promise<AsyncIterable<Buffer>> =>
+    (async function* () {
+      for (let at = offset; at < offset + length; at += sealed) yield await readAt(at, Math.min(sealed, offset + length - at));
+    })();
+  yield* decryptRangeStream(key, header, cipherLength, start, end, chunked, what);
 }
 
 /**
