@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
 import { kekSource, loadKeySet } from '../../appliance/boot-at-rest.js';
-import { dataLayout } from '../../appliance/data-layout.js';
 import { rotateDataKeys } from '../../appliance/key-rotation.js';
 import type { Config } from '../config/schema.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import type { KeySet } from '../storage/encrypted-store.js';
-import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import type { Print } from './commands.js';
+import { withStore } from './with-store.js';
 
 const ACTOR = 'cli:keys';
 
@@ -15,14 +13,7 @@ async function withKeys<T>(cfg: Config, fn: (store: Store, keys: KeySet) => Prom
   const keys = await loadKeySet(cfg);
   if (keys === null)
     throw new ApplianceError('USAGE', 'encryption at rest is off: set MPEGFLOW_KEK_FILE (or atRest.kekFile / atRest.kekCommand) to the key-encryption key');
-  if (!existsSync(dataLayout(cfg.dataDir).database))
-    throw new ApplianceError('NOT_INITIALIZED', `no appliance database in ${cfg.dataDir}: run mpegflow init (or start) first`);
-  const store = openStore(cfg);
-  try {
-    return await fn(store, keys);
-  } finally {
-    await store.close();
-  }
+  return withStore(cfg, (store) => fn(store, keys));
 }
 
 /** `mpegflow keys status`: the configured KEKs and how many data keys each wraps (and any KEK the ring needs that is not configured). */

@@ -1,26 +1,13 @@
-import { existsSync } from 'node:fs';
-import { dataLayout } from '../../appliance/data-layout.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 import { createUser, resetTotp } from '../auth/sessions.js';
 import type { Config } from '../config/schema.js';
 import { ApplianceError } from '../errors/appliance-error.js';
-import { openStore } from '../store/open-store.js';
-import { roles, type Role, type Store } from '../store/store.js';
+import { roles, type Role } from '../store/store.js';
 import type { Print } from './commands.js';
+import { withStore } from './with-store.js';
 
 /** Run on the appliance host by its operator: the audit trail records the CLI as the actor. */
 const ACTOR = 'cli:users';
-
-async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!existsSync(dataLayout(cfg.dataDir).database))
-    throw new ApplianceError('NOT_INITIALIZED', `no appliance database in ${cfg.dataDir}: run mpegflow init (or start) first`);
-  const store = openStore(cfg);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 export function parseRole(value: string | undefined): Role {
   if (value === undefined) throw new ApplianceError('USAGE', `--role is required (${roles.join(', ')})`);
