@@ -98,7 +98,6 @@ class PlaintextDigest extends Transform {
  * so no plaintext copy reaches a disk.
  */
 export class EncryptedStore implements ObjectStore {
-  readonly encrypted = true as const;
   readonly #receivers = new Map<string, PutReceiver<PutResult>>();
 
   constructor(
