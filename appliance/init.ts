@@ -81,9 +81,9 @@ async function ensureAdminAccount(layout: DataLayout, store: Store): Promise<Non
 }
 
 /** `mpegflow init`: data dir layout, audit signing key, admin token. Idempotent and crash-safe. */
-export async function initAppliance(config: Config, layout: DataLayout, openStore: () => Store): Promise<{ report: InitReport; store: Store }> {
+export async function initAppliance(config: Config, layout: DataLayout, openStore: () => Promise<Store>): Promise<{ report: InitReport; store: Store }> {
   const { created } = ensureDataDir(layout);
-  const store = openStore();
+  const store = await openStore();
   try {
     const key = await ensureAuditKey(layout, store);
     const adminToken = await ensureAdminToken(config, layout, store);

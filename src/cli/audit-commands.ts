@@ -10,6 +10,7 @@ import { sha256File } from '../hashing/file-sha256.js';
 import type { Config } from '../config/schema.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
 import { openStore } from '../store/open-store.js';
+import { describeUrl } from '../store/postgres/pg-errors.js';
 import type { Print } from './commands.js';
 
 const CLI_ACTOR = 'system:cli';
@@ -17,7 +18,7 @@ const CLI_ACTOR = 'system:cli';
 /** `mpegflow audit export --out FILE [--job ID] [--from ISO] [--to ISO]`. */
 export async function auditExportCommand(print: Print, config: Config, options: { out: string; jobId?: string; from?: string; to?: string }): Promise<number> {
   const layout = dataLayout(config.dataDir);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const exporter = new AuditExporter({ store, keyPath: layout.auditKey, scratchDir: layout.scratch, headLogPath: layout.auditHeads });
     const { jobId, from, to } = options;
@@ -71,11 +72,14 @@ export async function backupOpenCommand(print: Print, config: Config, file: stri
 /** `mpegflow backup`: one online backup now, with the configured retention. */
 export async function backupCommand(print: Print, config: Config): Promise<number> {
   if (config.database.kind !== 'sqlite')
-    throw new ApplianceError('STORE_UNSUPPORTED', 'backups are of the embedded SQLite store; back PostgreSQL up with its own tools');
+    throw new ApplianceError(
+      'USAGE',
+      `the store is PostgreSQL (${describeUrl(config.database.url)}): mpegflow backup copies the embedded SQLite store only. Back PostgreSQL up with the facility's continuous archiving (PITR), or pg_dump --format=custom; after a restore, mpegflow audit verify checks the chain (docs/cluster.md)`,
+    );
   const layout = dataLayout(config.dataDir);
   const keys = await loadKeySet(config);
   await mkdir(layout.backups, { recursive: true, mode: 0o750 });
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const result = await backupStore({
       store,

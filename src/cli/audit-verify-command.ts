@@ -86,7 +86,7 @@ export async function auditVerifyCommand(print: Print, options: AuditVerifyOptio
     verdict = await verifyDatabaseFile(path);
     chainView = (fn) => withSqliteChain(path, fn);
   } else {
-    const store = openStore(await configOnce());
+    const store = await openStore(await configOnce());
     verdict = await store.audit.verify();
     chainView = async (fn) => {
       try {

@@ -64,8 +64,8 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
     const bundle = JSON.parse(readFileSync(join(prefix, 'BUNDLE.json'), 'utf8')) as { sourceDateEpoch: number };
     notBefore.push({ what: 'the bundle build', at: new Date(bundle.sourceDateEpoch * 1000) });
   }
-  if (existsSync(layout.database)) {
-    const store = openStore(cfg);
+  if (cfg.database.kind === 'postgres' || existsSync(layout.database)) {
+    const store = await openStore(cfg);
     try {
       const verdicts = await verifyCatalog(store, await applianceTrust(layout.trust), 'cli:doctor', 'verify');
       const bad = verdicts.filter((v) => !v.ok);

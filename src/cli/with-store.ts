@@ -7,9 +7,9 @@ import type { Store } from '../store/store.js';
 
 /** Runs `fn` on the appliance's store (NOT_INITIALIZED when there is none yet), closed after. */
 export async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!existsSync(dataLayout(cfg.dataDir).database))
+  if (cfg.database.kind === 'sqlite' && !existsSync(dataLayout(cfg.dataDir).database))
     throw new ApplianceError('NOT_INITIALIZED', `no appliance database in ${cfg.dataDir}: run mpegflow init (or start) first`);
-  const store = openStore(cfg);
+  const store = await openStore(cfg);
   try {
     return await fn(store);
   } finally {

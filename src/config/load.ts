@@ -200,7 +200,9 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     http: { host: host_, port: fromEnv.port(env, 'MPEGFLOW_PORT') ?? file.http?.port ?? 8080, bindWaitSeconds: file.http?.bindWaitSeconds ?? 15 },
     log: { level: fromEnv.oneOf(env, 'MPEGFLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ?? file.log?.level ?? 'info' },
     adminTokenSeed: fromEnv.string(env, 'MPEGFLOW_ADMIN_TOKEN') ?? null,
-    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') },
+    database: databaseUrl
+      ? { kind: 'postgres', url: databaseUrl, poolSize: file.database?.poolSize ?? 10, requireAppendOnlyRole: file.database?.requireAppendOnlyRole ?? false }
+      : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') },
     storage,
     lifecycle: {
       cron: file.storage?.lifecycle?.cron ?? '17 * * * *',

@@ -6,7 +6,7 @@ export function redactedConfig(config: Config): unknown {
     ...config,
     adminTokenSeed: config.adminTokenSeed ? '[redacted]' : null,
     storage: config.storage.kind === 's3' ? { ...config.storage, secretKey: '[redacted]' } : config.storage,
-    database: config.database.kind === 'postgres' ? { kind: 'postgres', url: config.database.url.replace(/\/\/[^@/]*@/, '//[redacted]@') } : config.database,
+    database: config.database.kind === 'postgres' ? { ...config.database, url: config.database.url.replace(/\/\/[^@/]*@/, '//[redacted]@') } : config.database,
     webhooks: config.webhooks.map((w) => ({ ...w, secret: '[redacted]' })),
   };
 }

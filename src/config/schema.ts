@@ -96,6 +96,16 @@ export const fileConfigSchema = z
           .strict(),
       )
       .optional(),
+    /** The PostgreSQL store (with MPEGFLOW_DATABASE_URL; docs/cluster.md). */
+    database: z
+      .object({
+        /** Connections per node at most (default 10). */
+        poolSize: z.number().int().min(2).max(100).optional(),
+        /** Refuse to start (STORE_PRIVILEGES) when the role could UPDATE, DELETE or TRUNCATE audit rows; default false: a loud warning. */
+        requireAppendOnlyRole: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     /** UI sessions: ended after `idleMinutes` without the operator's activity (default 15) and `lifetimeHours` after sign-in (default 12). */
     sessions: z
       .object({
@@ -212,7 +222,7 @@ export interface Config {
   tls: TlsConfig;
   log: { level: string };
   adminTokenSeed: string | null;
-  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; poolSize: number; requireAppendOnlyRole: boolean };
   storage:
     | { kind: 'embedded'; root: string }
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; caFile: string | null }

@@ -21,7 +21,10 @@ export const ERROR_CODES = {
   STORE_SCHEMA_MISMATCH: 500,
   STORE_UNAVAILABLE: 500,
   STORE_BUSY: 500,
-  STORE_UNSUPPORTED: null,
+  STORE_UNREACHABLE: 503,
+  STORE_AUTH: null,
+  STORE_TLS: null,
+  STORE_PRIVILEGES: null,
   AUDIT_REQUIRED: 500,
 
   // TLS on the operator port (docs/security.md)

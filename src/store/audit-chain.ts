@@ -76,3 +76,15 @@ export async function verifyChain(
   }
   return { ok: true, events: count, head: prev.seq === anchor.seq && count === 0 ? null : prev };
 }
+
+/** The next event after `head` (null: the chain is empty), with its payload's canonical text as stored. */
+export function nextEvent(
+  head: { seq: number; hash: string } | null,
+  input: { type: string; actor: string; jobId?: string | null; payload?: Record<string, unknown> },
+  at: string,
+): { event: StoredEvent; payloadText: string } {
+  const fields = { seq: (head?.seq ?? 0) + 1, at, actor: input.actor, job_id: input.jobId ?? null, type: input.type, payload: input.payload ?? {} };
+  const prev_hash = head?.hash ?? GENESIS_HASH;
+  const payloadText = canonicalJson(fields.payload);
+  return { event: { ...fields, prev_hash, hash: chainHash(prev_hash, fields, payloadText) }, payloadText };
+}

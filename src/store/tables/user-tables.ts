@@ -1,12 +1,9 @@
 import { and, asc, count, eq, isNull, lt } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Role } from '../store.js';
 import type { NewSession, NewUser, SessionRecord, UserPatch, UserRecord, UserWithHash } from '../users.js';
-import * as schema from './schema.js';
+import { first, type TableDb, type Tables } from './table-db.js';
 
-type Db = BetterSQLite3Database<typeof schema>;
-
-function toUser(row: typeof schema.users.$inferSelect): UserWithHash {
+function toUser(row: Tables['users']['$inferSelect']): UserWithHash {
   return {
     id: row.id,
     username: row.username,
@@ -33,96 +30,88 @@ const withoutHash = ({
   ...user
 }: UserWithHash): UserRecord => user;
 
-function toSession(row: typeof schema.sessions.$inferSelect): SessionRecord {
+function toSession(row: Tables['sessions']['$inferSelect']): SessionRecord {
   return { id: row.id, userId: row.userId, createdAt: row.createdAt, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt, revokedAt: row.revokedAt };
 }
 
 /** User and session writes inside a transaction; `touch` marks that state was written. */
-export function userWrites(w: Db, nowIso: () => string, touch: () => void) {
+export function userWrites({ db, t }: TableDb, nowIso: () => string, touch: () => void) {
   return {
     users: {
       insert: async (u: NewUser): Promise<void> => {
         touch();
-        w.insert(schema.users)
-          .values({
-            ...u,
-            failedAttempts: 0,
-            lockedUntil: null,
-            createdAt: nowIso(),
-            disabledAt: null,
-            totpSecret: null,
-            totpEnrolledAt: null,
-            totpLastStep: null,
-            totpPendingSecret: null,
-          })
-          .run();
+        await db.insert(t.users).values({
+          ...u,
+          failedAttempts: 0,
+          lockedUntil: null,
+          createdAt: nowIso(),
+          disabledAt: null,
+          totpSecret: null,
+          totpEnrolledAt: null,
+          totpLastStep: null,
+          totpPendingSecret: null,
+        });
       },
       update: async (id: string, patch: UserPatch): Promise<void> => {
         touch();
         const { totpRecoveryHashes, ...rest } = patch;
-        w.update(schema.users)
+        await db
+          .update(t.users)
           .set({
             ...rest,
             ...(totpRecoveryHashes !== undefined ? { totpRecoveryHashes: totpRecoveryHashes.length ? JSON.stringify(totpRecoveryHashes) : null } : {}),
           })
-          .where(eq(schema.users.id, id))
-          .run();
+          .where(eq(t.users.id, id));
       },
     },
     sessions: {
       insert: async (s: NewSession): Promise<void> => {
         touch();
-        w.insert(schema.sessions)
-          .values({ ...s, createdAt: nowIso(), revokedAt: null })
-          .run();
+        await db.insert(t.sessions).values({ ...s, createdAt: nowIso(), revokedAt: null });
       },
       revoke: async (id: string, at: string): Promise<void> => {
         touch();
-        w.update(schema.sessions).set({ revokedAt: at }).where(eq(schema.sessions.id, id)).run();
+        await db.update(t.sessions).set({ revokedAt: at }).where(eq(t.sessions.id, id));
       },
       pruneExpired: async (now: number): Promise<number> => {
         touch();
-        return w.delete(schema.sessions).where(lt(schema.sessions.expiresAt, now)).run().changes;
+        return (await db.delete(t.sessions).where(lt(t.sessions.expiresAt, now)).returning({ id: t.sessions.id })).length;
       },
       revokeForUser: async (userId: string, at: string): Promise<number> => {
         touch();
-        return w
-          .update(schema.sessions)
+        const revoked = await db
+          .update(t.sessions)
           .set({ revokedAt: at })
-          .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt)))
-          .run().changes;
+          .where(and(eq(t.sessions.userId, userId), isNull(t.sessions.revokedAt)))
+          .returning({ id: t.sessions.id });
+        return revoked.length;
       },
     },
   };
 }
 
 /** Reads outside transactions (committed data only). */
-export function userReads(r: Db) {
+export function userReads({ db, t }: TableDb) {
   return {
     users: {
       get: async (id: string): Promise<UserRecord | undefined> => {
-        const row = r.select().from(schema.users).where(eq(schema.users.id, id)).get();
+        const row = await first(db.select().from(t.users).where(eq(t.users.id, id)));
         return row ? withoutHash(toUser(row)) : undefined;
       },
       byUsername: async (username: string): Promise<UserWithHash | undefined> => {
-        const row = r.select().from(schema.users).where(eq(schema.users.username, username)).get();
+        const row = await first(db.select().from(t.users).where(eq(t.users.username, username)));
         return row ? toUser(row) : undefined;
       },
       list: async (): Promise<UserRecord[]> =>
-        r
-          .select()
-          .from(schema.users)
-          .orderBy(asc(schema.users.createdAt), asc(schema.users.id))
-          .all()
-          .map((row) => withoutHash(toUser(row))),
+        (await db.select().from(t.users).orderBy(asc(t.users.createdAt), asc(t.users.id))).map((row) => withoutHash(toUser(row))),
       countActive: async (role?: Role): Promise<number> => {
-        const where = role ? and(isNull(schema.users.disabledAt), eq(schema.users.role, role)) : isNull(schema.users.disabledAt);
-        return r.select({ n: count() }).from(schema.users).where(where).get()?.n ?? 0;
+        const where = role ? and(isNull(t.users.disabledAt), eq(t.users.role, role)) : isNull(t.users.disabledAt);
+        return (await first(db.select({ n: count() }).from(t.users).where(where)))?.n ?? 0;
       },
     },
     sessions: {
       byHash: async (tokenHash: string): Promise<SessionRecord | undefined> => {
-        const row = r.select().from(schema.sessions).where(eq(schema.sessions.tokenHash, tokenHash)).get();
+        const row = await first(db.select().from(t.sessions).where(eq(t.sessions.tokenHash, tokenHash)));
         return row ? toSession(row) : undefined;
       },
     },
@@ -130,9 +119,9 @@ export function userReads(r: Db) {
 }
 
 /** The operator's last activity on a session (epoch ms), only ever moved forward. */
-export function touchSession(w: Db, id: string, at: number): void {
-  w.update(schema.sessions)
+export async function touchSession({ db, t }: TableDb, id: string, at: number): Promise<void> {
+  await db
+    .update(t.sessions)
     .set({ lastSeenAt: at })
-    .where(and(eq(schema.sessions.id, id), isNull(schema.sessions.revokedAt)))
-    .run();
+    .where(and(eq(t.sessions.id, id), isNull(t.sessions.revokedAt)));
 }

@@ -1,15 +1,12 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { ApplianceError } from '../../errors/appliance-error.js';
 import { canonicalJson } from '../audit-chain.js';
 import type { Job, JobListQuery, JobPatch, JobState, LeaseRequest, NewJob, NewTask, Task, TaskFinish, TaskInterruption, TaskKind, TaskState } from '../jobs.js';
-import * as schema from './schema.js';
-
-type Db = BetterSQLite3Database<typeof schema>;
+import { first, type TableDb, type Tables } from './table-db.js';
 
 const parse = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-export function toJob(row: typeof schema.jobs.$inferSelect): Job {
+export function toJob(row: Tables['jobs']['$inferSelect']): Job {
   return {
     id: row.id,
     state: row.state as JobState,
@@ -32,7 +29,7 @@ export function toJob(row: typeof schema.jobs.$inferSelect): Job {
   };
 }
 
-export function toTask(row: typeof schema.tasks.$inferSelect): Task {
+export function toTask(row: Tables['tasks']['$inferSelect']): Task {
   return {
     id: row.id,
     jobId: row.jobId,
@@ -64,69 +61,74 @@ function staleLease(id: string, token: number, current: { state: string; fencing
 }
 
 /** Running tasks whose lease lapsed before `now`, optionally only those of owners named `ownerPrefix…`. */
-function expiredRows(w: Db, now: number, ownerPrefix: string | undefined) {
-  return w
+async function expiredRows({ db, t }: TableDb, now: number, ownerPrefix: string | undefined) {
+  const rows = await db
     .select()
-    .from(schema.tasks)
-    .where(and(eq(schema.tasks.state, 'running'), lt(schema.tasks.leaseExpiresAt, now)))
-    .all()
-    .filter((row) => ownerPrefix === undefined || (row.leaseOwner ?? '').startsWith(ownerPrefix));
+    .from(t.tasks)
+    .where(and(eq(t.tasks.state, 'running'), lt(t.tasks.leaseExpiresAt, now)))
+    .orderBy(asc(t.tasks.leaseExpiresAt), asc(t.tasks.id));
+  return rows.filter((row) => ownerPrefix === undefined || (row.leaseOwner ?? '').startsWith(ownerPrefix));
 }
 
+const taskById = ({ db, t }: TableDb, id: string) => first(db.select().from(t.tasks).where(eq(t.tasks.id, id)));
+
+const tasksOfJob = ({ db, t }: TableDb, jobId: string) =>
+  db.select().from(t.tasks).where(eq(t.tasks.jobId, jobId)).orderBy(asc(t.tasks.createdAt), asc(t.tasks.id));
+
 /** Job and task writes inside a transaction; `touch` marks that state was written. */
-export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
+export function jobTaskWrites(w: TableDb, nowIso: () => string, touch: () => void) {
+  const { db, t } = w;
+  const setTask = (id: string, patch: Partial<Tables['tasks']['$inferInsert']>) => db.update(t.tasks).set(patch).where(eq(t.tasks.id, id));
   return {
     jobs: {
       get: async (id: string): Promise<Job | undefined> => {
-        const row = w.select().from(schema.jobs).where(eq(schema.jobs.id, id)).get();
+        const row = await first(db.select().from(t.jobs).where(eq(t.jobs.id, id)));
         return row ? toJob(row) : undefined;
       },
       insert: async (job: NewJob): Promise<void> => {
         touch();
         const at = nowIso();
-        w.insert(schema.jobs)
-          .values({ ...job, packaging: canonicalJson(job.packaging), policy: canonicalJson(job.policy), progress: 0, createdAt: at, updatedAt: at })
-          .run();
+        await db
+          .insert(t.jobs)
+          .values({ ...job, packaging: canonicalJson(job.packaging), policy: canonicalJson(job.policy), progress: 0, createdAt: at, updatedAt: at });
       },
       update: async (id: string, patch: JobPatch): Promise<void> => {
         touch();
         const { outputs, ...rest } = patch;
-        w.update(schema.jobs)
+        await db
+          .update(t.jobs)
           .set({ ...rest, ...(outputs !== undefined ? { outputs: outputs === null ? null : canonicalJson(outputs) } : {}), updatedAt: nowIso() })
-          .where(eq(schema.jobs.id, id))
-          .run();
+          .where(eq(t.jobs.id, id));
       },
     },
     tasks: {
-      listByJob: async (jobId: string): Promise<Task[]> =>
-        w.select().from(schema.tasks).where(eq(schema.tasks.jobId, jobId)).orderBy(asc(schema.tasks.createdAt), asc(schema.tasks.id)).all().map(toTask),
+      listByJob: async (jobId: string): Promise<Task[]> => (await tasksOfJob(w, jobId)).map(toTask),
       insert: async (task: NewTask): Promise<void> => {
         touch();
         const at = nowIso();
-        w.insert(schema.tasks)
-          .values({
-            id: task.id,
-            jobId: task.jobId,
-            kind: task.kind,
-            rendition: task.rendition,
-            state: 'pending',
-            maxAttempts: task.maxAttempts,
-            runAfter: task.runAfter ?? 0,
-            input: canonicalJson(task.input ?? null),
-            createdAt: at,
-            updatedAt: at,
-          })
-          .run();
+        await db.insert(t.tasks).values({
+          id: task.id,
+          jobId: task.jobId,
+          kind: task.kind,
+          rendition: task.rendition,
+          state: 'pending',
+          maxAttempts: task.maxAttempts,
+          runAfter: task.runAfter ?? 0,
+          input: canonicalJson(task.input ?? null),
+          createdAt: at,
+          updatedAt: at,
+        });
       },
       /** Takes the oldest runnable pending task of these kinds: attempt + 1, a new fencing token, a lease. */
       lease: async (req: LeaseRequest): Promise<Task | undefined> => {
-        const row = w
-          .select()
-          .from(schema.tasks)
-          .where(and(eq(schema.tasks.state, 'pending'), lte(schema.tasks.runAfter, req.now), inArray(schema.tasks.kind, [...req.kinds])))
-          .orderBy(asc(schema.tasks.runAfter), asc(schema.tasks.createdAt), asc(schema.tasks.id))
-          .limit(1)
-          .get();
+        const row = await first(
+          db
+            .select()
+            .from(t.tasks)
+            .where(and(eq(t.tasks.state, 'pending'), lte(t.tasks.runAfter, req.now), inArray(t.tasks.kind, [...req.kinds])))
+            .orderBy(asc(t.tasks.runAfter), asc(t.tasks.createdAt), asc(t.tasks.id))
+            .limit(1),
+        );
         if (!row) return undefined;
         touch();
         const patch = {
@@ -139,12 +141,12 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
           errorMessage: null,
           updatedAt: nowIso(),
         };
-        w.update(schema.tasks).set(patch).where(eq(schema.tasks.id, row.id)).run();
+        await setTask(row.id, patch);
         return toTask({ ...row, ...patch });
       },
       /** Ends a leased attempt; refused (STALE_LEASE) unless `token` still holds the lease. */
       finish: async (id: string, token: number, end: TaskFinish): Promise<Task> => {
-        const row = w.select().from(schema.tasks).where(eq(schema.tasks.id, id)).get();
+        const row = await taskById(w, id);
         if (!row || row.state !== 'running' || row.fencingToken !== token) throw staleLease(id, token, row);
         touch();
         const patch = {
@@ -157,14 +159,13 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
           runAfter: end.runAfter ?? row.runAfter,
           updatedAt: nowIso(),
         };
-        w.update(schema.tasks).set(patch).where(eq(schema.tasks.id, id)).run();
+        await setTask(id, patch);
         return toTask({ ...row, ...patch });
       },
       /** Running tasks whose lease lapsed go back to pending (or dead when out of attempts); the token moves on. */
       requeueExpired: async (now: number, ownerPrefix?: string): Promise<Task[]> => {
-        const rows = expiredRows(w, now, ownerPrefix);
         const out: Task[] = [];
-        for (const row of rows) {
+        for (const row of await expiredRows(w, now, ownerPrefix)) {
           touch();
           const dead = row.attempt - row.interruptions >= row.maxAttempts;
           const patch = {
@@ -176,15 +177,15 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
             errorMessage: `lease of ${row.leaseOwner ?? 'unknown'} expired`,
             updatedAt: nowIso(),
           };
-          w.update(schema.tasks).set(patch).where(eq(schema.tasks.id, row.id)).run();
+          await setTask(row.id, patch);
           out.push(toTask({ ...row, ...patch }));
         }
         return out;
       },
-      listExpired: async (now: number, ownerPrefix?: string): Promise<Task[]> => expiredRows(w, now, ownerPrefix).map(toTask),
+      listExpired: async (now: number, ownerPrefix?: string): Promise<Task[]> => (await expiredRows(w, now, ownerPrefix)).map(toTask),
       /** Ends an attempt the appliance cut short; it does not count against `maxAttempts`. */
       interrupt: async (id: string, token: number, end: TaskInterruption): Promise<Task> => {
-        const row = w.select().from(schema.tasks).where(eq(schema.tasks.id, id)).get();
+        const row = await taskById(w, id);
         if (!row || row.state !== 'running' || row.fencingToken !== token) throw staleLease(id, token, row);
         touch();
         const patch = {
@@ -198,21 +199,21 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
           runAfter: end.runAfter ?? row.runAfter,
           updatedAt: nowIso(),
         };
-        w.update(schema.tasks).set(patch).where(eq(schema.tasks.id, id)).run();
+        await setTask(id, patch);
         return toTask({ ...row, ...patch });
       },
       /** Cancels a job's unfinished tasks; running attempts lose their lease (token moves on). */
       cancelForJob: async (jobId: string): Promise<Task[]> => {
-        const rows = w
+        const rows = await db
           .select()
-          .from(schema.tasks)
-          .where(and(eq(schema.tasks.jobId, jobId), or(eq(schema.tasks.state, 'pending'), eq(schema.tasks.state, 'running'))))
-          .all();
+          .from(t.tasks)
+          .where(and(eq(t.tasks.jobId, jobId), or(eq(t.tasks.state, 'pending'), eq(t.tasks.state, 'running'))))
+          .orderBy(asc(t.tasks.createdAt), asc(t.tasks.id));
         const out: Task[] = [];
         for (const row of rows) {
           touch();
           const patch = { state: 'cancelled', leaseOwner: null, leaseExpiresAt: null, fencingToken: row.fencingToken + 1, updatedAt: nowIso() };
-          w.update(schema.tasks).set(patch).where(eq(schema.tasks.id, row.id)).run();
+          await setTask(row.id, patch);
           out.push(toTask({ ...row, ...patch }));
         }
         return out;
@@ -220,10 +221,16 @@ export function jobTaskWrites(w: Db, nowIso: () => string, touch: () => void) {
       /** Puts a failed or dead task back to pending for a retry requested by a person. */
       reset: async (id: string, maxAttempts: number): Promise<void> => {
         touch();
-        w.update(schema.tasks)
-          .set({ state: 'pending', attempt: 0, interruptions: 0, maxAttempts, runAfter: 0, errorCode: null, errorMessage: null, updatedAt: nowIso() })
-          .where(eq(schema.tasks.id, id))
-          .run();
+        await setTask(id, {
+          state: 'pending',
+          attempt: 0,
+          interruptions: 0,
+          maxAttempts,
+          runAfter: 0,
+          errorCode: null,
+          errorMessage: null,
+          updatedAt: nowIso(),
+        });
       },
     },
   };
@@ -240,42 +247,41 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 }
 
 /** Reads outside transactions (committed data only). */
-export function jobTaskReads(r: Db) {
+export function jobTaskReads(r: TableDb) {
+  const { db, t } = r;
+  const jobWhere = async (where: SQL) => {
+    const row = await first(db.select().from(t.jobs).where(where).limit(1));
+    return row ? toJob(row) : undefined;
+  };
   return {
     jobs: {
-      get: async (id: string): Promise<Job | undefined> => {
-        const row = r.select().from(schema.jobs).where(eq(schema.jobs.id, id)).get();
-        return row ? toJob(row) : undefined;
-      },
-      byIdempotencyKey: async (key: string): Promise<Job | undefined> => {
-        const row = r.select().from(schema.jobs).where(eq(schema.jobs.idempotencyKey, key)).get();
-        return row ? toJob(row) : undefined;
-      },
+      get: (id: string): Promise<Job | undefined> => jobWhere(eq(t.jobs.id, id)),
+      byIdempotencyKey: (key: string): Promise<Job | undefined> => jobWhere(eq(t.jobs.idempotencyKey, key)),
       usesInput: async (inputKey: string): Promise<boolean> =>
-        r.select({ id: schema.jobs.id }).from(schema.jobs).where(eq(schema.jobs.inputKey, inputKey)).limit(1).get() !== undefined,
+        (await first(db.select({ id: t.jobs.id }).from(t.jobs).where(eq(t.jobs.inputKey, inputKey)).limit(1))) !== undefined,
       /** Newest first; the cursor is the last item's position, so pages stay stable as jobs arrive. */
       list: async (q: JobListQuery = {}): Promise<{ items: Job[]; nextCursor: string | null }> => {
         const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
         const conditions: SQL[] = [];
-        if (q.state) conditions.push(eq(schema.jobs.state, q.state));
-        if (q.from) conditions.push(gte(schema.jobs.createdAt, q.from));
-        if (q.to) conditions.push(lt(schema.jobs.createdAt, q.to));
+        if (q.state) conditions.push(eq(t.jobs.state, q.state));
+        if (q.from) conditions.push(gte(t.jobs.createdAt, q.from));
+        if (q.to) conditions.push(lt(t.jobs.createdAt, q.to));
         if (q.text) {
-          const pattern = `%${q.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-          const match = (column: AnyColumn) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
-          conditions.push(or(match(schema.jobs.id), match(schema.jobs.inputKey), match(schema.jobs.submittedBy)) as SQL);
+          // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+          const pattern = `%${q.text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+          const match = (column: AnyColumn) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+          conditions.push(or(match(t.jobs.id), match(t.jobs.inputKey), match(t.jobs.submittedBy)) as SQL);
         }
         if (q.cursor) {
           const c = decodeCursor(q.cursor);
-          conditions.push(or(lt(schema.jobs.createdAt, c.createdAt), and(eq(schema.jobs.createdAt, c.createdAt), lt(schema.jobs.id, c.id))) as SQL);
+          conditions.push(or(lt(t.jobs.createdAt, c.createdAt), and(eq(t.jobs.createdAt, c.createdAt), lt(t.jobs.id, c.id))) as SQL);
         }
-        const rows = r
+        const rows = await db
           .select()
-          .from(schema.jobs)
+          .from(t.jobs)
           .where(conditions.length ? and(...conditions) : undefined)
-          .orderBy(desc(schema.jobs.createdAt), desc(schema.jobs.id))
-          .limit(limit + 1)
-          .all();
+          .orderBy(desc(t.jobs.createdAt), desc(t.jobs.id))
+          .limit(limit + 1);
         const items = rows.slice(0, limit).map(toJob);
         const last = items[items.length - 1];
         return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
@@ -283,21 +289,20 @@ export function jobTaskReads(r: Db) {
     },
     tasks: {
       get: async (id: string): Promise<Task | undefined> => {
-        const row = r.select().from(schema.tasks).where(eq(schema.tasks.id, id)).get();
+        const row = await taskById(r, id);
         return row ? toTask(row) : undefined;
       },
-      listByJob: async (jobId: string): Promise<Task[]> =>
-        r.select().from(schema.tasks).where(eq(schema.tasks.jobId, jobId)).orderBy(asc(schema.tasks.createdAt), asc(schema.tasks.id)).all().map(toTask),
+      listByJob: async (jobId: string): Promise<Task[]> => (await tasksOfJob(r, jobId)).map(toTask),
     },
   };
 }
 
 /** Lease renewal: not a state change (no audit event), refused when the token moved on. */
-export function renewLease(w: Db, id: string, token: number, expiresAt: number): boolean {
-  const res = w
-    .update(schema.tasks)
+export async function renewLease({ db, t }: TableDb, id: string, token: number, expiresAt: number): Promise<boolean> {
+  const renewed = await db
+    .update(t.tasks)
     .set({ leaseExpiresAt: expiresAt })
-    .where(and(eq(schema.tasks.id, id), eq(schema.tasks.state, 'running'), eq(schema.tasks.fencingToken, token)))
-    .run();
-  return res.changes === 1;
+    .where(and(eq(t.tasks.id, id), eq(t.tasks.state, 'running'), eq(t.tasks.fencingToken, token)))
+    .returning({ id: t.tasks.id });
+  return renewed.length === 1;
 }

@@ -1,0 +1,243 @@
+import { bigint, doublePrecision, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * The PostgreSQL schema: the SQLite schema (../sqlite/schema.ts) table for table, column for
+ * column, with the same TypeScript row types (`schema-parity.ts` checks it at compile time).
+ * SQLite's 64-bit INTEGER is `bigint` here where a value can pass 2^31 (epoch ms, sizes, seqs),
+ * read as a JS number; JSON columns stay canonical JSON text (the audit hashes that exact text).
+ */
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    state: text('state').notNull(),
+    inputKey: text('input_key').notNull(),
+    inputSha256: text('input_sha256'),
+    inputSize: bigint('input_size', { mode: 'number' }),
+    ladder: text('ladder').notNull(),
+    packaging: text('packaging').notNull(),
+    encoderImage: text('encoder_image').notNull(),
+    policy: text('policy').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
+    submittedBy: text('submitted_by').notNull(),
+    progress: doublePrecision('progress').notNull().default(0),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    outputs: text('outputs'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),
+    index('jobs_state_created').on(t.state, t.createdAt),
+    index('jobs_created_id').on(t.createdAt, t.id),
+  ],
+);
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    kind: text('kind').notNull(),
+    rendition: text('rendition'),
+    state: text('state').notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    /** Attempts the appliance itself cut short (crash, shutdown): not counted against `maxAttempts`. */
+    interruptions: integer('interruptions').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: bigint('lease_expires_at', { mode: 'number' }),
+    fencingToken: integer('fencing_token').notNull().default(0),
+    runAfter: bigint('run_after', { mode: 'number' }).notNull().default(0),
+    input: text('input'),
+    output: text('output'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('tasks_job').on(t.jobId), index('tasks_state_run_after').on(t.state, t.runAfter)],
+);
+
+export const encoderImages = pgTable('encoder_images', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  version: text('version').notNull(),
+  path: text('path').notNull(),
+  manifest: text('manifest').notNull(),
+  state: text('state').notNull(),
+  importedAt: text('imported_at').notNull(),
+  verifiedAt: text('verified_at'),
+  removedAt: text('removed_at'),
+});
+
+export const webhooks = pgTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  events: text('events').notNull(),
+  /** `config` (synced from the config file at start) or `api` (registered through the API). */
+  source: text('source').notNull().default('api'),
+  createdAt: text('created_at').notNull(),
+  disabledAt: text('disabled_at'),
+});
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id),
+    /** Seq of the `webhook.event.queued` audit event that records this event and its targets. */
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    eventType: text('event_type').notNull().default(''),
+    jobId: text('job_id'),
+    /** The exact JSON body sent (signed afresh with a new timestamp at each attempt). */
+    body: text('body').notNull().default(''),
+    attempt: integer('attempt').notNull().default(0),
+    status: text('status').notNull(),
+    responseCode: integer('response_code'),
+    error: text('error'),
+    nextAttemptAt: bigint('next_attempt_at', { mode: 'number' }),
+    lastAttemptAt: text('last_attempt_at'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_status').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
+);
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').notNull(),
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  lockedUntil: bigint('locked_until', { mode: 'number' }),
+  createdAt: text('created_at').notNull(),
+  disabledAt: text('disabled_at'),
+  /** TOTP (RFC 6238) shared secret, base32, once the account confirmed a code; null: not enrolled. */
+  totpSecret: text('totp_secret'),
+  totpEnrolledAt: text('totp_enrolled_at'),
+  /** The time step of the last accepted code: a code of that step or earlier is a replay. */
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+  /** A secret handed out for enrollment, until a code of it is confirmed at sign-in. */
+  totpPendingSecret: text('totp_pending_secret'),
+  /** JSON array of the sha256 of each unused recovery code (one-time codes for a lost authenticator). */
+  totpRecoveryHashes: text('totp_recovery_hashes'),
+});
+
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  userId: text('user_id').references(() => users.id),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at'),
+  revokedAt: text('revoked_at'),
+});
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    jobId: text('job_id'),
+    type: text('type').notNull(),
+    payload: text('payload').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_job').on(t.jobId, t.seq), index('audit_events_at').on(t.at), index('audit_events_type_seq').on(t.type, t.seq)],
+);
+
+/** One row per signed audit bundle: the chain head it certifies and the previous export's head (docs/audit-bundle.md). */
+export const auditExports = pgTable('audit_exports', {
+  id: text('id').primaryKey(),
+  createdAt: text('created_at').notNull(),
+  actor: text('actor').notNull(),
+  jobId: text('job_id'),
+  rangeFrom: text('range_from'),
+  rangeTo: text('range_to'),
+  /** The events in the bundle: seq of the anchor (the event before the first) and of the last. */
+  anchorSeq: bigint('anchor_seq', { mode: 'number' }).notNull(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  headSeq: bigint('head_seq', { mode: 'number' }).notNull(),
+  headHash: text('head_hash').notNull(),
+  previousId: text('previous_id'),
+  previousHeadSeq: bigint('previous_head_seq', { mode: 'number' }),
+  previousHeadHash: text('previous_head_hash'),
+  bundleSha256: text('bundle_sha256').notNull(),
+  bundleSize: bigint('bundle_size', { mode: 'number' }).notNull(),
+});
+/** Login sessions of operator accounts (the UI's cookie); the cookie secret is stored as sha256 only. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: text('created_at').notNull(),
+    /** Epoch ms. */
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    /** Epoch ms of the last request the operator made (background refreshes do not count): the idle timeout runs from it. */
+    lastSeenAt: bigint('last_seen_at', { mode: 'number' }),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);
+/** One file taken (or refused) by a watch folder: its path, content hash and job (src/ingest/). */
+export const ingests = pgTable(
+  'ingests',
+  {
+    id: text('id').primaryKey(),
+    /** The configured watch folder root. */
+    folder: text('folder').notNull(),
+    /** The file name as found (JSON-escaped only when shown). */
+    name: text('name').notNull(),
+    /** detected | claimed | submitted | done | failed */
+    state: text('state').notNull(),
+    /** `dev:ino:size:mtimeMs` when detected: a refused file is recorded once, not at every scan. */
+    fingerprint: text('fingerprint').notNull(),
+    size: bigint('size', { mode: 'number' }),
+    sha256: text('sha256'),
+    inputKey: text('input_key'),
+    jobId: text('job_id'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('ingests_folder_created').on(t.folder, t.createdAt), index('ingests_folder_name_sha').on(t.folder, t.name, t.sha256)],
+);
+
+/**
+ * Per-object data keys, each wrapped by a key-encryption key (docs/at-rest.md). The data key
+ * itself is never stored; `wrapped` is useless without the facility's KEK. `sha256`/`size` are
+ * the plaintext's, recorded when the object's put ends (null while it streams, or if it failed).
+ */
+export const dataKeys = pgTable(
+  'data_keys',
+  {
+    id: text('id').primaryKey(),
+    kekId: text('kek_id').notNull(),
+    wrapped: text('wrapped').notNull(),
+    /** Where the object was first stored (copies share the key). */
+    bucket: text('bucket').notNull(),
+    objectKey: text('object_key').notNull(),
+    sha256: text('sha256'),
+    size: bigint('size', { mode: 'number' }),
+    createdAt: text('created_at').notNull(),
+    rewrappedAt: text('rewrapped_at'),
+  },
+  (t) => [index('data_keys_kek').on(t.kekId)],
+);
