@@ -29,8 +29,11 @@ function isTlsFailure(code: string | undefined, message: string): boolean {
  * Maps a node-postgres failure to one line with a stable code: the server unreachable (or
  * going away), the role or password refused, TLS, a missing privilege, anything else.
  */
-export function postgresError(url: string, err: unknown): ApplianceError {
-  if (err instanceof ApplianceError) return err;
+export function postgresError(url: string, thrown: unknown): ApplianceError {
+  if (thrown instanceof ApplianceError) return thrown;
+  // drizzle wraps the driver's error ("Failed query: …") with the driver's as its cause.
+  let err = thrown;
+  while (err instanceof Error && codeOf(err) === undefined && err.cause !== undefined) err = err.cause;
   const where = describeUrl(url);
   const code = codeOf(err);
   const why = err instanceof Error ? err.message : String(err);

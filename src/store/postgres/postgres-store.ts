@@ -7,6 +7,7 @@ import type { AuditEvent, AuditInput, CanonicalEventLine, NewDataKey, Store, Sto
 import { SerialQueue } from '../serial-queue.js';
 import { auditReads, toEvent } from '../tables/audit-reads.js';
 import { auditedTx } from '../tables/audited-tx.js';
+import { withMappedErrors } from '../tables/mapped-errors.js';
 import { insertDataKey, settleDataKey } from '../tables/data-key-tables.js';
 import { renewLease } from '../tables/job-tables.js';
 import { storeReads, type StoreReads } from '../tables/store-reads.js';
@@ -72,9 +73,10 @@ export class PostgresStore implements Store {
       this.lastConnectionError = postgresError(this.#url, err);
     });
     this.#r = pgTables(drizzle({ client: this.#pool }));
-    this.#reads = storeReads(this.#r);
+    const mapError = (err: unknown) => postgresError(this.#url, err);
+    this.#reads = withMappedErrors(storeReads(this.#r), mapError);
     this.audit = {
-      ...auditReads(this.#r),
+      ...withMappedErrors({ audit: auditReads(this.#r) }, mapError).audit,
       iterate: (range = {}) => this.#iterate(range),
       verify: async () => verifyChain(this.#iterate()),
       iterateLines: (range) => this.#iterateLines(range),
