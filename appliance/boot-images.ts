@@ -23,8 +23,9 @@ export async function bootEncoderImages(
   actor: string,
 ): Promise<{ trust: TrustedKeys; loaded: Array<{ id: string; name: string; version: string }> }> {
   const trust = await applianceTrust(layout.trust);
-  const verdicts = await verifyCatalog(store, trust, actor, 'pool-start');
-  for (const v of verdicts.filter((v) => !v.ok)) {
+  const verdicts = await verifyCatalog(store, layout.images, trust, actor, 'pool-start');
+  for (const v of verdicts.filter((v) => v.absent)) out(`Encoder image ${v.name} ${v.version} (${v.id}) is registered but not on this node`);
+  for (const v of verdicts.filter((v) => !v.ok && !v.absent)) {
     logger.error({ imageId: v.id, reason: v.reason }, 'encoder image does not verify');
     out(`WARNING: encoder image ${v.name} ${v.version} (${v.id}) does not verify and will not be used: ${v.reason}`);
   }

@@ -19,6 +19,7 @@ import { describeHolders } from '../src/http/port-holder.js';
 import { startupGate } from '../src/http/startup-gate.js';
 import { startupCleanup } from '../src/runtime/startup-cleanup.js';
 import { backupSealer, bootAtRest } from './boot-at-rest.js';
+import { checkStoreAtStart, monitorStore } from './boot-store.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { EventBus } from '../src/events/event-bus.js';
@@ -113,7 +114,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
   const { report, store } = initialised;
   const operatorTls = serverTls ? liveOperatorTls(serverTls, { config, layout, server: server as HttpsServer, store, logger, out, actor: ACTOR }) : null;
   const health = new Health();
-  health.set('store', { ok: true });
+  health.set('store', { ok: true, detail: store.dialect });
+  let storeMonitor: { stop(): void } | undefined;
   let storage: BootedStorage | undefined;
   let supervisor: Supervisor | undefined;
   let runtime: Runtime | undefined;
@@ -122,6 +124,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
   let ingest: IngestService | undefined;
   let heads: HeadSigner | undefined;
   try {
+    const storeFacts = checkStoreAtStart(config, store, logger, out);
+    storeMonitor = monitorStore(store, health, logger);
     const verdict = await store.audit.verify();
     if (verdict.ok) {
       health.set('auditChain', { ok: true, detail: `${verdict.events} events` });
@@ -167,6 +171,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
           node: process.version,
           pid: process.pid,
           configSha256,
+          store: storeFacts,
           auditChainOk: verdict.ok,
           encoderImages: images.loaded,
           objectStore: objects.describe,
@@ -229,6 +234,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
         onResult: (r) => logger.info({ backup: r.path, sha256: r.sha256, chainOk: r.chainOk, pruned: r.pruned }, 'store backed up'),
         onError: (err) => logger.error({ err }, 'store backup failed'),
       });
+    } else {
+      out('Store backups: PostgreSQL is backed up by the facility (continuous archiving or pg_dump; docs/cluster.md), not by the appliance');
     }
     const swept = await sweepExportScratch(layout.scratch);
     if (swept.length) logger.warn({ removed: swept }, 'removed leftovers of interrupted audit exports');
@@ -312,6 +319,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       tls: operatorTls,
       stop: (reason) => {
         operatorTls?.stop();
+        storeMonitor?.stop();
         return stopAppliance(
           server,
           store,
@@ -332,6 +340,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     };
   } catch (err) {
     operatorTls?.stop();
+    storeMonitor?.stop();
     await heads?.stop().catch(() => undefined);
     await closeServer(server);
     await ingest?.stop();

@@ -67,7 +67,7 @@ export async function doctorCommand(print: Print, cfg: Config): Promise<number> 
   if (cfg.database.kind === 'postgres' || existsSync(layout.database)) {
     const store = await openStore(cfg);
     try {
-      const verdicts = await verifyCatalog(store, await applianceTrust(layout.trust), 'cli:doctor', 'verify');
+      const verdicts = await verifyCatalog(store, layout.images, await applianceTrust(layout.trust), 'cli:doctor', 'verify');
       const bad = verdicts.filter((v) => !v.ok);
       checks.push(
         verdicts.length === 0

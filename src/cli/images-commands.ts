@@ -46,7 +46,7 @@ export function imagesListCommand(print: Print, cfg: Config): Promise<number> {
 /** `mpegflow images verify`: re-hashes every registered image; exit 0 only if there is one and every one verifies. */
 export function imagesVerifyCommand(print: Print, cfg: Config): Promise<number> {
   return withCatalog(cfg, async (store, layout) => {
-    const verdicts = await verifyCatalog(store, await applianceTrust(layout.trust), ACTOR, 'verify');
+    const verdicts = await verifyCatalog(store, layout.images, await applianceTrust(layout.trust), ACTOR, 'verify');
     if (verdicts.length === 0) {
       print('no encoder images registered: nothing verifies');
       return 1;
@@ -144,7 +144,7 @@ export function imagesImportHostCommand(print: Print, cfg: Config, options: Impo
 /** `mpegflow images remove ID`: refused while any job pins the image. */
 export function imagesRemoveCommand(print: Print, cfg: Config, id: string): Promise<number> {
   return withCatalog(cfg, async (store) => {
-    const removed = await removeImage(store, id, ACTOR);
+    const removed = await removeImage(store, dataLayout(cfg.dataDir).images, id, ACTOR);
     print(`removed ${removed.id}  ${removed.name} ${removed.version}`);
     return 0;
   });

@@ -16,6 +16,9 @@ export const knownVariables = [
   /** The key-encryption key file (outside the data directory): turns on encryption at rest (docs/at-rest.md). */
   'MPEGFLOW_KEK_FILE',
   'MPEGFLOW_LOG_LEVEL',
+  /** This node's id in a cluster (default: the host name) and its roles (`api`, `worker`; default both): docs/cluster.md. */
+  'MPEGFLOW_NODE_ID',
+  'MPEGFLOW_NODE_ROLES',
   /** `true`: plain HTTP instead of HTTPS, on a loopback listen address only (tests, a reverse proxy on this host). */
   'MPEGFLOW_PLAIN_HTTP',
   /** Building the encoder image (`mpegflow images build`, first start): the Debian mirror and the archive keyring. */

@@ -7,6 +7,7 @@ import { isLoopbackHost } from './loopback.js';
 import { fromEnv, invalidSetting, rejectUnknownVariables, type Env } from './env.js';
 import type { HostFacts } from './host.js';
 import { defaultPools } from './pool-defaults.js';
+import { nodeConfig } from './node-config.js';
 import { fileConfigSchema, type Config, type FileConfig, type PoolName } from './schema.js';
 import { checkWatchFolderPaths } from './watch-folder-paths.js';
 import { atRestConfig, atRestEnabled } from './at-rest-config.js';
@@ -192,6 +193,9 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
   }
 
   checkWatchFolderPaths(file.watchFolders ?? [], dataDir);
+  const database: Config['database'] = databaseUrl
+    ? { kind: 'postgres', url: databaseUrl, poolSize: file.database?.poolSize ?? 10, requireAppendOnlyRole: file.database?.requireAppendOnlyRole ?? false }
+    : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') };
   const host_ = fromEnv.string(env, 'MPEGFLOW_HOST') ?? file.http?.host ?? '127.0.0.1';
   const config: Config = {
     dataDir,
@@ -200,10 +204,9 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
     http: { host: host_, port: fromEnv.port(env, 'MPEGFLOW_PORT') ?? file.http?.port ?? 8080, bindWaitSeconds: file.http?.bindWaitSeconds ?? 15 },
     log: { level: fromEnv.oneOf(env, 'MPEGFLOW_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ?? file.log?.level ?? 'info' },
     adminTokenSeed: fromEnv.string(env, 'MPEGFLOW_ADMIN_TOKEN') ?? null,
-    database: databaseUrl
-      ? { kind: 'postgres', url: databaseUrl, poolSize: file.database?.poolSize ?? 10, requireAppendOnlyRole: file.database?.requireAppendOnlyRole ?? false }
-      : { kind: 'sqlite', path: join(dataDir, 'mpegflow.db') },
+    database,
     storage,
+    node: nodeConfig(file, env, database, storage),
     lifecycle: {
       cron: file.storage?.lifecycle?.cron ?? '17 * * * *',
       intermediateMaxAgeDays: file.storage?.lifecycle?.intermediateMaxAgeDays ?? 7,

@@ -96,6 +96,21 @@ export const fileConfigSchema = z
           .strict(),
       )
       .optional(),
+    /** This node of a cluster (docs/cluster.md): its id, roles and the pools it runs. */
+    node: z
+      .object({
+        id: z.string().optional(),
+        roles: z
+          .array(z.enum(['api', 'worker']))
+          .min(1)
+          .optional(),
+        pools: z
+          .array(z.enum(['probe', 'encode', 'package']))
+          .min(1)
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** The PostgreSQL store (with MPEGFLOW_DATABASE_URL; docs/cluster.md). */
     database: z
       .object({
@@ -223,6 +238,8 @@ export interface Config {
   log: { level: string };
   adminTokenSeed: string | null;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; poolSize: number; requireAppendOnlyRole: boolean };
+  /** This node: its id (unique in the cluster), roles, and the pools it runs (none without `worker`). */
+  node: { id: string; roles: Array<'api' | 'worker'>; pools: PoolName[] };
   storage:
     | { kind: 'embedded'; root: string }
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; caFile: string | null }

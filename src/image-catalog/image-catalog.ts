@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApplianceError } from '../errors/appliance-error.js';
@@ -145,18 +146,42 @@ export interface ImageVerdict {
   version: string;
   ok: boolean;
   reason?: string;
+  /** The image is registered (by another node) but its folder is not on this node: nothing is recorded. */
+  absent?: boolean;
   image?: VerifiedImage;
 }
 
 /**
- * Fully re-verifies every registered image (every file re-hashed), records the state
- * of each (`encoder_image.verified` / `encoder_image.verification_failed`).
+ * Where this node keeps an image: `imagesDir/<id>` (every node imports into its own data dir),
+ * else the folder it was registered from (a node sharing the importer's layout).
  */
-export async function verifyCatalog(store: Store, trust: TrustedKeys, actor: string, stage: VerificationFailure['stage'] = 'verify'): Promise<ImageVerdict[]> {
+export function imageDirOnThisNode(record: Pick<EncoderImageRecord, 'id' | 'path'>, imagesDir: string): string {
+  const own = join(imagesDir, record.id);
+  return existsSync(own) ? own : record.path;
+}
+
+/**
+ * Fully re-verifies every registered image this node holds (`imagesDir/<id>`: every file
+ * re-hashed), records the state of each (`encoder_image.verified` /
+ * `encoder_image.verification_failed`). An image whose folder this node does not have (in a
+ * cluster, imported on another node) is `absent`: reported, not recorded.
+ */
+export async function verifyCatalog(
+  store: Store,
+  imagesDir: string,
+  trust: TrustedKeys,
+  actor: string,
+  stage: VerificationFailure['stage'] = 'verify',
+): Promise<ImageVerdict[]> {
   const verdicts: ImageVerdict[] = [];
   for (const record of await store.images.list()) {
+    const dir = imageDirOnThisNode(record, imagesDir);
+    if (!existsSync(dir)) {
+      verdicts.push({ id: record.id, name: record.name, version: record.version, ok: false, absent: true, reason: `not on this node (${dir})` });
+      continue;
+    }
     try {
-      const image = await verifyImageDir(record.path, trust, { expectedId: record.id, stage, mode: 'full' });
+      const image = await verifyImageDir(dir, trust, { expectedId: record.id, stage, mode: 'full' });
       await store.change(async (tx) => {
         await tx.images.setState(record.id, 'verified', image.verifiedAt);
         await tx.audit({
@@ -177,7 +202,7 @@ export async function verifyCatalog(store: Store, trust: TrustedKeys, actor: str
 }
 
 /** Unregisters an image and deletes its folder; refused (and audited) while any job pins it. */
-export async function removeImage(store: Store, id: string, actor: string): Promise<EncoderImageRecord> {
+export async function removeImage(store: Store, imagesDir: string, id: string, actor: string): Promise<EncoderImageRecord> {
   const record = await store.images.get(id);
   if (!record || record.removedAt) throw new ApplianceError('NOT_FOUND', `no encoder image ${id}`);
   const jobs = await store.images.jobsPinning(id);
@@ -193,6 +218,6 @@ export async function removeImage(store: Store, id: string, actor: string): Prom
     await tx.images.markRemoved(id, new Date().toISOString());
     await tx.audit({ type: 'encoder_image.removed', actor, payload: { imageId: id, name: record.name, version: record.version } });
   });
-  await rm(record.path, { recursive: true, force: true });
+  await rm(imageDirOnThisNode(record, imagesDir), { recursive: true, force: true });
   return record;
 }

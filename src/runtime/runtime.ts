@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { imageDirOnThisNode } from '../image-catalog/image-catalog.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { cancelJob, jobNotFound, outputKeyOf, retryJob } from './job-commands.js';
 import { jobDetail } from './job-detail.js';
@@ -50,7 +51,7 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
       const image = await deps.store.images.get(job.encoderImage);
       if (!image || image.removedAt)
         throw new ApplianceError('ENCODER_REMOVED', `encoder image ${job.encoderImage}, pinned at submission, is no longer registered`);
-      return { id: image.id, dir: image.path };
+      return { id: image.id, dir: imageDirOnThisNode(image, deps.imagesDir) };
     },
     kick: () => void scheduler.tick(),
   };

@@ -2,6 +2,7 @@ import type { ChainVerdict, StoredEvent } from './audit-chain.js';
 import type { JobReads, JobWrites, TaskReads, TaskWrites } from './jobs.js';
 import type { Role, SessionReads, SessionWrites, UserReads, UserWrites } from './users.js';
 import type { IngestReads, IngestWrites } from './ingests.js';
+import type { DutyLeases, NodeReads, NodeWrites } from './nodes.js';
 
 /** What a caller appends to the audit trail; seq, time and hashes are the store's. */
 export interface AuditInput {
@@ -128,6 +129,13 @@ export interface DataKeyRecord {
 
 export type NewDataKey = Pick<DataKeyRecord, 'id' | 'kekId' | 'wrapped' | 'bucket' | 'objectKey'>;
 
+/** At-most-once messages to every node listening (live events: they carry no state of record). */
+export interface ClusterNotifications {
+  publish(channel: string, payload: string): Promise<void>;
+  /** Calls `onMessage` for each message on `channel` (from any node, this one included) until the returned stop is called. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
 /** Writes exist only inside `Store.change`, beside the audit event that explains them. */
 export interface StoreTx {
   /** Appends one chained audit event in this transaction. */
@@ -158,6 +166,8 @@ export interface StoreTx {
   auditExports: {
     insert(record: AuditExportRecord): Promise<void>;
   };
+  /** The cluster's nodes (docs/cluster.md). */
+  nodes: NodeWrites;
   dataKeys: {
     /** Key rotation: re-wraps one data key (only if `fromKekId` still wraps it); false if it moved. */
     rewrap(id: string, fromKekId: string, to: { kekId: string; wrapped: string }): Promise<boolean>;
@@ -281,6 +291,15 @@ export interface Store {
     /** Keys wrapped by `kekId`, in id order after `afterId`. */
     page(kekId: string, afterId: string, limit: number): Promise<DataKeyRecord[]>;
   };
+  /** The cluster's nodes and their heartbeats. */
+  nodes: NodeReads;
+  /** Duties run once in the cluster. */
+  duties: DutyLeases;
+  /**
+   * Messages between the nodes of a cluster (PostgreSQL NOTIFY/LISTEN); null on SQLite, whose
+   * store one process owns: there is nobody to tell.
+   */
+  readonly notifications: ClusterNotifications | null;
   auditExports: {
     /** The newest export checkpoint, or null. */
     latest(): Promise<AuditExportRecord | null>;

@@ -17,6 +17,7 @@ import { advisoryLocks } from './advisory-locks.js';
 import { auditPrivileges, type AuditPrivileges } from './audit-privileges.js';
 import { migratePostgres } from './migrate.js';
 import { postgresError } from './pg-errors.js';
+import { pgNotifications } from './pg-notifications.js';
 import * as schema from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -75,6 +76,9 @@ export class PostgresStore implements Store {
     this.#r = pgTables(drizzle({ client: this.#pool }));
     const mapError = (err: unknown) => postgresError(this.#url, err);
     this.#reads = withMappedErrors(storeReads(this.#r), mapError);
+    this.notifications = pgNotifications(options.url, this.#pool, (err) => {
+      this.lastConnectionError = postgresError(this.#url, err);
+    });
     this.audit = {
       ...withMappedErrors({ audit: auditReads(this.#r) }, mapError).audit,
       iterate: (range = {}) => this.#iterate(range),
@@ -197,6 +201,16 @@ export class PostgresStore implements Store {
   get auditExports() {
     return this.#reads.auditExports;
   }
+
+  get nodes() {
+    return this.#reads.nodes;
+  }
+
+  get duties() {
+    return this.#reads.duties;
+  }
+
+  readonly notifications: Store['notifications'];
 
   /** Audit rows in seq order, in keyset batches (each batch one query; the trail is append-only). */
   async *#batches(fromSeq: number, toSeq: number): AsyncGenerator<LineRow[]> {

@@ -34,4 +34,6 @@ export const schemaParity: { [K in keyof TableParity]: TableParity[K] extends tr
   sessions: true,
   ingests: true,
   dataKeys: true,
+  nodes: true,
+  duties: true,
 };

@@ -241,3 +241,36 @@ export const dataKeys = pgTable(
   },
   (t) => [index('data_keys_kek').on(t.kekId)],
 );
+
+/**
+ * Every node (one `mpegflow start` process) that joined: what it runs and its heartbeat
+ * (docs/cluster.md). `process` is the lease owner name of its current process.
+ */
+export const nodes = pgTable('nodes', {
+  id: text('id').primaryKey(),
+  host: text('host').notNull(),
+  process: text('process').notNull(),
+  /** JSON array: `api`, `worker`. */
+  roles: text('roles').notNull(),
+  /** JSON array of the pools it runs: name, cores, slots. */
+  pools: text('pools').notNull(),
+  version: text('version').notNull(),
+  /** JSON array of the encoder image ids it verified at start (it leases only jobs pinned to them). */
+  images: text('images').notNull(),
+  /** running | draining | stopped */
+  state: text('state').notNull(),
+  startedAt: text('started_at').notNull(),
+  /** Epoch ms of its last heartbeat. */
+  heartbeatAt: bigint('heartbeat_at', { mode: 'number' }).notNull(),
+  /** JSON: its running tasks and load at the last heartbeat. */
+  load: text('load').notNull().default('{}'),
+  stoppedAt: text('stopped_at'),
+});
+
+/** Duties run once in the cluster (lifecycle sweeps, webhook dispatch, signed heads): held by one node at a time, for a while. */
+export const duties = pgTable('duties', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  /** Epoch ms: another node may take the duty after this. */
+  expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+});

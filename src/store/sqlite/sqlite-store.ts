@@ -7,6 +7,7 @@ import { auditReads, toEvent } from '../tables/audit-reads.js';
 import { auditedTx } from '../tables/audited-tx.js';
 import { insertDataKey, settleDataKey } from '../tables/data-key-tables.js';
 import { renewLease } from '../tables/job-tables.js';
+import { dutyLeases, nodeReads } from '../tables/node-tables.js';
 import { storeReads, type StoreReads } from '../tables/store-reads.js';
 import type { TableDb } from '../tables/table-db.js';
 import { touchSession } from '../tables/user-tables.js';
@@ -189,6 +190,24 @@ export class SqliteStore implements Store {
   get auditExports() {
     return this.#reads.auditExports;
   }
+
+  get nodes() {
+    return {
+      ...this.#reads.nodes,
+      heartbeat: (...args: Parameters<Store['nodes']['heartbeat']>) => this.#queue.run(() => nodeReads(this.#w).heartbeat(...args)),
+    };
+  }
+
+  get duties() {
+    const leases = dutyLeases(this.#w);
+    return {
+      claim: (...args: Parameters<Store['duties']['claim']>) => this.#queue.run(() => leases.claim(...args)),
+      release: (...args: Parameters<Store['duties']['release']>) => this.#queue.run(() => leases.release(...args)),
+    };
+  }
+
+  /** One process owns the file: there is no other node to tell. */
+  readonly notifications = null;
 
   async close(): Promise<void> {
     await this.#queue.run(async () => {

@@ -4,6 +4,7 @@ import { auditExportReads } from './audit-export-tables.js';
 import { dataKeyReads } from './data-key-tables.js';
 import { ingestReads } from './ingest-tables.js';
 import { jobTaskReads } from './job-tables.js';
+import { dutyLeases, nodeReads } from './node-tables.js';
 import { first, type TableDb, type Tables } from './table-db.js';
 import { userReads } from './user-tables.js';
 import { jobsByState, webhookReads } from './webhook-tables.js';
@@ -35,7 +36,7 @@ function toImage(row: Tables['encoderImages']['$inferSelect']): EncoderImageReco
 }
 
 /** The reads every dialect answers with the same queries (committed data only). */
-export type StoreReads = Pick<Store, 'users' | 'webhooks' | 'ingests' | 'stats' | 'tokens' | 'images' | 'auditExports'> & {
+export type StoreReads = Pick<Store, 'users' | 'webhooks' | 'ingests' | 'stats' | 'tokens' | 'images' | 'auditExports' | 'nodes' | 'duties'> & {
   jobs: Store['jobs'];
   tasks: Omit<Store['tasks'], 'renewLease'>;
   sessions: Omit<Store['sessions'], 'touch'>;
@@ -88,5 +89,7 @@ export function storeReads(r: TableDb): StoreReads {
     stats: { jobsByState: () => jobsByState(r) },
     dataKeys: dataKeyReads(r),
     auditExports: auditExportReads(r),
+    nodes: nodeReads(r),
+    duties: dutyLeases(r),
   };
 }
