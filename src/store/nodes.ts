@@ -65,3 +65,12 @@ export interface DutyLeases {
   /** Gives it up (a clean stop), if ours. */
   release(name: string, owner: string): Promise<void>;
 }
+
+/** A node beats every 5 s; one silent for longer than this is lost (its leases lapse to the survivors). */
+export const NODE_HEARTBEAT_MS = 5_000;
+export const NODE_STALE_MS = 20_000;
+
+/** Whether a node is alive at `now`: not stopped, and its heartbeat is recent. */
+export function nodeLive(node: Pick<NodeRecord, 'state' | 'heartbeatAt'>, now: number): boolean {
+  return node.state !== 'stopped' && now - node.heartbeatAt <= NODE_STALE_MS;
+}
