@@ -43,6 +43,7 @@ export async function bootStorage(
   health: Health,
   logger: Logger,
   atRest: AtRest | null,
+  sweepsHere: () => boolean = () => true,
 ): Promise<BootedStorage> {
   if (config.storage.kind !== 'embedded' && atRest === null) {
     throw new ApplianceError('CONFIG_INVALID', 'S3 storage without encryption at rest: the appliance writes nothing in clear to S3 (set MPEGFLOW_KEK_FILE)');
@@ -98,6 +99,7 @@ export async function bootStorage(
       store.change(async (tx) => void (await tx.audit({ type: 'storage.object_deleted', actor: 'system:lifecycle', payload: { ...event } }))),
     onReport: (report) => logger.info({ scanned: report.scanned, deleted: report.deleted.length, errors: report.errors.length }, 'lifecycle sweep'),
     onError: (err) => logger.error({ err }, 'lifecycle sweep failed'),
+    runHere: sweepsHere,
   });
   return {
     objects,

@@ -20,6 +20,8 @@ import { startupGate } from '../src/http/startup-gate.js';
 import { startupCleanup } from '../src/runtime/startup-cleanup.js';
 import { backupSealer, bootAtRest } from './boot-at-rest.js';
 import { checkStoreAtStart, monitorStore } from './boot-store.js';
+import { bootNode, type BootedNode } from './boot-node.js';
+import { relayEvents } from '../src/events/cluster-relay.js';
 import { bootStorage, type BootedStorage } from './boot-storage.js';
 import { Supervisor } from '../src/supervisor/supervisor.js';
 import { EventBus } from '../src/events/event-bus.js';
@@ -116,6 +118,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
   const health = new Health();
   health.set('store', { ok: true, detail: store.dialect });
   let storeMonitor: { stop(): void } | undefined;
+  let relay: { stop(): Promise<void> } | null = null;
+  let node: BootedNode | undefined;
   let storage: BootedStorage | undefined;
   let supervisor: Supervisor | undefined;
   let runtime: Runtime | undefined;
@@ -145,7 +149,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const images = await bootEncoderImages(store, layout, health, config.buildHost, out, logger, ACTOR);
     gate.phase('opening the object store');
     const atRest = await bootAtRest(config, store, logger, ACTOR);
-    const objects = await bootStorage(config, store, images.trust, health, logger, atRest);
+    const objects = await bootStorage(config, store, images.trust, health, logger, atRest, () => node?.duties.lifecycle.held() ?? false);
     // With encryption at rest, encoders write plaintext only to the memory-backed scratch.
     const encoderScratch = atRest?.scratchDir ?? layout.scratch;
     storage = objects;
@@ -185,7 +189,16 @@ export async function startAppliance(config: Config, out: (line: string) => void
     await heads.sign('start');
     heads.start();
     const signer = heads;
+    // Joins the cluster (a cluster of one on SQLite) before recovery: recovery re-queues this node's leases.
+    gate.phase('joining the cluster');
+    const joined = await bootNode({ config, store, imagesDir: layout.images, version: packageVersion, logger, out, actor: ACTOR });
+    node = joined;
+    let runtimeRunning: () => Array<{ taskId: string; jobId: string; kind: string }> = () => [];
+    await joined.start(() => runtimeRunning());
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
+    relay = store.notifications
+      ? await relayEvents({ bus, notifications: store.notifications, nodeId: config.node.id, listen: config.node.roles.includes('api'), logger })
+      : null;
     // Webhooks listen before the runtime starts, so recovery's state changes are delivered too.
     await syncConfigWebhooks(store, config.webhooks);
     const dispatcher = new WebhookDispatcher({
@@ -194,6 +207,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
       logger,
       allowList: new WebhookAllowList(config.webhookAllowedHosts),
       caPem: config.webhookCaFile !== null ? readCaFile(config.webhookCaFile, 'webhookCaFile') : undefined,
+      sends: () => joined.duties.webhooks.held(),
+      ...(store.notifications ? { pollMs: 1000 } : {}),
     });
     webhooks = dispatcher;
     dispatcher.start();
@@ -207,8 +222,10 @@ export async function startAppliance(config: Config, out: (line: string) => void
       logger,
       scratchDir: encoderScratch,
       imagesDir: layout.images,
+      node: joined.runtime,
     });
     runtime = jobs;
+    runtimeRunning = () => jobs.running();
     // Watch folders submit through the runtime: started after its recovery, stopped before it.
     const watchFolders = new IngestService(
       {
@@ -219,7 +236,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
         openWriters: procOpenWriters(),
         onFolderStatus: watchFolderHealth(health, config.watchFolders.length),
       },
-      config.watchFolders,
+      // Watch folders are the api role's: a worker-only node ingests nothing.
+      config.node.roles.includes('api') ? config.watchFolders : [],
     );
     if (config.database.kind === 'sqlite') {
       backups = scheduleBackups({
@@ -332,6 +350,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
             closeWebSockets: () => closeWebSocketClients(wss),
             backups: schedule,
             heads: signer,
+            node: joined,
+            relay,
           },
           reason,
           ACTOR,
@@ -347,6 +367,8 @@ export async function startAppliance(config: Config, out: (line: string) => void
     await backups?.stop();
     await runtime?.stop(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     await webhooks?.stop();
+    await relay?.stop();
+    await node?.stop(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     await supervisor?.close();
     await storage?.stop();
     await store.close();

@@ -6,12 +6,13 @@ import type { IngestService } from '../src/ingest/index.js';
 import type { Runtime } from '../src/runtime/runtime.js';
 import type { Store } from '../src/store/store.js';
 import type { Supervisor } from '../src/supervisor/supervisor.js';
+import type { BootedNode } from './boot-node.js';
 import type { BootedStorage } from './boot-storage.js';
 
 /**
  * A clean stop, in the order that loses nothing: /ws clients, the backup schedule, the port
- * (in-flight requests get 5 s), watch folders, the runtime, webhooks, the pools, the object
- * store; then `appliance.stopped` and a last signed head that covers it.
+ * (in-flight requests get 5 s), watch folders, the runtime, webhooks, the cluster (events
+ * relay, duties, the node `stopped`), the pools, the object store; then `appliance.stopped` and a last signed head that covers it.
  */
 export async function stopAppliance(
   server: ServerType,
@@ -25,6 +26,8 @@ export async function stopAppliance(
     closeWebSockets: () => void;
     backups?: BackupSchedule | null;
     heads: HeadSigner;
+    node: BootedNode;
+    relay: { stop(): Promise<void> } | null;
   },
   reason: string,
   actor: string,
@@ -42,6 +45,8 @@ export async function stopAppliance(
   await parts.ingest.stop();
   await parts.runtime.stop(`the appliance stopped (${reason})`);
   await parts.webhooks.stop();
+  await parts.relay?.stop();
+  await parts.node.stop(reason);
   await parts.supervisor.close();
   await parts.storage.stop();
   await store.change(async (tx) => void (await tx.audit({ type: 'appliance.stopped', actor, payload: { reason } })));

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isRelayed } from '../events/cluster-relay.js';
 import { packageVersion } from '../config/package-root.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ApplianceEvent } from '../events/events.js';
@@ -110,6 +111,7 @@ export class ApplianceMetrics {
   }
 
   #observe(event: ApplianceEvent): void {
+    if (isRelayed(event)) return; // another node's: counted where it happened
     switch (event.type) {
       case 'task.progress': {
         if (event.kind !== 'encode' || event.fps === null || !Number.isFinite(event.fps)) return;

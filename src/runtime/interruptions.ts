@@ -34,13 +34,13 @@ function bootTimeMs(): number | undefined {
 }
 
 /**
- * Whether a lease owner (`host:pid:nonce`) of this host is gone: no such process, a zombie,
+ * Whether a lease owner (`node/host:pid:nonce`) of this host is gone: no such process, a zombie,
  * or a process started after the lease was taken (the pid was reused). An owner on another
- * host, or this very process, is never "gone" (we cannot tell, or it is us).
+ * host, or this very process, is not judged here (the node registry tells: lapsed-leases.ts).
  */
 export function leaseOwnerGone(owner: string | null, host: string, leasedAtMs: number): boolean {
   if (!owner) return false;
-  const [ownerHost, pidText] = owner.split(':');
+  const [ownerHost, pidText] = owner.slice(owner.indexOf('/') + 1).split(':');
   if (ownerHost !== host || !pidText || !/^\d+$/.test(pidText)) return false;
   const pid = Number(pidText);
   if (pid === process.pid) return false;

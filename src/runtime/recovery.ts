@@ -43,15 +43,17 @@ export interface RecoveryReport {
 }
 
 /**
- * Crash recovery at start: encoders orphaned by an earlier process are killed; on one host
- * (SQLite) a lease held by an earlier process of this host is an orphan and is re-queued
- * now (`runtime.recovered`); jobs that were publishing are published again (idempotent).
+ * Crash recovery at start: encoders orphaned by an earlier process are killed; a lease held by
+ * an earlier process of this node is an orphan and is re-queued now (`runtime.recovered`);
+ * jobs that were publishing are published again (idempotent).
  */
 export async function recoverAtStart(ctx: RuntimeContext, host: string): Promise<RecoveryReport> {
   const orphans = killOrphanEncoders(ctx.imagesDir);
   const counts = await ctx.store.change(async (tx) => {
-    const interrupted = await interruptLapsedLeases(ctx, tx, host, Number.MAX_SAFE_INTEGER, `${host}:`);
-    const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, `${host}:`);
+    // This node's earlier processes: its id is held by one live process at a time (the node registry).
+    const mine = `${ctx.node.id}/`;
+    const interrupted = await interruptLapsedLeases(ctx, tx, host, Number.MAX_SAFE_INTEGER, mine);
+    const stale = await tx.tasks.requeueExpired(Number.MAX_SAFE_INTEGER, mine);
     if (stale.length === 0 && interrupted.length === 0 && orphans.length === 0) return { interrupted: 0, requeued: 0 };
     await afterRequeue(ctx, tx, stale);
     await tx.audit({

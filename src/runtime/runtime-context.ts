@@ -4,12 +4,26 @@ import type { ImageRef } from '../images/encoder-process.js';
 import type { TrustedKeys } from '../signing/trusted-keys.js';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { Job, Task } from '../store/jobs.js';
+import type { Job, Task, TaskKind } from '../store/jobs.js';
 import type { Store, StoreTx } from '../store/store.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
+/** The node this runtime runs on (docs/cluster.md); absent: the whole appliance on one host. */
+export interface RuntimeNode {
+  id: string;
+  /** Its lease owner name, `id/host:pid:nonce` (default: made here); the node registry holds it. */
+  process?: string;
+  /** The pools this node runs: the task kinds it leases. */
+  pools: readonly TaskKind[];
+  /** Encoder images this node holds: it leases only tasks of jobs pinned to one of them (null: any). */
+  images(): readonly string[] | null;
+  /** While true (a drain), nothing new is leased; what runs finishes. */
+  draining(): boolean;
+}
+
 export interface RuntimeDeps {
   store: Store;
+  node?: RuntimeNode;
   objects: ObjectStore;
   supervisor: Supervisor;
   bus: EventBus;
@@ -47,8 +61,9 @@ export interface RunningAttempt {
 
 export interface RuntimeContext
   extends Omit<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>, Required<Pick<RuntimeDeps, 'leaseMs' | 'tickMs' | 'retryBaseMs' | 'now'>> {
-  /** This process's lease owner name (host:pid:nonce). */
+  /** This process's lease owner name (`node/host:pid:nonce`). */
   owner: string;
+  node: RuntimeNode;
   running: Map<string, RunningAttempt>;
   /** Commits a change with its audit events and publishes the job's new state afterwards. */
   commit<T>(jobId: string, fn: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -6,11 +6,15 @@ import { cancelJob, jobNotFound, outputKeyOf, retryJob } from './job-commands.js
 import { jobDetail } from './job-detail.js';
 import type { JobDetail, JobRuntime } from './job-runtime.js';
 import { recoverAtStart, type RecoveryReport } from './recovery.js';
-import type { RuntimeContext, RuntimeDeps } from './runtime-context.js';
+import type { RuntimeContext, RuntimeDeps, RuntimeNode } from './runtime-context.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { submitJob } from './submit.js';
 
 export interface Runtime extends JobRuntime {
+  /** This process's lease owner name. */
+  readonly owner: string;
+  /** The attempts this process runs now (the node's heartbeat reports them). */
+  running(): Array<{ taskId: string; jobId: string; kind: string }>;
   /**
    * Crash recovery (orphaned encoders killed, this host's stale leases re-queued — an attempt
    * whose owner is gone as an interruption —, unpublished outputs published). Leases nothing.
@@ -33,13 +37,15 @@ export type { RecoveryReport };
  */
 export function createJobRuntime(deps: RuntimeDeps): Runtime {
   const host = hostname();
+  const node: RuntimeNode = deps.node ?? { id: host, pools: ['probe', 'encode', 'package'], images: () => null, draining: () => false };
   const ctx: RuntimeContext = {
     ...deps,
     leaseMs: deps.leaseMs ?? 30_000,
     tickMs: deps.tickMs ?? 250,
     retryBaseMs: deps.retryBaseMs ?? 2_000,
     now: deps.now ?? Date.now,
-    owner: `${host}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    node,
+    owner: node.process ?? `${node.id}/${host}:${process.pid}:${randomBytes(3).toString('hex')}`,
     running: new Map(),
     commit: async (jobId, fn) => {
       const result = await deps.store.change(fn);
@@ -67,6 +73,8 @@ export function createJobRuntime(deps: RuntimeDeps): Runtime {
   }
 
   return {
+    owner: ctx.owner,
+    running: () => [...ctx.running.values()].map((a) => ({ taskId: a.task.id, jobId: a.task.jobId, kind: a.task.kind })),
     submit: (request, context) => submitJob(ctx, detail, request, context),
     get: detail,
     async cancel(jobId, actor) {

@@ -78,7 +78,8 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
   /** Leases the next task of `kind`; `probing` says the lease moved its job from queued to probing. */
   async function lease(kind: TaskKind): Promise<{ job: Job; task: Task; probing?: boolean } | undefined> {
     return ctx.store.change(async (tx) => {
-      const task = await tx.tasks.lease({ kinds: [kind], owner: ctx.owner, now: ctx.now(), leaseMs: ctx.leaseMs });
+      const images = ctx.node.images();
+      const task = await tx.tasks.lease({ kinds: [kind], owner: ctx.owner, now: ctx.now(), leaseMs: ctx.leaseMs, ...(images ? { images } : {}) });
       if (!task) return undefined;
       const job = await tx.jobs.get(task.jobId);
       if (!job) throw new ApplianceError('INTERNAL', `task ${task.id} has no job`);
@@ -101,7 +102,8 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
     ticking = true;
     try {
       await requeueExpired(ctx, host);
-      for (const kind of KINDS) {
+      if (ctx.node.draining()) return;
+      for (const kind of KINDS.filter((k) => ctx.node.pools.includes(k))) {
         const slots = ctx.config.pools[kind].slots;
         while (!stopped && [...ctx.running.values()].filter((a) => a.task.kind === kind).length < slots) {
           const leased = await lease(kind);

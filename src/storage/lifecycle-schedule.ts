@@ -12,6 +12,8 @@ export interface LifecycleScheduleOptions extends SweepOptions {
   onReport?: (report: SweepReport) => void;
   /** A sweep that threw (listing failed: store down …). */
   onError?: (err: unknown) => void;
+  /** Whether this node sweeps now (in a cluster, the holder of the `storage-lifecycle` duty); default: always. */
+  runHere?: () => boolean;
 }
 
 export interface LifecycleSchedule {
@@ -25,7 +27,8 @@ export interface LifecycleSchedule {
 export function scheduleLifecycle(store: ObjectStore, options: LifecycleScheduleOptions): LifecycleSchedule {
   const expression = options.cron ?? '17 * * * *';
   if (!cron.validate(expression)) throw invalidKey(`invalid lifecycle cron expression ${JSON.stringify(expression)}`);
-  return scheduleSingleFlight(() => sweepLifecycle(store, options), {
+  const sweep = async (): Promise<SweepReport> => (options.runHere?.() === false ? { scanned: 0, deleted: [], errors: [] } : sweepLifecycle(store, options));
+  return scheduleSingleFlight(sweep, {
     expression,
     name: 'storage-lifecycle',
     ...(options.timezone ? { timezone: options.timezone } : {}),

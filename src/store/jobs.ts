@@ -91,6 +91,8 @@ export interface LeaseRequest {
   /** Epoch ms. */
   now: number;
   leaseMs: number;
+  /** Only tasks of jobs pinned to one of these encoder images (a cluster node leases what it can run); absent: any. */
+  images?: readonly string[];
 }
 
 export interface JobListQuery {

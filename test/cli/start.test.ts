@@ -58,9 +58,9 @@ test('first start builds, signs and imports the FFmpeg 7.1 image, serves /health
   assert.is(await s.stop(), 0);
   const verify = runCli(['audit', 'verify'], { cwd });
   assert.is(verify.code, 0, verify.stderr);
-  // init's 4, audit.head_log.started, the image import, appliance.started, appliance.stopped.
-  assert.match(verify.stdout, /audit chain intact: 8 events/);
-  assert.match(verify.stdout, /signed heads: 2 distinct heads agree with the chain \(newest: seq 8,/, 'heads signed at start and at the stop');
+  // init's 4, audit.head_log.started, the image import, appliance.started, node.joined, node.left, appliance.stopped.
+  assert.match(verify.stdout, /audit chain intact: 10 events/);
+  assert.match(verify.stdout, /signed heads: 2 distinct heads agree with the chain \(newest: seq 10,/, 'heads signed at start and at the stop');
   const db = new Database(join(cwd, 'data', 'mpegflow.db'), { readonly: true });
   const started = db.prepare("SELECT payload FROM audit_events WHERE type = 'appliance.started'").get() as { payload: string };
   const stopped = db.prepare("SELECT payload FROM audit_events WHERE type = 'appliance.stopped'").get() as { payload: string };

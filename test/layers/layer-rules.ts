@@ -19,6 +19,7 @@ export const LAYERS: Record<string, readonly string[] | 'everything'> = {
   runtime: ['store', 'events', 'supervisor', 'storage', 'image-catalog', 'images', 'media', 'config'],
   audit: ['store', 'storage', 'images', 'config'],
   auth: ['store', 'config'],
+  cluster: ['store', 'config'],
   events: ['store', 'tls', 'config'],
   supervisor: ['media', 'images', 'config'],
   'image-catalog': ['images', 'image-build', 'store', 'config'],

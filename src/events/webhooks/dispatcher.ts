@@ -1,4 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici';
+import { isRelayed } from '../cluster-relay.js';
 import { packageVersion } from '../../config/package-root.js';
 import { canonicalJson } from '../../store/audit-chain.js';
 import type { Store, WebhookDelivery, WebhookDeliveryPatch } from '../../store/store.js';
@@ -31,6 +32,13 @@ export interface WebhookDispatcherOptions {
   now?: () => number;
   /** PEM CA certificates an `https://` target's certificate must chain to (config `webhookCaFile`; default: the host's trusted CAs). Never skipped. */
   caPem?: string | undefined;
+  /**
+   * Whether this node sends now (in a cluster, the node holding the `webhook-dispatch` duty;
+   * every node queues the events it originates). Default: always.
+   */
+  sends?: () => boolean;
+  /** With other nodes queueing deliveries, look for due ones at least this often (ms); default: only when told. */
+  pollMs?: number;
 }
 
 /** Delay before attempt `attempt + 1`, after `attempt` failed ones: base · 2^(attempt-1), capped. */
@@ -49,7 +57,7 @@ type Outcome = { ok: true; responseCode: number } | { ok: false; responseCode: n
  * are picked up by the next start: delivery is at least once.
  */
 export class WebhookDispatcher {
-  readonly #o: Required<Omit<WebhookDispatcherOptions, 'now' | 'caPem'>> & { now: () => number };
+  readonly #o: Required<Omit<WebhookDispatcherOptions, 'now' | 'caPem' | 'pollMs'>> & { now: () => number; pollMs: number | undefined };
   /** The connection pool: verifies https targets against the configured CA, or the host's. */
   readonly #agent: Agent;
   readonly #inflight = new Map<string, Promise<void>>();
@@ -69,6 +77,8 @@ export class WebhookDispatcher {
       timeoutMs: 10_000,
       concurrency: 4,
       now: () => Date.now(),
+      sends: () => true,
+      pollMs: undefined,
       ...options,
     };
     this.#agent = new Agent({ connect: { rejectUnauthorized: true, ...(options.caPem !== undefined ? { ca: options.caPem } : {}) } });
@@ -122,6 +132,7 @@ export class WebhookDispatcher {
 
   #hear(event: ApplianceEvent): void {
     if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event.type)) return;
+    if (isRelayed(event)) return; // its own node queued it
     this.#enqueued = this.#enqueued
       .then(() => this.#enqueue(event))
       .catch((err: unknown) => this.#o.logger.error({ err, eventType: event.type }, 'webhook event could not be queued'));
@@ -158,9 +169,13 @@ export class WebhookDispatcher {
   }
 
   async #pump(): Promise<void> {
-    const { store, concurrency } = this.#o;
+    const { store, concurrency, pollMs } = this.#o;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (!this.#o.sends()) {
+      if (pollMs !== undefined) this.#wakeIn(pollMs);
+      return;
+    }
     const due = await store.webhooks.due(this.#o.now(), concurrency * 4);
     for (const d of due) {
       if (!this.#running || this.#inflight.size >= concurrency) break;
@@ -178,9 +193,15 @@ export class WebhookDispatcher {
     const wait = next === null ? null : next - this.#o.now();
     // Due rows already in flight: their completion kicks the pump; otherwise wake at the next due time.
     if (wait !== null && this.#inflight.size < concurrency && !(wait <= 0 && this.#inflight.size > 0)) {
-      this.#timer = setTimeout(() => this.kick(), Math.min(Math.max(wait, 10), 60_000));
-      this.#timer.unref();
+      this.#wakeIn(Math.min(Math.max(wait, 10), pollMs ?? 60_000));
+    } else if (pollMs !== undefined && this.#inflight.size === 0) {
+      this.#wakeIn(pollMs);
     }
+  }
+
+  #wakeIn(ms: number): void {
+    this.#timer = setTimeout(() => this.kick(), ms);
+    this.#timer.unref();
   }
 
   async #attempt(d: WebhookDelivery): Promise<void> {

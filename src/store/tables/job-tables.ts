@@ -125,7 +125,22 @@ export function jobTaskWrites(w: TableDb, nowIso: () => string, touch: () => voi
           db
             .select()
             .from(t.tasks)
-            .where(and(eq(t.tasks.state, 'pending'), lte(t.tasks.runAfter, req.now), inArray(t.tasks.kind, [...req.kinds])))
+            .where(
+              and(
+                eq(t.tasks.state, 'pending'),
+                lte(t.tasks.runAfter, req.now),
+                inArray(t.tasks.kind, [...req.kinds]),
+                req.images
+                  ? inArray(
+                      t.tasks.jobId,
+                      db
+                        .select({ id: t.jobs.id })
+                        .from(t.jobs)
+                        .where(inArray(t.jobs.encoderImage, [...req.images])),
+                    )
+                  : undefined,
+              ),
+            )
             .orderBy(asc(t.tasks.runAfter), asc(t.tasks.createdAt), asc(t.tasks.id))
             .limit(1),
         );
