@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   STORE_AUTH: null,
   STORE_TLS: null,
   STORE_PRIVILEGES: null,
+  NODE_ID_IN_USE: null,
+  CLUSTER_NEEDS_S3: null,
   AUDIT_REQUIRED: 500,
 
   // TLS on the operator port (docs/security.md)
@@ -136,6 +138,9 @@ export const ERROR_CODES = {
   ENCODER_REMOVED: 409,
   NO_ENCODER_IMAGE: 503,
   STALE_LEASE: 409,
+
+  // Cluster nodes (docs/cluster.md)
+  NODE_STOPPED: 409,
 
   // Encoder images: verification, the catalog, building
   ENCODER_UNVERIFIED: 409,
