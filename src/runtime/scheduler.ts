@@ -97,15 +97,22 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
     });
   }
 
+  const running = (kind: TaskKind) => [...ctx.running.values()].filter((a) => a.task.kind === kind).length;
+
   async function tick(): Promise<void> {
     if (ticking || stopped) return;
     ticking = true;
     try {
-      await requeueExpired(ctx, host);
+      // Reads first: an idle node opens no write transaction (on PostgreSQL each takes the chain lock).
+      const at = ctx.now();
+      if (await ctx.store.tasks.anyExpired(at)) await requeueExpired(ctx, host);
       if (ctx.node.draining()) return;
-      for (const kind of KINDS.filter((k) => ctx.node.pools.includes(k))) {
+      const images = ctx.node.images();
+      const free = KINDS.filter((k) => ctx.node.pools.includes(k) && running(k) < ctx.config.pools[k].slots);
+      const leasable = free.length ? await ctx.store.tasks.leasableKinds({ kinds: free, now: at, ...(images ? { images } : {}) }) : [];
+      for (const kind of free.filter((k) => leasable.includes(k))) {
         const slots = ctx.config.pools[kind].slots;
-        while (!stopped && [...ctx.running.values()].filter((a) => a.task.kind === kind).length < slots) {
+        while (!stopped && running(kind) < slots) {
           const leased = await lease(kind);
           if (!leased) break;
           const t = leased.task;

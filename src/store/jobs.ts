@@ -147,6 +147,13 @@ export interface JobReads {
 export interface TaskReads {
   get(id: string): Promise<Task | undefined>;
   listByJob(jobId: string): Promise<Task[]>;
+  /**
+   * The kinds (of `kinds`) with a task a lease would take at `now` (same filter as `lease`). A
+   * read: the scheduler asks before it opens a write transaction, so an idle node writes nothing.
+   */
+  leasableKinds(req: Omit<LeaseRequest, 'owner' | 'leaseMs'>): Promise<TaskKind[]>;
+  /** Whether any running task's lease lapsed before `now` (a read, before re-queueing in a write). */
+  anyExpired(now: number): Promise<boolean>;
   /** Extends a lease (heartbeat). Not a state change, so not audited; false when the token moved on. */
   renewLease(id: string, token: number, expiresAt: number): Promise<boolean>;
 }

@@ -70,6 +70,25 @@ for (const name of backendNames) {
     await store.close();
   });
 
+  test('what a lease would take is readable first: leasable kinds (by image too) and lapsed leases', async () => {
+    const store = await withJob(name);
+    assert.equal(await store.tasks.leasableKinds({ kinds: ['probe', 'encode'], now: 1000 }), ['probe']);
+    assert.equal(await store.tasks.leasableKinds({ kinds: ['encode'], now: 1000 }), []);
+    assert.equal(await store.tasks.leasableKinds({ kinds: ['probe'], now: 1000, images: ['img-1'] }), ['probe']);
+    assert.equal(await store.tasks.leasableKinds({ kinds: ['probe'], now: 1000, images: ['img-2'] }), []);
+    const imageBound = await store.change(async (tx) => {
+      const t = await tx.tasks.lease({ kinds: ['probe'], owner: 'w1', now: 1000, leaseMs: 1000, images: ['img-2'] });
+      if (t) await tx.audit({ type: 'task.started', actor: 'w1' });
+      return t;
+    });
+    assert.is(imageBound, undefined, 'a node without the pinned image leases nothing');
+    assert.is(await store.tasks.anyExpired(5000), false);
+    await lease(store, 1000);
+    assert.is(await store.tasks.anyExpired(1500), false);
+    assert.is(await store.tasks.anyExpired(2500), true);
+    await store.close();
+  });
+
   test('fencing: a stale attempt can neither complete nor fail the newer one', async () => {
     const store = await withJob(name);
     const first = (await lease(store, 1000, 'w1'))!;

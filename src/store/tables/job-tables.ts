@@ -70,6 +70,24 @@ async function expiredRows({ db, t }: TableDb, now: number, ownerPrefix: string 
   return rows.filter((row) => ownerPrefix === undefined || (row.leaseOwner ?? '').startsWith(ownerPrefix));
 }
 
+/** Pending tasks a lease may take at `req.now`: runnable, of these kinds, of jobs pinned to one of `req.images` (if given). */
+function leasable({ db, t }: TableDb, req: Omit<LeaseRequest, 'owner' | 'leaseMs'>): SQL | undefined {
+  return and(
+    eq(t.tasks.state, 'pending'),
+    lte(t.tasks.runAfter, req.now),
+    inArray(t.tasks.kind, [...req.kinds]),
+    req.images
+      ? inArray(
+          t.tasks.jobId,
+          db
+            .select({ id: t.jobs.id })
+            .from(t.jobs)
+            .where(inArray(t.jobs.encoderImage, [...req.images])),
+        )
+      : undefined,
+  );
+}
+
 const taskById = ({ db, t }: TableDb, id: string) => first(db.select().from(t.tasks).where(eq(t.tasks.id, id)));
 
 const tasksOfJob = ({ db, t }: TableDb, jobId: string) =>
@@ -122,27 +140,7 @@ export function jobTaskWrites(w: TableDb, nowIso: () => string, touch: () => voi
       /** Takes the oldest runnable pending task of these kinds: attempt + 1, a new fencing token, a lease. */
       lease: async (req: LeaseRequest): Promise<Task | undefined> => {
         const row = await first(
-          db
-            .select()
-            .from(t.tasks)
-            .where(
-              and(
-                eq(t.tasks.state, 'pending'),
-                lte(t.tasks.runAfter, req.now),
-                inArray(t.tasks.kind, [...req.kinds]),
-                req.images
-                  ? inArray(
-                      t.tasks.jobId,
-                      db
-                        .select({ id: t.jobs.id })
-                        .from(t.jobs)
-                        .where(inArray(t.jobs.encoderImage, [...req.images])),
-                    )
-                  : undefined,
-              ),
-            )
-            .orderBy(asc(t.tasks.runAfter), asc(t.tasks.createdAt), asc(t.tasks.id))
-            .limit(1),
+          db.select().from(t.tasks).where(leasable(w, req)).orderBy(asc(t.tasks.runAfter), asc(t.tasks.createdAt), asc(t.tasks.id)).limit(1),
         );
         if (!row) return undefined;
         touch();
@@ -308,6 +306,16 @@ export function jobTaskReads(r: TableDb) {
         return row ? toTask(row) : undefined;
       },
       listByJob: async (jobId: string): Promise<Task[]> => (await tasksOfJob(r, jobId)).map(toTask),
+      leasableKinds: async (req: Omit<LeaseRequest, 'owner' | 'leaseMs'>): Promise<TaskKind[]> =>
+        (await db.selectDistinct({ kind: t.tasks.kind }).from(t.tasks).where(leasable(r, req))).map((row) => row.kind as TaskKind),
+      anyExpired: async (now: number): Promise<boolean> =>
+        (await first(
+          db
+            .select({ id: t.tasks.id })
+            .from(t.tasks)
+            .where(and(eq(t.tasks.state, 'running'), lt(t.tasks.leaseExpiresAt, now)))
+            .limit(1),
+        )) !== undefined,
     },
   };
 }
