@@ -9,6 +9,7 @@ import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand
 import { doctorCommand } from './doctor-command.js';
 import { tlsCaCertCommand } from './tls-command.js';
 import { keysRotateCommand, keysStatusCommand } from './keys-commands.js';
+import { nodesCommand, nodesListCommand } from './nodes-commands.js';
 import { usage } from './usage.js';
 import { auditExportCommand, auditVerifyBundleCommand, backupCommand, backupOpenCommand } from './audit-commands.js';
 
@@ -114,6 +115,16 @@ async function dispatch(argv: string[]): Promise<number> {
         return usersAddCommand(print, await config(), rest[0], parseRole(values.role));
       }
       throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME | reset-totp NAME`);
+    case 'nodes':
+      if (sub === undefined || sub === 'list') {
+        noMore(rest);
+        return nodesListCommand(print, await config());
+      }
+      if (sub === 'drain' || sub === 'resume') {
+        if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow nodes ${sub} needs exactly one ID`);
+        return nodesCommand(print, await config(), rest[0], sub);
+      }
+      throw new UsageError(`unknown nodes command ${sub}; try: mpegflow nodes [list] | drain ID | resume ID`);
     case 'tls':
       if (sub === 'ca-cert') {
         noMore(rest);

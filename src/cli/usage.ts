@@ -39,6 +39,10 @@ Commands:
                          new generated password (printed once), unlock, end sessions
   users reset-totp NAME  remove the account's second factor (lost phone); it enrolls
                          again at its next sign-in; its sessions end
+  nodes [list]           the cluster's nodes: roles, state, live or lost, heartbeat age,
+                         running tasks, version
+  nodes drain ID         the node finishes what it runs and leases nothing new (audited)
+  nodes resume ID        a drained node leases tasks again (audited)
   doctor                 check an installed appliance (files vs SHA256SUMS, encoder images,
                          data dir permissions, disk, clock, listening addresses); exit 0 only if all hold
 

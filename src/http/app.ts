@@ -22,6 +22,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { inputRoutes } from './routes/inputs.js';
 import { jobRoutes } from './routes/jobs.js';
 import { ladderRoutes } from './routes/ladders.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { outputRoutes } from './routes/outputs.js';
 import { openApiRoutes } from './openapi.js';
 import { EventBus as LocalEventBus } from '../events/event-bus.js';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   api.route('/', hostRoutes(deps.dataDir ?? process.cwd()));
   api.route('/', encoderRoutes(deps.store));
   api.route('/', poolRoutes(deps.pools ?? (() => [])));
+  api.route('/', nodeRoutes(deps.store, deps.now));
   api.route('/', ladderRoutes());
   api.route('/', openApiRoutes());
   api.route('/', webhookRoutes({ store: deps.store, allowList: new WebhookAllowList(deps.webhookAllowedHosts ?? []), ...(deps.now ? { now: deps.now } : {}) }));

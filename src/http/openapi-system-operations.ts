@@ -1,6 +1,8 @@
-import { ANY, jobId, jsonErrors, type Operation } from './openapi-operation.js';
+import { ANY, WRITE, jobId, jsonErrors, type Operation } from './openapi-operation.js';
 
-/** The system routes: audit exports, webhooks, the UI, the host, watch folders. */
+const nodeId = { name: 'id', in: 'path' as const, required: true, schema: { type: 'string' }, description: 'the node id' };
+
+/** The system routes: audit exports, webhooks, the UI, the host, the cluster's nodes, watch folders. */
 export const systemOperations: readonly Operation[] = [
   {
     method: 'post',
@@ -88,6 +90,38 @@ export const systemOperations: readonly Operation[] = [
     roles: ANY,
     ok: { 200: { description: 'host status', schema: 'HostStatus' } },
     errors: [401],
+  },
+  // The cluster's nodes (docs/cluster.md).
+  {
+    method: 'get',
+    path: '/api/v1/nodes',
+    summary: 'The nodes of the cluster: roles, pools, images, state, whether each is live (heartbeat within 20 s), the tasks each runs',
+    tag: 'appliance',
+    roles: ANY,
+    ok: { 200: { description: 'nodes, by id', schema: 'NodeList' } },
+    errors: [401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/nodes/{id}/drain',
+    summary:
+      'Drain a node: it finishes what it runs and leases nothing new (audited node.drain_requested; a draining node answers as it is, unaudited); a stopped node is 409 NODE_STOPPED',
+    tag: 'appliance',
+    roles: WRITE,
+    params: [nodeId],
+    ok: { 200: { description: 'the node, draining', schema: 'Node' } },
+    errors: [401, 403, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/nodes/{id}/resume',
+    summary:
+      'Resume a drained node: it leases tasks again (audited node.resumed; a running node answers as it is, unaudited); a stopped node is 409 NODE_STOPPED',
+    tag: 'appliance',
+    roles: WRITE,
+    params: [nodeId],
+    ok: { 200: { description: 'the node, running', schema: 'Node' } },
+    errors: [401, 403, 404, 409],
   },
   {
     method: 'get',

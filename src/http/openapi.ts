@@ -11,6 +11,7 @@ import { deliveryList, encoderList, hostStatusSchema, poolList, webhookList, web
 import { newWebhookBody } from './routes/webhooks.js';
 import { auditExportBody } from './routes/audit-exports.js';
 import { watchFolderList } from './schemas/watch-folders.js';
+import { nodeList, nodeSchema } from './schemas/nodes.js';
 import { liveMessage } from './schemas/live.js';
 
 /**
@@ -76,6 +77,8 @@ const components: Record<string, z.ZodType> = {
     .strict(),
   User: userWithPassword,
   HostStatus: hostStatusSchema,
+  Node: nodeSchema,
+  NodeList: nodeList,
   WatchFolderList: watchFolderList,
 };
 

@@ -17,6 +17,7 @@ import { writeKekFile } from '../helpers/kek-file.js';
 import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
 import { trustedFetch } from '../helpers/trusted-fetch.js';
 import { totpCode } from '../../src/auth/totp.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** The page-side names the evaluated functions use (they run in Chromium, not in Node). */
 interface HTMLVideoElement {
@@ -244,6 +245,38 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   assert.match((await refusedRow.textContent()) ?? '', /failed\s*INGEST_\w+/, 'the refusal shows its error code');
   await page.getByText('CPU (').waitFor();
   await screenshot(page, '08-system');
+
+  // Nodes: a node in the store (as a cluster node registers itself) is listed; the admin drains it.
+  const store = new SqliteStore({ path: join(cwd, 'data', 'mpegflow.db') });
+  try {
+    await store.change(async (tx) => {
+      await tx.nodes.register({
+        id: 'ui-node',
+        host: 'ui-node.internal',
+        process: 'ui-node:1:test',
+        roles: ['worker'],
+        pools: [{ name: 'encode', cores: [0], slots: 1 }],
+        version: '0.0.0-test',
+        images: ['b'.repeat(64)],
+        startedAt: new Date().toISOString(),
+        heartbeatAt: Date.now(),
+      });
+      await tx.audit({ type: 'node.joined', actor: 'test', payload: { nodeId: 'ui-node' } });
+    });
+    await page.getByRole('link', { name: 'Nodes' }).click();
+    await page.getByRole('heading', { name: 'Nodes', exact: true }).waitFor();
+    const nodeRow = page.locator('tr[data-node="ui-node"]');
+    await nodeRow.waitFor();
+    assert.match(await nodeRow.innerText(), /running[\s\S]*live[\s\S]*worker[\s\S]*bbbbbbbbbbbb/);
+    await nodeRow.getByRole('button', { name: 'Drain ui-node' }).click();
+    await page.getByRole('status').filter({ hasText: 'Node ui-node is draining' }).waitFor();
+    await page.locator('tr[data-node="ui-node"][data-state="draining"]').getByRole('button', { name: 'Resume ui-node' }).waitFor();
+    await screenshot(page, '08b-nodes');
+    assert.is((await store.nodes.get('ui-node'))?.state, 'draining');
+    assert.is((await store.audit.latest('node.drain_requested'))?.actor, 'user:admin', 'the drain is audited as the admin account');
+  } finally {
+    await store.close();
+  }
   await page.getByRole('link', { name: 'Users & tokens' }).click();
   await page.getByRole('heading', { name: 'Users & tokens' }).waitFor();
   await page.getByRole('form', { name: 'Add a user' }).getByLabel('User name').fill('vera');

@@ -19,6 +19,7 @@ export type { Ladder, LadderList } from '../../src/http/schemas/ladders';
 export type { LiveEvent, LiveMessage } from '../../src/http/schemas/live';
 export type { Delivery, DeliveryList, Encoder, EncoderList, HostStatus, PoolList, Webhook, WebhookList } from '../../src/http/schemas/system';
 export type { WatchFolderList } from '../../src/http/schemas/watch-folders';
+export type { ClusterNode, NodeList } from '../../src/http/schemas/nodes';
 import type { Role } from '../../src/http/schemas/accounts';
 import type { JobDetail, JobSummary } from '../../src/http/schemas/jobs';
 import { terminalJobStates } from '../../src/http/schemas/states';

@@ -5,6 +5,7 @@ import { AdminPage } from './pages/admin';
 import { JobPage } from './pages/job';
 import { JobsPage } from './pages/jobs';
 import { LoginPage } from './pages/login';
+import { NodesPage } from './pages/nodes';
 import { SubmitPage } from './pages/submit';
 import { SystemPage } from './pages/system';
 import './styles.css';
@@ -24,6 +25,7 @@ function Nav({ me, onLogout, path }: { me: Me; onLogout: () => void; path: strin
     ['#/jobs', 'Jobs'],
     ...(me.role === 'admin' || me.role === 'operator' ? ([['#/submit', 'Submit']] as [string, string][]) : []),
     ['#/system', 'System'],
+    ['#/nodes', 'Nodes'],
     ...(me.role === 'admin' ? ([['#/admin', 'Users & tokens']] as [string, string][]) : []),
   ];
   return (
@@ -80,6 +82,7 @@ function App() {
   if (job?.[1]) page = <JobPage id={job[1]} me={me} />;
   else if (path.startsWith('/submit')) page = <SubmitPage me={me} />;
   else if (path.startsWith('/system')) page = <SystemPage me={me} />;
+  else if (path.startsWith('/nodes')) page = <NodesPage me={me} />;
   else if (path.startsWith('/admin')) page = <AdminPage me={me} />;
   else page = <JobsPage me={me} />;
   return (
