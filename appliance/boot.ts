@@ -158,10 +158,13 @@ export async function startAppliance(config: Config, out: (line: string) => void
     supervisor = pools;
     health.set('pools', {
       ok: true,
-      detail: pools
-        .status()
-        .map((p) => `${p.name} cores ${p.cores.join(',')} × ${p.slots}`)
-        .join('; '),
+      // Only the pools this node leases for (none on an api-only node of a cluster).
+      detail:
+        pools
+          .status()
+          .filter((p) => (config.node.pools as string[]).includes(p.name))
+          .map((p) => `${p.name} cores ${p.cores.join(',')} × ${p.slots}`)
+          .join('; ') || 'none (this node has no worker role)',
     });
     const configSha256 = createHash('sha256')
       .update(canonicalJson(redactedConfig(config)))
@@ -262,6 +265,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       scratchDir: layout.scratch,
     };
     const app = createApp({
+      node: { id: config.node.id, api: config.node.roles.includes('api') },
       store,
       logger,
       health,
@@ -295,6 +299,7 @@ export async function startAppliance(config: Config, out: (line: string) => void
       scratchDir: encoderScratch,
       sweepStaging: objects.sweepStaging,
       startedAt,
+      nodeId: config.node.id,
     });
     out(
       `Recovery: ${recovery.orphanEncodersKilled} orphan encoder(s) killed, ${recovery.interrupted} interrupted attempt(s) re-queued, ` +
@@ -309,7 +314,11 @@ export async function startAppliance(config: Config, out: (line: string) => void
     const hostForUrl = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `${serverTls ? 'https' : 'http'}://${hostForUrl}:${port}`;
     logger.info({ url, version: packageVersion }, 'listening');
-    out(`MpegFlow Appliance ${packageVersion} listening on ${url} (UI and API; health at ${url}/healthz)`);
+    out(
+      config.node.roles.includes('api')
+        ? `MpegFlow Appliance ${packageVersion} listening on ${url} (UI and API; health at ${url}/healthz)`
+        : `MpegFlow Appliance ${packageVersion} listening on ${url} (worker node ${config.node.id}: /healthz and /metrics only)`,
+    );
     out(
       report.adminToken.source === 'MPEGFLOW_ADMIN_TOKEN'
         ? 'Admin token: the value of MPEGFLOW_ADMIN_TOKEN given at first init'

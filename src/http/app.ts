@@ -40,6 +40,11 @@ import { userRoutes } from './routes/users.js';
 import { watchFolderRoutes, type WatchFolderSummary } from './routes/watch-folders.js';
 
 export interface AppDeps {
+  /**
+   * This node (docs/cluster.md): its id (recorded with uploads) and whether it has the `api`
+   * role; a worker-only node serves `/healthz` and `/metrics`, nothing else. Default: an api node.
+   */
+  node?: { id: string; api: boolean };
   /** Served over HTTPS: every answer carries Strict-Transport-Security. */
   hsts?: boolean;
   /** The hops and whether each is in clear (`/healthz` lists those that are). */
@@ -88,6 +93,10 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
   app.route('/', healthRoutes(deps.health, deps.transport));
+  if (deps.node?.api === false) {
+    app.route('/', metricsRoutes(deps.store, new ApplianceMetrics({ store: deps.store, bus: deps.bus ?? new LocalEventBus(), pools: deps.pools }), deps.now));
+    return app;
+  }
   // Live events: /ws (WebSocket) and /metrics authenticate themselves (any valid token).
   const bus = deps.bus ?? new LocalEventBus();
   const metrics = new ApplianceMetrics({ store: deps.store, bus, pools: deps.pools });
@@ -129,7 +138,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   api.route('/', jobRoutes({ store: deps.store, ...(deps.runtime ? { runtime: deps.runtime } : {}) }));
   if (deps.objects) {
     const runtime = deps.runtime;
-    api.route('/', inputRoutes({ store: deps.store, objects: deps.objects, logger: deps.logger }));
+    api.route('/', inputRoutes({ store: deps.store, objects: deps.objects, logger: deps.logger, ...(deps.node ? { nodeId: deps.node.id } : {}) }));
     api.route(
       '/',
       outputRoutes({ store: deps.store, objects: deps.objects, ...(runtime ? { outputKey: (id: string, path: string) => runtime.outputKey(id, path) } : {}) }),

@@ -15,6 +15,8 @@ export interface StartupCleanupDeps {
   sweepStaging: (before: number) => Promise<string[]>;
   /** When this start began: nothing of this process was written before it. */
   startedAt: number;
+  /** This node (docs/cluster.md): only its own uploads are its to close; other nodes' may be in flight. */
+  nodeId?: string;
 }
 
 /** What start-up cleaned, for the start-up log (and the `runtime.startup_cleanup` audit event). */
@@ -85,11 +87,16 @@ async function openUploads(store: Store, afterSeq: number, toSeq: number): Promi
 export async function startupCleanup(deps: StartupCleanupDeps): Promise<StartupCleanupReport> {
   const { store, objects } = deps;
   const head = (await store.audit.head())?.seq ?? 0;
-  const last = await store.audit.latest(CLEANUP_EVENT);
+  // This node's last cleanup (one without a node: a single-host appliance of an earlier build).
+  const nodeOf = (e: AuditEvent) => (e.payload as { node?: string }).node;
+  const mine = (e: AuditEvent) => nodeOf(e) === undefined || nodeOf(e) === deps.nodeId;
+  const last = deps.nodeId === undefined ? await store.audit.latest(CLEANUP_EVENT) : (await eventsOfType(store, CLEANUP_EVENT, 0, head)).filter(mine).at(-1);
   const fromSeq = (last?.payload as { scannedThroughSeq?: number } | undefined)?.scannedThroughSeq ?? 0;
 
-  // 1. Uploads cut by a crash.
-  const { open, scanned } = await openUploads(store, fromSeq, head);
+  // 1. Uploads cut by a crash: this node's (another node's upload may be in flight now).
+  const uploads = await openUploads(store, fromSeq, head);
+  const open = uploads.open.filter(mine);
+  const scanned = uploads.scanned;
   const stagingKeys: string[] = [];
   for await (const o of objects.list('intermediate', 'uploads/')) stagingKeys.push(o.key);
   for (const s of open) {
@@ -170,6 +177,7 @@ export async function startupCleanup(deps: StartupCleanupDeps): Promise<StartupC
           stagingFiles: stagingFiles.slice(0, 100),
           scratchJobs: scratch.slice(0, 100),
           scannedThroughSeq: head,
+          ...(deps.nodeId !== undefined ? { node: deps.nodeId } : {}),
         },
       });
     });

@@ -168,6 +168,12 @@ test('an api node and two workers on PostgreSQL + S3 run 20 jobs; a worker kille
       'workers\u2019 task events reached /ws on the api node',
     );
 
+    // A worker-only node serves its health and metrics, not the API or the UI.
+    const w2 = started.w2!.url;
+    assert.is((await fetch(`${w2}/healthz`)).status, 200);
+    assert.is((await fetch(`${w2}/api/v1/nodes`, { headers: client.auth })).status, 404);
+    assert.is((await fetch(`${w2}/metrics`, { headers: client.auth })).status, 200);
+
     // The chain verifies on PostgreSQL; a bundle exported from it verifies with gpg and sha256sum.
     assert.is(await started.w2!.stop(), 0);
     assert.is(await a.stop(), 0);

@@ -39,8 +39,13 @@ test('plain HTTP, S3 over http, PostgreSQL without verify, http webhooks: each i
   assert.equal(clear(s3('http://127.0.0.1:9000')), [['objectStore', true]]);
   assert.equal(clear(s3('https://s3.example:443', '/etc/ca.crt')), []);
   assert.equal(clear({ ...base, storage: { kind: 'bundled-s3', component: '/opt/minio', host: '127.0.0.1', port: 9000 } }), [['objectStore', true]]);
-  assert.equal(clear({ ...base, database: { kind: 'postgres', url: 'postgres://u@db.example/mpegflow', poolSize: 10, requireAppendOnlyRole: false } }), [['database', false]]);
-  assert.equal(clear({ ...base, database: { kind: 'postgres', url: 'postgres://u@db.example/mpegflow?sslmode=verify-full', poolSize: 10, requireAppendOnlyRole: false } }), []);
+  assert.equal(clear({ ...base, database: { kind: 'postgres', url: 'postgres://u@db.example/mpegflow', poolSize: 10, requireAppendOnlyRole: false } }), [
+    ['database', false],
+  ]);
+  assert.equal(
+    clear({ ...base, database: { kind: 'postgres', url: 'postgres://u@db.example/mpegflow?sslmode=verify-full', poolSize: 10, requireAppendOnlyRole: false } }),
+    [],
+  );
   assert.equal(clear(base, ['https://hooks.example/a', 'http://127.0.0.1:9000/b']), [['webhooks', true]]);
   assert.equal(clear(base, ['http://hooks.example/a']), [['webhooks', false]]);
   assert.is(transportHops(base, ['https://a/', 'http://b/']).find((h) => h.name === 'webhooks')!.detail, '2 target(s), 1 over plain http');

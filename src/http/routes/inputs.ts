@@ -12,6 +12,8 @@ export interface InputRouteDeps {
   store: Store;
   objects: ObjectStore;
   logger: Logger;
+  /** The node serving the upload (recorded, so that only this node's next start closes it if it is cut). */
+  nodeId?: string;
 }
 
 /**
@@ -94,7 +96,14 @@ export function inputRoutes(deps: InputRouteDeps) {
       await tx.audit({
         type: 'input.upload_started',
         actor,
-        payload: { key: name, uploadId, contentLength: length === undefined ? null : Number(length), inUse, ...(inUse ? { staging } : {}) },
+        payload: {
+          key: name,
+          uploadId,
+          contentLength: length === undefined ? null : Number(length),
+          inUse,
+          ...(inUse ? { staging } : {}),
+          ...(deps.nodeId !== undefined ? { node: deps.nodeId } : {}),
+        },
       });
     });
     try {
