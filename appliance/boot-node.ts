@@ -102,7 +102,10 @@ export async function bootNode(options: {
             else logger.info({ nodeId: id, state: next }, next === 'draining' ? 'node draining: finishing what runs, leasing nothing new' : `node ${next}`);
           }
           state = next;
-          if (cluster) void imagesHere(store, options.imagesDir).then((ids) => (images = ids));
+          if (cluster)
+            void imagesHere(store, options.imagesDir)
+              .then((ids) => (images = ids))
+              .catch((err: unknown) => logger.warn({ err }, 'images of this node not refreshed (the store is unreachable)'));
         },
       });
       // Duties are the api role's; a worker-only node never holds one.

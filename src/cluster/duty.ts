@@ -22,13 +22,17 @@ export class Duty {
   /** Tries once now (also what the timer runs). */
   async claim(): Promise<boolean> {
     let held = false;
+    let failed = false;
     try {
       held = await this.#o.store.duties.claim(this.#o.name, this.#o.owner, Date.now(), this.#o.ttlMs);
     } catch (err) {
-      this.#o.logger.warn({ err, duty: this.#o.name }, 'duty lease not renewed');
+      // Not renewed: another node may take it after the TTL, so this one stops running it now.
+      failed = true;
+      if (this.#held)
+        this.#o.logger.warn({ err, duty: this.#o.name }, 'duty lease could not be renewed (the store is unreachable); not running it until it is');
     }
     if (held !== this.#held) {
-      this.#o.logger.info({ duty: this.#o.name, held }, held ? 'this node runs the duty' : 'another node runs the duty');
+      if (!failed) this.#o.logger.info({ duty: this.#o.name, held }, held ? 'this node runs the duty' : 'another node runs the duty');
       this.#held = held;
       this.#o.onChange?.(held);
     }

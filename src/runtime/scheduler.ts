@@ -27,6 +27,9 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let ticking = false;
+  let tickFailing = false;
+  /** Every attempt this process started, until its bookkeeping (events, cleanup) is over. */
+  const attempts = new Set<Promise<void>>();
   let stopped = true;
 
   /** Records a failure that happened outside the stage process (the attempt's own code did not record it). */
@@ -58,7 +61,8 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
       }
     } finally {
       ctx.running.delete(task.id);
-      const ended = await ctx.store.tasks.get(task.id);
+      // The store may be unreachable now (an outage): the task's state of record is there; only this event is lost.
+      const ended = await ctx.store.tasks.get(task.id).catch(() => undefined);
       const ids = { jobId: job.id, taskId: task.id, kind: task.kind };
       if (ended)
         ctx.bus.publish({
@@ -128,11 +132,18 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
           });
           if (leased.probing)
             ctx.bus.publish({ type: 'job.state', at: now(), jobId: t.jobId, state: 'probing', progress: leased.job.progress, errorCode: null });
-          void execute(leased.job, leased.task);
+          const attempt: Promise<void> = execute(leased.job, leased.task)
+            .catch((err: unknown) => ctx.logger.error({ err, taskId: t.id }, 'task attempt ended with an error outside its record'))
+            .finally(() => attempts.delete(attempt));
+          attempts.add(attempt);
         }
       }
+      if (tickFailing) ctx.logger.info('scheduler ticks again');
+      tickFailing = false;
     } catch (err) {
-      ctx.logger.error({ err }, 'scheduler tick failed');
+      // Once per outage, not four times a second.
+      if (!tickFailing) ctx.logger.error({ err }, 'scheduler tick failed; retried every tick');
+      tickFailing = true;
     } finally {
       ticking = false;
     }
@@ -165,6 +176,8 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
         a.abort.abort();
       }
       await settled(() => ctx.running.size === 0);
+      // Their ends too (the store writes after the process ended), so the stop closes nothing under them.
+      await Promise.race([Promise.allSettled([...attempts]), new Promise((r) => setTimeout(r, 30_000).unref())]);
     },
   };
 }

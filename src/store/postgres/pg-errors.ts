@@ -44,6 +44,20 @@ export function postgresError(url: string, thrown: unknown): ApplianceError {
   if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(why)) {
     return new ApplianceError('STORE_UNREACHABLE', `PostgreSQL at ${where} cannot be reached (${why})`, options);
   }
+  if (code === '28000' && /no encryption|SSL off|hostssl/i.test(why)) {
+    return new ApplianceError(
+      'STORE_TLS',
+      `PostgreSQL at ${where} accepts only TLS connections (${why}); set sslmode=verify-full and sslrootcert in MPEGFLOW_DATABASE_URL`,
+      options,
+    );
+  }
+  if (code === 'ENOENT' && err instanceof Error && 'path' in err) {
+    return new ApplianceError(
+      'STORE_TLS',
+      `PostgreSQL at ${where}: ${(err as { path: string }).path} cannot be read (${why}); check sslrootcert, sslcert and sslkey in MPEGFLOW_DATABASE_URL`,
+      options,
+    );
+  }
   if (code === '28P01' || code === '28000') {
     return new ApplianceError('STORE_AUTH', `PostgreSQL at ${where} refused the role or its password (${why})`, options);
   }
