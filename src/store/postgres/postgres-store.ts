@@ -11,6 +11,7 @@ import { withMappedErrors } from '../tables/mapped-errors.js';
 import { insertDataKey, settleDataKey } from '../tables/data-key-tables.js';
 import { renewLease } from '../tables/job-tables.js';
 import { storeReads, type StoreReads } from '../tables/store-reads.js';
+import { TableStore } from '../tables/table-store.js';
 import type { TableDb, Tables } from '../tables/table-db.js';
 import { touchSession } from '../tables/user-tables.js';
 import { advisoryLocks } from './advisory-locks.js';
@@ -46,14 +47,14 @@ type LineRow = [string, string, string, string | null, string, string, string, s
  * stays one line and no two transactions can deadlock on the head; in-process, writes queue for
  * one connection so that waiting writers never starve the pool of reads.
  */
-export class PostgresStore implements Store {
+export class PostgresStore extends TableStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #url: string;
   readonly #pool: pg.Pool;
   readonly #now: () => Date;
   readonly #queue = new SerialQueue();
   readonly #r: TableDb;
-  readonly #reads: StoreReads;
+  protected readonly reads: StoreReads;
   readonly audit: Store['audit'];
   migration: MigrationReport = { applied: 0, schemaVersion: 0 };
   auditPrivileges: AuditPrivileges = { appendOnly: true, held: [] };
@@ -61,6 +62,7 @@ export class PostgresStore implements Store {
   lastConnectionError: ApplianceError | null = null;
 
   private constructor(options: PostgresStoreOptions) {
+    super();
     this.#url = options.url;
     this.#now = options.now ?? (() => new Date());
     this.#pool = new pg.Pool({
@@ -75,7 +77,7 @@ export class PostgresStore implements Store {
     });
     this.#r = pgTables(drizzle({ client: this.#pool }));
     const mapError = (err: unknown) => postgresError(this.#url, err);
-    this.#reads = withMappedErrors(storeReads(this.#r), mapError);
+    this.reads = withMappedErrors(storeReads(this.#r), mapError);
     this.notifications = pgNotifications(options.url, this.#pool, (err) => {
       this.lastConnectionError = postgresError(this.#url, err);
     });
@@ -154,60 +156,28 @@ export class PostgresStore implements Store {
     });
   }
 
-  get jobs() {
-    return this.#reads.jobs;
-  }
-
   get tasks() {
-    return { ...this.#reads.tasks, renewLease: (id: string, token: number, expiresAt: number) => this.#read(() => renewLease(this.#r, id, token, expiresAt)) };
-  }
-
-  get users() {
-    return this.#reads.users;
+    return { ...this.reads.tasks, renewLease: (id: string, token: number, expiresAt: number) => this.#read(() => renewLease(this.#r, id, token, expiresAt)) };
   }
 
   get sessions() {
-    return { ...this.#reads.sessions, touch: (id: string, at: number) => this.#read(() => touchSession(this.#r, id, at)) };
-  }
-
-  get tokens() {
-    return this.#reads.tokens;
-  }
-
-  get images() {
-    return this.#reads.images;
-  }
-
-  get webhooks() {
-    return this.#reads.webhooks;
-  }
-
-  get ingests() {
-    return this.#reads.ingests;
-  }
-
-  get stats() {
-    return this.#reads.stats;
+    return { ...this.reads.sessions, touch: (id: string, at: number) => this.#read(() => touchSession(this.#r, id, at)) };
   }
 
   get dataKeys() {
     return {
-      ...this.#reads.dataKeys,
+      ...this.reads.dataKeys,
       insert: (record: NewDataKey) => this.#read(() => insertDataKey(this.#r, record, this.#now().toISOString())),
       settle: (id: string, sha256: string, size: number) => this.#read(() => settleDataKey(this.#r, id, sha256, size)),
     };
   }
 
-  get auditExports() {
-    return this.#reads.auditExports;
-  }
-
   get nodes() {
-    return this.#reads.nodes;
+    return this.reads.nodes;
   }
 
   get duties() {
-    return this.#reads.duties;
+    return this.reads.duties;
   }
 
   readonly notifications: Store['notifications'];

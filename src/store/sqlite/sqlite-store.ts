@@ -9,6 +9,7 @@ import { insertDataKey, settleDataKey } from '../tables/data-key-tables.js';
 import { renewLease } from '../tables/job-tables.js';
 import { dutyLeases, nodeReads } from '../tables/node-tables.js';
 import { storeReads, type StoreReads } from '../tables/store-reads.js';
+import { TableStore } from '../tables/table-store.js';
 import type { TableDb } from '../tables/table-db.js';
 import { touchSession } from '../tables/user-tables.js';
 import { migrateSqlite, type MigrationReport } from './migrate.js';
@@ -23,7 +24,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The embedded store: one writer connection (writes serialised in-process), one reader. */
-export class SqliteStore implements Store {
+export class SqliteStore extends TableStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly migration: MigrationReport;
   readonly #path: string;
@@ -31,11 +32,12 @@ export class SqliteStore implements Store {
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #w: TableDb;
-  readonly #reads: StoreReads;
+  protected readonly reads: StoreReads;
   readonly #queue = new SerialQueue();
   readonly #sql: { head: Database.Statement; appendAudit: Database.Statement };
 
   constructor(options: SqliteStoreOptions) {
+    super();
     this.#path = options.path;
     this.#now = options.now ?? (() => new Date());
     this.#writer = openDatabase(options.path);
@@ -53,7 +55,7 @@ export class SqliteStore implements Store {
       this.#writer.close();
       throw err;
     }
-    this.#reads = storeReads({ db: drizzle(this.#reader, { schema }), t: schema });
+    this.reads = storeReads({ db: drizzle(this.#reader, { schema }), t: schema });
     this.audit = {
       ...auditReads({ db: drizzle(this.#reader, { schema }), t: schema }),
       iterate: (range = {}) => this.#iterate(range),
@@ -97,46 +99,18 @@ export class SqliteStore implements Store {
     }
   }
 
-  get jobs() {
-    return this.#reads.jobs;
-  }
-
   get tasks() {
     return {
-      ...this.#reads.tasks,
+      ...this.reads.tasks,
       renewLease: (id: string, token: number, expiresAt: number) => this.#queue.run(() => renewLease(this.#w, id, token, expiresAt)),
     };
   }
 
-  get users() {
-    return this.#reads.users;
-  }
-
   get sessions() {
     return {
-      ...this.#reads.sessions,
+      ...this.reads.sessions,
       touch: (id: string, at: number) => this.#queue.run(() => touchSession(this.#w, id, at)),
     };
-  }
-
-  get tokens() {
-    return this.#reads.tokens;
-  }
-
-  get images() {
-    return this.#reads.images;
-  }
-
-  get webhooks() {
-    return this.#reads.webhooks;
-  }
-
-  get ingests() {
-    return this.#reads.ingests;
-  }
-
-  get stats() {
-    return this.#reads.stats;
   }
 
   readonly audit: Store['audit'];
@@ -181,19 +155,15 @@ export class SqliteStore implements Store {
 
   get dataKeys() {
     return {
-      ...this.#reads.dataKeys,
+      ...this.reads.dataKeys,
       insert: (record: NewDataKey) => this.#queue.run(() => insertDataKey(this.#w, record, this.#now().toISOString())),
       settle: (id: string, sha256: string, size: number) => this.#queue.run(() => settleDataKey(this.#w, id, sha256, size)),
     };
   }
 
-  get auditExports() {
-    return this.#reads.auditExports;
-  }
-
   get nodes() {
     return {
-      ...this.#reads.nodes,
+      ...this.reads.nodes,
       heartbeat: (...args: Parameters<Store['nodes']['heartbeat']>) => this.#queue.run(() => nodeReads(this.#w).heartbeat(...args)),
     };
   }
