@@ -95,7 +95,9 @@ export interface Ran {
 
 /** Runs install.sh (or any argv) and returns its exit code and output. */
 export function runInstaller(argv: string[], options: SpawnSyncOptions = {}): Ran {
-  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20, ...options });
+  // The tests' own variables (MPEGFLOW_TEST_*) never reach the installed appliance, which refuses unknown MPEGFLOW_ variables.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MPEGFLOW_TEST_')));
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20, env, ...options });
   return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
