@@ -287,7 +287,8 @@ export function jobTaskReads(r: TableDb) {
         }
         if (q.cursor) {
           const c = decodeCursor(q.cursor);
-          conditions.push(or(lt(t.jobs.createdAt, c.createdAt), and(eq(t.jobs.createdAt, c.createdAt), lt(t.jobs.id, c.id))) as SQL);
+          // A row comparison: both dialects walk the (created_at, id) index from the cursor (an OR of the two cannot).
+          conditions.push(sql`(${t.jobs.createdAt}, ${t.jobs.id}) < (${c.createdAt}, ${c.id})`);
         }
         const rows = await db
           .select()
