@@ -131,6 +131,29 @@ test('bad environment values name the variable', () => {
   assert.match(failure(() => loadConfig({ env: { MPEGFLOW_PRT: '1' }, host, cwd })).message, /^MPEGFLOW_PRT: unknown variable/);
 });
 
+test('node id and roles: a whole node by default; a partial node needs PostgreSQL and S3', () => {
+  const cwd = tempDir();
+  const whole = loadConfig({ env: { MPEGFLOW_NODE_ID: 'n1' }, host, cwd });
+  assert.equal(whole.node, { id: 'n1', roles: ['api', 'worker'], pools: ['probe', 'encode', 'package'] });
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_NODE_ID: '-bad id' }, host, cwd })).message, /^MPEGFLOW_NODE_ID: "-bad id" is not a node id/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_NODE_ROLES: 'api,cook' }, host, cwd })).message, /^MPEGFLOW_NODE_ROLES: unknown role "cook"/);
+  assert.match(failure(() => loadConfig({ env: { MPEGFLOW_NODE_ROLES: 'worker' }, host, cwd })).message, /^MPEGFLOW_NODE_ROLES: .*PostgreSQL store/);
+  const pg = { MPEGFLOW_DATABASE_URL: 'postgres://u@db.example/mpegflow' };
+  assert.match(
+    failure(() => loadConfig({ env: { ...pg, MPEGFLOW_NODE_ROLES: 'worker' }, host, cwd })).message,
+    /^MPEGFLOW_S3_ENDPOINT: .*embedded object store/,
+  );
+  const s3 = {
+    MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000',
+    MPEGFLOW_S3_ACCESS_KEY: 'a',
+    MPEGFLOW_S3_SECRET_KEY: 'b',
+    MPEGFLOW_KEK_FILE: '/etc/mpegflow/kek.hex',
+  };
+  const worker = loadConfig({ env: { ...pg, ...s3, MPEGFLOW_NODE_ROLES: 'worker' }, host, cwd });
+  assert.equal(worker.node.roles, ['worker']);
+  assert.equal(loadConfig({ env: { ...pg, ...s3, MPEGFLOW_NODE_ROLES: 'api' }, host, cwd }).node.pools, []);
+});
+
 test('S3 settings switch the object store; S3 needs encryption at rest (a KEK outside the data dir)', () => {
   const cwd = tempDir();
   const s3 = { MPEGFLOW_S3_ENDPOINT: 'http://127.0.0.1:9000', MPEGFLOW_S3_ACCESS_KEY: 'a', MPEGFLOW_S3_SECRET_KEY: 'b' };
