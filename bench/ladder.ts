@@ -20,6 +20,7 @@ import type { EncoderImageManifest } from '../src/images/encoder-image-manifest.
 import { imageIdOf } from '../src/images/image-manifest.js';
 import { encodeAudioArgs, encodeLadderArgs, encodeRungArgs, type X264Preset } from '../src/media/encode-args.js';
 import { planLadder, type LadderPlan } from '../src/media/ladder-plan.js';
+import { professionalTemplate } from '../src/media/builtin-templates.js';
 import { dashPackageArgs, hlsPackageArgs, packageInputs } from '../src/media/package-args.js';
 import { parseProbe } from '../src/media/parse-probe.js';
 import { probeArgs } from '../src/media/probe-args.js';
@@ -113,7 +114,7 @@ if (!existsSync(master)) {
   cpSync(`${master}.tmp.mp4`, master);
   rmSync(`${master}.tmp.mp4`);
 }
-const plan: LadderPlan = planLadder(parseProbe(await direct('ffprobe', probeArgs(master))), 'professional');
+const plan: LadderPlan = planLadder(parseProbe(await direct('ffprobe', probeArgs(master))), professionalTemplate);
 
 async function packageDirect(outDir: string, renditionDir: string): Promise<void> {
   const inputs = packageInputs(plan, {
@@ -173,7 +174,7 @@ const ctx = { image, trust };
 const appliance_s = await timed('appliance (probe → encode → package through the pools)', async () => {
   const probe = await probeStage(supervisor.pools.probe, ctx, { taskId: 'probe', inputPath: master });
   if (!probe.outcome?.readable) throw new Error('probe failed');
-  const p = planLadder(probe.outcome.info, 'professional');
+  const p = planLadder(probe.outcome.info, professionalTemplate);
   const enc = await encodeStage(supervisor.pools.encode, ctx, {
     taskId: 'encode',
     plan: p,
@@ -200,7 +201,7 @@ async function throughStore(objects: ObjectStore, scratch: string): Promise<void
   const staged = await stageIn(objects, 'input', 'bench/master.mp4', join(scratch, 'master'));
   const probe = await probeStage(supervisor.pools.probe, ctx, { taskId: 'probe', inputPath: staged.input });
   if (!probe.outcome?.readable) throw new Error('probe failed');
-  const p = planLadder(probe.outcome.info, 'professional');
+  const p = planLadder(probe.outcome.info, professionalTemplate);
   const enc = await encodeStage(supervisor.pools.encode, ctx, {
     taskId: 'encode',
     plan: p,

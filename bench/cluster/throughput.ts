@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { planLadder } from '../../src/media/ladder-plan.js';
+import { professionalTemplate } from '../../src/media/builtin-templates.js';
 import { encodeLadderArgs } from '../../src/media/encode-args.js';
 import { dashPackageArgs, hlsPackageArgs, packageInputs } from '../../src/media/package-args.js';
 import { parseProbe } from '../../src/media/parse-probe.js';
@@ -175,7 +176,7 @@ export async function rawJobSeconds(clip: string, runs: number): Promise<{ media
     const dir = mkdtempSync(join(tmpdir(), 'mpegflow-bench-raw-'));
     try {
       const t = performance.now();
-      const plan = planLadder(parseProbe(await run('ffprobe', probeArgs(clip))), 'professional');
+      const plan = planLadder(parseProbe(await run('ffprobe', probeArgs(clip))), professionalTemplate);
       rungs = plan.rungs.map((r) => r.name);
       await run(
         'ffmpeg',

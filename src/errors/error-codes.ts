@@ -108,6 +108,14 @@ export const ERROR_CODES = {
   MEDIA_ARGUMENT_INVALID: 500,
   LADDER_UNKNOWN: 400,
   LADDER_INVALID: 400,
+  LADDER_VERSION_UNKNOWN: 404,
+  LADDER_EXISTS: 409,
+  LADDER_READ_ONLY: 409,
+  LADDER_NO_RUNGS: 422,
+  LADDER_LEVEL_EXCEEDED: 422,
+  LADDER_HDR_ON_SDR: 422,
+  LADDER_SDR_FROM_HDR: 422,
+  LADDER_AUDIO_MISSING: 422,
 
   // Stage processes and tasks (StageTaskResult.errorCode, task and job failures)
   EXIT_NONZERO: null,
@@ -126,6 +134,15 @@ export const ERROR_CODES = {
   INTERRUPTED: null,
   CRASH_LOOP: null,
   UPLOAD_INTERRUPTED: null,
+
+  // Captions and subtitles: a caption file refused (docs/captions.md)
+  CAPTION_NOT_TEXT: 422,
+  CAPTION_ENCODING: 422,
+  CAPTION_FORMAT_UNKNOWN: 422,
+  CAPTION_INVALID: 422,
+  CAPTION_TIMING: 422,
+  CAPTION_EMPTY: 422,
+  CAPTION_TOO_LARGE: 422,
 
   // Jobs
   JOB_NOT_FOUND: 404,

@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   api.route('/', encoderRoutes(deps.store));
   api.route('/', poolRoutes(deps.pools ?? (() => [])));
   api.route('/', nodeRoutes(deps.store, deps.now));
-  api.route('/', ladderRoutes());
+  api.route('/', ladderRoutes(deps.store));
   api.route('/', openApiRoutes());
   api.route('/', webhookRoutes({ store: deps.store, allowList: new WebhookAllowList(deps.webhookAllowedHosts ?? []), ...(deps.now ? { now: deps.now } : {}) }));
   api.route('/', jobRoutes({ store: deps.store, ...(deps.runtime ? { runtime: deps.runtime } : {}) }));

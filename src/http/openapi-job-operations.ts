@@ -1,6 +1,8 @@
 import { ANY, WRITE, jobId, jsonErrors, type Operation } from './openapi-operation.js';
 import { jobStates, MAX_LIST_LIMIT } from './schemas/jobs.js';
 
+const ladderName = { name: 'name', in: 'path' as const, required: true, schema: { type: 'string' } };
+
 /** The job routes: health, uploads, jobs and their outputs, ladders, encoders, pools, the OpenAPI document, `/ws`, `/metrics`. */
 export const jobOperations: readonly Operation[] = [
   {
@@ -142,11 +144,52 @@ export const jobOperations: readonly Operation[] = [
   {
     method: 'get',
     path: '/api/v1/ladders',
-    summary: 'Ladder presets',
+    summary: 'Ladder templates: the newest version of each (built-in first)',
     tag: 'catalog',
     roles: ANY,
-    ok: { 200: { description: 'presets', schema: 'LadderList' } },
+    ok: { 200: { description: 'templates', schema: 'LadderList' } },
     errors: [401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/ladders',
+    summary: 'Create a ladder template (version 1), audited `ladder.created`',
+    tag: 'catalog',
+    roles: WRITE,
+    body: { schema: 'LadderTemplate' },
+    ok: { 201: { description: 'the saved version', schema: 'LadderVersion' } },
+    errors: [...jsonErrors, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/ladders/{name}',
+    summary: 'A ladder template: its newest version and the list of versions',
+    tag: 'catalog',
+    roles: ANY,
+    params: [ladderName],
+    ok: { 200: { description: 'the template', schema: 'LadderDetail' } },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'put',
+    path: '/api/v1/ladders/{name}',
+    summary: 'Change a ladder template: saves the next version (the same template saves nothing), audited `ladder.updated`',
+    tag: 'catalog',
+    roles: WRITE,
+    params: [ladderName],
+    body: { schema: 'LadderTemplate' },
+    ok: { 200: { description: 'the newest version', schema: 'LadderVersion' } },
+    errors: [...jsonErrors, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/ladders/{name}/versions/{version}',
+    summary: 'One version of a ladder template, exactly as saved',
+    tag: 'catalog',
+    roles: ANY,
+    params: [ladderName, { name: 'version', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+    ok: { 200: { description: 'the version', schema: 'LadderVersion' } },
+    errors: [400, 401, 403, 404],
   },
   {
     method: 'get',

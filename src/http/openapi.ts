@@ -5,7 +5,7 @@ import type { HttpEnv } from './http-env.js';
 import { requireRole } from './middleware/auth.js';
 import { operations } from './openapi-operations.js';
 import { auditEventSchema, auditPage, errorBody, jobDetailSchema, jobList, submitBody, uploadResult } from './schemas/jobs.js';
-import { ladderList, ladderSchema } from './schemas/ladders.js';
+import { ladderDetail, ladderList, ladderTemplateSchema, ladderVersionSchema } from './schemas/ladder-template.js';
 import { issuedToken, loginRequest, tokenList, totpEnrollment, totpEnrollmentRequest, userList, userWithPassword, whoami } from './schemas/accounts.js';
 import { deliveryList, encoderList, hostStatusSchema, poolList, webhookList, webhookSchema } from './schemas/system.js';
 import { newWebhookBody } from './routes/webhooks.js';
@@ -29,7 +29,9 @@ const components: Record<string, z.ZodType> = {
   AuditPage: auditPage,
   LiveMessage: liveMessage,
   InputUpload: uploadResult,
-  Ladder: ladderSchema,
+  LadderTemplate: ladderTemplateSchema,
+  LadderVersion: ladderVersionSchema,
+  LadderDetail: ladderDetail,
   LadderList: ladderList,
   Health: z.object({
     status: z.enum(['ok', 'degraded']),

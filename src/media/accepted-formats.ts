@@ -21,7 +21,7 @@ export interface AcceptedFormatsPolicy {
   minDurationSeconds: number;
   maxDurationSeconds: number;
   maxFrameRate: number;
-  /** PQ/HLG masters: refused by default, since the ladder is SDR BT.709 H.264 and the appliance does not tone-map. */
+  /** PQ/HLG masters: taken by default (HDR rungs carry them through, SDR rungs tone-map, per the template); false refuses them. */
   allowHdr: boolean;
 }
 
@@ -80,7 +80,7 @@ export const defaultAcceptedFormats: AcceptedFormatsPolicy = Object.freeze({
   minDurationSeconds: 0.5,
   maxDurationSeconds: 24 * 3600,
   maxFrameRate: 120,
-  allowHdr: false,
+  allowHdr: true,
 }) as AcceptedFormatsPolicy;
 
 /** The defaults with `overrides` applied; throws MEDIA_ARGUMENT_INVALID on an impossible policy. */
@@ -145,7 +145,7 @@ function checkInfo(info: MediaInfo, policy: AcceptedFormatsPolicy): Verdict {
       add('MEDIA_FRAME_RATE_UNSUPPORTED', `frame rate ${toNumber(rate).toFixed(3)} fps is over the limit of ${policy.maxFrameRate}`);
     if (!rate) add('MEDIA_FRAME_RATE_UNSUPPORTED', 'the video stream has no frame rate');
     if (video.hdr && !policy.allowHdr)
-      add('MEDIA_HDR_UNSUPPORTED', `HDR transfer ${video.color.transfer} is not accepted: the ladder is SDR (BT.709) and the appliance does not tone-map`);
+      add('MEDIA_HDR_UNSUPPORTED', `HDR transfer ${video.color.transfer} is not accepted by this policy (allowHdr is false)`);
   }
 
   const duration = container.durationSeconds ?? video?.durationSeconds ?? null;

@@ -37,6 +37,8 @@ const LEVELS: readonly LevelLimits[] = [
   { level: '6.2', maxMbps: 16711680, maxFs: 139264, maxBr: 800000, maxCpb: 800000 },
 ];
 
+export const H264_LEVELS: readonly string[] = LEVELS.map((l) => l.level);
+
 /** The lowest level that fits; throws RangeError if even 6.2 does not (cannot happen within the 8192 px policy at ≤ 120 fps). */
 export function h264Level(o: { width: number; height: number; fps: number; maxrateKbps: number; bufsizeKbps: number; profile: H264Profile }): string {
   const mbW = Math.ceil(o.width / 16);

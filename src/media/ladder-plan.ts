@@ -1,12 +1,20 @@
-import type { MediaInfo, VideoInfo } from './media-info.js';
-import { avc1Codec, h264Level, type H264Profile } from './h264-levels.js';
-import { ladderPresets, type LadderPreset, type RungPreset } from './ladder-presets.js';
-import { ladderError, mediaRejectedError } from './media-errors.js';
+import type { HdrMetadata, MediaInfo } from './media-info.js';
+import type { RateControl, TemplateRung, VideoCodec, VideoProfile } from './ladder-template.js';
+import type { LadderTemplate, LoudnessTarget, SurroundCodec } from './ladder-template.js';
+import { planAudio } from './audio-plan.js';
+import { planCaptions, type CaptionInput } from './caption-plan.js';
+import { outputFrameRate } from './frame-rate.js';
+import { mediaRejectedError } from './media-errors.js';
 import { rational, toNumber, type Rational } from './rational.js';
+import { planRungs } from './rung-plan.js';
+
+/** The transfer a rung is encoded with: BT.709 SDR, PQ (HDR10) or HLG. */
+export type OutputRange = 'sdr' | 'pq' | 'hlg';
 
 /** One video rendition, ready for the argv builders. */
 export interface VideoRungPlan {
   name: string;
+  codec: VideoCodec;
   width: number;
   height: number;
   /**
@@ -15,37 +23,88 @@ export interface VideoRungPlan {
    * plan's `displayAspect`, which the DASH muxer requires within one adaptation set.
    */
   sar: Rational;
+  /** Target average bitrate (VBR), or the cap a CRF rung may reach: what manifests announce as its average. */
   bitrateKbps: number;
   maxrateKbps: number;
   bufsizeKbps: number;
-  profile: H264Profile;
-  /** H.264 level, e.g. "3.1". */
+  /** Constant-quality factor for CRF rungs; null for VBR. */
+  crf: number | null;
+  profile: VideoProfile;
+  /** Level, e.g. "3.1" (H.264) or "5.1" (HEVC). */
   level: string;
-  /** RFC 6381 codec string ("avc1.64001f"). */
+  /** RFC 6381 codec string ("avc1.64001f", "hvc1.2.4.L153.90"). */
   codecs: string;
+  range: OutputRange;
+  /** 8 (yuv420p) or 10 (yuv420p10le). */
+  bitDepth: 8 | 10;
+  /** SDR from an HDR master: tone-mapped (zscale + tonemap) before scaling. */
+  tonemap: boolean;
+  /** HDR10 static metadata carried into the encode (PQ rungs whose master has it). */
+  hdrMetadata: HdrMetadata | null;
+  /** Rungs of one codec and range: one DASH adaptation set, one family of HLS variants ("h264-sdr", "hevc-pq"). */
+  group: string;
 }
 
+export type AudioCodec = 'aac' | SurroundCodec;
+
 export interface AudioPlan {
-  /** Absolute stream index of the chosen track in the master. */
+  /** Rendition name, unique, a safe folder name: "audio-en", "audio-en-51", "audio-2". */
+  name: string;
+  /** Absolute stream index of the source track in the master. */
   streamIndex: number;
   /** Its position among the audio tracks. */
   trackNumber: number;
-  codec: 'aac';
+  codec: AudioCodec;
   bitrateKbps: number;
-  channels: number;
+  /** Output channels: 2 (stereo) or 6 (5.1). */
+  channels: 2 | 6;
   sampleRate: number;
+  /** The source track's channel count (null: unknown). */
+  sourceChannels: number | null;
+  /** Surround source to stereo with the documented matrix (audio-downmix.ts). */
+  downmix: boolean;
+  /** BCP 47 (HLS LANGUAGE, DASH lang); null when the track has none. */
   language: string | null;
-  codecs: 'mp4a.40.2';
+  /** Menu name: "English", "English 5.1", "Track 2". */
+  label: string;
+  /** The one default rendition of its group. */
+  isDefault: boolean;
+  /** "stereo" or "surround": HLS audio group / DASH adaptation sets. */
+  group: 'stereo' | 'surround';
+  /** Two-pass loudnorm target (measured at encode time); null: levels as mastered. */
+  loudness: LoudnessTarget | null;
+  /** RFC 6381: "mp4a.40.2", "ac-3", "ec-3". */
+  codecs: string;
+}
+
+export type CaptionSource =
+  | { kind: 'sidecar'; key: string; format: 'webvtt' | 'srt' | 'ttml' }
+  | { kind: 'stream'; streamIndex: number; codec: string }
+  | { kind: 'cea608'; videoStreamIndex: number };
+
+export interface CaptionPlan {
+  /** Rendition name, unique, a safe folder name: "text-en", "text-en-cc". */
+  name: string;
+  language: string | null;
+  label: string;
+  /** HLS/DASH: `captions` for closed captions (608/708, SDH), else `subtitles`. */
+  kind: 'subtitles' | 'captions';
+  forced: boolean;
+  isDefault: boolean;
+  source: CaptionSource;
 }
 
 export interface LadderPlan {
-  preset: string;
+  /** The template version the plan was made from (pinned by the job). */
+  ladder: { name: string; version: number };
   /** Absolute stream index of the video stream every rung is made from. */
   videoStreamIndex: number;
   durationSeconds: number | null;
   /** Size as displayed (SAR and rotation applied), rounded. */
   sourceWidth: number;
   sourceHeight: number;
+  /** The master's transfer: what HDR rungs carry through. */
+  sourceRange: OutputRange;
   /** The one display aspect ratio of every rung. */
   displayAspect: Rational;
   /** Constant output frame rate of every rung. */
@@ -61,43 +120,30 @@ export interface LadderPlan {
   /** The source's frame rate was variable; output is constant at `frameRate`. */
   fromVariableFrameRate: boolean;
   rungs: VideoRungPlan[];
-  audio: AudioPlan | null;
+  audio: AudioPlan[];
+  captions: CaptionPlan[];
+  /** What DASH references for captions; HLS always gets WebVTT. */
+  dashCaptionFormat: 'webvtt' | 'imsc1';
   /** Decisions the planner took, in plain words, for the job record. */
   notes: string[];
 }
 
 export interface PlanOptions {
-  /** Audio track (0-based position among audio tracks); default: the first track marked default, else the first. */
-  audioTrack?: number;
-  /** Output frame rate ceiling; faster sources are divided by the smallest integer that fits. Default 60. */
-  maxFrameRate?: number;
+  /** The template's version (the job's pin); 1 for a built-in template. */
+  version?: number;
+  /** Caption files given with the job. */
+  captions?: readonly CaptionInput[];
 }
 
-const STANDARD_RATES: readonly Rational[] = [
-  rational(24000, 1001),
-  rational(24, 1),
-  rational(25, 1),
-  rational(30000, 1001),
-  rational(30, 1),
-  rational(48, 1),
-  rational(50, 1),
-  rational(60000, 1001),
-  rational(60, 1),
-];
-
-export function resolveLadderPreset(preset: LadderPreset | string): LadderPreset {
-  if (typeof preset !== 'string') return preset;
-  const found = Object.hasOwn(ladderPresets, preset) ? ladderPresets[preset] : undefined;
-  if (!found) throw ladderError('LADDER_UNKNOWN', `unknown ladder "${preset}" (known: ${Object.keys(ladderPresets).join(', ')})`);
-  return found;
-}
+export type { CaptionInput, RateControl, TemplateRung };
 
 /**
- * Plans the renditions for one master: which rungs (never above the source), their exact
- * sizes, rates and levels, the shared frame rate and GOP, and the one audio rendition.
+ * Plans the renditions of one master from a template: which rungs (never above the source),
+ * their exact sizes, rates, levels and dynamic range, the shared frame rate and GOP, one
+ * audio rendition per selected track (and group), and the caption tracks. A master the
+ * template cannot serve is a 422 with a stable code (media-errors.ts), never a guess.
  */
-export function planLadder(info: MediaInfo, preset: LadderPreset | string = 'professional', options: PlanOptions = {}): LadderPlan {
-  const ladder = resolveLadderPreset(preset);
+export function planLadder(info: MediaInfo, template: LadderTemplate, options: PlanOptions = {}): LadderPlan {
   const video = info.video;
   if (!video) throw mediaRejectedError([{ code: info.audio.length ? 'MEDIA_AUDIO_ONLY' : 'MEDIA_NO_VIDEO', message: 'the file has no video stream' }]);
   if (video.width <= 0 || video.height <= 0) throw mediaRejectedError([{ code: 'MEDIA_RESOLUTION_TOO_SMALL', message: 'the video stream has no frame size' }]);
@@ -114,142 +160,38 @@ export function planLadder(info: MediaInfo, preset: LadderPreset | string = 'pro
   if (video.sar.num !== video.sar.den)
     notes.push(`anamorphic source (SAR ${video.sar.num}:${video.sar.den}): output has square pixels at ${Math.round(W)}x${Math.round(H)} display size`);
   if (video.rotation !== 0) notes.push(`source is rotated ${video.rotation}° for display: planned as ${Math.round(W)}x${Math.round(H)}`);
-  const portrait = H > W;
 
-  const { frameRate, variable } = outputFrameRate(video, options.maxFrameRate ?? 60, notes);
-  const fps = toNumber(frameRate);
-  const fpsFactor = fps > 31 ? 1.5 : 1;
-
-  const rungs: VideoRungPlan[] = [];
-  const size = (box: RungPreset) => {
-    const bw = portrait ? box.boxHeight : box.boxWidth;
-    const bh = portrait ? box.boxWidth : box.boxHeight;
-    return { scale: Math.min(bw / W, bh / H), area: bw * bh };
-  };
-  let chosen = ladder.rungs.filter((r) => size(r).scale <= 1 + 1e-9);
-  let fallback = false;
-  if (chosen.length === 0) {
-    const smallest = ladder.rungs[0];
-    if (!smallest) throw ladderError('LADDER_INVALID', `ladder ${ladder.name} has no rungs`);
-    chosen = [smallest];
-    fallback = true;
-  }
-  for (const preset of chosen) {
-    const { scale, area } = size(preset);
-    const s = Math.min(scale, 1);
-    const width = evenAtMost(W * s, W);
-    const height = evenAtMost(H * s, H);
-    const areaFactor = Math.min(1, Math.max(0.5, (width * height) / area));
-    const factor = areaFactor * fpsFactor;
-    const bitrateKbps = Math.round(preset.bitrateKbps * factor);
-    const maxrateKbps = Math.round(preset.maxrateKbps * factor);
-    const bufsizeKbps = Math.round(preset.bufsizeKbps * factor);
-    const level = h264Level({ width, height, fps, maxrateKbps, bufsizeKbps, profile: preset.profile });
-    rungs.push({
-      name: fallback ? `${Math.min(width, height)}p` : preset.name,
-      width,
-      height,
-      sar: rational(displayAspect.num * height, displayAspect.den * width),
-      bitrateKbps,
-      maxrateKbps,
-      bufsizeKbps,
-      profile: preset.profile,
-      level,
-      codecs: avc1Codec(preset.profile, level),
-    });
-  }
-  if (fallback) notes.push(`source (${Math.round(W)}x${Math.round(H)}) is smaller than the smallest rung: one rendition at source size`);
-  else if (chosen.length < ladder.rungs.length) notes.push(`${ladder.rungs.length - chosen.length} rung(s) above the source size skipped (no upscaling)`);
-  if (fpsFactor !== 1) notes.push(`high frame rate (${fps.toFixed(3)} fps) kept on every rung, bitrates ×${fpsFactor}`);
-
-  const audio = planAudio(info, ladder, options.audioTrack, notes);
-  if (!audio) notes.push('no audio track: video-only ladder');
+  const { frameRate, variable } = outputFrameRate(video, template.maxFrameRate, notes);
+  const sourceRange: OutputRange = video.color.transfer === 'smpte2084' ? 'pq' : video.color.transfer === 'arib-std-b67' ? 'hlg' : 'sdr';
+  const rungs = planRungs({ template, W, H, displayAspect, fps: toNumber(frameRate), sourceRange, hdrMetadata: video.hdrMetadata }, notes);
+  const audio = planAudio(info, template.audio, notes);
+  if (audio.length === 0) notes.push('no audio rendition: video-only ladder');
+  const captions = planCaptions(info, template.captions, options.captions ?? [], notes);
 
   return {
-    preset: ladder.name,
+    ladder: { name: template.name, version: options.version ?? 1 },
     videoStreamIndex: video.index,
     durationSeconds: info.container.durationSeconds ?? video.durationSeconds,
     sourceWidth: Math.round(W),
     sourceHeight: Math.round(H),
+    sourceRange,
     displayAspect,
     frameRate,
-    gopSeconds: ladder.gopSeconds,
-    gopFrames: Math.ceil(ladder.gopSeconds * fps - 1e-9),
-    bFrames: ladder.bFrames,
+    gopSeconds: template.gopSeconds,
+    gopFrames: Math.ceil(template.gopSeconds * toNumber(frameRate) - 1e-9),
+    bFrames: template.bFrames,
     deinterlace: video.interlaced,
     parity: video.fieldOrder === 'tt' || video.fieldOrder === 'tb' ? 'tff' : video.fieldOrder === 'bb' || video.fieldOrder === 'bt' ? 'bff' : 'auto',
     fromVariableFrameRate: variable,
     rungs,
     audio,
+    captions,
+    dashCaptionFormat: template.captions.dashFormat,
     notes,
   };
 }
 
-/** Even, rounded to nearest, but never above the source dimension (that would be an upscale). */
-function evenAtMost(x: number, source: number): number {
-  const nearest = 2 * Math.round(x / 2);
-  const ceiling = 2 * Math.floor(source / 2);
-  return Math.max(2, Math.min(nearest, ceiling));
-}
-
-function outputFrameRate(video: VideoInfo, max: number, notes: string[]): { frameRate: Rational; variable: boolean } {
-  let rate = video.frameRate ?? video.averageFrameRate;
-  let variable = false;
-  if (video.variableFrameRate && video.averageFrameRate) {
-    if (video.interlaced && video.frameRate && Math.abs(toNumber(video.frameRate) / toNumber(video.averageFrameRate) - 2) < 0.01) {
-      rate = video.averageFrameRate; // field rate reported as r_frame_rate: the frame rate is avg
-    } else {
-      variable = true;
-      rate = nearestStandard(toNumber(video.averageFrameRate));
-      notes.push(`variable frame rate (r ${fmt(video.frameRate)}, avg ${fmt(video.averageFrameRate)}): output is constant ${fmt(rate)} fps`);
-    }
-  }
-  if (!rate) {
-    rate = rational(25, 1);
-    notes.push('no frame rate in the source: output is 25 fps');
-  }
-  if (toNumber(rate) > max + 1e-6) {
-    const k = Math.ceil(toNumber(rate) / max - 1e-9);
-    const reduced = rational(rate.num, rate.den * k);
-    notes.push(`frame rate ${fmt(rate)} is over ${max}: output is ${fmt(reduced)} fps (every ${k}th frame)`);
-    rate = reduced;
-  }
-  if (video.interlaced) notes.push(`interlaced (${video.fieldOrder}): deinterlaced with bwdif, one frame per frame`);
-  return { frameRate: rate, variable };
-}
-
-function nearestStandard(fps: number): Rational {
-  let best = STANDARD_RATES[0] as Rational;
-  for (const r of STANDARD_RATES) if (Math.abs(Math.log(toNumber(r) / fps)) < Math.abs(Math.log(toNumber(best) / fps))) best = r;
-  return best;
-}
-
-function fmt(r: Rational | null): string {
-  return r ? (r.den === 1 ? String(r.num) : `${r.num}/${r.den}`) : '?';
-}
-
-function planAudio(info: MediaInfo, ladder: LadderPreset, requested: number | undefined, notes: string[]): AudioPlan | null {
-  if (info.audio.length === 0) return null;
-  let track: (typeof info.audio)[number] | undefined;
-  if (requested !== undefined) {
-    track = info.audio[requested];
-    if (!Number.isSafeInteger(requested) || !track)
-      throw ladderError('LADDER_INVALID', `audio track ${requested} does not exist (the master has ${info.audio.length})`);
-  } else {
-    track = info.audio.find((a) => a.isDefault) ?? info.audio[0];
-  }
-  if (!track) return null;
-  const why = requested !== undefined ? 'as requested' : track.isDefault ? 'the first marked default' : 'none is marked default: the first';
-  if (info.audio.length > 1)
-    notes.push(`${info.audio.length} audio tracks: using track ${track.trackNumber}${track.language ? ` (${track.language})` : ''}, ${why}`);
-  return {
-    streamIndex: track.index,
-    trackNumber: track.trackNumber,
-    codec: ladder.audio.codec,
-    bitrateKbps: ladder.audio.bitrateKbps,
-    channels: ladder.audio.channels,
-    sampleRate: ladder.audio.sampleRate,
-    language: track.language,
-    codecs: 'mp4a.40.2',
-  };
+/** Every rendition name of a plan, in encode order: rungs, then audio. */
+export function renditionNames(plan: LadderPlan): string[] {
+  return [...plan.rungs.map((r) => r.name), ...plan.audio.map((a) => a.name)];
 }

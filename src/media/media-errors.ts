@@ -39,7 +39,16 @@ export function mediaArgumentError(message: string, details?: Record<string, unk
   return new ApplianceError('MEDIA_ARGUMENT_INVALID', message, { ...(details ? { details } : {}) });
 }
 
-/** A ladder cannot be planned (unknown preset, bad override). */
-export function ladderError(code: 'LADDER_UNKNOWN' | 'LADDER_INVALID', message: string): ApplianceError {
+export type LadderErrorCode =
+  | 'LADDER_UNKNOWN'
+  | 'LADDER_INVALID'
+  | 'LADDER_NO_RUNGS'
+  | 'LADDER_LEVEL_EXCEEDED'
+  | 'LADDER_HDR_ON_SDR'
+  | 'LADDER_SDR_FROM_HDR'
+  | 'LADDER_AUDIO_MISSING';
+
+/** A ladder cannot be planned for this master (the template's policy refuses it, or it cannot hold). */
+export function ladderError(code: LadderErrorCode, message: string): ApplianceError {
   return new ApplianceError(code, message);
 }

@@ -14,6 +14,8 @@ export interface MediaInfo {
   /** Audio tracks in stream order. */
   audio: AudioTrack[];
   subtitleCount: number;
+  /** Subtitle streams in stream order. */
+  subtitles: SubtitleTrack[];
 }
 
 export interface ContainerInfo {
@@ -86,6 +88,10 @@ export interface VideoInfo {
   color: ColorInfo;
   /** Transfer is PQ (smpte2084) or HLG (arib-std-b67). */
   hdr: boolean;
+  /** HDR10 static metadata from the stream's side data (or its first frame), when the master carries it. */
+  hdrMetadata: HdrMetadata | null;
+  /** ffprobe reports CEA-608/708 closed captions carried in the video (`closed_captions`). */
+  closedCaptions: boolean;
   /** Filled from a keyframe probe (probe-args.ts `keyframeProbeArgs`), else null. */
   gop: GopEstimate | null;
 }
@@ -105,4 +111,35 @@ export interface AudioTrack {
   isDefault: boolean;
   bitRate: number | null;
   durationSeconds: number | null;
+}
+
+/**
+ * HDR10 static metadata. Mastering display (SMPTE ST 2086): chromaticities in units of
+ * 0.00002 and luminance in units of 0.0001 cd/m², the integers x265's `master-display` and
+ * the MP4/HEVC SEI carry. Content light level (CTA-861.3): cd/m².
+ */
+export interface HdrMetadata {
+  masteringDisplay: {
+    red: [number, number];
+    green: [number, number];
+    blue: [number, number];
+    whitePoint: [number, number];
+    maxLuminance: number;
+    minLuminance: number;
+  } | null;
+  contentLight: { maxCll: number; maxFall: number } | null;
+}
+
+export interface SubtitleTrack {
+  /** Absolute stream index in the file. */
+  index: number;
+  /** Position among the subtitle streams (0-based; `0:s:N`). */
+  trackNumber: number;
+  /** e.g. "mov_text", "subrip", "webvtt", "ass", "hdmv_pgs_subtitle", "dvd_subtitle". */
+  codec: string;
+  /** A text codec ffmpeg can turn into WebVTT (bitmap subtitles cannot be). */
+  text: boolean;
+  language: string | null;
+  isDefault: boolean;
+  forced: boolean;
 }

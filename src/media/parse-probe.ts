@@ -1,4 +1,5 @@
-import type { AudioTrack, ContainerInfo, FieldOrder, GopEstimate, MediaInfo, VideoInfo } from './media-info.js';
+import type { AudioTrack, ContainerInfo, FieldOrder, GopEstimate, HdrMetadata, MediaInfo, SubtitleTrack, VideoInfo } from './media-info.js';
+import { hdrMetadataFromSideData, mergeHdrMetadata } from './hdr-metadata.js';
 import { probeOutputInvalidError, mediaRejectedError, type RejectionReason } from './media-errors.js';
 import { parseRational, rational, sameRational, toNumber, type Rational } from './rational.js';
 
@@ -19,6 +20,8 @@ export interface ReadProbeOptions {
   stderr?: string;
   /** From `parseKeyframeProbe()`, when a keyframe probe was run. */
   gop?: GopEstimate | null;
+  /** From `parseHdrFrameProbe()` (the first frame's side data), when an HDR frame probe was run: fills what the stream lacks. */
+  frameHdrMetadata?: HdrMetadata | null;
 }
 
 export function readProbe(stdout: string | unknown, options: ReadProbeOptions = {}): ProbeOutcome {
@@ -35,7 +38,7 @@ export function readProbe(stdout: string | unknown, options: ReadProbeOptions = 
   const format = doc['format'];
   if (!isObject(format) || typeof format['format_name'] !== 'string') return unreadable(options.stderr);
   const streams = Array.isArray(doc['streams']) ? doc['streams'].filter(isObject) : [];
-  return { readable: true, info: toMediaInfo(format, streams, options.gop ?? null) };
+  return { readable: true, info: toMediaInfo(format, streams, options.gop ?? null, options.frameHdrMetadata ?? null) };
 }
 
 /** `readProbe` for callers that want the MediaInfo or an error: throws MEDIA_REJECTED (422) when unreadable. */
@@ -98,7 +101,7 @@ function disposition(o: Obj, key: string): boolean {
   return isObject(d) && d[key] === 1;
 }
 
-function toMediaInfo(format: Obj, streams: Obj[], gop: GopEstimate | null): MediaInfo {
+function toMediaInfo(format: Obj, streams: Obj[], gop: GopEstimate | null, frameHdr: HdrMetadata | null): MediaInfo {
   const formatName = String(format['format_name']);
   const container: ContainerInfo = {
     formatName,
@@ -116,16 +119,17 @@ function toMediaInfo(format: Obj, streams: Obj[], gop: GopEstimate | null): Medi
   const first = videoStreams[0];
   return {
     container,
-    video: first ? toVideo(first, gop) : null,
+    video: first ? toVideo(first, gop, frameHdr) : null,
     videoStreamCount: videoStreams.length,
     audio: audioStreams.map(toAudio),
     subtitleCount: streams.filter((s) => s['codec_type'] === 'subtitle').length,
+    subtitles: streams.filter((s) => s['codec_type'] === 'subtitle').map(toSubtitle),
   };
 }
 
 const FIELD_ORDERS: readonly FieldOrder[] = ['progressive', 'tt', 'bb', 'tb', 'bt'];
 
-function toVideo(s: Obj, gop: GopEstimate | null): VideoInfo {
+function toVideo(s: Obj, gop: GopEstimate | null, frameHdr: HdrMetadata | null): VideoInfo {
   const width = int(s['width']) ?? 0;
   const height = int(s['height']) ?? 0;
   const parsedSar = parseRational(s['sample_aspect_ratio']);
@@ -171,6 +175,8 @@ function toVideo(s: Obj, gop: GopEstimate | null): VideoInfo {
       range: str(s['color_range']),
     },
     hdr: transfer === 'smpte2084' || transfer === 'arib-std-b67',
+    hdrMetadata: mergeHdrMetadata(hdrMetadataFromSideData(s['side_data_list']), frameHdr),
+    closedCaptions: int(s['closed_captions']) === 1,
     gop,
   };
 }
@@ -224,5 +230,21 @@ function toAudio(s: Obj, trackNumber: number): AudioTrack {
     isDefault: disposition(s, 'default'),
     bitRate: int(s['bit_rate']),
     durationSeconds: num(s['duration']),
+  };
+}
+
+const TEXT_SUBTITLE_CODECS: readonly string[] = ['mov_text', 'subrip', 'srt', 'webvtt', 'ass', 'ssa', 'text', 'ttml', 'eia_608'];
+
+function toSubtitle(s: Obj, trackNumber: number): SubtitleTrack {
+  const lang = str(tags(s)['language']);
+  const codec = str(s['codec_name']) ?? 'unknown';
+  return {
+    index: int(s['index']) ?? 0,
+    trackNumber,
+    codec,
+    text: TEXT_SUBTITLE_CODECS.includes(codec),
+    language: lang && lang !== 'und' ? lang : null,
+    isDefault: disposition(s, 'default'),
+    forced: disposition(s, 'forced'),
   };
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LadderPlan } from '../media/ladder-plan.js';
+import { renditionNames, type LadderPlan } from '../media/ladder-plan.js';
 import { encodeStage, type EncodeScope } from '../supervisor/stages/encode-stage.js';
 import type { Job, Task } from '../store/jobs.js';
 import { endFailedAttempt } from './attempt-failure.js';
@@ -16,7 +16,7 @@ import { encodeInput, type EncodeInput, type EncodeOutput, type StoredRendition 
 
 function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
   if (rendition === null) return { kind: 'ladder' };
-  if (rendition === 'audio') return { kind: 'audio' };
+  if (plan.audio.some((a) => a.name === rendition)) return { kind: 'audio', name: rendition };
   return { kind: 'rung', rungIndex: plan.rungs.findIndex((r) => r.name === rendition) };
 }
 
@@ -81,7 +81,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
             process: record,
           },
         });
-        const names = [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])];
+        const names = renditionNames(plan);
         for (const name of names)
           await tx.tasks.insert({
             id: newId('task'),

@@ -1,3 +1,4 @@
+import { renditionNames } from '../media/ladder-plan.js';
 import type { Job, Task } from '../store/jobs.js';
 import { encodedRenditions } from './ladder-decision.js';
 import type { JobDetail } from './job-runtime.js';
@@ -9,7 +10,7 @@ const STAGE_SPAN: Record<string, [number, number]> = { queued: [0, 0], probing: 
 export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<string, number>): JobDetail {
   const ladder = tasks.find((t) => t.kind === 'encode' && t.rendition === null);
   const plan = ladder ? encodeInput(ladder).plan : undefined;
-  const names = plan ? [...plan.rungs.map((r) => r.name), ...(plan.audio ? ['audio'] : [])] : [];
+  const names = plan ? renditionNames(plan) : [];
   const done = encodedRenditions(tasks);
   const renditions = names.map((name) => {
     const own = tasks.filter((t) => t.kind === 'encode' && t.rendition === name).at(-1);
@@ -34,6 +35,7 @@ export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<st
     progress: Math.round(progress * 1000) / 1000,
     input: { key: job.inputKey, sha256: job.inputSha256, size: job.inputSize },
     ladder: job.ladder,
+    ladderVersion: job.ladderVersion,
     packaging: job.packaging,
     encoder: job.encoderImage,
     policy: job.policy,

@@ -3,11 +3,25 @@ import type { Job, Task } from '../store/jobs.js';
 /** A submission as the API and the CLI take it (validated before it gets here). */
 export interface SubmitRequest {
   input: { key: string };
+  /** Ladder template name (`GET /api/v1/ladders`). */
   ladder: string;
-  packaging: Array<'hls' | 'dash'>;
+  /** The template version to pin; default: its newest. */
+  ladderVersion?: number;
+  /** Default: the template's packaging. */
+  packaging?: Array<'hls' | 'dash'>;
+  /** Caption/subtitle files in the input bucket, packaged with the job (when the template takes sidecars). */
+  captions?: SubmitCaption[];
   /** Encoder image id; default: the appliance's default verified image. */
   encoder?: string;
   policy?: { partialLadder: 'wait' | 'emit' };
+}
+
+export interface SubmitCaption {
+  key: string;
+  /** BCP 47 or ISO 639; default: from the file name (`NAME.en.vtt`), else none. */
+  language?: string;
+  kind?: 'subtitles' | 'captions';
+  forced?: boolean;
 }
 
 export interface SubmitContext {
@@ -23,6 +37,8 @@ export interface JobDetail {
   progress: number;
   input: { key: string; sha256: string | null; size: number | null };
   ladder: string;
+  /** The template version the job pinned. */
+  ladderVersion: number;
   packaging: string[];
   encoder: string;
   policy: Job['policy'];

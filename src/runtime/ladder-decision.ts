@@ -1,3 +1,4 @@
+import { renditionNames } from '../media/ladder-plan.js';
 import { terminalJobStates, type Job, type Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
 import { failJob } from './attempt-failure.js';
@@ -29,7 +30,7 @@ export function ladderOutcome(encodeTasks: readonly Task[], policy: Job['policy'
   const ladder = tasks.find((t) => t.rendition === null);
   if (!ladder) return { kind: 'wait' };
   const { plan } = encodeInput(ladder);
-  const wanted = [...plan.rungs.map((r) => r.name), ...(plan.audio ? ['audio'] : [])];
+  const wanted = renditionNames(plan);
   const done = encodedRenditions(tasks);
   const missing = wanted.filter((name) => !done.some((d) => d.name === name));
   if (missing.length > 0 && (policy.partialLadder !== 'emit' || !done.some((d) => d.kind === 'video'))) return { kind: 'fail', missing };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { planLadder } from '../media/ladder-plan.js';
+import { planLadder, renditionNames } from '../media/ladder-plan.js';
 import { probeStage } from '../supervisor/stages/probe-stage.js';
 import type { Job, Task } from '../store/jobs.js';
 import { isApplianceError } from '../errors/appliance-error.js';
@@ -11,17 +11,23 @@ import { processStartedAudit } from './process-started.js';
 import { stageIn } from './stage-in.js';
 import { redactProbeTags } from '../media/probe-redaction.js';
 import { isEncrypted } from '../storage/encrypted-store.js';
-import type { EncodeInput, ProbeOutput } from './task-payloads.js';
+import { probeInput, type EncodeInput, type ProbeOutput } from './task-payloads.js';
+import { resolveTemplate } from './ladder-templates.js';
+import { captionInputOf } from './caption-inputs.js';
+import { acceptedFormatsPolicy } from '../media/accepted-formats.js';
 
 /** probe → verdict → plan → the encode task (one process for the whole ladder). */
 export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
   const image = await ctx.imageOf(job);
+  const template = await resolveTemplate(ctx.store, job.ladder, job.ladderVersion);
+  const captions = (probeInput(task).captions ?? []).map(captionInputOf);
+  const policy = acceptedFormatsPolicy({ ...(template.template.acceptedFormats ?? {}) });
   const staged = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const started = processStartedAudit(ctx, job, task);
   const r = await probeStage(
     ctx.supervisor.pools.probe,
     { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
-    { taskId: task.id, inputPath: staged.input },
+    { taskId: task.id, inputPath: staged.input, policy },
   ).finally(() => staged.release());
   await started.recorded();
   const record = runRecord(r.run);
@@ -54,7 +60,7 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
     }
     let plan;
     try {
-      plan = planLadder(r.outcome.info, job.ladder);
+      plan = planLadder(r.outcome.info, template.template, { version: template.version, captions });
     } catch (err) {
       const code = isApplianceError(err) ? err.code : 'LADDER_INVALID';
       await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: code, errorMessage: (err as Error).message });
@@ -84,7 +90,7 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
       type: 'job.state',
       actor: ACTOR_RUNTIME,
       jobId: job.id,
-      payload: { state: 'encoding', encodeTask: encodeId, renditions: [...plan.rungs.map((x) => x.name), ...(plan.audio ? ['audio'] : [])] },
+      payload: { state: 'encoding', encodeTask: encodeId, renditions: renditionNames(plan) },
     });
   });
 }

@@ -1,6 +1,7 @@
 import { ApplianceError } from '../errors/appliance-error.js';
 import type { LadderPlan } from '../media/ladder-plan.js';
 import type { Task } from '../store/jobs.js';
+import type { SubmitCaption } from './job-runtime.js';
 
 /**
  * The typed payloads of tasks: what each kind of task holds in its `input` and `output`
@@ -29,6 +30,8 @@ export interface PackagedFile {
 
 export interface ProbeInput {
   key: string;
+  /** Caption files given with the job (older jobs: absent). */
+  captions?: SubmitCaption[];
 }
 export interface ProbeOutput {
   durationSeconds: number | null;
@@ -81,6 +84,16 @@ function stringsOf(task: Task, value: unknown, field: string): string[] {
   const list = isObject(value) ? value[field] : undefined;
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw malformed(task, 'input', `no ${field} list`);
   return list as string[];
+}
+
+export function probeInput(task: Task): ProbeInput {
+  kindOf(task, 'probe');
+  const v = task.input;
+  if (!isObject(v) || typeof v['key'] !== 'string') throw malformed(task, 'input', 'no input key');
+  const captions = v['captions'];
+  if (captions !== undefined && (!Array.isArray(captions) || !captions.every((c) => isObject(c) && typeof c['key'] === 'string')))
+    throw malformed(task, 'input', 'a malformed captions list');
+  return v as unknown as ProbeInput;
 }
 
 export function encodeInput(task: Task): EncodeInput {

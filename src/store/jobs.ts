@@ -17,6 +17,8 @@ export interface Job {
   inputSha256: string | null;
   inputSize: number | null;
   ladder: string;
+  /** The template version the job pinned at submission. */
+  ladderVersion: number;
   packaging: string[];
   encoderImage: string;
   policy: JobPolicy;
@@ -31,7 +33,8 @@ export interface Job {
   updatedAt: string;
 }
 
-export type NewJob = Omit<Job, 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'createdAt' | 'updatedAt'>;
+/** A new job; `ladderVersion` defaults to 1 (a built-in template). */
+export type NewJob = Omit<Job, 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'createdAt' | 'updatedAt' | 'ladderVersion'> & { ladderVersion?: number };
 
 export type JobPatch = Partial<Pick<Job, 'state' | 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'inputSha256' | 'inputSize'>>;
 

@@ -1,3 +1,4 @@
+import type { LadderReads, LadderWrites } from './ladders.js';
 import type { ChainVerdict, StoredEvent } from './audit-chain.js';
 import type { JobReads, JobWrites, TaskReads, TaskWrites } from './jobs.js';
 import type { Role, SessionReads, SessionWrites, UserReads, UserWrites } from './users.js';
@@ -154,6 +155,8 @@ export interface StoreTx {
     setState(id: string, state: EncoderImageState, at: string): Promise<void>;
     markRemoved(id: string, at: string): Promise<void>;
   };
+  /** Ladder template versions (docs/ladders.md). */
+  ladders: LadderWrites;
   webhooks: {
     insert(webhook: Omit<WebhookRecord, 'createdAt' | 'disabledAt'>): Promise<void>;
     /** Changes url/secret/events and re-enables (config sync). */
@@ -255,6 +258,8 @@ export interface Store {
   };
   /** Watch-folder ingests (src/ingest/). */
   ingests: IngestReads;
+  /** Ladder template versions (docs/ladders.md). */
+  ladders: LadderReads;
   /** Aggregates for metrics. */
   stats: {
     jobsByState(): Promise<Record<string, number>>;

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { z } from 'zod';
 import { issuedToken, tokenList, totpEnrollment, userList, userWithPassword, whoami } from '../../src/http/schemas/accounts.js';
 import { auditPage, jobDetailSchema, jobList, uploadResult } from '../../src/http/schemas/jobs.js';
-import { ladderList } from '../../src/http/schemas/ladders.js';
+import { ladderList } from '../../src/http/schemas/ladder-template.js';
 import { roleNames, jobStates, taskKinds, taskStates } from '../../src/http/schemas/states.js';
 import { deliveryList, encoderList, hostStatusSchema, poolList, webhookList, webhookSchema } from '../../src/http/schemas/system.js';
 import { roles } from '../../src/store/store.js';

@@ -1,25 +1,28 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planLadder, type LadderPlan } from '../../src/media/ladder-plan.js';
-import { professionalLadder } from '../../src/media/ladder-presets.js';
+import { professionalTemplate as professionalLadder } from '../../src/media/builtin-templates.js';
 import { avc1Codec, h264Level } from '../../src/media/h264-levels.js';
 import { isApplianceError } from '../../src/errors/appliance-error.js';
 import { fakeInfo, type FakeSource } from './probe-doc.js';
 
-const plan = (s: FakeSource): LadderPlan => planLadder(fakeInfo(s), 'professional');
+const plan = (s: FakeSource): LadderPlan => planLadder(fakeInfo(s), professionalLadder);
 const sizes = (p: LadderPlan) => p.rungs.map((r) => `${r.width}x${r.height}`);
 const dar = (p: LadderPlan, i: number) => {
   const r = p.rungs[i]!;
   return (r.width * r.sar.num) / (r.height * r.sar.den);
 };
 
-test('professional preset: five rungs, H.264 + AAC, 2 s GOPs', () => {
+test('professional template: five H.264 SDR rungs, AAC stereo per language, 2 s GOPs', () => {
   assert.equal(
     professionalLadder.rungs.map((r) => r.name),
     ['240p', '480p', '720p', '1080p', '2160p'],
   );
+  assert.ok(professionalLadder.rungs.every((r) => r.codec === 'h264' && r.range === 'sdr'));
   assert.is(professionalLadder.gopSeconds, 2);
-  assert.equal(professionalLadder.audio, { codec: 'aac', bitrateKbps: 128, channels: 2, sampleRate: 48000 });
+  assert.equal(professionalLadder.audio.select, { by: 'all' });
+  assert.equal(professionalLadder.audio.stereo, { bitrateKbps: 128 });
+  assert.equal(plan({ width: 1920, height: 1080 }).ladder, { name: 'professional', version: 1 });
 });
 
 test('2160p master: all five rungs, rates rising, levels fit', () => {
@@ -140,32 +143,39 @@ test('frame rates: exact NTSC rates kept, VFR snapped to a constant standard rat
   assert.is(fields.fromVariableFrameRate, false);
 });
 
-test('audio: planned once; default track chosen among 8; explicit choice; none → video-only', () => {
+test('audio: the default track first among 8, one rendition per language; none → video-only', () => {
   const eight = plan({ width: 1920, height: 1080, audioTracks: 8 });
-  assert.equal(eight.audio, {
+  // eng + seven untagged tracks: one eng rendition, one untagged (the first), the rest noted.
+  assert.equal(
+    eight.audio.map((a) => [a.name, a.streamIndex, a.language, a.isDefault]),
+    [
+      ['audio-en', 1, 'en', true],
+      ['audio-1', 2, null, false],
+    ],
+  );
+  assert.equal(eight.audio[0], {
+    name: 'audio-en',
     streamIndex: 1,
     trackNumber: 0,
     codec: 'aac',
     bitrateKbps: 128,
     channels: 2,
     sampleRate: 48000,
-    language: 'eng',
+    sourceChannels: 2,
+    downmix: false,
+    language: 'en',
+    label: 'English',
+    isDefault: true,
+    group: 'stereo',
+    loudness: null,
     codecs: 'mp4a.40.2',
   });
-  assert.match(eight.notes.join('\n'), /8 audio tracks: using track 0/);
-  const third = planLadder(fakeInfo({ width: 1920, height: 1080, audioTracks: 8, audioDefault: 2 }));
-  assert.is(third.audio!.trackNumber, 2);
-  assert.is(planLadder(fakeInfo({ width: 1920, height: 1080, audioTracks: 8 }), 'professional', { audioTrack: 5 }).audio!.streamIndex, 6);
+  assert.match(eight.notes.join('\n'), /another untagged track, not used/);
+  const third = plan({ width: 1920, height: 1080, audioTracks: 8, audioDefault: 2 });
+  assert.is(third.audio.find((a) => a.isDefault)?.trackNumber, 2);
   const silent = plan({ width: 1920, height: 1080, audioTracks: 0 });
-  assert.is(silent.audio, null);
+  assert.equal(silent.audio, []);
   assert.is(silent.rungs.length, 4);
-  try {
-    planLadder(fakeInfo({ width: 1920, height: 1080, audioTracks: 2 }), 'professional', { audioTrack: 2 });
-    assert.unreachable();
-  } catch (err) {
-    assert.ok(isApplianceError(err));
-    assert.is(err.code, 'LADDER_INVALID');
-  }
 });
 
 test('a source smaller than the smallest rung gets one rendition at its own size', () => {
@@ -174,10 +184,9 @@ test('a source smaller than the smallest rung gets one rendition at its own size
   assert.is(p.rungs[0]!.name, '180p');
 });
 
-test('unknown ladder and video-less media are refused with codes', () => {
+test('video-less media is refused with a code', () => {
   for (const [fn, code] of [
-    [() => planLadder(fakeInfo({ width: 1920, height: 1080 }), 'cheap'), 'LADDER_UNKNOWN'],
-    [() => planLadder({ ...fakeInfo({ width: 1920, height: 1080 }), video: null }), 'MEDIA_REJECTED'],
+    [() => planLadder({ ...fakeInfo({ width: 1920, height: 1080 }), video: null }, professionalLadder), 'MEDIA_REJECTED'],
   ] as const) {
     try {
       fn();

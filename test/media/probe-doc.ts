@@ -17,6 +17,10 @@ export interface FakeSource {
   transfer?: string;
   pixFmt?: string;
   frames?: number;
+  /** Audio tracks with their tags (instead of `audioTracks`). */
+  audio?: Array<{ language?: string | null; channels?: number; isDefault?: boolean }>;
+  subtitles?: Array<{ codec: string; language?: string; forced?: boolean }>;
+  closedCaptions?: boolean;
 }
 
 export function fakeProbeDoc(s: FakeSource): Record<string, unknown> {
@@ -37,14 +41,37 @@ export function fakeProbeDoc(s: FakeSource): Record<string, unknown> {
       duration: String(duration),
       nb_frames: String(s.frames ?? Math.round(duration * 25)),
       color_transfer: s.transfer ?? 'bt709',
-      color_primaries: 'bt709',
-      color_space: 'bt709',
+      color_primaries: s.transfer === 'smpte2084' || s.transfer === 'arib-std-b67' ? 'bt2020' : 'bt709',
+      color_space: s.transfer === 'smpte2084' || s.transfer === 'arib-std-b67' ? 'bt2020nc' : 'bt709',
+      ...(s.closedCaptions ? { closed_captions: 1 } : {}),
       color_range: 'tv',
       disposition: { default: 1, attached_pic: 0 },
       ...(s.rotation !== undefined ? { side_data_list: [{ side_data_type: 'Display Matrix', displaymatrix: '…', rotation: s.rotation }] } : {}),
     },
   ];
-  for (let i = 0; i < (s.audioTracks ?? 1); i++) {
+  for (const [i, a] of (s.audio ?? []).entries()) {
+    const channels = a.channels ?? 2;
+    streams.push({
+      index: streams.length,
+      codec_name: 'pcm_s24le',
+      codec_type: 'audio',
+      sample_rate: '48000',
+      channels,
+      channel_layout: channels === 6 ? '5.1(side)' : channels === 1 ? 'mono' : 'stereo',
+      disposition: { default: (a.isDefault ?? i === 0) ? 1 : 0 },
+      ...(a.language !== null ? { tags: { language: a.language ?? 'und' } } : {}),
+    });
+  }
+  for (const sub of s.subtitles ?? []) {
+    streams.push({
+      index: streams.length,
+      codec_name: sub.codec,
+      codec_type: 'subtitle',
+      disposition: { default: 0, forced: sub.forced ? 1 : 0 },
+      tags: { language: sub.language ?? 'und' },
+    });
+  }
+  for (let i = 0; i < (s.audio ? 0 : (s.audioTracks ?? 1)); i++) {
     streams.push({
       index: i + 1,
       codec_name: 'pcm_s24le',

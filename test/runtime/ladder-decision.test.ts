@@ -2,13 +2,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planLadder } from '../../src/media/ladder-plan.js';
+import { professionalTemplate } from '../../src/media/builtin-templates.js';
 import { ladderOutcome } from '../../src/runtime/ladder-decision.js';
 import type { StoredRendition } from '../../src/runtime/task-payloads.js';
 import type { Task } from '../../src/store/jobs.js';
 import { fakeInfo } from '../media/probe-doc.js';
 import { taskRow } from './task-fixtures.js';
 
-const plan = planLadder(fakeInfo({ width: 1280, height: 720, audioTracks: 1 }), 'professional');
+const plan = planLadder(fakeInfo({ width: 1280, height: 720, audioTracks: 1 }), professionalTemplate);
 const names = [...plan.rungs.map((r) => r.name), 'audio'];
 const stored = (name: string): StoredRendition => ({
   name,

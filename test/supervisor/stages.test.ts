@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import type { PoolConfig } from '../../src/config/schema.js';
 import type { MediaInfo } from '../../src/media/media-info.js';
 import { planLadder } from '../../src/media/ladder-plan.js';
+import { professionalTemplate } from '../../src/media/builtin-templates.js';
 import { StagePool } from '../../src/supervisor/stage-pool.js';
 import { encodeStage } from '../../src/supervisor/stages/encode-stage.js';
 import { packageStage } from '../../src/supervisor/stages/package-stage.js';
@@ -88,7 +89,7 @@ test('probe: a text file named .mov and a zero-byte file are rejected with reaso
 });
 
 test('encode the whole ladder in one process, then package HLS + DASH; every file hashed', async () => {
-  const plan = planLadder(info, 'professional');
+  const plan = planLadder(info, professionalTemplate);
   assert.equal(
     plan.rungs.map((r) => r.name),
     ['240p', '480p', '720p'],
@@ -132,7 +133,7 @@ test('encode the whole ladder in one process, then package HLS + DASH; every fil
 });
 
 test('a single rung is re-encoded alone (per-rendition retry)', async () => {
-  const plan = planLadder(info, 'professional');
+  const plan = planLadder(info, professionalTemplate);
   const enc = await encodeStage(pools.encode, ctx, {
     taskId: 'enc-rung',
     plan,

@@ -10,6 +10,7 @@ export function jobSummaryOf(job: Job): JobSummary {
     progress: done ? 1 : job.progress,
     input: { key: job.inputKey, sha256: job.inputSha256, size: job.inputSize },
     ladder: job.ladder,
+    ladderVersion: job.ladderVersion,
     packaging: job.packaging,
     encoder: job.encoderImage,
     policy: job.policy,

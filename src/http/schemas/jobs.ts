@@ -16,13 +16,33 @@ export const MAX_LIST_LIMIT = 500;
 export const submitBody = z
   .object({
     input: z.object({ key: z.string().min(1).max(1024).describe('a key of the input bucket (what `PUT /api/v1/inputs/{name}` returned)') }).strict(),
-    ladder: z.string().min(1).max(100).describe('a ladder preset name (`GET /api/v1/ladders`)'),
+    ladder: z.string().min(1).max(100).describe('a ladder template name (`GET /api/v1/ladders`)'),
+    ladderVersion: z.number().int().min(1).optional().describe('the template version to pin; default: its newest'),
     packaging: z
       .array(z.enum(['hls', 'dash']))
       .min(1)
       .max(2)
       .refine((p) => new Set(p).size === p.length, 'must not repeat a format')
-      .describe('the packages to make'),
+      .optional()
+      .describe("the packages to make; default: the template's"),
+    captions: z
+      .array(
+        z
+          .object({
+            key: z.string().min(1).max(1024).describe('a caption file in the input bucket: .vtt, .srt, .ttml/.dfxp/.xml'),
+            language: z
+              .string()
+              .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code (ISO 639 or BCP 47)')
+              .optional()
+              .describe('default: from the file name (`Movie.en.vtt`)'),
+            kind: z.enum(['subtitles', 'captions']).optional().describe('captions: closed captions / SDH; default subtitles'),
+            forced: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .max(64)
+      .optional()
+      .describe("caption and subtitle files packaged with the job (when the template takes sidecars)"),
     encoder: z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'must be an encoder image id (64 lowercase hex digits)')
@@ -99,6 +119,7 @@ export const jobSummary = z.object({
   progress: z.number().min(0).max(1),
   input: z.object({ key: z.string(), sha256: z.string().nullable(), size: z.number().int().nullable() }),
   ladder: z.string(),
+  ladderVersion: z.number().int().describe('the ladder template version the job pinned'),
   packaging: z.array(z.string()),
   encoder: z.string(),
   policy: jobPolicy,

@@ -36,4 +36,5 @@ export const schemaParity: { [K in keyof TableParity]: TableParity[K] extends tr
   dataKeys: true,
   nodes: true,
   duties: true,
+  ladderTemplates: true,
 };

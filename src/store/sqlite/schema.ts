@@ -15,6 +15,8 @@ export const jobs = sqliteTable(
     inputSha256: text('input_sha256'),
     inputSize: integer('input_size'),
     ladder: text('ladder').notNull(),
+    /** The ladder template version the job pinned at submission (1 for a built-in template and for jobs older than templates). */
+    ladderVersion: integer('ladder_version').notNull().default(1),
     packaging: text('packaging').notNull(),
     encoderImage: text('encoder_image').notNull(),
     policy: text('policy').notNull(),
@@ -273,3 +275,20 @@ export const duties = sqliteTable('duties', {
   /** Epoch ms: another node may take the duty after this. */
   expiresAt: integer('expires_at').notNull(),
 });
+
+/**
+ * Ladder templates (docs/ladders.md): every version ever saved, never changed or deleted; a
+ * job pins (name, version). `template` is the canonical JSON, `sha256` its hash.
+ */
+export const ladderTemplates = sqliteTable(
+  'ladder_templates',
+  {
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    template: text('template').notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [uniqueIndex('ladder_templates_name_version').on(t.name, t.version)],
+);

@@ -14,6 +14,7 @@ export function toJob(row: Tables['jobs']['$inferSelect']): Job {
     inputSha256: row.inputSha256,
     inputSize: row.inputSize,
     ladder: row.ladder,
+    ladderVersion: row.ladderVersion,
     packaging: JSON.parse(row.packaging) as string[],
     encoderImage: row.encoderImage,
     policy: JSON.parse(row.policy) as Job['policy'],

@@ -5,6 +5,7 @@ import { dataKeyReads } from './data-key-tables.js';
 import { ingestReads } from './ingest-tables.js';
 import { jobTaskReads } from './job-tables.js';
 import { dutyLeases, nodeReads } from './node-tables.js';
+import { ladderReads } from './ladder-tables.js';
 import { first, type TableDb, type Tables } from './table-db.js';
 import { userReads } from './user-tables.js';
 import { jobsByState, webhookReads } from './webhook-tables.js';
@@ -36,7 +37,7 @@ function toImage(row: Tables['encoderImages']['$inferSelect']): EncoderImageReco
 }
 
 /** The reads every dialect answers with the same queries (committed data only). */
-export type StoreReads = Pick<Store, 'users' | 'webhooks' | 'ingests' | 'stats' | 'tokens' | 'images' | 'auditExports' | 'nodes' | 'duties'> & {
+export type StoreReads = Pick<Store, 'users' | 'webhooks' | 'ingests' | 'stats' | 'tokens' | 'images' | 'auditExports' | 'nodes' | 'duties' | 'ladders'> & {
   jobs: Store['jobs'];
   tasks: Omit<Store['tasks'], 'renewLease'>;
   sessions: Omit<Store['sessions'], 'touch'>;
@@ -90,6 +91,7 @@ export function storeReads(r: TableDb): StoreReads {
     dataKeys: dataKeyReads(r),
     auditExports: auditExportReads(r),
     nodes: nodeReads(r),
+    ladders: ladderReads(r),
     duties: dutyLeases(r),
   };
 }

@@ -4,6 +4,7 @@ import { insertAuditExport } from './audit-export-tables.js';
 import { rewrapDataKey } from './data-key-tables.js';
 import { ingestWrites } from './ingest-tables.js';
 import { jobTaskWrites } from './job-tables.js';
+import { ladderWrites } from './ladder-tables.js';
 import { nodeWrites } from './node-tables.js';
 import type { TableDb } from './table-db.js';
 import { userWrites } from './user-tables.js';
@@ -58,6 +59,7 @@ export function storeWrites(w: TableDb, nowIso: () => string, touch: () => void)
       },
     },
     webhooks: webhookWrites(w, nowIso, touch),
+    ladders: ladderWrites(w, nowIso, touch),
     nodes: nodeWrites(w, touch),
     ingests: ingestWrites(w, nowIso, touch),
     auditExports: {

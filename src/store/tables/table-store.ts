@@ -35,6 +35,10 @@ export abstract class TableStore {
     return this.reads.stats;
   }
 
+  get ladders() {
+    return this.reads.ladders;
+  }
+
   get auditExports() {
     return this.reads.auditExports;
   }
