@@ -10,7 +10,8 @@ import { ApplianceError } from '../errors/appliance-error.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../images/image-manifest.js';
 import { fingerprintOf, publicArmoredOf, signDetached } from '../signing/openpgp-keys.js';
 import { HashingStream } from '../storage/hashing-stream.js';
-import { GENESIS_HASH } from '../store/audit-chain.js';
+import { canonicalJson, GENESIS_HASH } from '../store/audit-chain.js';
+import { builtinTemplates } from '../media/builtin-templates.js';
 import type { AuditExportRecord, Store } from '../store/store.js';
 import { BUNDLE_FILES, BUNDLE_FORMAT, isBundlePath, type BundleManifest, type ChainPoint } from './bundle-format.js';
 import { verifyMarkdown } from './verify-markdown.js';
@@ -94,14 +95,20 @@ async function writeEvents(store: Store, path: string, anchor: ChainPoint, lastS
   return { sha256: hash.digest('hex'), last: prev, events };
 }
 
-/** Job records, their ffprobe outputs (from `job.probed` events) and the images they pinned. */
-async function writeJobs(store: Store, put: (name: string, data: string) => Promise<void>, jobIds: string[]): Promise<Set<string>> {
+/** Job records, their ffprobe outputs (from `job.probed` events); the images and ladder template versions they pinned. */
+async function writeJobs(
+  store: Store,
+  put: (name: string, data: string) => Promise<void>,
+  jobIds: string[],
+): Promise<{ images: Set<string>; ladders: Map<string, { name: string; version: number }> }> {
   const images = new Set<string>();
+  const ladders = new Map<string, { name: string; version: number }>();
   for (const id of jobIds) {
     if (!isBundlePath(id)) continue;
     const job = await store.jobs.get(id);
     if (!job) continue;
     images.add(job.encoderImage);
+    ladders.set(`${job.ladder}.v${job.ladderVersion}`, { name: job.ladder, version: job.ladderVersion });
     const tasks = await store.tasks.listByJob(id);
     await put(`jobs/${id}.json`, `${JSON.stringify({ job, tasks }, null, 2)}\n`);
     for (const probe of await store.audit.list({ jobId: id, type: 'job.probed', limit: 10000 })) {
@@ -109,7 +116,24 @@ async function writeJobs(store: Store, put: (name: string, data: string) => Prom
       if (ffprobe !== undefined) await put(`jobs/${id}.ffprobe.${probe.seq}.json`, `${JSON.stringify(ffprobe, null, 2)}\n`);
     }
   }
-  return images;
+  return { images, ladders };
+}
+
+/**
+ * The ladder template versions the jobs pinned, as `ladders/<name>.v<version>.json`: the
+ * template's canonical JSON, whose sha256 is the `ladderSha256` of the job's `job.submitted`.
+ */
+async function writeLadders(
+  store: Store,
+  put: (name: string, data: string) => Promise<void>,
+  pins: Map<string, { name: string; version: number }>,
+): Promise<void> {
+  for (const [file, { name, version }] of [...pins].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!isBundlePath(name)) continue;
+    const builtin = Object.hasOwn(builtinTemplates, name) ? builtinTemplates[name] : undefined;
+    const template = builtin && version === 1 ? builtin : (await store.ladders.get(name, version))?.template;
+    if (template !== undefined) await put(`ladders/${file}.json`, canonicalJson(template));
+  }
 }
 
 async function writeImages(store: Store, put: (name: string, data: string) => Promise<void>, ids: Iterable<string>): Promise<void> {
@@ -156,7 +180,8 @@ export async function writeBundle(
     if (heads) await put(BUNDLE_FILES.heads, heads.text);
     const jobIds =
       scope.jobId !== undefined ? [scope.jobId] : written.events ? await store.audit.jobIdsIn({ fromSeq: anchor.seq + 1, toSeq: written.last.seq }) : [];
-    const pinned = await writeJobs(store, put, jobIds);
+    const { images: pinned, ladders } = await writeJobs(store, put, jobIds);
+    await writeLadders(store, put, ladders);
     const imageIds = scope.jobId !== undefined ? pinned : new Set([...pinned, ...(await store.images.list({ includeRemoved: true })).map((i) => i.id)]);
     await writeImages(store, put, imageIds);
     const publicKey = await publicArmoredOf(source.signingKeyArmored);

@@ -109,7 +109,9 @@ certified by A was rewritten before B.
 \`jobs/<id>.json\` are the job and task records; \`jobs/<id>.ffprobe.<seq>.json\` the ffprobe
 output recorded by the \`job.probed\` event of that seq. \`images/<id>.manifest.json\` are
 the encoder image manifests (their sha256 is the image id) and
-\`images/<id>.manifest.json.asc\` their detached signatures:
+\`images/<id>.manifest.json.asc\` their detached signatures. \`ladders/<name>.v<N>.json\` is the
+ladder template version each job pinned, as saved: its sha256 is the \`ladderSha256\` of the
+job's \`job.submitted\` event (\`sha256sum ladders/NAME.vN.json\`). The encoder images:
 
 \`\`\`sh
 gpg --verify images/ID.manifest.json.asc images/ID.manifest.json

@@ -144,8 +144,7 @@ function checkInfo(info: MediaInfo, policy: AcceptedFormatsPolicy): Verdict {
     if (rate && toNumber(rate) > policy.maxFrameRate)
       add('MEDIA_FRAME_RATE_UNSUPPORTED', `frame rate ${toNumber(rate).toFixed(3)} fps is over the limit of ${policy.maxFrameRate}`);
     if (!rate) add('MEDIA_FRAME_RATE_UNSUPPORTED', 'the video stream has no frame rate');
-    if (video.hdr && !policy.allowHdr)
-      add('MEDIA_HDR_UNSUPPORTED', `HDR transfer ${video.color.transfer} is not accepted by this policy (allowHdr is false)`);
+    if (video.hdr && !policy.allowHdr) add('MEDIA_HDR_UNSUPPORTED', `HDR transfer ${video.color.transfer} is not accepted by this policy (allowHdr is false)`);
   }
 
   const duration = container.durationSeconds ?? video?.durationSeconds ?? null;

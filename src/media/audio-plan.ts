@@ -1,5 +1,5 @@
 import type { AudioTrack, MediaInfo } from './media-info.js';
-import type { AudioPlan } from './ladder-plan.js';
+import type { AudioPlan } from './plan-types.js';
 import type { TemplateAudio } from './ladder-template.js';
 import { languageLabel, sameLanguage, toBcp47 } from './languages.js';
 import { ladderError } from './media-errors.js';
@@ -72,7 +72,8 @@ export function planAudio(info: MediaInfo, audio: TemplateAudio, notes: string[]
     }
     if (tracks.length > 0 && wide.length === 0) notes.push('no selected audio track has 5.1: stereo only');
   }
-  if (audio.loudness) notes.push(`loudness: two-pass loudnorm to ${audio.loudness.integratedLufs} LUFS, ${audio.loudness.truePeakDbtp} dBTP (${audio.loudness.standard})`);
+  if (audio.loudness)
+    notes.push(`loudness: two-pass loudnorm to ${audio.loudness.integratedLufs} LUFS, ${audio.loudness.truePeakDbtp} dBTP (${audio.loudness.standard})`);
   return plans;
 }
 

@@ -1,5 +1,5 @@
 import type { MediaInfo } from './media-info.js';
-import type { CaptionPlan } from './ladder-plan.js';
+import type { CaptionPlan } from './plan-types.js';
 import type { TemplateCaptions } from './ladder-template.js';
 import { languageLabel, toBcp47 } from './languages.js';
 

@@ -49,4 +49,3 @@ function nearestStandard(fps: number): Rational {
 function fmt(r: Rational | null): string {
   return r ? (r.den === 1 ? String(r.num) : `${r.num}/${r.den}`) : '?';
 }
-

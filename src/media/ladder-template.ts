@@ -111,7 +111,9 @@ export interface LadderTemplate {
   /** A rendition that fails for good: wait (fail the job) or emit the ladder without it; null: the appliance default. */
   partialLadder: 'wait' | 'emit' | null;
   /** Narrows the appliance's accepted formats for this template; null: the appliance policy. */
-  acceptedFormats: Partial<Pick<AcceptedFormatsPolicy, 'maxWidth' | 'maxHeight' | 'minWidth' | 'minHeight' | 'minDurationSeconds' | 'maxDurationSeconds' | 'maxFrameRate' | 'allowHdr'>> | null;
+  acceptedFormats: Partial<
+    Pick<AcceptedFormatsPolicy, 'maxWidth' | 'maxHeight' | 'minWidth' | 'minHeight' | 'minDurationSeconds' | 'maxDurationSeconds' | 'maxFrameRate' | 'allowHdr'>
+  > | null;
 }
 
 /** A stored template version, as the store and API hand it out. */

@@ -40,13 +40,7 @@ export function mediaArgumentError(message: string, details?: Record<string, unk
 }
 
 export type LadderErrorCode =
-  | 'LADDER_UNKNOWN'
-  | 'LADDER_INVALID'
-  | 'LADDER_NO_RUNGS'
-  | 'LADDER_LEVEL_EXCEEDED'
-  | 'LADDER_HDR_ON_SDR'
-  | 'LADDER_SDR_FROM_HDR'
-  | 'LADDER_AUDIO_MISSING';
+  'LADDER_UNKNOWN' | 'LADDER_INVALID' | 'LADDER_NO_RUNGS' | 'LADDER_LEVEL_EXCEEDED' | 'LADDER_HDR_ON_SDR' | 'LADDER_SDR_FROM_HDR' | 'LADDER_AUDIO_MISSING';
 
 /** A ladder cannot be planned for this master (the template's policy refuses it, or it cannot hold). */
 export function ladderError(code: LadderErrorCode, message: string): ApplianceError {

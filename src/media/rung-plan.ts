@@ -1,5 +1,5 @@
 import type { HdrMetadata } from './media-info.js';
-import type { OutputRange, VideoRungPlan } from './ladder-plan.js';
+import type { OutputRange, VideoRungPlan } from './plan-types.js';
 import type { LadderTemplate, TemplateRung } from './ladder-template.js';
 import { avc1Codec, h264Level, type H264Profile } from './h264-levels.js';
 import { hevcLevel, hvc1Codec, levelAbove } from './hevc-levels.js';
@@ -39,7 +39,10 @@ export function planRungs(input: RungPlanInput, notes: string[]): VideoRungPlan[
     if (rung.range === 'hdr') {
       if (sourceRange !== 'sdr') ranged.push({ rung, range: sourceRange, tonemap: false });
       else if (template.hdr.hdrRungOnSdrMaster === 'refuse')
-        throw ladderError('LADDER_HDR_ON_SDR', `rung ${rung.name} is HDR and the master is SDR (the template refuses; set hdr.hdrRungOnSdrMaster to skip or sdr)`);
+        throw ladderError(
+          'LADDER_HDR_ON_SDR',
+          `rung ${rung.name} is HDR and the master is SDR (the template refuses; set hdr.hdrRungOnSdrMaster to skip or sdr)`,
+        );
       else if (template.hdr.hdrRungOnSdrMaster === 'sdr') {
         ranged.push({ rung, range: 'sdr', tonemap: false });
         notes.push(`rung ${rung.name}: HDR rung made SDR (BT.709), the master is SDR`);
@@ -105,7 +108,8 @@ function rungPlan(
     codecs = avc1Codec(profile, level);
   } else {
     const found = hevcLevel({ width, height, fps, maxrateKbps, bufsizeKbps });
-    if (!found) throw ladderError('LADDER_LEVEL_EXCEEDED', `rung ${rung.name}: no HEVC level holds ${width}x${height} at ${fps.toFixed(3)} fps, ${maxrateKbps} kbit/s`);
+    if (!found)
+      throw ladderError('LADDER_LEVEL_EXCEEDED', `rung ${rung.name}: no HEVC level holds ${width}x${height} at ${fps.toFixed(3)} fps, ${maxrateKbps} kbit/s`);
     level = found;
     codecs = hvc1Codec(rung.profile === 'main10' ? 'main10' : 'main', level);
   }

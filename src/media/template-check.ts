@@ -31,17 +31,26 @@ export function templateProblems(t: LadderTemplate): TemplateProblem[] {
     if (r.codec === 'h264' && r.profile === 'main10') add(`${at}.profile`, 'main10 is an HEVC profile; H.264 takes baseline, main or high');
     if (r.codec === 'hevc' && r.profile !== 'main' && r.profile !== 'main10') add(`${at}.profile`, `HEVC takes main or main10, not ${r.profile}`);
     if (r.range === 'hdr' && !(r.codec === 'hevc' && r.profile === 'main10')) add(`${at}.range`, 'an HDR rung must be HEVC main10 (10-bit)');
-    if (r.rate.mode === 'vbr' && r.rate.maxrateKbps < r.rate.bitrateKbps) add(`${at}.rate.maxrateKbps`, `maxrate ${r.rate.maxrateKbps} is below the bitrate ${r.rate.bitrateKbps}`);
-    if (r.rate.bufsizeKbps < r.rate.maxrateKbps / 4) add(`${at}.rate.bufsizeKbps`, `bufsize ${r.rate.bufsizeKbps} is under a quarter second of maxrate ${r.rate.maxrateKbps}`);
+    if (r.rate.mode === 'vbr' && r.rate.maxrateKbps < r.rate.bitrateKbps)
+      add(`${at}.rate.maxrateKbps`, `maxrate ${r.rate.maxrateKbps} is below the bitrate ${r.rate.bitrateKbps}`);
+    if (r.rate.bufsizeKbps < r.rate.maxrateKbps / 4)
+      add(`${at}.rate.bufsizeKbps`, `bufsize ${r.rate.bufsizeKbps} is under a quarter second of maxrate ${r.rate.maxrateKbps}`);
     const levels = r.codec === 'h264' ? H264_LEVELS : HEVC_LEVELS;
-    if (r.maxLevel !== null && !levels.includes(r.maxLevel)) add(`${at}.maxLevel`, `"${r.maxLevel}" is not an ${r.codec === 'h264' ? 'H.264' : 'HEVC'} level (${levels.join(', ')})`);
+    if (r.maxLevel !== null && !levels.includes(r.maxLevel))
+      add(`${at}.maxLevel`, `"${r.maxLevel}" is not an ${r.codec === 'h264' ? 'H.264' : 'HEVC'} level (${levels.join(', ')})`);
     // The planner raises rates ×1.5 above 31 fps (rung-plan.ts): check what it would ask for.
     const f = t.maxFrameRate > 31 ? 1.5 : 1;
     const need = levelNeeded(r.codec, r.profile, r.width, r.height, t.maxFrameRate, r.rate.maxrateKbps * f, r.rate.bufsizeKbps * f);
     if (need === null)
-      add(`${at}`, `${r.width}x${r.height} at ${t.maxFrameRate} fps and ${r.rate.maxrateKbps} kbit/s is beyond every ${r.codec === 'h264' ? 'H.264' : 'HEVC'} level`);
+      add(
+        `${at}`,
+        `${r.width}x${r.height} at ${t.maxFrameRate} fps and ${r.rate.maxrateKbps} kbit/s is beyond every ${r.codec === 'h264' ? 'H.264' : 'HEVC'} level`,
+      );
     else if (r.maxLevel !== null && levels.includes(r.maxLevel) && levelAbove(need, r.maxLevel))
-      add(`${at}.maxLevel`, `${r.width}x${r.height} at ${t.maxFrameRate} fps and ${r.rate.maxrateKbps} kbit/s needs level ${need}, above the cap ${r.maxLevel}`);
+      add(
+        `${at}.maxLevel`,
+        `${r.width}x${r.height} at ${t.maxFrameRate} fps and ${r.rate.maxrateKbps} kbit/s needs level ${need}, above the cap ${r.maxLevel}`,
+      );
   });
   const audio = t.audio;
   if (audio.select.by === 'language') {

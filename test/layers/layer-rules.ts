@@ -17,7 +17,7 @@ export const LAYERS: Record<string, readonly string[] | 'everything'> = {
   ingest: ['runtime', 'storage', 'store', 'config'],
   metrics: ['events', 'store', 'supervisor', 'config'],
   runtime: ['store', 'events', 'supervisor', 'storage', 'image-catalog', 'images', 'media', 'config'],
-  audit: ['store', 'storage', 'images', 'config'],
+  audit: ['store', 'storage', 'images', 'media', 'config'],
   auth: ['store', 'config'],
   cluster: ['store', 'config'],
   events: ['store', 'tls', 'config'],

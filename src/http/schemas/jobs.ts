@@ -42,7 +42,7 @@ export const submitBody = z
       )
       .max(64)
       .optional()
-      .describe("caption and subtitle files packaged with the job (when the template takes sidecars)"),
+      .describe('caption and subtitle files packaged with the job (when the template takes sidecars)'),
     encoder: z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'must be an encoder image id (64 lowercase hex digits)')

@@ -10,7 +10,9 @@ import { z } from 'zod';
 const kbps = (what: string) => z.number().int().min(16).max(400_000).describe(`${what}, kbit/s`);
 
 export const rateControlSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('vbr'), bitrateKbps: kbps('target average bitrate'), maxrateKbps: kbps('VBV peak rate'), bufsizeKbps: kbps('VBV buffer') }).strict(),
+  z
+    .object({ mode: z.literal('vbr'), bitrateKbps: kbps('target average bitrate'), maxrateKbps: kbps('VBV peak rate'), bufsizeKbps: kbps('VBV buffer') })
+    .strict(),
   z
     .object({
       mode: z.literal('crf'),
@@ -32,7 +34,12 @@ export const templateRungSchema = z
     height: z.number().int().min(16).max(8192).describe('bounding box height'),
     rate: rateControlSchema,
     profile: z.enum(['baseline', 'main', 'high', 'main10']),
-    maxLevel: z.string().regex(/^\d(\.\d)?$/, 'a level such as 4.1').nullable().default(null).describe('highest level the rung may need; null: any'),
+    maxLevel: z
+      .string()
+      .regex(/^\d(\.\d)?$/, 'a level such as 4.1')
+      .nullable()
+      .default(null)
+      .describe('highest level the rung may need; null: any'),
     range: z.enum(['sdr', 'hdr']).default('sdr').describe('hdr: carry the master HDR10/HLG through (HEVC main10 only)'),
   })
   .strict();
