@@ -47,7 +47,8 @@ export function ladderRoutes(store: Store) {
     .put('/ladders/:name', writers, async (c) => {
       const name = nameParam(c);
       const template = await readJson(c, ladderTemplateSchema);
-      if (template.name !== name) throw new ApplianceError('VALIDATION_FAILED', `name: the body names ${JSON.stringify(template.name)}, the path ${JSON.stringify(name)}`);
+      if (template.name !== name)
+        throw new ApplianceError('VALIDATION_FAILED', `name: the body names ${JSON.stringify(template.name)}, the path ${JSON.stringify(name)}`);
       const { version } = await saveTemplate(store, template, 'update', actorOf(c.get('principal')));
       return c.json(view(version) satisfies LadderVersionView);
     });
