@@ -15,7 +15,7 @@ const h264 = (name: string, width: number, height: number, bitrateKbps: number, 
 /**
  * `professional`: the product's seed ladder (SPEC: 240p, 480p, 720p, 1080p, 2160p, H.264 +
  * AAC), read-only. Every audio language of the master as AAC stereo; an HDR master is
- * tone-mapped to SDR; sidecar captions packaged, embedded 608 extracted.
+ * tone-mapped to SDR; sidecar captions and text subtitle streams packaged.
  */
 export const professionalTemplate: LadderTemplate = Object.freeze({
   name: 'professional',

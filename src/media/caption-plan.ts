@@ -15,8 +15,8 @@ export interface CaptionInput {
 
 /**
  * The caption tracks of a job: sidecar files given with it and the master's text subtitle
- * streams (when the template takes sidecars), and CEA-608/708 carried in the video (when
- * the template extracts them). Bitmap subtitles (PGS, DVB, VobSub) cannot become text and
+ * streams (when the template takes sidecars); CEA-608/708 carried in the video is noted
+ * (extraction is not built yet). Bitmap subtitles (PGS, DVB, VobSub) cannot become text and
  * are noted, not used.
  */
 export function planCaptions(info: MediaInfo, captions: TemplateCaptions, inputs: readonly CaptionInput[], notes: string[]): CaptionPlan[] {
@@ -65,18 +65,13 @@ export function planCaptions(info: MediaInfo, captions: TemplateCaptions, inputs
     notes.push('the template takes no sidecar or subtitle-stream captions: none packaged');
   }
   if (info.video?.closedCaptions) {
-    if (captions.embedded === 'extract') {
-      out.push({
-        name: name(null, '-cc'),
-        language: null,
-        label: 'Closed captions (CC1)',
-        kind: 'captions',
-        forced: false,
-        isDefault: false,
-        source: { kind: 'cea608', videoStreamIndex: info.video.index },
-      });
-      notes.push('CEA-608/708 captions in the video: CC1 extracted as WebVTT');
-    } else notes.push('CEA-608/708 captions in the video: ignored (template)');
+    // Reading A/53 captions needs a full decode through lavfi's `movie` source, which opens the
+    // master outside the verified spawn's input guards; not built yet (docs/captions.md).
+    notes.push(
+      captions.embedded === 'extract'
+        ? 'CEA-608/708 captions in the video: not extracted (extraction is not built yet; give a sidecar file)'
+        : 'CEA-608/708 captions in the video: ignored (template)',
+    );
   }
   if (out.length > 0) notes.push(`${out.length} caption track(s): ${out.map((c) => c.name).join(', ')}`);
   return out;

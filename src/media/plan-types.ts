@@ -75,8 +75,7 @@ export interface AudioPlan {
 
 export type CaptionSource =
   | { kind: 'sidecar'; key: string; format: 'webvtt' | 'srt' | 'ttml' }
-  | { kind: 'stream'; streamIndex: number; codec: string }
-  | { kind: 'cea608'; videoStreamIndex: number };
+  | { kind: 'stream'; streamIndex: number; codec: string };
 
 export interface CaptionPlan {
   /** Rendition name, unique, a safe folder name: "text-en", "text-en-cc". */

@@ -80,15 +80,27 @@ test('SDR master: HDR rungs skipped, made SDR or refused, per the template', () 
       ['sdr', 10, 'hevc-sdr'],
     ],
   );
-  assert.is(codeOf(() => planLadder(sdr, { ...uhd, hdr: { ...uhd.hdr, hdrRungOnSdrMaster: 'refuse' } })), 'LADDER_HDR_ON_SDR');
-  assert.is(codeOf(() => planLadder(fakeInfo(hdrMaster), { ...uhd, hdr: { ...uhd.hdr, sdrRungFromHdrMaster: 'refuse' } })), 'LADDER_SDR_FROM_HDR');
+  assert.is(
+    codeOf(() => planLadder(sdr, { ...uhd, hdr: { ...uhd.hdr, hdrRungOnSdrMaster: 'refuse' } })),
+    'LADDER_HDR_ON_SDR',
+  );
+  assert.is(
+    codeOf(() => planLadder(fakeInfo(hdrMaster), { ...uhd, hdr: { ...uhd.hdr, sdrRungFromHdrMaster: 'refuse' } })),
+    'LADDER_SDR_FROM_HDR',
+  );
   const onlyHdr = { ...uhd, rungs: uhd.rungs.filter((r) => r.range === 'hdr') };
-  assert.is(codeOf(() => planLadder(sdr, onlyHdr)), 'LADDER_NO_RUNGS');
+  assert.is(
+    codeOf(() => planLadder(sdr, onlyHdr)),
+    'LADDER_NO_RUNGS',
+  );
 });
 
 test('a rung whose level passes the template cap at this master is refused; CRF rungs announce their cap', () => {
   const capped: LadderTemplate = { ...uhd, rungs: [{ ...hevcHdr('2160p-hdr', 3840, 2160, 14000), maxLevel: '4.1' }] };
-  assert.is(codeOf(() => planLadder(fakeInfo(hdrMaster), capped)), 'LADDER_LEVEL_EXCEEDED');
+  assert.is(
+    codeOf(() => planLadder(fakeInfo(hdrMaster), capped)),
+    'LADDER_LEVEL_EXCEEDED',
+  );
   const crf: LadderTemplate = {
     ...professionalTemplate,
     rungs: [{ ...professionalTemplate.rungs[2]!, rate: { mode: 'crf', crf: 21, maxrateKbps: 4000, bufsizeKbps: 8000 } }],
@@ -124,7 +136,10 @@ test('audio: by language (639-1 and 639-2 match), surround renditions, downmix n
     ['audio-de', 'audio-en'],
   );
   const lacking: LadderTemplate = { ...picked, audio: { ...picked.audio, select: { by: 'language', languages: ['en', 'ja'] }, missing: 'refuse' } };
-  assert.is(codeOf(() => planLadder(master, lacking)), 'LADDER_AUDIO_MISSING');
+  assert.is(
+    codeOf(() => planLadder(master, lacking)),
+    'LADDER_AUDIO_MISSING',
+  );
   const skipping = planLadder(master, { ...lacking, audio: { ...lacking.audio, missing: 'skip' } });
   assert.equal(
     skipping.audio.map((a) => a.name),
@@ -140,11 +155,14 @@ test('audio: by language (639-1 and 639-2 match), surround renditions, downmix n
   assert.ok(loud.audio.every((a) => a.loudness?.integratedLufs === -23));
 });
 
-test('captions: sidecars, text subtitle streams, CEA-608; bitmap subtitles noted; template may ignore them', () => {
+test('captions: sidecars and text subtitle streams; CEA-608 noted, not extracted; bitmap subtitles noted; template may ignore them', () => {
   const master = fakeInfo({
     width: 1920,
     height: 1080,
-    subtitles: [{ codec: 'mov_text', language: 'spa' }, { codec: 'hdmv_pgs_subtitle', language: 'eng' }],
+    subtitles: [
+      { codec: 'mov_text', language: 'spa' },
+      { codec: 'hdmv_pgs_subtitle', language: 'eng' },
+    ],
     closedCaptions: true,
   });
   const p = planLadder(master, professionalTemplate, {
@@ -159,9 +177,9 @@ test('captions: sidecars, text subtitle streams, CEA-608; bitmap subtitles noted
       ['text-en', 'en', 'subtitles', 'English', 'sidecar'],
       ['text-en-cc', 'en', 'captions', 'English (CC)', 'sidecar'],
       ['text-es', 'es', 'subtitles', 'Spanish', 'stream'],
-      ['text-und-cc', null, 'captions', 'Closed captions (CC1)', 'cea608'],
     ],
   );
+  assert.match(p.notes.join('\n'), /CEA-608\/708 captions in the video: not extracted/);
   assert.match(p.notes.join('\n'), /hdmv_pgs_subtitle\) is a bitmap format/);
   const none = planLadder(master, { ...professionalTemplate, captions: { ...professionalTemplate.captions, sidecars: false, embedded: 'ignore' } });
   assert.equal(none.captions, []);
