@@ -68,6 +68,7 @@ export function planLadder(info: MediaInfo, template: LadderTemplate, options: P
     audio,
     captions,
     dashCaptionFormat: template.captions.dashFormat,
+    invalidCaptions: template.captions.invalid,
     notes,
   };
 }

@@ -73,9 +73,7 @@ export interface AudioPlan {
   codecs: string;
 }
 
-export type CaptionSource =
-  | { kind: 'sidecar'; key: string; format: 'webvtt' | 'srt' | 'ttml' }
-  | { kind: 'stream'; streamIndex: number; codec: string };
+export type CaptionSource = { kind: 'sidecar'; key: string; format: 'webvtt' | 'srt' | 'ttml' } | { kind: 'stream'; streamIndex: number; codec: string };
 
 export interface CaptionPlan {
   /** Rendition name, unique, a safe folder name: "text-en", "text-en-cc". */
@@ -119,6 +117,8 @@ export interface LadderPlan {
   captions: CaptionPlan[];
   /** What DASH references for captions; HLS always gets WebVTT. */
   dashCaptionFormat: 'webvtt' | 'imsc1';
+  /** A caption that cannot be used: fail the job, or package without it (the reason audited). */
+  invalidCaptions: 'refuse' | 'skip';
   /** Decisions the planner took, in plain words, for the job record. */
   notes: string[];
 }
