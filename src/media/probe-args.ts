@@ -33,3 +33,28 @@ export function keyframeProbeArgs(input: string, options: { streamIndex: number;
     checkInput(input, 'probe input'),
   ];
 }
+
+/**
+ * HDR10 metadata of the first frame (`parseHdrFrameProbe` in hdr-metadata.ts): an HEVC
+ * elementary stream (or a container that does not copy it to the stream) carries mastering
+ * display and content light level only as SEI, which ffprobe shows as frame side data.
+ * Reads one packet of one stream and decodes one frame: cheap even at 2160p.
+ */
+export function hdrFrameProbeArgs(input: string, options: { streamIndex: number }): string[] {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-select_streams',
+    String(checkInt(options.streamIndex, 0, 65535, 'stream index')),
+    '-read_intervals',
+    '%+#1',
+    '-show_frames',
+    '-show_entries',
+    'frame=side_data_list',
+    '-print_format',
+    'json',
+    '-i',
+    checkInput(input, 'probe input'),
+  ];
+}

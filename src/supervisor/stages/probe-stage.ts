@@ -1,6 +1,8 @@
 import { checkAccepted, type AcceptedFormatsPolicy, type Verdict } from '../../media/accepted-formats.js';
+import { hdrMetadataIncomplete, parseHdrFrameProbe } from '../../media/hdr-metadata.js';
+import type { HdrMetadata } from '../../media/media-info.js';
 import { readProbe, type ProbeOutcome } from '../../media/parse-probe.js';
-import { probeArgs } from '../../media/probe-args.js';
+import { hdrFrameProbeArgs, probeArgs } from '../../media/probe-args.js';
 import type { StagePool } from '../stage-pool.js';
 import type { StageTaskResult } from '../stage-task.js';
 import type { StageContext } from './stage-context.js';
@@ -11,6 +13,15 @@ export interface ProbeStageResult {
   probeJson: unknown;
   outcome: ProbeOutcome | null;
   verdict: Verdict | null;
+  /**
+   * The first-frame probe for HDR10 metadata (`hdrFrameProbeArgs`), run only for a PQ master
+   * whose stream-level side data lacks mastering display or content light level (an HEVC
+   * elementary stream carries them only as SEI); null when not run. Advisory: its failure
+   * leaves `outcome` as the stream probe made it.
+   */
+  hdrFrameRun: StageTaskResult | null;
+  /** What the frame probe found (merged into `outcome.info.video.hdrMetadata`), or null. */
+  frameHdrMetadata: HdrMetadata | null;
 }
 
 /** probe(input) → MediaInfo + the accepted-formats verdict, on the probe pool. */
@@ -19,18 +30,14 @@ export async function probeStage(
   ctx: StageContext,
   task: { taskId: string; inputPath: string; policy?: AcceptedFormatsPolicy },
 ): Promise<ProbeStageResult> {
-  const run = await pool.run(
-    task.taskId,
-    ctx.image,
-    ctx.trust,
-    { binary: 'ffprobe', args: probeArgs(task.inputPath) },
-    {
-      stdout: 'collect',
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
-    },
-  );
-  if (run.outcome !== 'succeeded' && run.outcome !== 'failed') return { run, probeJson: null, outcome: null, verdict: null };
+  const options = {
+    stdout: 'collect' as const,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
+  };
+  const run = await pool.run(task.taskId, ctx.image, ctx.trust, { binary: 'ffprobe', args: probeArgs(task.inputPath) }, options);
+  if (run.outcome !== 'succeeded' && run.outcome !== 'failed')
+    return { run, probeJson: null, outcome: null, verdict: null, hdrFrameRun: null, frameHdrMetadata: null };
   let probeJson: unknown;
   try {
     probeJson = run.stdout.trim() ? JSON.parse(run.stdout) : null;
@@ -38,6 +45,21 @@ export async function probeStage(
     probeJson = null;
   }
   // A non-zero ffprobe on a broken file is a verdict about the file, not a stage failure.
-  const outcome = readProbe(run.stdout, { stderr: run.stderrTail });
-  return { run, probeJson, outcome, verdict: checkAccepted(outcome, task.policy) };
+  let outcome = readProbe(run.stdout, { stderr: run.stderrTail });
+  let hdrFrameRun: StageTaskResult | null = null;
+  let frameHdrMetadata: HdrMetadata | null = null;
+  const video = outcome.readable ? outcome.info.video : null;
+  if (video && video.color.transfer === 'smpte2084' && hdrMetadataIncomplete(video.hdrMetadata)) {
+    hdrFrameRun = await pool.run(
+      `${task.taskId}:hdr-frame`,
+      ctx.image,
+      ctx.trust,
+      { binary: 'ffprobe', args: hdrFrameProbeArgs(task.inputPath, { streamIndex: video.index }) },
+      options,
+    );
+    if (hdrFrameRun.outcome === 'cancelled') return { run: hdrFrameRun, probeJson, outcome: null, verdict: null, hdrFrameRun, frameHdrMetadata: null };
+    if (hdrFrameRun.outcome === 'succeeded') frameHdrMetadata = parseHdrFrameProbe(hdrFrameRun.stdout);
+    if (frameHdrMetadata) outcome = readProbe(run.stdout, { stderr: run.stderrTail, frameHdrMetadata });
+  }
+  return { run, probeJson, outcome, verdict: checkAccepted(outcome, task.policy), hdrFrameRun, frameHdrMetadata };
 }
