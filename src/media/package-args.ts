@@ -1,116 +1,87 @@
-import type { AudioPlan, LadderPlan, VideoRungPlan } from './ladder-plan.js';
+import type { AudioPlan, LadderPlan, VideoRungPlan } from './plan-types.js';
 import { checkDistinctPaths, checkInput, checkTemplateSafePath } from './argv-values.js';
+import { checkRenditionName, MUX_INIT_TEMPLATE, MUX_MANIFEST, MUX_SEGMENT_TEMPLATE } from './cmaf-layout.js';
 import { mediaArgumentError } from './media-errors.js';
 
-/** The encoded renditions a package is made from (stream copy, no re-encode). */
+/** The encoded renditions a package is made from (stream copy, no re-encode), in mux order. */
 export interface PackageInputs {
-  /** Video renditions, smallest first, each an MP4 from the encode stage. */
+  /** Video rungs in plan order, each an MP4 from the encode stage (H.264 avc1 or HEVC hvc1). */
   videos: ReadonlyArray<{ path: string; rung: VideoRungPlan }>;
-  audio: { path: string; plan: AudioPlan } | null;
+  /** Audio renditions in plan order, one track each. */
+  audio: ReadonlyArray<{ path: string; plan: AudioPlan }>;
 }
 
-/** What the packaging stage writes, relative to its output folder. */
-export const HLS_MASTER = 'master.m3u8';
-export const DASH_MANIFEST = 'manifest.mpd';
+/** A muxed stream: its index in the muxer's output (map order, the MPD's Representation id) and what it is. */
+export type MuxedStream = { index: number; kind: 'video'; rung: VideoRungPlan } | { index: number; kind: 'audio'; plan: AudioPlan };
 
-/** Inputs for a plan whose renditions all succeeded (or the subset that did, for a partial ladder). */
-export function packageInputs(plan: LadderPlan, paths: { videos: ReadonlyArray<{ rungIndex: number; path: string }>; audio: string | null }): PackageInputs {
-  const videos = paths.videos
+/**
+ * Inputs for a plan whose renditions all succeeded, or the subset that did (a partial
+ * ladder). Video renditions are named by rung index, audio renditions by their plan name.
+ */
+export function packageInputs(
+  plan: LadderPlan,
+  paths: { videos: ReadonlyArray<{ rungIndex: number; path: string }>; audio: ReadonlyArray<{ name: string; path: string }> },
+): PackageInputs {
+  const videos = [...paths.videos]
+    .sort((a, b) => a.rungIndex - b.rungIndex)
     .map(({ rungIndex, path }) => {
       const rung = plan.rungs[rungIndex];
       if (!rung) throw mediaArgumentError(`no rung ${rungIndex} in the plan`);
       return { path, rung };
+    });
+  const order = new Map(plan.audio.map((a, i) => [a.name, i]));
+  const audio = [...paths.audio]
+    .map(({ name, path }) => {
+      const i = order.get(name);
+      if (i === undefined) throw mediaArgumentError(`no audio rendition "${name}" in the plan`);
+      return { path, plan: plan.audio[i] as AudioPlan, i };
     })
-    .sort((a, b) => a.rung.height * a.rung.width - b.rung.height * b.rung.width);
-  if (paths.audio && !plan.audio) throw mediaArgumentError('the plan has no audio rendition');
-  return { videos, audio: paths.audio && plan.audio ? { path: paths.audio, plan: plan.audio } : null };
+    .sort((a, b) => a.i - b.i)
+    .map(({ path, plan: p }) => ({ path, plan: p }));
+  const names = [...videos.map((v) => v.rung.name), ...audio.map((a) => a.plan.name)].map(checkRenditionName);
+  if (new Set(names).size !== names.length) throw mediaArgumentError('rendition names must be unique');
+  return { videos, audio };
 }
 
-function inputArgs(inputs: PackageInputs): { args: string[]; paths: string[] } {
-  if (inputs.videos.length === 0) throw mediaArgumentError('a package needs at least one video rendition');
-  const paths = [
-    ...inputs.videos.map((v, i) => checkInput(v.path, `video rendition ${i}`)),
-    ...(inputs.audio ? [checkInput(inputs.audio.path, 'audio rendition')] : []),
+/** The muxer's output streams in order: video rungs, then audio renditions. */
+export function muxedStreams(inputs: PackageInputs): MuxedStream[] {
+  return [
+    ...inputs.videos.map((v, index): MuxedStream => ({ index, kind: 'video', rung: v.rung })),
+    ...inputs.audio.map((a, i): MuxedStream => ({ index: inputs.videos.length + i, kind: 'audio', plan: a.plan })),
   ];
-  const args: string[] = [];
+}
+
+/**
+ * One dash-muxer run cutting every rendition into CMAF segments (fMP4: init + `moof`/`mdat`
+ * segments) of `gopSeconds`, stream copy. Written into `muxDir`: the muxer's MPD, and per
+ * output stream `i` `init-i.m4s` + `chunk-i-NNNNN.m4s`. The package stage then moves the
+ * segments to `cmaf/<rendition>/` and writes both manifests itself (hls-playlists.ts,
+ * dash-manifest.ts); the muxer's MPD is read for the segment timelines only.
+ *
+ * Each stream is its own adaptation set here (the muxer then never compares aspect ratios
+ * across rungs); `-fflags +bitexact` keeps the encoder string and creation times out of the
+ * init segments, so the same renditions give the same bytes.
+ */
+export function cmafMuxArgs(plan: LadderPlan, inputs: PackageInputs, options: { muxDir: string }): string[] {
+  const out = checkTemplateSafePath(options.muxDir.replace(/\/+$/, ''), 'packaging scratch folder');
+  if (inputs.videos.length === 0) throw mediaArgumentError('a package needs at least one video rendition');
+  if (!(plan.gopSeconds > 0 && plan.gopSeconds <= 20)) throw mediaArgumentError(`segment duration ${plan.gopSeconds} s is out of range`);
+  const paths = [
+    ...inputs.videos.map((v) => checkInput(v.path, `video rendition ${v.rung.name}`)),
+    ...inputs.audio.map((a) => checkInput(a.path, `audio rendition ${a.plan.name}`)),
+  ];
+  checkDistinctPaths(paths, [`${out}/${MUX_MANIFEST}`]);
+  const args = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-y'];
   for (const p of paths) args.push('-i', p);
   inputs.videos.forEach((_, i) => args.push('-map', `${i}:v:0`));
-  if (inputs.audio) args.push('-map', `${inputs.videos.length}:a:0`);
-  return { args, paths };
-}
-
-const HEAD = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-y'];
-
-function safeName(name: string): string {
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) throw mediaArgumentError(`rendition name "${name}" is not a safe folder name`);
-  return name;
-}
-
-/**
- * HLS, CMAF flavour: fMP4 segments of `gopSeconds`, a VOD media playlist per rendition in
- * `OUT/<rung>/index.m3u8` (+ `init_N.mp4`, `seg_NNNNN.m4s`), audio as its own rendition
- * (`OUT/audio/`) in group "audio" referenced by every video variant, and `OUT/master.m3u8`
- * with BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION and CODECS per variant.
- *
- * `-bsf:v h264_mp4toannexb`: the hls muxer reads the avc1 CODECS value from Annex B
- * extradata; MP4 renditions carry avcC, and without the filter the master lists no
- * video CODECS. The fMP4 segment writer converts back to length-prefixed samples.
- */
-export function hlsPackageArgs(plan: LadderPlan, inputs: PackageInputs, options: { outDir: string }): string[] {
-  const out = checkTemplateSafePath(options.outDir.replace(/\/+$/, ''), 'HLS output folder');
-  const { args, paths } = inputArgs(inputs);
-  const names = inputs.videos.map((v) => safeName(v.rung.name));
-  if (new Set(names).size !== names.length) throw mediaArgumentError('rendition names must be unique');
-  const group = inputs.audio ? ',agroup:audio' : '';
-  const map = names.map((n, i) => `v:${i}${group},name:${n}`);
-  if (inputs.audio) {
-    const lang = inputs.audio.plan.language;
-    map.push(`a:0,agroup:audio,name:audio,default:yes${lang && /^[a-z]{2,3}$/.test(lang) ? `,language:${lang}` : ''}`);
-  }
-  checkDistinctPaths(paths, [`${out}/${HLS_MASTER}`]);
+  inputs.audio.forEach((_, i) => args.push('-map', `${inputs.videos.length + i}:a:0`));
+  const sets = paths.map((_, i) => `id=${i},streams=${i}`).join(' ');
   return [
-    ...HEAD,
     ...args,
     '-c',
     'copy',
-    '-bsf:v',
-    'h264_mp4toannexb',
-    '-f',
-    'hls',
-    '-hls_time',
-    String(plan.gopSeconds),
-    '-hls_playlist_type',
-    'vod',
-    '-hls_segment_type',
-    'fmp4',
-    '-hls_flags',
-    'independent_segments',
-    '-hls_fmp4_init_filename',
-    'init.mp4',
-    '-hls_segment_filename',
-    `${out}/%v/seg_%05d.m4s`,
-    '-master_pl_name',
-    HLS_MASTER,
-    '-var_stream_map',
-    map.join(' '),
-    `${out}/%v/index.m3u8`,
-  ];
-}
-
-/**
- * DASH: `OUT/manifest.mpd`, one adaptation set for all video representations (they share
- * one display aspect, see ladder-plan.ts) and one for audio, `gopSeconds` segments with a
- * SegmentTemplate + SegmentTimeline, init and media segments beside the manifest.
- */
-export function dashPackageArgs(plan: LadderPlan, inputs: PackageInputs, options: { outDir: string }): string[] {
-  const out = checkTemplateSafePath(options.outDir.replace(/\/+$/, ''), 'DASH output folder');
-  const { args, paths } = inputArgs(inputs);
-  checkDistinctPaths(paths, [`${out}/${DASH_MANIFEST}`]);
-  return [
-    ...HEAD,
-    ...args,
-    '-c',
-    'copy',
+    '-fflags',
+    '+bitexact',
     '-f',
     'dash',
     '-seg_duration',
@@ -121,12 +92,14 @@ export function dashPackageArgs(plan: LadderPlan, inputs: PackageInputs, options
     '1',
     '-dash_segment_type',
     'mp4',
+    '-hls_playlist',
+    '0',
     '-adaptation_sets',
-    inputs.audio ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+    sets,
     '-init_seg_name',
-    'init-$RepresentationID$.m4s',
+    MUX_INIT_TEMPLATE,
     '-media_seg_name',
-    'chunk-$RepresentationID$-$Number%05d$.m4s',
-    `${out}/${DASH_MANIFEST}`,
+    MUX_SEGMENT_TEMPLATE,
+    `${out}/${MUX_MANIFEST}`,
   ];
 }

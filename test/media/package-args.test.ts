@@ -2,153 +2,199 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeLadderArgs } from '../../src/media/encode-args.js';
-import { planLadder, type LadderPlan } from '../../src/media/ladder-plan.js';
-import { dashPackageArgs, hlsPackageArgs, packageInputs, type PackageInputs } from '../../src/media/package-args.js';
-import { parseProbe } from '../../src/media/parse-probe.js';
-import { probeArgs } from '../../src/media/probe-args.js';
+import { MUX_MANIFEST, muxInitName, muxSegmentName } from '../../src/media/cmaf-layout.js';
+import { parseMuxedMpd } from '../../src/media/muxed-mpd.js';
+import { cmafMuxArgs, muxedStreams, packageInputs } from '../../src/media/package-args.js';
 import { isApplianceError } from '../../src/errors/appliance-error.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { mediaTools, type MediaTools } from './media-tools.js';
-import { fakeInfo } from './probe-doc.js';
+import { mediaTools } from './media-tools.js';
+import { testPlan } from './package-fixture.js';
 
-let t: MediaTools;
 const dir = tempDir('mpegflow-media-package-');
+const plan = testPlan();
 
-/** Makes a master, plans it, encodes every rung (ultrafast) and returns the package inputs. */
-function encoded(name: string, lavfi: string, withAudio: boolean, extra: string[] = []): { plan: LadderPlan; inputs: PackageInputs } {
-  const src = join(dir, `${name}.mp4`);
-  const args = ['-f', 'lavfi', '-i', lavfi];
-  if (withAudio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=6', '-c:a', 'aac', '-shortest');
-  t.make([...args, ...extra, '-c:v', 'libx264', '-preset', 'ultrafast', src]);
-  const plan = planLadder(parseProbe(t.ffprobe(probeArgs(src)).stdout));
-  const videos = plan.rungs.map((r, rungIndex) => ({ rungIndex, path: join(dir, `${name}-${r.name}.mp4`) }));
-  const audio = plan.audio ? join(dir, `${name}-audio.mp4`) : null;
-  const r = t.ffmpeg(encodeLadderArgs(plan, { input: src, rungOutputs: videos.map((v) => v.path), audioOutput: audio, x264Preset: 'ultrafast' }));
-  assert.is(r.status, 0, r.stderr);
-  return { plan, inputs: packageInputs(plan, { videos, audio }) };
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return isApplianceError(err) ? err.code : String(err);
+  }
+  return 'no error';
 }
 
-const attr = (line: string, key: string) => new RegExp(`[,:]${key}=("[^"]*"|[^,]*)`).exec(line)?.[1]?.replace(/"/g, '');
-
-test('argv shape: inputs as -i pairs, stream copy, HLS fMP4 with an audio group, DASH with two adaptation sets', () => {
-  const plan = planLadder(fakeInfo({ width: 1280, height: 720 }));
-  const inputs = packageInputs(plan, { videos: plan.rungs.map((r, rungIndex) => ({ rungIndex, path: `/i/${r.name}.mp4` })), audio: '/i/audio.mp4' });
-  const hls = hlsPackageArgs(plan, inputs, { outDir: '/o/hls/' });
-  assert.equal(
-    hls.filter((_, i) => hls[i - 1] === '-i'),
-    ['/i/240p.mp4', '/i/480p.mp4', '/i/720p.mp4', '/i/audio.mp4'],
-  );
-  assert.equal(hls.slice(hls.indexOf('-var_stream_map'), hls.indexOf('-var_stream_map') + 3), [
-    '-var_stream_map',
-    'v:0,agroup:audio,name:240p v:1,agroup:audio,name:480p v:2,agroup:audio,name:720p a:0,agroup:audio,name:audio,default:yes,language:eng',
-    '/o/hls/%v/index.m3u8',
-  ]);
-  for (const pair of [
-    ['-c', 'copy'],
-    ['-hls_segment_type', 'fmp4'],
-    ['-hls_time', '2'],
-    ['-hls_playlist_type', 'vod'],
-    ['-bsf:v', 'h264_mp4toannexb'],
-  ])
-    assert.is(hls[hls.indexOf(pair[0]!) + 1], pair[1]);
-  const dash = dashPackageArgs(plan, inputs, { outDir: '/o/dash' });
-  assert.is(dash[dash.indexOf('-adaptation_sets') + 1], 'id=0,streams=v id=1,streams=a');
-  assert.is(dash[dash.indexOf('-seg_duration') + 1], '2');
-  assert.is(dash.at(-1), '/o/dash/manifest.mpd');
-  for (const outDir of ['/o/50%/hls', 'relative', '/o/$Number$']) {
-    try {
-      hlsPackageArgs(plan, inputs, { outDir });
-      assert.unreachable(outDir);
-    } catch (err) {
-      assert.ok(isApplianceError(err));
-      assert.is(err.code, 'MEDIA_ARGUMENT_INVALID');
-    }
-  }
-});
-
-test('e2e: 1280x720 + audio → HLS master with BANDWIDTH, RESOLUTION, CODECS per variant; DASH with one video and one audio set', async () => {
-  t = await mediaTools();
-  const { plan, inputs } = encoded('hd', 'testsrc2=size=1280x720:rate=25:duration=6', true);
-  const hlsDir = join(dir, 'out', 'hls');
-  const dashDir = join(dir, 'out', 'dash');
-  const h = t.ffmpeg(hlsPackageArgs(plan, inputs, { outDir: hlsDir }));
-  assert.is(h.status, 0, h.stderr);
-  const master = readFileSync(join(hlsDir, 'master.m3u8'), 'utf8');
-  const lines = master.split('\n');
-  const variants = lines.filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
-  assert.is(variants.length, 3, master);
-  plan.rungs.forEach((rung, i) => {
-    const v = variants[i]!;
-    assert.ok(Number(attr(v, 'BANDWIDTH')) > 0, v);
-    assert.is(attr(v, 'RESOLUTION'), `${rung.width}x${rung.height}`);
-    assert.match(attr(v, 'CODECS') ?? '', /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
-    assert.is(attr(v, 'AUDIO'), 'group_audio');
+const allInputs = () =>
+  packageInputs(plan, {
+    videos: [2, 0, 1].map((rungIndex) => ({ rungIndex, path: `/i/${plan.rungs[rungIndex]!.name}.mp4` })),
+    audio: ['audio-en-51', 'audio-en', 'audio-fr'].map((name) => ({ name, path: `/i/${name}.mp4` })),
   });
-  assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_audio".*DEFAULT=YES.*URI="audio\/index.m3u8"/);
-  for (const name of [...plan.rungs.map((r) => r.name), 'audio']) {
-    const playlist = readFileSync(join(hlsDir, name, 'index.m3u8'), 'utf8');
-    assert.match(playlist, /#EXT-X-PLAYLIST-TYPE:VOD/);
-    assert.match(playlist, /#EXT-X-MAP:URI="init_\d+\.mp4"/);
-    assert.match(playlist, /#EXT-X-ENDLIST/);
-    const segments = readdirSync(join(hlsDir, name)).filter((f) => f.endsWith('.m4s'));
-    assert.ok(segments.length >= 3, `${name}: ${segments.length} segments`);
-    if (name !== 'audio')
-      assert.equal(
-        [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])),
-        [2, 2, 2],
-      );
-  }
 
-  mkdirSync(dashDir, { recursive: true }); // the packaging stage creates its folders; the dash muxer does not
-  const d = t.ffmpeg(dashPackageArgs(plan, inputs, { outDir: dashDir }));
-  assert.is(d.status, 0, d.stderr);
-  const mpd = readFileSync(join(dashDir, 'manifest.mpd'), 'utf8');
-  const sets = [...mpd.matchAll(/<AdaptationSet[^>]*>/g)].map((m) => m[0]);
-  assert.is(sets.length, 2, mpd);
-  assert.is(sets.filter((s) => /contentType="video"/.test(s)).length, 1);
-  assert.is(sets.filter((s) => /contentType="audio"/.test(s)).length, 1);
-  assert.is([...mpd.matchAll(/<Representation [^>]*mimeType="video\/mp4"/g)].length, 3);
-  assert.ok(readdirSync(dashDir).filter((f) => /^chunk-\d+-\d{5}\.m4s$/.test(f)).length >= 12);
-  for (const i of [0, 1, 2, 3]) assert.ok(existsSync(join(dashDir, `init-${i}.m4s`)));
-  // The manifest reads back (absolute path: ffprobe doubles the folder of a relative one).
-  const back = t.ffprobe(['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', '-i', join(dashDir, 'manifest.mpd')]);
-  assert.is(back.status, 0, back.stderr);
-  const streams = (JSON.parse(back.stdout) as { streams: Array<{ codec_type: string; height?: number }> }).streams;
+test('inputs: rungs and audio in plan order, named; unknown or repeated names refused', () => {
+  const inputs = allInputs();
   assert.equal(
-    streams
-      .filter((s) => s.codec_type === 'video')
-      .map((s) => s.height)
-      .sort((a, b) => a! - b!),
-    [240, 480, 720],
+    muxedStreams(inputs).map((s) => `${s.index} ${s.kind} ${s.kind === 'video' ? s.rung.name : s.plan.name}`),
+    ['0 video 216p', '1 video 360p', '2 video 720p-pq', '3 audio audio-en', '4 audio audio-fr', '5 audio audio-en-51'],
   );
-  assert.is(streams.filter((s) => s.codec_type === 'audio').length, 1);
+  assert.is(
+    code(() => packageInputs(plan, { videos: [{ rungIndex: 7, path: '/i/x.mp4' }], audio: [] })),
+    'MEDIA_ARGUMENT_INVALID',
+  );
+  assert.is(
+    code(() => packageInputs(plan, { videos: [{ rungIndex: 0, path: '/i/x.mp4' }], audio: [{ name: 'audio-de', path: '/i/a.mp4' }] })),
+    'MEDIA_ARGUMENT_INVALID',
+  );
+  const unsafe = testPlan();
+  unsafe.audio[0]!.name = '../audio';
+  assert.is(
+    code(() => packageInputs(unsafe, { videos: [{ rungIndex: 0, path: '/i/x.mp4' }], audio: [{ name: '../audio', path: '/i/a.mp4' }] })),
+    'MEDIA_ARGUMENT_INVALID',
+  );
+  const twice = testPlan();
+  twice.audio[0]!.name = '216p';
+  assert.is(
+    code(() => packageInputs(twice, { videos: [{ rungIndex: 0, path: '/i/x.mp4' }], audio: [{ name: '216p', path: '/i/a.mp4' }] })),
+    'MEDIA_ARGUMENT_INVALID',
+  );
 });
 
-test('e2e: odd-aspect (958x540), video-only master packages into one DASH video set and a video-only HLS master', () => {
-  const { plan, inputs } = encoded('odd', 'testsrc2=size=958x540:rate=25:duration=4', false);
+test('argv: one dash-muxer run, stream copy, every stream its own adaptation set, GOP-long segments, bitexact', () => {
+  const args = cmafMuxArgs(plan, allInputs(), { muxDir: '/o/mux/' });
   assert.equal(
-    plan.rungs.map((r) => `${r.width}x${r.height}`),
-    ['426x240', '852x480'],
+    args.filter((_, i) => args[i - 1] === '-i'),
+    ['/i/216p.mp4', '/i/360p.mp4', '/i/720p-pq.mp4', '/i/audio-en.mp4', '/i/audio-fr.mp4', '/i/audio-en-51.mp4'],
   );
-  assert.is(inputs.audio, null);
-  const dashDir = join(dir, 'odd', 'dash');
-  mkdirSync(dashDir, { recursive: true });
-  const d = t.ffmpeg(dashPackageArgs(plan, inputs, { outDir: dashDir }));
-  assert.is(d.status, 0, d.stderr); // the muxer refuses differing aspect ratios within one set
-  const mpd = readFileSync(join(dashDir, 'manifest.mpd'), 'utf8');
-  assert.is([...mpd.matchAll(/<AdaptationSet/g)].length, 1);
-  const hlsDir = join(dir, 'odd', 'hls');
-  const h = t.ffmpeg(hlsPackageArgs(plan, inputs, { outDir: hlsDir }));
-  assert.is(h.status, 0, h.stderr);
-  const master = readFileSync(join(hlsDir, 'master.m3u8'), 'utf8');
-  const variants = master.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
-  assert.is(variants.length, 2, master);
-  for (const v of variants) {
-    assert.match(attr(v, 'CODECS') ?? '', /^avc1\.[0-9a-f]{6}$/);
-    assert.ok(attr(v, 'RESOLUTION'));
-  }
-  assert.not.match(master, /TYPE=AUDIO/);
+  assert.equal(
+    args.filter((_, i) => args[i - 1] === '-map'),
+    ['0:v:0', '1:v:0', '2:v:0', '3:a:0', '4:a:0', '5:a:0'],
+  );
+  for (const [k, v] of [
+    ['-c', 'copy'],
+    ['-f', 'dash'],
+    ['-fflags', '+bitexact'],
+    ['-seg_duration', '2'],
+    ['-use_template', '1'],
+    ['-use_timeline', '1'],
+    ['-dash_segment_type', 'mp4'],
+    ['-hls_playlist', '0'],
+    ['-adaptation_sets', 'id=0,streams=0 id=1,streams=1 id=2,streams=2 id=3,streams=3 id=4,streams=4 id=5,streams=5'],
+    ['-init_seg_name', 'init-$RepresentationID$.m4s'],
+    ['-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s'],
+  ] as const)
+    assert.is(args[args.indexOf(k) + 1], v, k);
+  assert.is(args.at(-1), '/o/mux/manifest.mpd');
+  for (const muxDir of ['/o/50%/mux', 'relative', '/o/$Number$', '/o/a\nb'])
+    assert.is(
+      code(() => cmafMuxArgs(plan, allInputs(), { muxDir })),
+      'MEDIA_ARGUMENT_INVALID',
+      muxDir,
+    );
+  assert.is(
+    code(() => cmafMuxArgs(plan, { videos: [], audio: [] }, { muxDir: '/o' })),
+    'MEDIA_ARGUMENT_INVALID',
+  );
+  assert.is(
+    code(() => cmafMuxArgs(plan, allInputs(), { muxDir: '/i' })),
+    'no error',
+  );
+  const clash = packageInputs(plan, { videos: [{ rungIndex: 0, path: '/o/manifest.mpd' }], audio: [] });
+  assert.is(
+    code(() => cmafMuxArgs(plan, clash, { muxDir: '/o' })),
+    'MEDIA_ARGUMENT_INVALID',
+  );
+});
+
+const MPD = (body: string) =>
+  `<?xml version="1.0" encoding="utf-8"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static"><Period id="0" start="PT0.0S">${body}</Period></MPD>`;
+const REP = (id: number, mime: string, timeline: string, extra = '') =>
+  `<AdaptationSet id="${id}"><Representation id="${id}" mimeType="${mime}"><SegmentTemplate timescale="12800" initialization="init-$RepresentationID$.m4s" media="chunk-$RepresentationID$-$Number%05d$.m4s" startNumber="1"${extra}><SegmentTimeline>${timeline}</SegmentTimeline></SegmentTemplate></Representation></AdaptationSet>`;
+
+test('parseMuxedMpd: timelines with repeats expanded, per stream; anything else is PACKAGE_FAILED', () => {
+  const doc = MPD(REP(1, 'audio/mp4', '<S t="0" d="100"/><S d="50"/>') + REP(0, 'video/mp4', '<S t="0" d="25600" r="2"/><S d="512"/>'));
+  assert.equal(parseMuxedMpd(doc), [
+    {
+      stream: 0,
+      contentType: 'video',
+      timescale: 12800,
+      startNumber: 1,
+      segments: [
+        { start: 0, duration: 25600 },
+        { start: 25600, duration: 25600 },
+        { start: 51200, duration: 25600 },
+        { start: 76800, duration: 512 },
+      ],
+    },
+    {
+      stream: 1,
+      contentType: 'audio',
+      timescale: 12800,
+      startNumber: 1,
+      segments: [
+        { start: 0, duration: 100 },
+        { start: 100, duration: 50 },
+      ],
+    },
+  ]);
+  for (const bad of [
+    'not xml <',
+    MPD(REP(0, 'video/mp4', '<S t="0" d="100"/><S t="150" d="100"/>')), // a gap
+    MPD(REP(0, 'video/mp4', '<S t="0" d="0"/>')),
+    MPD(REP(0, 'video/mp4', '<S t="0" d="-5"/>')),
+    MPD(REP(0, 'video/mp4', '')),
+    MPD(REP(0, 'text/vtt', '<S t="0" d="100"/>')),
+    MPD(REP(1, 'video/mp4', '<S t="0" d="100"/>')), // ids not 0..n-1
+    MPD(REP(0, 'video/mp4', '<S t="0" d="100" r="99999999"/>')),
+    MPD(REP(0, 'video/mp4', '<S t="0" d="100"/>').replace('chunk-$RepresentationID$', '../x')),
+    MPD(REP(0, 'video/mp4', '<S t="0" d="100"/>')).replace('type="static"', 'type="dynamic"'),
+  ])
+    assert.is(
+      code(() => parseMuxedMpd(bad)),
+      'PACKAGE_FAILED',
+      bad,
+    );
+});
+
+test('e2e: the muxer cuts two renditions into GOP-long segments with exactly the names its MPD lists', async () => {
+  const t = await mediaTools();
+  const small = testPlan();
+  const v = join(dir, 'v.mp4');
+  const a = join(dir, 'a.mp4');
+  t.make([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=384x216:rate=25:duration=5',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '50',
+    '-keyint_min',
+    '50',
+    '-sc_threshold',
+    '0',
+    v,
+  ]);
+  t.make(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=5', '-c:a', 'aac', '-ac', '2', a]);
+  const muxDir = join(dir, 'mux');
+  mkdirSync(muxDir);
+  const inputs = packageInputs(small, { videos: [{ rungIndex: 0, path: v }], audio: [{ name: 'audio-en', path: a }] });
+  const r = t.ffmpeg(cmafMuxArgs(small, inputs, { muxDir }));
+  assert.is(r.status, 0, r.stderr);
+  const timelines = parseMuxedMpd(readFileSync(join(muxDir, MUX_MANIFEST), 'utf8'));
+  assert.equal(
+    timelines.map((tl) => tl.contentType),
+    ['video', 'audio'],
+  );
+  assert.equal(
+    timelines[0]!.segments.map((s) => s.duration / timelines[0]!.timescale),
+    [2, 2, 1],
+  );
+  const expected = [
+    MUX_MANIFEST,
+    ...timelines.flatMap((tl) => [muxInitName(tl.stream), ...tl.segments.map((_, i) => muxSegmentName(tl.stream, tl.startNumber + i))]),
+  ].sort();
+  assert.equal(readdirSync(muxDir).sort(), expected);
+  assert.ok(existsSync(join(muxDir, 'chunk-0-00003.m4s')));
 });
 
 test.run();
