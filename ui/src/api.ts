@@ -5,9 +5,46 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The answer's `error.details`, when it has any (e.g. `problems` of LADDER_INVALID). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
+}
+
+/** One thing wrong with a request body, at a field path such as `rungs.1.name`. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** `rungs[1].rate` or `["rungs", 1, "rate"]` → `rungs.1.rate` (the template check's form). */
+function dotted(path: unknown): string {
+  if (Array.isArray(path)) return path.map(String).join('.');
+  return String(path ?? '')
+    .replace(/\[(\d+)\]/g, '.$1')
+    .replace(/^\./, '');
+}
+
+/**
+ * The per-field problems of a refused body: `details.problems` (LADDER_INVALID), `details.issues`
+ * (zod issues), or the `path: message` of a VALIDATION_FAILED message. Empty when the error names no field.
+ */
+export function fieldProblems(err: unknown): FieldProblem[] {
+  if (!(err instanceof ApiError)) return [];
+  for (const key of ['problems', 'issues']) {
+    const list = err.details?.[key];
+    if (Array.isArray(list)) {
+      return list.map((p: { path?: unknown; message?: unknown }) => ({ path: dotted(p.path) || '(template)', message: String(p.message ?? '') }));
+    }
+  }
+  if (err.status === 400 && err.code.startsWith('VALIDATION')) {
+    const m = /^([A-Za-z0-9_.[\]]+|\(body\)): (.+)$/s.exec(err.message);
+    if (m?.[1] && m[2]) return [{ path: m[1] === '(body)' ? '(template)' : dotted(m[1]), message: m[2] }];
+    const unknown = /^(.+): unknown field$/.exec(err.message);
+    if (unknown?.[1]) return unknown[1].split(', ').map((p) => ({ path: dotted(p), message: 'unknown field' }));
+  }
+  return [];
 }
 
 // The API's types are the server's own: inferred from the zod schemas the routes validate and
@@ -15,7 +52,13 @@ export class ApiError extends Error {
 // nothing of the server is bundled).
 export type { Role, Whoami as Me, User, UserWithPassword, TokenList, IssuedToken, UserList, TotpEnrollment } from '../../src/http/schemas/accounts';
 export type { AuditEventView as AuditEvent, AuditPage, JobDetail, JobList, JobSummary, UploadResult } from '../../src/http/schemas/jobs';
-export type { Ladder, LadderList } from '../../src/http/schemas/ladders';
+export type {
+  LadderDetail,
+  LadderList,
+  LadderVersionView,
+  LadderTemplateBody as LadderTemplate,
+  LadderTemplateInput,
+} from '../../src/http/schemas/ladder-template';
 export type { LiveEvent, LiveMessage } from '../../src/http/schemas/live';
 export type { Delivery, DeliveryList, Encoder, EncoderList, HostStatus, PoolList, Webhook, WebhookList } from '../../src/http/schemas/system';
 export type { WatchFolderList } from '../../src/http/schemas/watch-folders';
@@ -38,14 +81,16 @@ export const CSRF = { 'x-mpegflow-csrf': '1' };
 export async function errorOf(res: Response): Promise<ApiError> {
   let code = `HTTP_${res.status}`;
   let message = `${res.status} ${res.statusText}`;
+  let details: Record<string, unknown> | undefined;
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
     if (body.error?.code) code = body.error.code;
     if (body.error?.message) message = body.error.message;
+    if (body.error?.details && typeof body.error.details === 'object') details = body.error.details;
   } catch {
     // not JSON: keep the status line
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, details);
 }
 
 /**

@@ -6,6 +6,7 @@ import { useLoad } from '../components/use-load';
 import { bytes, time } from '../format';
 import { subscribeLive } from '../live';
 import { Actions } from './job-actions';
+import { ladderHref } from './ladder-links';
 import { processRuns } from './job-audit';
 import { LadderPlan, MediaInfo } from './job-media';
 import { Commands, Dag } from './job-tasks';
@@ -20,6 +21,15 @@ async function loadAudit(id: string): Promise<AuditEvent[]> {
     after = page.nextAfter;
   } while (after !== null);
   return all;
+}
+
+/** The template the job ran with, at the version it pinned. */
+function LadderLink({ name, version }: { name: string; version: number }) {
+  return (
+    <a href={ladderHref(name, version)}>
+      {name} v{version}
+    </a>
+  );
 }
 
 export function JobPage({ id, me }: { id: string; me: Me }) {
@@ -89,7 +99,9 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
             <dt>input sha256</dt>
             <dd class="mono small">{job.input.sha256 ?? '—'}</dd>
             <dt>ladder</dt>
-            <dd>{job.ladder}</dd>
+            <dd>
+              <LadderLink name={job.ladder} version={job.ladderVersion} />
+            </dd>
             <dt>packaging</dt>
             <dd>{job.packaging.join(', ')}</dd>
             <dt>partial ladder</dt>

@@ -254,7 +254,7 @@ export function JobsPage({ me }: { me: Me }) {
                       {j.id}
                     </a>
                     <div class="muted small">
-                      {j.input.key} · {j.ladder} · {j.packaging.join('+')}
+                      {j.input.key} · {j.ladder} v{j.ladderVersion} · {j.packaging.join('+')}
                     </div>
                   </td>
                   <td>

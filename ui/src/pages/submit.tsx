@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, CSRF, errorOf, may, type JobDetail, type JobList, type LadderList, type Me, type UploadResult } from '../api';
+import { api, CSRF, errorOf, may, type JobDetail, type JobList, type LadderDetail, type LadderList, type Me, type UploadResult } from '../api';
 import { ErrorBox, Loading, ProgressBar } from '../components/bits';
 import { useLoad } from '../components/use-load';
-import { bytes } from '../format';
+import { bytes, time } from '../format';
+import { packagingText, partialText, rungSummary } from '../ladder-summary';
+import { ladderHref } from './ladder-links';
 
 /** Streams the file to `PUT /api/v1/inputs/{name}` (the browser reads it from disk as it sends). */
 function upload(file: File, onProgress: (sent: number) => void): Promise<UploadResult> {
@@ -22,23 +24,38 @@ function upload(file: File, onProgress: (sent: number) => void): Promise<UploadR
   });
 }
 
+/** `#/submit?ladder=NAME&version=N`: a template (and version) chosen on its page. */
+function preset(): { ladder: string; version: string } {
+  const q = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  return { ladder: q.get('ladder') ?? '', version: /^\d+$/.test(q.get('version') ?? '') ? q.get('version')! : '' };
+}
+
 export function SubmitPage({ me }: { me: Me }) {
   const ladders = useLoad(() => api<LadderList>('/ladders'), []);
   const recent = useLoad(() => api<JobList>('/jobs?limit=100'), []);
   const [source, setSource] = useState<'upload' | 'existing'>('upload');
   const [file, setFile] = useState<File | null>(null);
   const [key, setKey] = useState('');
-  const [ladder, setLadder] = useState('');
-  const [hls, setHls] = useState(true);
-  const [dash, setDash] = useState(true);
-  const [policy, setPolicy] = useState<'wait' | 'emit'>('wait');
+  const [ladder, setLadder] = useState(() => preset().ladder);
+  /** '' is the latest version, pinned by the appliance at submission. */
+  const [version, setVersion] = useState(() => preset().version);
+  /** null: the template's packaging, until the operator ticks a box. */
+  const [packChoice, setPackChoice] = useState<{ hls: boolean; dash: boolean } | null>(null);
+  const [policy, setPolicy] = useState<'template' | 'wait' | 'emit'>('template');
   const [sent, setSent] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
 
   if (!may.write(me.role)) return <ErrorBox error={{ code: 'FORBIDDEN', message: `your role (${me.role}) may not submit jobs` }} />;
   const keys = [...new Set((recent.data?.items ?? []).map((j) => j.input.key))];
-  const chosenLadder = ladder || ladders.data?.items[0]?.name || '';
+  const items = ladders.data?.items ?? [];
+  const chosenLadder = ladder || items.find((l) => l.name === 'professional')?.name || items[0]?.name || '';
+  const template = items.find((l) => l.name === chosenLadder);
+  const { hls, dash } = packChoice ?? {
+    hls: template?.template.packaging.includes('hls') ?? true,
+    dash: template?.template.packaging.includes('dash') ?? true,
+  };
+  const pack = (f: 'hls' | 'dash', on: boolean) => setPackChoice({ hls, dash, [f]: on });
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -56,7 +73,13 @@ export function SubmitPage({ me }: { me: Me }) {
       }
       const job = await api<JobDetail>('/jobs', {
         method: 'POST',
-        body: { input: { key: inputKey }, ladder: chosenLadder, packaging, policy: { partialLadder: policy } },
+        body: {
+          input: { key: inputKey },
+          ladder: chosenLadder,
+          ...(version ? { ladderVersion: Number(version) } : {}),
+          packaging,
+          ...(policy !== 'template' ? { policy: { partialLadder: policy } } : {}),
+        },
       });
       location.hash = `#/jobs?submitted=${job.id}`;
     } catch (err) {
@@ -99,28 +122,50 @@ export function SubmitPage({ me }: { me: Me }) {
         </fieldset>
         <fieldset>
           <legend>Output</legend>
-          <label for="ladder">Ladder</label>
+          <label for="ladder">Ladder template</label>
           {ladders.error !== undefined ? (
             <ErrorBox error={ladders.error} retry={ladders.reload} />
           ) : !ladders.data ? (
             <Loading what="ladders" />
           ) : (
-            <select id="ladder" value={chosenLadder} onChange={(e) => setLadder(e.currentTarget.value)}>
-              {ladders.data.items.map((l) => (
-                <option key={l.name} value={l.name}>
-                  {l.name}: {l.rungs.map((r) => `${r.boxHeight}p`).join(', ')}
-                </option>
-              ))}
-            </select>
+            <>
+              <select
+                id="ladder"
+                value={chosenLadder}
+                onChange={(e) => {
+                  setLadder(e.currentTarget.value);
+                  setVersion('');
+                  setPackChoice(null);
+                }}
+              >
+                {items.map((l) => (
+                  <option key={l.name} value={l.name}>
+                    {l.name}
+                    {l.builtin ? ' (built in)' : ''}: {rungSummary(l.template)}
+                  </option>
+                ))}
+              </select>
+              {template && <LadderVersionPick name={template.name} latest={template.version} value={version} onChange={setVersion} />}
+              {template && (
+                <p class="small muted">
+                  {template.template.description || rungSummary(template.template)} · packaging {packagingText(template.template.packaging)} ·{' '}
+                  <a href={ladderHref(template.name, version ? Number(version) : undefined)}>view the template</a>
+                </p>
+              )}
+            </>
           )}
           <span class="label">Packaging</span>
           <label class="inline">
-            <input type="checkbox" checked={hls} onChange={(e) => setHls(e.currentTarget.checked)} /> HLS
+            <input type="checkbox" checked={hls} onChange={(e) => pack('hls', e.currentTarget.checked)} /> HLS
           </label>
           <label class="inline">
-            <input type="checkbox" checked={dash} onChange={(e) => setDash(e.currentTarget.checked)} /> DASH
+            <input type="checkbox" checked={dash} onChange={(e) => pack('dash', e.currentTarget.checked)} /> DASH
           </label>
           <span class="label">If a rung fails after its retries</span>
+          <label class="inline">
+            <input type="radio" name="policy" checked={policy === 'template'} onChange={() => setPolicy('template')} /> as the template says (
+            {partialText(template?.template.partialLadder ?? null)})
+          </label>
           <label class="inline">
             <input type="radio" name="policy" checked={policy === 'wait'} onChange={() => setPolicy('wait')} /> fail the job (wait)
           </label>
@@ -133,6 +178,26 @@ export function SubmitPage({ me }: { me: Me }) {
           {busy ? (sent !== null && file && sent < file.size ? 'Uploading…' : 'Submitting…') : 'Submit'}
         </button>
       </form>
+    </>
+  );
+}
+
+/** The versions of one template; '' (the default) is the latest, pinned when the job is submitted. */
+function LadderVersionPick({ name, latest, value, onChange }: { name: string; latest: number; value: string; onChange: (v: string) => void }) {
+  const detail = useLoad(() => api<LadderDetail>(`/ladders/${encodeURIComponent(name)}`), [name]);
+  const versions = [...(detail.data?.versions ?? [])].sort((a, b) => b.version - a.version);
+  return (
+    <>
+      <label for="ladder-version">Template version</label>
+      <select id="ladder-version" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">latest (v{detail.data?.version ?? latest})</option>
+        {versions.map((v) => (
+          <option key={v.version} value={String(v.version)}>
+            v{v.version} · {time(v.createdAt)} · {v.createdBy}
+          </option>
+        ))}
+        {value && !versions.some((v) => String(v.version) === value) && <option value={value}>v{value}</option>}
+      </select>
     </>
   );
 }
