@@ -4,6 +4,7 @@ import { api, onUnauthenticated, type Me } from './api';
 import { AdminPage } from './pages/admin';
 import { JobPage } from './pages/job';
 import { JobsPage } from './pages/jobs';
+import { LaddersRoute } from './pages/ladders';
 import { LoginPage } from './pages/login';
 import { NodesPage } from './pages/nodes';
 import { SubmitPage } from './pages/submit';
@@ -24,6 +25,7 @@ function Nav({ me, onLogout, path }: { me: Me; onLogout: () => void; path: strin
   const links: [string, string][] = [
     ['#/jobs', 'Jobs'],
     ...(me.role === 'admin' || me.role === 'operator' ? ([['#/submit', 'Submit']] as [string, string][]) : []),
+    ['#/ladders', 'Ladders'],
     ['#/system', 'System'],
     ['#/nodes', 'Nodes'],
     ...(me.role === 'admin' ? ([['#/admin', 'Users & tokens']] as [string, string][]) : []),
@@ -81,6 +83,7 @@ function App() {
   let page;
   if (job?.[1]) page = <JobPage id={job[1]} me={me} />;
   else if (path.startsWith('/submit')) page = <SubmitPage me={me} />;
+  else if (path.startsWith('/ladders')) page = <LaddersRoute path={path} me={me} />;
   else if (path.startsWith('/system')) page = <SystemPage me={me} />;
   else if (path.startsWith('/nodes')) page = <NodesPage me={me} />;
   else if (path.startsWith('/admin')) page = <AdminPage me={me} />;
