@@ -22,6 +22,7 @@ export const professionalTemplate: LadderTemplate = Object.freeze({
   description: 'H.264 SDR, 240p to 2160p, AAC stereo per language (built in, read-only)',
   gopSeconds: 2,
   bFrames: 2,
+  encoderPreset: 'medium',
   maxFrameRate: 60,
   rungs: Object.freeze([
     h264('240p', 426, 240, 400, 'main'),

@@ -61,6 +61,7 @@ export function planLadder(info: MediaInfo, template: LadderTemplate, options: P
     gopSeconds: template.gopSeconds,
     gopFrames: Math.ceil(template.gopSeconds * toNumber(frameRate) - 1e-9),
     bFrames: template.bFrames,
+    encoderPreset: template.encoderPreset,
     deinterlace: video.interlaced,
     parity: video.fieldOrder === 'tt' || video.fieldOrder === 'tb' ? 'tff' : video.fieldOrder === 'bb' || video.fieldOrder === 'bt' ? 'bff' : 'auto',
     fromVariableFrameRate: variable,

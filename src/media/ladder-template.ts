@@ -91,6 +91,10 @@ export interface TemplateHdrPolicy {
 
 export type PackagingFormat = 'hls' | 'dash';
 
+/** x264/x265 speed presets (same names in both): slower is smaller at the same quality. */
+export const ENCODER_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
+export type EncoderPreset = (typeof ENCODER_PRESETS)[number];
+
 export interface LadderTemplate {
   /** Lowercase slug: letters, digits, `-`, `_`; unique; `professional` is built in. */
   name: string;
@@ -99,6 +103,8 @@ export interface LadderTemplate {
   gopSeconds: number;
   /** B-frames per GOP pattern, the same on every rung. */
   bFrames: number;
+  /** x264/x265 speed preset of every rung. */
+  encoderPreset: EncoderPreset;
   /** Output frame rate ceiling: faster sources are divided by the smallest integer that fits. */
   maxFrameRate: number;
   /** Rungs; the planner orders them by size. */

@@ -1,5 +1,5 @@
 import type { HdrMetadata } from './media-info.js';
-import type { LoudnessTarget, SurroundCodec, VideoCodec, VideoProfile } from './ladder-template.js';
+import type { EncoderPreset, LoudnessTarget, SurroundCodec, VideoCodec, VideoProfile } from './ladder-template.js';
 import type { Rational } from './rational.js';
 
 /** The plan's types (ladder-plan.ts makes plans; the argv builders and stages read them). */
@@ -106,6 +106,8 @@ export interface LadderPlan {
   /** `-g`: frames per GOP (gopSeconds × frame rate, rounded up). */
   gopFrames: number;
   bFrames: number;
+  /** x264/x265 speed preset of every rung. */
+  encoderPreset: EncoderPreset;
   /** bwdif before scaling (interlaced source). */
   deinterlace: boolean;
   /** Field parity given to bwdif. */

@@ -95,6 +95,10 @@ export const ladderTemplateSchema = z
     description: z.string().max(500).default(''),
     gopSeconds: z.number().int().min(1).max(10).default(2).describe('segment and closed-GOP length, seconds'),
     bFrames: z.number().int().min(0).max(8).default(2),
+    encoderPreset: z
+      .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
+      .default('medium')
+      .describe('x264/x265 speed preset of every rung: slower is smaller at the same quality'),
     maxFrameRate: z.number().int().min(12).max(120).default(60),
     rungs: z.array(templateRungSchema).min(1, 'a template needs at least one rung').max(16),
     hdr: z
