@@ -82,8 +82,10 @@ export async function saveTemplate(
   const sha256 = templateSha256(template);
   return await store.change(async (tx) => {
     const latest = await tx.ladders.latest(template.name);
-    if (mode === 'create' && latest) throw new ApplianceError('LADDER_EXISTS', `ladder ${quoted(template.name)} exists (version ${latest.version}); PUT makes a new version`);
-    if (mode === 'update' && !latest) throw new ApplianceError('LADDER_UNKNOWN', `no ladder ${quoted(template.name)} to change; POST /api/v1/ladders creates it`);
+    if (mode === 'create' && latest)
+      throw new ApplianceError('LADDER_EXISTS', `ladder ${quoted(template.name)} exists (version ${latest.version}); PUT makes a new version`);
+    if (mode === 'update' && !latest)
+      throw new ApplianceError('LADDER_UNKNOWN', `no ladder ${quoted(template.name)} to change; POST /api/v1/ladders creates it`);
     if (latest && latest.sha256 === sha256) return { version: storedVersion(latest), created: false };
     const version = (latest?.version ?? 0) + 1;
     await tx.ladders.insert({ name: template.name, version, template, sha256, createdBy: actor });

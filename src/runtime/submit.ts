@@ -33,7 +33,10 @@ export async function validateSubmission(ctx: Pick<RuntimeContext, 'store' | 'ob
   for (const [i, caption] of (request.captions ?? []).entries()) {
     await inputObject(ctx, caption.key, `captions.${i}.key`);
     if (!captionFormatOf(caption.key))
-      throw new ApplianceError('CAPTION_FORMAT_UNKNOWN', `captions.${i}.key ${quoted(caption.key)}: not a caption file name (.vtt, .srt, .ttml, .dfxp or .xml)`);
+      throw new ApplianceError(
+        'CAPTION_FORMAT_UNKNOWN',
+        `captions.${i}.key ${quoted(caption.key)}: not a caption file name (.vtt, .srt, .ttml, .dfxp or .xml)`,
+      );
   }
   const image = request.encoder !== undefined ? await ctx.store.images.get(request.encoder) : await ctx.store.images.default();
   if (request.encoder !== undefined && (!image || image.removedAt)) {

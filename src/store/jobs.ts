@@ -34,7 +34,9 @@ export interface Job {
 }
 
 /** A new job; `ladderVersion` defaults to 1 (a built-in template). */
-export type NewJob = Omit<Job, 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'createdAt' | 'updatedAt' | 'ladderVersion'> & { ladderVersion?: number };
+export type NewJob = Omit<Job, 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'createdAt' | 'updatedAt' | 'ladderVersion'> & {
+  ladderVersion?: number;
+};
 
 export type JobPatch = Partial<Pick<Job, 'state' | 'progress' | 'errorCode' | 'errorMessage' | 'outputs' | 'inputSha256' | 'inputSize'>>;
 

@@ -185,9 +185,7 @@ test('a source smaller than the smallest rung gets one rendition at its own size
 });
 
 test('video-less media is refused with a code', () => {
-  for (const [fn, code] of [
-    [() => planLadder({ ...fakeInfo({ width: 1920, height: 1080 }), video: null }, professionalLadder), 'MEDIA_REJECTED'],
-  ] as const) {
+  for (const [fn, code] of [[() => planLadder({ ...fakeInfo({ width: 1920, height: 1080 }), video: null }, professionalLadder), 'MEDIA_REJECTED']] as const) {
     try {
       fn();
       assert.unreachable();

@@ -8,9 +8,7 @@ function toRecord(row: Tables['ladderTemplates']['$inferSelect']): LadderTemplat
 }
 
 async function latest({ db, t }: TableDb, name: string): Promise<LadderTemplateRecord | undefined> {
-  const row = await first(
-    db.select().from(t.ladderTemplates).where(eq(t.ladderTemplates.name, name)).orderBy(desc(t.ladderTemplates.version)).limit(1),
-  );
+  const row = await first(db.select().from(t.ladderTemplates).where(eq(t.ladderTemplates.name, name)).orderBy(desc(t.ladderTemplates.version)).limit(1));
   return row ? toRecord(row) : undefined;
 }
 
