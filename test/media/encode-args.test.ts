@@ -2,7 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { encodeAudioArgs, encodeLadderArgs, encodeRungArgs } from '../../src/media/encode-args.js';
-import { planLadder, type LadderPlan } from '../../src/media/ladder-plan.js';
+import { professionalTemplate } from '../../src/media/builtin-templates.js';
+import { planLadder as planWith, type LadderPlan } from '../../src/media/ladder-plan.js';
+import type { MediaInfo } from '../../src/media/media-info.js';
 import { parseProbe } from '../../src/media/parse-probe.js';
 import { probeArgs } from '../../src/media/probe-args.js';
 import { ProgressReader } from '../../src/media/progress.js';
@@ -12,10 +14,16 @@ import { keyframeTimes, mediaTools, type MediaTools } from './media-tools.js';
 import { fakeInfo } from './probe-doc.js';
 
 const valueAfter = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);
+/** The built-in `professional` template (H.264 SDR, AAC stereo per language). */
+const planLadder = (info: MediaInfo) => planWith(info, professionalTemplate);
 
 test('argv shape: one input as a -i pair, one decode, split to every rung, audio once', () => {
   const plan = planLadder(fakeInfo({ width: 1920, height: 1080, fieldOrder: 'tt' }));
-  const args = encodeLadderArgs(plan, { input: '/in/master.mov', rungOutputs: plan.rungs.map((r) => `/tmp/x/${r.name}.mp4`), audioOutput: '/tmp/x/audio.mp4' });
+  const args = encodeLadderArgs(plan, {
+    input: '/in/master.mov',
+    rungOutputs: plan.rungs.map((r) => `/tmp/x/${r.name}.mp4`),
+    audioOutputs: ['/tmp/x/audio-en.mp4'],
+  });
   assert.equal(valueAfter(args, '-i'), ['/in/master.mov']);
   assert.is(args.filter((a) => a === '-i').length, 1);
   const graph = valueAfter(args, '-filter_complex')[0]!;
@@ -45,15 +53,19 @@ test('argv builders refuse unsafe values', () => {
   const plan = planLadder(fakeInfo({ width: 1280, height: 720 }));
   const outs = plan.rungs.map((r) => `/o/${r.name}.mp4`);
   const bad: Array<() => unknown> = [
-    () => encodeLadderArgs(plan, { input: 'relative.mov', rungOutputs: outs, audioOutput: '/o/a.mp4' }),
-    () => encodeLadderArgs(plan, { input: '-f', rungOutputs: outs, audioOutput: '/o/a.mp4' }),
-    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: ['/in/m.mov', ...outs.slice(1)], audioOutput: '/o/a.mp4' }),
-    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs.slice(1), audioOutput: '/o/a.mp4' }),
-    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs }),
-    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs, audioOutput: '/o/a.mp4', x264Preset: 'fast -y' as never }),
-    () => encodeLadderArgs(plan, { input: '/in/m.mov\n-y', rungOutputs: outs, audioOutput: '/o/a.mp4' }),
+    () => encodeLadderArgs(plan, { input: 'relative.mov', rungOutputs: outs, audioOutputs: ['/o/a.mp4'] }),
+    () => encodeLadderArgs(plan, { input: '-f', rungOutputs: outs, audioOutputs: ['/o/a.mp4'] }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: ['/in/m.mov', ...outs.slice(1)], audioOutputs: ['/o/a.mp4'] }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs.slice(1), audioOutputs: ['/o/a.mp4'] }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs, audioOutputs: [] }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs, audioOutputs: ['/o/a.mp4', '/o/b.mp4'] }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs, audioOutputs: [outs[0]!] }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov', rungOutputs: outs, audioOutputs: ['/o/a.mp4'], x264Preset: 'fast -y' as never }),
+    () => encodeLadderArgs(plan, { input: '/in/m.mov\n-y', rungOutputs: outs, audioOutputs: ['/o/a.mp4'] }),
     () => encodeRungArgs(plan, 3, { input: '/in/m.mov', output: '/o/x.mp4' }),
-    () => encodeAudioArgs(planLadder(fakeInfo({ width: 1280, height: 720, audioTracks: 0 })), { input: '/in/m.mov', output: '/o/a.mp4' }),
+    () => encodeAudioArgs(planLadder(fakeInfo({ width: 1280, height: 720, audioTracks: 0 })), 'audio-en', { input: '/in/m.mov', output: '/o/a.mp4' }),
+    () => encodeAudioArgs(plan, '-filter_complex', { input: '/in/m.mov', output: '/o/a.mp4' }),
+    () => encodeAudioArgs(plan, 'audio-en', { input: '/in/m.mov', output: '/in/m.mov' }),
   ];
   for (const fn of bad) {
     try {
@@ -105,7 +117,7 @@ test('e2e: 1280x720 6 s master → 3 rungs + audio in one ffmpeg, keyframes iden
   const args = encodeLadderArgs(plan, {
     input: src,
     rungOutputs: plan.rungs.map((r) => rungPath(r.name)),
-    audioOutput: rungPath('audio'),
+    audioOutputs: plan.audio.map((a) => rungPath(a.name)),
     x264Preset: 'ultrafast',
   });
   const started = Date.now();
@@ -126,7 +138,11 @@ test('e2e: 1280x720 6 s master → 3 rungs + audio in one ffmpeg, keyframes iden
     assert.is(probe.audio.length, 0);
     assert.is(probe.video!.codec, 'h264');
   }
-  const audio = parseProbe(t.ffprobe(probeArgs(rungPath('audio'))).stdout);
+  assert.equal(
+    plan.audio.map((a) => a.name),
+    ['audio-0'],
+  );
+  const audio = parseProbe(t.ffprobe(probeArgs(rungPath('audio-0'))).stdout);
   assert.is(audio.video, null);
   assert.is(audio.audio[0]!.codec, 'aac');
   assert.is(audio.audio[0]!.channels, 2);
@@ -155,7 +171,7 @@ test('e2e: a single-rung retry is GOP-aligned with the ladder encode', () => {
   const r = t.ffmpeg(encodeRungArgs(plan, 1, { input: src, output: retry, x264Preset: 'ultrafast' }));
   assert.is(r.status, 0, r.stderr);
   assert.equal(keyframeTimes(t, retry), keyframeTimes(t, rungPath('480p')));
-  const a = t.ffmpeg(encodeAudioArgs(plan, { input: src, output: join(dir, 'retry-audio.mp4') }));
+  const a = t.ffmpeg(encodeAudioArgs(plan, 'audio-0', { input: src, output: join(dir, 'retry-audio.mp4') }));
   assert.is(a.status, 0, a.stderr);
 });
 
@@ -180,13 +196,13 @@ test('e2e: anamorphic interlaced 29.97 fps master → square-pixel, deinterlaced
   ]);
   const p = planLadder(parseProbe(t.ffprobe(probeArgs(pal)).stdout));
   assert.is(p.deinterlace, true);
-  assert.is(p.audio, null);
+  assert.equal(p.audio, []);
   assert.equal(
     p.rungs.map((r) => `${r.width}x${r.height}`),
     ['320x240', '640x480'],
   );
   const outs = p.rungs.map((r) => join(dir, `ntsc-${r.name}.mp4`));
-  const r = t.ffmpeg(encodeLadderArgs(p, { input: pal, rungOutputs: outs, x264Preset: 'ultrafast' }));
+  const r = t.ffmpeg(encodeLadderArgs(p, { input: pal, rungOutputs: outs, audioOutputs: [], x264Preset: 'ultrafast' }));
   assert.is(r.status, 0, r.stderr);
   for (const out of outs) {
     const v = parseProbe(t.ffprobe(probeArgs(out)).stdout).video!;
