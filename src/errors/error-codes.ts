@@ -86,6 +86,7 @@ export const ERROR_CODES = {
   INGEST_SOURCE_VANISHED: null,
   INGEST_SOURCE_CHANGED: null,
   INGEST_VERIFY_FAILED: null,
+  INGEST_ORPHAN_SIDECAR: null,
   INGEST_FAILED: null,
 
   // Media: the policy's refusal, its reasons, ladders, argv

@@ -59,3 +59,18 @@ export async function writeErrorFile(dir: string, name: string, id: string, body
     await unlink(staging).catch(() => undefined);
   }
 }
+
+/**
+ * Moves `from` to exactly `to` (same filesystem) without ever replacing anything there: a hard
+ * link, then the old name removed. False (and nothing moved) when `to` is taken.
+ */
+export async function moveToFreeName(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  await unlink(from);
+  return true;
+}

@@ -62,8 +62,23 @@ export function fingerprint(st: Stats): string {
 
 /** One state change of an ingest and its audit event, in one transaction. */
 export async function recordIngest(ctx: FolderContext, id: string, patch: IngestPatch, type: string, payload: Record<string, unknown>): Promise<void> {
+  await recordIngests(ctx, [{ id, patch, type, payload }]);
+}
+
+export interface IngestChange {
+  id: string;
+  patch: IngestPatch;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** State changes of several ingests (a master and its sidecars) and their audit events, in one transaction. */
+export async function recordIngests(ctx: FolderContext, changes: readonly IngestChange[]): Promise<void> {
+  if (changes.length === 0) return;
   await ctx.store.change(async (tx) => {
-    await tx.ingests.update(id, patch);
-    await tx.audit({ type, actor: ctx.actor, jobId: patch.jobId ?? null, payload: { ingestId: id, folder: ctx.root, ...payload } });
+    for (const { id, patch, type, payload } of changes) {
+      await tx.ingests.update(id, patch);
+      await tx.audit({ type, actor: ctx.actor, jobId: patch.jobId ?? null, payload: { ingestId: id, folder: ctx.root, ...payload } });
+    }
   });
 }

@@ -9,6 +9,7 @@ export type IngestErrorCode =
   | 'INGEST_SOURCE_VANISHED'
   | 'INGEST_SOURCE_CHANGED'
   | 'INGEST_VERIFY_FAILED'
+  | 'INGEST_ORPHAN_SIDECAR'
   | 'INGEST_FAILED';
 
 export const ingestError = (code: IngestErrorCode, message: string, cause?: unknown) =>

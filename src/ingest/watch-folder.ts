@@ -3,10 +3,11 @@ import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors/appliance-error.js';
 import type { IngestRecord } from '../store/ingests.js';
-import { claimFile, processClaimed, refuseInPlace } from './file-ingest.js';
-import { lstatOrNone } from './file-moves.js';
+import { claimFile, moveToFailed, processClaimed, refuseInPlace } from './file-ingest.js';
+import { lstatOrNone, moveToFreeName } from './file-moves.js';
 import { fingerprint, folderContext, newIngestId, recordIngest, type FolderContext, type IngestDeps, type WatchFolderConfig } from './folder-context.js';
 import { ingestNameProblem, isIgnoredName, shownName } from './ingest-name.js';
+import { isCaptionName, isSidecarOf, masterIdOf, mastersOf, mayBecomeMasterOf, ORPHAN_GRACE_FACTOR, sidecarKeyOf } from './sidecars.js';
 
 interface Candidate {
   ingest: IngestRecord;
@@ -16,24 +17,33 @@ interface Candidate {
   fingerprint: string;
   since: number;
   stats: Stats;
+  /** A caption file (by its extension): never a master, a sidecar of one (src/ingest/sidecars.ts). */
+  caption: boolean;
 }
 
 const identityOf = (st: Stats) => `${st.dev}:${st.ino}`;
 
-/** What one pass over the folder found: names it considered, stable files left alone because a process writes them, files it took. */
+/**
+ * What one pass over the folder found: names it considered, stable files left alone because a
+ * process writes them, stable masters left waiting for a sidecar still being written, files it
+ * took (a master and its sidecars), sidecars without a master it moved to failed/.
+ */
 export interface PassReport {
   seen: string[];
   heldOpen: string[];
+  waiting: string[];
   taken: string[];
+  orphaned: string[];
 }
 
-const emptyReport = (): PassReport => ({ seen: [], heldOpen: [], taken: [] });
+const emptyReport = (): PassReport => ({ seen: [], heldOpen: [], waiting: [], taken: [], orphaned: [] });
 
 /**
  * One watch folder: fs.watch events and a periodic rescan find files; a file is taken once
  * its size and mtime have held still for `stableSeconds` and no process has it open for
- * writing. Files are taken one at a time. A folder that disappears is reported and watched
- * for again.
+ * writing, together with its caption sidecars (which must be settled too). Files are taken
+ * one at a time. A sidecar with no master to go with is moved to failed/. A folder that
+ * disappears is reported and watched for again.
  */
 export class WatchFolder {
   readonly ctx: FolderContext;
@@ -67,7 +77,14 @@ export class WatchFolder {
     for (const ingest of await this.ctx.store.ingests.unfinished(this.ctx.root)) {
       if (ingest.state !== 'detected') continue;
       const [dev, ino] = ingest.fingerprint.split(':');
-      this.#candidates.set(ingest.name, { ingest, identity: `${dev}:${ino}`, fingerprint: '', since: 0, stats: undefined as unknown as Stats });
+      this.#candidates.set(ingest.name, {
+        ingest,
+        identity: `${dev}:${ino}`,
+        fingerprint: '',
+        since: 0,
+        stats: undefined as unknown as Stats,
+        caption: isCaptionName(ingest.name),
+      });
     }
     this.kick();
   }
@@ -140,9 +157,25 @@ export class WatchFolder {
   async #process(ingestId: string, attempt = 1): Promise<void> {
     const ingest = await this.ctx.store.ingests.get(ingestId);
     if (!ingest) return;
-    const result = await processClaimed(this.ctx, ingest, attempt);
+    const result = await processClaimed(this.ctx, ingest, attempt, await this.#claimedSidecars(ingest));
     if (result.outcome === 'retry') this.#retries.set(ingestId, { attempt: result.attempt, dueAt: Date.now() + result.delayMs });
     else if (result.outcome !== 'stopped') this.#retries.delete(ingestId);
+  }
+
+  /**
+   * The sidecars claimed with `master` (their key names its ingest id) and not finished: those
+   * in `.processing/`, and a claimed one gone from there (its master then fails: it cannot be
+   * submitted without it).
+   */
+  async #claimedSidecars(master: IngestRecord): Promise<IngestRecord[]> {
+    const inProcessing = new Set(await readdir(this.ctx.processing).catch(() => []));
+    return (await this.ctx.store.ingests.unfinished(this.ctx.root)).filter(
+      (i) =>
+        i.id !== master.id &&
+        isCaptionName(i.name) &&
+        masterIdOf(i) === master.id &&
+        (i.state === 'claimed' || (i.state === 'submitted' && inProcessing.has(i.name))),
+    );
   }
 
   /** Claimed files whose temporary failure is due for another attempt (still in `.processing/`, still claimed). */
@@ -223,7 +256,10 @@ export class WatchFolder {
     }
   }
 
-  /** Files left in `.processing/` (a stop or crash mid-ingest) are finished, never ingested twice. */
+  /**
+   * Files left in `.processing/` (a stop or crash mid-ingest) are finished, never ingested
+   * twice; a master resumes with the sidecars claimed with it.
+   */
   async #resume(): Promise<void> {
     const open = new Map((await this.ctx.store.ingests.unfinished(this.ctx.root)).filter((i) => i.state !== 'detected').map((i) => [i.name, i]));
     const inProcessing = await readdir(this.ctx.processing);
@@ -234,8 +270,12 @@ export class WatchFolder {
         continue;
       }
       if (ingest.state !== 'claimed') continue;
+      // A sidecar's job is its master's; while its master is still in .processing/, the master's resume deals with it.
+      const ownerId = (isCaptionName(ingest.name) ? masterIdOf(ingest) : null) ?? ingest.id;
+      const owner = ownerId === ingest.id ? undefined : [...open.values()].find((i) => i.id === ownerId);
+      if (owner && inProcessing.includes(owner.name)) continue;
       // Claimed, then its file left .processing/ by another hand: nothing to resume.
-      const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ingest.id}`);
+      const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ownerId}`);
       const message = `${shownName(ingest.name)} is no longer in .processing/${job ? '' : '; nothing was submitted'}`;
       if (job)
         await recordIngest(this.ctx, ingest.id, { state: 'submitted', jobId: job.id }, 'ingest.submitted', { name: ingest.name, jobId: job.id, note: message });
@@ -246,43 +286,119 @@ export class WatchFolder {
           message,
         });
     }
+    // Masters first: each sidecar then finds the master it was claimed with.
+    const masters: IngestRecord[] = [];
+    const sidecars: { name: string; st: Stats }[] = [];
     for (const name of inProcessing) {
       if (this.ctx.signal.aborted) return;
       const st = await lstatOrNone(join(this.ctx.processing, name));
       if (!st) continue;
-      let ingest = open.get(name);
-      if (!ingest) {
-        // Claimed just before a crash (its record still says detected), or put here by hand.
-        const detected = this.#candidates.get(name);
-        if (detected && detected.identity === identityOf(st)) {
-          ingest = detected.ingest;
-          this.#candidates.delete(name);
-        } else {
-          if (ingestNameProblem(name) !== undefined || !st.isFile() || st.nlink !== 1) {
-            await this.#refuse(name, st);
-            continue;
-          }
-          ingest = await this.#detect(name, st);
-        }
-        await recordIngest(this.ctx, ingest.id, { state: 'claimed', size: st.size }, 'ingest.claimed', {
-          name,
-          path: join(this.ctx.processing, name),
-          size: st.size,
-          resumed: true,
-        });
+      if (isCaptionName(name)) {
+        sidecars.push({ name, st });
+        continue;
       }
-      this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state }, 'watch folder: resuming a file found in .processing/');
-      await this.ctx.store.change(
-        async (tx) =>
-          void (await tx.audit({
-            type: 'ingest.resumed',
-            actor: this.ctx.actor,
-            jobId: ingest.jobId,
-            payload: { ingestId: ingest.id, folder: this.ctx.root, name, state: ingest.state },
-          })),
-      );
+      const ingest = await this.#resumedClaim(name, st, open.get(name));
+      if (ingest) masters.push(ingest);
+    }
+    for (const { name, st } of sidecars) {
+      if (this.ctx.signal.aborted) return;
+      const record = open.get(name);
+      const linked = record ? masters.find((m) => m.id === masterIdOf(record)) : undefined;
+      const byName = masters.filter((m) => isSidecarOf(name, m.name));
+      const master = linked ?? (byName.length === 1 ? byName[0] : undefined);
+      if (master) await this.#resumedClaim(name, st, record, master);
+      else await this.#loneClaimedSidecar(name, st, record);
+    }
+    for (const ingest of masters) {
+      if (this.ctx.signal.aborted) return;
       await this.#process(ingest.id);
     }
+  }
+
+  /**
+   * The record of a file found in `.processing/` at start, recorded claimed if it was not yet
+   * (claimed just before a crash, or put there by hand), `ingest.resumed` audited; a sidecar is
+   * tied to `master`. Undefined when the file is refused.
+   */
+  async #resumedClaim(name: string, st: Stats, open: IngestRecord | undefined, master?: IngestRecord): Promise<IngestRecord | undefined> {
+    let ingest = open;
+    const link = master ? { sidecarOf: master.name, masterIngestId: master.id } : {};
+    if (!ingest || (master && masterIdOf(ingest) !== master.id)) {
+      ingest ??= await this.#recordOf(name, st);
+      if (!ingest) return undefined;
+      await recordIngest(
+        this.ctx,
+        ingest.id,
+        { state: ingest.state === 'submitted' ? 'submitted' : 'claimed', size: st.size, ...(master ? { inputKey: sidecarKeyOf(master, name) } : {}) },
+        'ingest.claimed',
+        { name, path: join(this.ctx.processing, name), size: st.size, resumed: true, ...link },
+      );
+    }
+    this.ctx.logger.info(
+      { folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state, ...link },
+      'watch folder: resuming a file found in .processing/',
+    );
+    const { id, jobId, state } = ingest;
+    await this.ctx.store.change(
+      async (tx) =>
+        void (await tx.audit({ type: 'ingest.resumed', actor: this.ctx.actor, jobId, payload: { ingestId: id, folder: this.ctx.root, name, state, ...link } })),
+    );
+    return ingest;
+  }
+
+  /** The record of a file found in `.processing/` with no open record: its detected record (claimed just before a crash), or a new one; undefined when refused. */
+  async #recordOf(name: string, st: Stats): Promise<IngestRecord | undefined> {
+    const detected = this.#candidates.get(name);
+    if (detected && detected.identity === identityOf(st)) {
+      this.#candidates.delete(name);
+      return detected.ingest;
+    }
+    if (ingestNameProblem(name) !== undefined || !st.isFile() || st.nlink !== 1) {
+      await this.#refuse(name, st);
+      return undefined;
+    }
+    return await this.#detect(name, st);
+  }
+
+  /**
+   * A sidecar in `.processing/` without its master there: a stop between the renames of a
+   * claim (the sidecars go first). It goes back into the folder when its master is there (to
+   * be claimed with it again), else to failed/ (INGEST_ORPHAN_SIDECAR).
+   */
+  async #loneClaimedSidecar(name: string, st: Stats, open: IngestRecord | undefined): Promise<void> {
+    const ingest = open ?? (await this.#recordOf(name, st));
+    if (!ingest) return;
+    const from = join(this.ctx.processing, name);
+    const inFolder = (await readdir(this.ctx.root)).filter((n) => !isIgnoredName(n) && !isCaptionName(n) && n !== 'done' && n !== 'failed');
+    const masters = mastersOf(name, inFolder);
+    if (masters.length === 1 && (await moveToFreeName(from, join(this.ctx.root, name)))) {
+      const note = `claimed without its master (a stop during the claim); put back in the folder to go with ${shownName(masters[0]!)}`;
+      await recordIngest(this.ctx, ingest.id, { state: 'detected', inputKey: null }, 'ingest.resumed', { name, state: ingest.state, note });
+      this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id }, `watch folder: sidecar ${note}`);
+      this.#candidates.set(name, { ingest: { ...ingest, state: 'detected' }, identity: identityOf(st), fingerprint: '', since: 0, stats: st, caption: true });
+      return;
+    }
+    const why =
+      masters.length > 1
+        ? `matches more than one master in the folder (${masters.map(shownName).join(', ')})`
+        : 'has no master in .processing/ or in the folder';
+    await this.#failOrphan(ingest, from, `caption sidecar ${shownName(name)} was found in .processing/ without its master and ${why}`);
+  }
+
+  /** A sidecar with no master to go with: to failed/ with its error file, recorded (INGEST_ORPHAN_SIDECAR). */
+  async #failOrphan(ingest: IngestRecord, from: string, message: string): Promise<boolean> {
+    const code = 'INGEST_ORPHAN_SIDECAR';
+    const moved = await moveToFailed(this.ctx, ingest, from, code, message);
+    if (!moved.movedTo) return false;
+    await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: code, errorMessage: message }, 'ingest.failed', {
+      name: ingest.name,
+      code,
+      message,
+      ...moved,
+    });
+    this.ctx.logger.warn({ folder: this.ctx.root, name: ingest.name, ingestId: ingest.id, code, movedTo: moved.movedTo }, `watch folder: ${message}`);
+    this.#report.orphaned.push(ingest.name);
+    return true;
   }
 
   /**
@@ -312,7 +428,12 @@ export class WatchFolder {
     const path = join(this.ctx.root, name);
     await this.ctx.store.change(async (tx) => {
       await tx.ingests.insert({ id, folder: this.ctx.root, name, state: 'detected', fingerprint: fingerprint(st), size: st.size });
-      await tx.audit({ type: 'ingest.detected', actor: this.ctx.actor, payload: { ingestId: id, folder: this.ctx.root, name, path, size: st.size } });
+      const caption = isCaptionName(name) ? { caption: true } : {};
+      await tx.audit({
+        type: 'ingest.detected',
+        actor: this.ctx.actor,
+        payload: { ingestId: id, folder: this.ctx.root, name, path, size: st.size, ...caption },
+      });
     });
     this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: id, size: st.size }, 'watch folder: file detected');
     return (await this.ctx.store.ingests.get(id))!;
@@ -369,7 +490,7 @@ export class WatchFolder {
         c = undefined;
       }
       if (!c) {
-        c = { ingest: await this.#detect(name, st), identity: identityOf(st), fingerprint: fp, since: now, stats: st };
+        c = { ingest: await this.#detect(name, st), identity: identityOf(st), fingerprint: fp, since: now, stats: st, caption: isCaptionName(name) };
         this.#candidates.set(name, c);
       } else if (c.fingerprint !== fp) {
         Object.assign(c, { fingerprint: fp, since: now, stats: st });
@@ -378,18 +499,39 @@ export class WatchFolder {
     for (const [name, c] of this.#candidates) {
       if (!present.has(name)) await this.#gone(c, 'removed before it was taken');
     }
-    const stable = [...this.#candidates.values()].filter((c) => c.since > 0 && now - c.since >= this.#stableMs);
+    const isStable = (c: Candidate) => c.since > 0 && now - c.since >= this.#stableMs;
+    const stable = [...this.#candidates.values()].filter(isStable);
     if (stable.length === 0) return;
     const base = await realpath(this.ctx.root);
     const writing = await this.ctx.openWriters.openForWriting(stable.map((c) => join(base, c.ingest.name)));
+    const written = (c: Candidate) => writing.has(join(base, c.ingest.name));
+    const current = (c: Candidate) => this.#candidates.get(c.ingest.name) === c;
+    // The masters in the folder as the pass found them (those it claims below included).
+    const inFolder = [...this.#candidates.values()].filter((c) => !c.caption).map((c) => c.ingest.name);
+    // Masters, each with the sidecars that belong to it alone; all of them settled, or it waits.
     for (const c of stable) {
       if (this.ctx.signal.aborted) return;
-      if (writing.has(join(base, c.ingest.name))) {
+      if (c.caption || !current(c)) continue;
+      if (written(c)) {
         this.ctx.logger.debug({ folder: this.ctx.root, name: c.ingest.name }, 'watch folder: stable but open for writing; waiting');
         this.#report.heldOpen.push(c.ingest.name);
         continue;
       }
-      const outcome = await claimFile(this.ctx, c.ingest, c.stats);
+      const sidecars = [...this.#candidates.values()].filter(
+        (s) => s.caption && isSidecarOf(s.ingest.name, c.ingest.name) && mastersOf(s.ingest.name, inFolder).length === 1,
+      );
+      const unsettled = sidecars.filter((s) => !isStable(s) || written(s)).map((s) => s.ingest.name);
+      if (unsettled.length > 0) {
+        this.ctx.logger.debug({ folder: this.ctx.root, name: c.ingest.name, unsettled }, 'watch folder: stable, waiting for its sidecars to settle');
+        this.#report.waiting.push(c.ingest.name);
+        continue;
+      }
+      const outcome = await claimFile(
+        this.ctx,
+        c.ingest,
+        c.stats,
+        sidecars.map((s) => ({ ingest: s.ingest, stats: s.stats })),
+      );
       if (outcome === 'changed') {
         c.since = Date.now();
         continue;
@@ -397,9 +539,42 @@ export class WatchFolder {
       if (outcome === 'busy') continue;
       this.#candidates.delete(c.ingest.name);
       if (outcome === 'claimed') {
-        this.#report.taken.push(c.ingest.name);
+        for (const s of sidecars) this.#candidates.delete(s.ingest.name);
+        this.#report.taken.push(c.ingest.name, ...sidecars.map((s) => s.ingest.name));
         await this.#process(c.ingest.id);
       }
+    }
+    // Settled sidecars with no master to go with.
+    let processing: string[] | undefined;
+    const graceMs = ORPHAN_GRACE_FACTOR * this.#stableMs;
+    for (const s of stable) {
+      if (this.ctx.signal.aborted) return;
+      if (!s.caption || !current(s)) continue;
+      if (written(s)) {
+        this.#report.heldOpen.push(s.ingest.name);
+        continue;
+      }
+      const name = s.ingest.name;
+      const masters = mastersOf(name, inFolder);
+      if (masters.length === 1) continue; // it goes with its master once that is settled
+      let why: string | undefined;
+      if (masters.length > 1) why = `matches more than one master (${masters.map(shownName).join(', ')}); name it after the one it goes with`;
+      else {
+        processing ??= await readdir(this.ctx.processing).catch(() => []);
+        const taken = mastersOf(
+          name,
+          processing.filter((n) => !isCaptionName(n)),
+        );
+        if (taken.length > 0) why = `came after its master ${shownName(taken[0]!)} was taken; drop sidecars before or with their master`;
+        else if (names.some((n) => mayBecomeMasterOf(n, name)))
+          continue; // its master is being copied under a partial name
+        else if (now - s.since >= graceMs)
+          why = `has had no master in the folder for ${graceMs / 1000} s (a sidecar NAME.EXT or NAME.LANG.EXT goes with the master NAME.*)`;
+      }
+      if (why === undefined) continue;
+      const st = await lstatOrNone(join(this.ctx.root, name));
+      if (!st || fingerprint(st) !== fingerprint(s.stats)) continue; // changed or gone: the next pass sees it
+      if (await this.#failOrphan(s.ingest, join(this.ctx.root, name), `caption sidecar ${shownName(name)} ${why}`)) this.#candidates.delete(name);
     }
   }
 

@@ -96,3 +96,28 @@ export async function ingestFixture(options: { folder?: Partial<WatchFolderConfi
     },
   };
 }
+
+export type IngestFixture = Awaited<ReturnType<typeof ingestFixture>>;
+
+/** Unregisters the default image (as before `mpegflow images import` on a host with no archive); returns a re-register. */
+export async function withoutImage(f: IngestFixture): Promise<() => Promise<void>> {
+  const image = (await f.store.images.default())!;
+  await f.store.change(async (tx) => {
+    await tx.images.markRemoved(image.id, new Date().toISOString());
+    await tx.audit({ type: 'encoder_image.removed', actor: 'test', payload: { id: image.id } });
+  });
+  if ((await f.store.images.default()) !== undefined) throw new Error('an image is still the default');
+  return () =>
+    f.store.change(async (tx) => {
+      await tx.images.insert({
+        id: image.id,
+        name: image.name,
+        version: image.version,
+        path: image.path,
+        manifest: image.manifest,
+        state: 'verified',
+        verifiedAt: new Date().toISOString(),
+      });
+      await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id: image.id } });
+    });
+}

@@ -5,34 +5,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { eventually, ingestFixture, sha256Of } from './ingest-fixture.js';
+import { eventually, ingestFixture, sha256Of, withoutImage, type IngestFixture } from './ingest-fixture.js';
 
-type Fixture = Awaited<ReturnType<typeof ingestFixture>>;
-
-/** Unregisters the default image (as before `mpegflow images import` on a host with no archive); returns a re-register. */
-async function withoutImage(f: Fixture): Promise<() => Promise<void>> {
-  const image = (await f.store.images.default())!;
-  await f.store.change(async (tx) => {
-    await tx.images.markRemoved(image.id, new Date().toISOString());
-    await tx.audit({ type: 'encoder_image.removed', actor: 'test', payload: { id: image.id } });
-  });
-  assert.is(await f.store.images.default(), undefined);
-  return () =>
-    f.store.change(async (tx) => {
-      await tx.images.insert({
-        id: image.id,
-        name: image.name,
-        version: image.version,
-        path: image.path,
-        manifest: image.manifest,
-        state: 'verified',
-        verifiedAt: new Date().toISOString(),
-      });
-      await tx.audit({ type: 'encoder_image.imported', actor: 'test', payload: { id: image.id } });
-    });
-}
-
-const retriesOf = async (f: Fixture, name: string) => (await f.audit('ingest.retry_scheduled')).filter((e) => e.name === name);
+const retriesOf = async (f: IngestFixture, name: string) => (await f.audit('ingest.retry_scheduled')).filter((e) => e.name === name);
 
 test('no encoder image yet: the file waits in .processing/ and is retried; once imported, one job and the file in done/', async () => {
   const f = await ingestFixture({ folder: { stableSeconds: 0.4, rescanSeconds: 0.2, retrySeconds: 0.3, retryAttempts: 50 } });
