@@ -11,6 +11,7 @@ import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn, type StagedInput } from './stage-in.js';
+import { prepareCaptions, type PreparedCaptions } from './caption-files.js';
 
 /** Packages the renditions (stream copy) into HLS and/or DASH, then publishes them. */
 export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
@@ -30,12 +31,51 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
     throw err;
   }
   const outDir = join(ctx.scratchDir, job.id, 'package', `${task.id}.${task.attempt}`);
+  const captionDir = join(ctx.scratchDir, job.id, 'captions', `${task.id}.${task.attempt}`);
   const started = processStartedAudit(ctx, job, task);
-  const pkg = await packageStage(
-    ctx.supervisor.pools.package,
-    { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
-    { taskId: task.id, plan, renditions: local, outDir, formats: job.packaging as PackagingFormat[] },
-  ).finally(releaseAll);
+  const stageCtx = { image, trust: ctx.trust, signal, onSpawned: started.onSpawned };
+  let captions: PreparedCaptions;
+  try {
+    captions = await prepareCaptions(
+      { objects: ctx.objects, pool: ctx.supervisor.pools.package, ctx: stageCtx },
+      {
+        taskId: task.id,
+        plan,
+        masterPath: () => stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input')),
+        outDir: captionDir,
+      },
+    );
+  } catch (err) {
+    await releaseAll();
+    await rm(captionDir, { recursive: true, force: true });
+    throw err;
+  }
+  if (captions.refused) {
+    await releaseAll();
+    await started.recorded();
+    await rm(captionDir, { recursive: true, force: true });
+    const refused = captions.refused;
+    await ctx.commit(job.id, async (tx) => {
+      await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: refused.code, errorMessage: refused.message });
+      await failJob(tx, job, refused.code, `caption refused: ${refused.message}`, { captions: captions.records, processes: captions.runs.map(runRecord) });
+    });
+    return;
+  }
+  const pkg = await (
+    captions.runs.some((r) => r.outcome !== 'succeeded')
+      ? Promise.resolve({ runs: captions.runs, manifests: {}, files: [] })
+      : packageStage(ctx.supervisor.pools.package, stageCtx, {
+          taskId: task.id,
+          plan,
+          renditions: local,
+          outDir,
+          formats: job.packaging as PackagingFormat[],
+          captions: captions.captions,
+        }).then((r) => ({ ...r, runs: [...captions.runs, ...r.runs] }))
+  ).finally(async () => {
+    await releaseAll();
+    await rm(captionDir, { recursive: true, force: true });
+  });
   await started.recorded();
   const records = pkg.runs.map(runRecord);
   const failed = pkg.runs.find((r) => r.outcome !== 'succeeded');
@@ -69,6 +109,7 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
         kind: 'package',
         attempt: task.attempt,
         processes: records,
+        captions: captions.records,
         files: files.map(({ path, sha256, size }) => ({ path, sha256, size })),
       },
     });
