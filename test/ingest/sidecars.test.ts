@@ -218,4 +218,29 @@ test('a sidecar dropped after its master was taken is failed at once; a partial 
   assert.equal((await jobSubmitted(slow.jobId!)).captions, [{ key: `${slow.id}-Slow.fr.srt`, language: 'fr' }]);
 });
 
+test('a master that fails goes to failed/ with its sidecars, each with its error file', async () => {
+  const g = await ingestFixture({ folder: { stableSeconds: STABLE_SECONDS, rescanSeconds: 0.2, retryAttempts: 1 } });
+  try {
+    await withoutImage(g);
+    await g.startService();
+    writeFileSync(join(g.root, 'Doomed.en.vtt'), VTT);
+    writeFileSync(join(g.root, 'Doomed.mov'), 'no image, and no retry');
+    await eventually('Doomed.mov failed', async () => (await g.ingests()).find((i) => i.name === 'Doomed.mov' && i.state === 'failed'));
+    for (const name of ['Doomed.mov', 'Doomed.en.vtt']) {
+      assert.ok(existsSync(join(g.root, 'failed', name)), `${name} in failed/`);
+      const error = JSON.parse(readFileSync(join(g.root, 'failed', `${name}.error.json`), 'utf8')) as Record<string, unknown>;
+      assert.is(error.code, 'NO_ENCODER_IMAGE', name);
+      const row = (await g.ingests()).find((i) => i.name === name)!;
+      assert.equal({ state: row.state, errorCode: row.errorCode }, { state: 'failed', errorCode: 'NO_ENCODER_IMAGE' }, name);
+    }
+    const sidecarError = JSON.parse(readFileSync(join(g.root, 'failed', 'Doomed.en.vtt.error.json'), 'utf8')) as Record<string, unknown>;
+    assert.is(sidecarError.sidecarOf, 'Doomed.mov');
+    assert.equal(JSON.parse(readFileSync(join(g.root, 'failed', 'Doomed.mov.error.json'), 'utf8')).captions, ['Doomed.en.vtt']);
+    assert.equal(readdirSync(join(g.root, '.processing')), []);
+    assert.is(await g.jobCount(), 0);
+  } finally {
+    await g.close();
+  }
+});
+
 test.run();
