@@ -2,13 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeAudioArgs, encodeLadderArgs, encodeRungArgs, type X264Preset } from '../../media/encode-args.js';
 import type { LadderPlan } from '../../media/ladder-plan.js';
+import type { LoudnessTarget } from '../../media/ladder-template.js';
+import { loudnessMeasureArgs, measureRunLog, MEASURES_PER_PROCESS, parseLoudnessReports, type LoudnessMeasurement } from '../../media/loudness.js';
 import { parseProgressBlock, type EncodeProgress } from '../../media/progress.js';
 import { sha256File } from '../../hashing/file-sha256.js';
 import type { StagePool } from '../stage-pool.js';
 import type { StageTaskResult } from '../stage-task.js';
 import type { StageContext } from './stage-context.js';
 
-/** One encoded rendition: a rung of the plan, or the audio. */
+/** One encoded rendition: a rung of the plan, or an audio rendition. */
 export interface Rendition {
   name: string;
   kind: 'video' | 'audio';
@@ -18,19 +20,37 @@ export interface Rendition {
   size: number;
 }
 
-/** Which renditions one encode process makes: the whole ladder (default), one rung, or the audio alone (retries). */
-export type EncodeScope = { kind: 'ladder' } | { kind: 'rung'; rungIndex: number } | { kind: 'audio' };
+/** Which renditions one encode process makes: the whole ladder (default), one rung, or one audio rendition by name (retries). */
+export type EncodeScope = { kind: 'ladder' } | { kind: 'rung'; rungIndex: number } | { kind: 'audio'; name: string };
+
+/** What pass 1 measured for one audio rendition and what pass 2 was asked for: the audit's record of its loudness. */
+export interface LoudnessRecord extends LoudnessMeasurement {
+  target: LoudnessTarget;
+  /** False for a silent track (integrated loudness −inf): encoded as it is. */
+  normalised: boolean;
+}
 
 export interface EncodeStageResult {
+  /** The encode process; or, when a loudness measure failed, that measure run (and nothing was encoded). */
   run: StageTaskResult;
   renditions: Rendition[];
+  /** Pass-1 loudness measure processes, in order (none when no rendition in scope has a loudness target). */
+  measureRuns: StageTaskResult[];
+  /** By audio rendition name, for each rendition in scope with a loudness target (empty when a measure failed). */
+  loudness: Record<string, LoudnessRecord>;
 }
 
-export function renditionPath(outDir: string, plan: LadderPlan, name: string): string {
-  return join(outDir, name === 'audio' && plan.audio ? 'audio.mp4' : `${name}.mp4`);
+/** `<outDir>/<rendition name>.mp4`: names are the plan's own (unique, safe folder names). */
+export function renditionPath(outDir: string, name: string): string {
+  return join(outDir, `${name}.mp4`);
 }
 
-/** encode(plan) → renditions + sha256 of each, on the encode pool (its cores, its memory guard). */
+/**
+ * encode(plan) → renditions + sha256 of each, on the encode pool (its cores, its memory guard).
+ * Audio renditions with a loudness target are measured first (pass 1: one process per up to
+ * MEASURES_PER_PROCESS renditions, reading the master once), then everything is encoded in
+ * one process (pass 2 uses the measured values).
+ */
 export async function encodeStage(
   pool: StagePool,
   ctx: StageContext,
@@ -49,24 +69,74 @@ export async function encodeStage(
   await mkdir(outDir, { recursive: true });
   const preset = task.x264Preset ? { x264Preset: task.x264Preset } : {};
   const wanted: { name: string; kind: 'video' | 'audio'; rungIndex: number | null }[] = [];
-  let args: string[];
   if (scope.kind === 'ladder') {
     plan.rungs.forEach((r, i) => wanted.push({ name: r.name, kind: 'video', rungIndex: i }));
-    if (plan.audio) wanted.push({ name: 'audio', kind: 'audio', rungIndex: null });
-    args = encodeLadderArgs(plan, {
-      input: inputPath,
-      rungOutputs: plan.rungs.map((r) => renditionPath(outDir, plan, r.name)),
-      audioOutput: plan.audio ? renditionPath(outDir, plan, 'audio') : null,
-      ...preset,
-    });
+    plan.audio.forEach((a) => wanted.push({ name: a.name, kind: 'audio', rungIndex: null }));
   } else if (scope.kind === 'rung') {
     const rung = plan.rungs[scope.rungIndex];
     if (!rung) throw new RangeError(`no rung ${scope.rungIndex}`);
     wanted.push({ name: rung.name, kind: 'video', rungIndex: scope.rungIndex });
-    args = encodeRungArgs(plan, scope.rungIndex, { input: inputPath, output: renditionPath(outDir, plan, rung.name), ...preset });
   } else {
-    wanted.push({ name: 'audio', kind: 'audio', rungIndex: null });
-    args = encodeAudioArgs(plan, { input: inputPath, output: renditionPath(outDir, plan, 'audio') });
+    if (!plan.audio.some((a) => a.name === scope.name)) throw new RangeError(`no audio rendition ${scope.name}`);
+    wanted.push({ name: scope.name, kind: 'audio', rungIndex: null });
+  }
+
+  // Pass 1: loudness of every audio rendition in scope that has a target.
+  const measured = plan.audio.map((a, i) => ({ a, i })).filter(({ a }) => a.loudness && wanted.some((w) => w.kind === 'audio' && w.name === a.name));
+  const measureRuns: StageTaskResult[] = [];
+  const loudness: Record<string, LoudnessRecord> = {};
+  const runOptions = {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
+  };
+  for (let from = 0; from < measured.length; from += MEASURES_PER_PROCESS) {
+    const batch = measured.slice(from, from + MEASURES_PER_PROCESS);
+    const raw = await pool.run(
+      `${task.taskId}:loudness-${from / MEASURES_PER_PROCESS}`,
+      ctx.image,
+      ctx.trust,
+      {
+        binary: 'ffmpeg',
+        args: loudnessMeasureArgs(
+          plan,
+          batch.map(({ i }) => i),
+          inputPath,
+        ),
+      },
+      { stdout: 'ignore', ...runOptions },
+    );
+    let run: StageTaskResult = { ...raw, stderrTail: measureRunLog(raw.stderrTail) };
+    const reports = run.outcome === 'succeeded' ? parseLoudnessReports(raw.stderrTail, batch.length) : [];
+    const missing = batch.filter((_, k) => !reports[k]).map(({ a }) => a.name);
+    if (run.outcome === 'succeeded' && missing.length > 0)
+      run = {
+        ...run,
+        outcome: 'failed',
+        errorCode: 'ENCODE_FAILED',
+        message: `loudness measurement of ${missing.join(', ')}: no loudnorm report in ffmpeg's output`,
+      };
+    measureRuns.push(run);
+    if (run.outcome !== 'succeeded') return { run, renditions: [], measureRuns, loudness: {} };
+    batch.forEach(({ a }, k) => {
+      const m = reports[k] as LoudnessMeasurement;
+      loudness[a.name] = { ...m, target: a.loudness as LoudnessTarget, normalised: m.inputI !== null };
+    });
+  }
+
+  // Pass 2: the encode.
+  let args: string[];
+  if (scope.kind === 'ladder') {
+    args = encodeLadderArgs(plan, {
+      input: inputPath,
+      rungOutputs: plan.rungs.map((r) => renditionPath(outDir, r.name)),
+      audioOutputs: plan.audio.map((a) => renditionPath(outDir, a.name)),
+      loudness,
+      ...preset,
+    });
+  } else if (scope.kind === 'rung') {
+    args = encodeRungArgs(plan, scope.rungIndex, { input: inputPath, output: renditionPath(outDir, wanted[0]!.name), ...preset });
+  } else {
+    args = encodeAudioArgs(plan, scope.name, { input: inputPath, output: renditionPath(outDir, scope.name), loudness });
   }
   const run = await pool.run(
     task.taskId,
@@ -75,16 +145,15 @@ export async function encodeStage(
     { binary: 'ffmpeg', args },
     {
       stdout: 'progress',
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.onSpawned ? { onSpawned: ctx.onSpawned } : {}),
+      ...runOptions,
       ...(task.onProgress ? { onProgress: (block: string) => task.onProgress?.(parseProgressBlock(block, plan.durationSeconds)) } : {}),
     },
   );
-  if (run.outcome !== 'succeeded') return { run, renditions: [] };
+  if (run.outcome !== 'succeeded') return { run, renditions: [], measureRuns, loudness };
   const renditions: Rendition[] = [];
   for (const w of wanted) {
-    const path = renditionPath(outDir, plan, w.name);
+    const path = renditionPath(outDir, w.name);
     renditions.push({ ...w, path, ...(await sha256File(path)) });
   }
-  return { run, renditions };
+  return { run, renditions, measureRuns, loudness };
 }
