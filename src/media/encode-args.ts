@@ -11,7 +11,7 @@ export { X264_PRESETS, keyframeArgs, type X264Preset } from './video-encode-args
 export interface EncodeOptions {
   /** Absolute path of the staged master (or the loopback range-server URL of an encrypted one). */
   input: string;
-  /** Encoder preset of every rung (libx264, and libx265 by the same name); default "medium". Tests use "ultrafast". */
+  /** Overrides the plan's `encoderPreset` (libx264, and libx265 by the same name): tests and benches use "ultrafast". */
   x264Preset?: X264Preset;
 }
 
@@ -40,7 +40,7 @@ export function encodeLadderArgs(plan: LadderPlan, options: LadderEncodeOptions)
   const outputs = options.rungOutputs.map((p, i) => checkPath(p, `rung ${i} output`));
   const audioOutputs = options.audioOutputs.map((p, i) => checkPath(p, `audio ${i} output`));
   checkDistinctPaths([input], [...outputs, ...audioOutputs]);
-  const preset = checkPreset(options.x264Preset);
+  const preset = checkPreset(plan, options.x264Preset);
   const args = [...head(), '-i', input];
   if (plan.rungs.length > 0) {
     args.push(
@@ -68,7 +68,7 @@ export function encodeRungArgs(plan: LadderPlan, rungIndex: number, options: Enc
     input,
     '-filter_complex',
     ladderFilterGraph(plan, [rungIndex]),
-    ...videoOutputArgs(plan, rung, '[v0]', checkPreset(options.x264Preset), output),
+    ...videoOutputArgs(plan, rung, '[v0]', checkPreset(plan, options.x264Preset), output),
   ];
 }
 

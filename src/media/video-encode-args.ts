@@ -2,19 +2,22 @@ import type { LadderPlan, OutputRange, VideoRungPlan } from './ladder-plan.js';
 import { decimal } from './argv-decimals.js';
 import { checkInt, kbps } from './argv-values.js';
 import { H264_LEVELS } from './h264-levels.js';
+import { ENCODER_PRESETS, type EncoderPreset } from './ladder-template.js';
 import { mediaArgumentError } from './media-errors.js';
 import { formatRational } from './rational.js';
 import { x265Params } from './x265-params.js';
 
 /**
- * Speed/quality presets, typed (never a free string on the command line). libx264 and
- * libx265 share these names; an HEVC rung gets the x265 preset of the same name.
+ * Speed/quality presets, typed (never a free string on the command line): the template's
+ * `encoderPreset`. libx264 and libx265 share these names; an HEVC rung gets the x265 preset
+ * of the same name.
  */
-export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
-export type X264Preset = (typeof X264_PRESETS)[number];
+export const X264_PRESETS = ENCODER_PRESETS;
+export type X264Preset = EncoderPreset;
 
-export function checkPreset(p: X264Preset | undefined): X264Preset {
-  const preset = p ?? 'medium';
+/** The preset of an encode: the caller's override (tests, benches) or else the plan's. */
+export function checkPreset(plan: LadderPlan, override: X264Preset | undefined): X264Preset {
+  const preset = override ?? plan.encoderPreset ?? 'medium';
   if (!X264_PRESETS.includes(preset)) throw mediaArgumentError(`unknown encoder preset ${String(preset)}`);
   return preset;
 }

@@ -197,6 +197,24 @@ test('argv: one decode feeds HEVC PQ (no matrix change, 10-bit) and tone-mapped 
   assert.is(valueAfter(args, '-level:v').length, 1, 'H.264 only: x265 takes level-idc');
 });
 
+test("argv: the template's encoderPreset is every rung's preset (libx264 and libx265 alike); the caller may override it", () => {
+  const plan = planLadder(hdrInfo('smpte2084', null), hdrTemplate({ encoderPreset: 'slow' }));
+  const outputs = { rungOutputs: plan.rungs.map((r) => `/o/${r.name}.mp4`), audioOutputs: plan.audio.map((a) => `/o/${a.name}.mp4`) };
+  assert.equal(valueAfter(encodeLadderArgs(plan, { input: '/in/m.mov', ...outputs }), '-preset'), ['slow', 'slow', 'slow']);
+  assert.equal(valueAfter(encodeRungArgs(plan, 1, { input: '/in/m.mov', output: '/o/x.mp4' }), '-preset'), ['slow']);
+  assert.equal(valueAfter(encodeLadderArgs(plan, { input: '/in/m.mov', ...outputs, x264Preset: 'ultrafast' }), '-preset'), [
+    'ultrafast',
+    'ultrafast',
+    'ultrafast',
+  ]);
+  try {
+    encodeRungArgs({ ...plan, encoderPreset: 'fast:-y' as never }, 1, { input: '/in/m.mov', output: '/o/x.mp4' });
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isApplianceError(err) && err.code === 'MEDIA_ARGUMENT_INVALID', String(err));
+  }
+});
+
 test('argv: CRF rungs use -crf with the VBV cap; values are formatted, never passed through', () => {
   const template = hdrTemplate();
   template.rungs = template.rungs.map((r) => ({ ...r, rate: { mode: 'crf', crf: 23.5, maxrateKbps: r.rate.maxrateKbps, bufsizeKbps: r.rate.bufsizeKbps } }));
