@@ -1,16 +1,12 @@
 import { dataLayout } from '../../appliance/data-layout.js';
 import { startAppliance } from '../../appliance/boot.js';
 import { initAppliance } from '../../appliance/init.js';
-import { readHostFacts } from '../config/host.js';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import { openStore } from '../store/open-store.js';
+import { config } from './load-config.js';
+
+export { config };
 
 export type Print = (line: string) => void;
-
-export async function config(): Promise<Config> {
-  return loadConfig({ env: process.env, host: await readHostFacts(), cwd: process.cwd() });
-}
 
 export async function initCommand(print: Print): Promise<number> {
   const cfg = await config();

@@ -1,52 +1,66 @@
 import { parseArgs } from 'node:util';
 import { packageVersion } from '../config/package-root.js';
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
-import { config, initCommand, startCommand } from './commands.js';
-import { auditVerifyCommand } from './audit-verify-command.js';
-import { imagesImportCommand, imagesImportHostCommand, imagesListCommand, imagesRemoveCommand, imagesVerifyCommand } from './images-commands.js';
+import { config } from './load-config.js';
 import { submitCommand } from './submit-command.js';
-import { parseRole, usersAddCommand, usersListCommand, usersResetPasswordCommand, usersResetTotpCommand } from './users-commands.js';
-import { doctorCommand } from './doctor-command.js';
-import { tlsCaCertCommand } from './tls-command.js';
-import { keysRotateCommand, keysStatusCommand } from './keys-commands.js';
-import { nodesCommand, nodesListCommand } from './nodes-commands.js';
+import type { ClientOptions } from './api-client.js';
+import type { ImportHostOptions } from './images-commands.js';
+import { laddersDiffCommand, laddersListCommand, laddersSaveCommand, laddersShowCommand, versionArg } from './ladders-commands.js';
 import { usage } from './usage.js';
-import { auditExportCommand, auditVerifyBundleCommand, backupCommand, backupOpenCommand } from './audit-commands.js';
 
+// Command modules are imported when their command runs: a client command (submit, ladders) or
+// --help starts without loading the appliance (store drivers, the runtime, image building).
 const print = (line: string) => console.log(line);
 
 class UsageError extends Error {}
 
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  db: { type: 'string' },
+  ffmpeg: { type: 'string' },
+  ffprobe: { type: 'string' },
+  loader: { type: 'string' },
+  'library-path': { type: 'string' },
+  gconv: { type: 'string' },
+  ladder: { type: 'string' },
+  packaging: { type: 'string' },
+  wait: { type: 'boolean' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  out: { type: 'string' },
+  job: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  key: { type: 'string' },
+  previous: { type: 'string' },
+  heads: { type: 'string', multiple: true },
+  role: { type: 'string' },
+  ca: { type: 'string' },
+  'ladder-version': { type: 'string' },
+  caption: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+} as const;
+
+/** Under `mpegflow ladders`, `--version N` is a template version (`ladders show NAME --version 2`), not the program's. */
+const LADDERS_OPTIONS = { ...OPTIONS, version: { type: 'string' } } as const;
+
+/** The command word, found before the strict parse (which depends on it). */
+function commandOf(argv: string[]): string | undefined {
+  return parseArgs({ args: argv, allowPositionals: true, strict: false, options: OPTIONS }).positionals[0];
+}
+
 async function dispatch(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-      db: { type: 'string' },
-      ffmpeg: { type: 'string' },
-      ffprobe: { type: 'string' },
-      loader: { type: 'string' },
-      'library-path': { type: 'string' },
-      gconv: { type: 'string' },
-      ladder: { type: 'string' },
-      packaging: { type: 'string' },
-      wait: { type: 'boolean' },
-      url: { type: 'string' },
-      token: { type: 'string' },
-      out: { type: 'string' },
-      job: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      key: { type: 'string' },
-      previous: { type: 'string' },
-      heads: { type: 'string', multiple: true },
-      role: { type: 'string' },
-      ca: { type: 'string' },
-    },
-  });
+  if (commandOf(argv) === 'ladders') {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: LADDERS_OPTIONS });
+    if (values.help) {
+      print(usage);
+      return 0;
+    }
+    const [, sub, ...rest] = positionals;
+    return laddersDispatch(sub, rest, values);
+  }
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   if (values.version) {
     print(packageVersion);
     return 0;
@@ -62,14 +76,14 @@ async function dispatch(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       noMore([sub, ...rest].filter(Boolean));
-      return startCommand(print);
+      return (await import('./commands.js')).startCommand(print);
     case 'init':
       noMore([sub, ...rest].filter(Boolean));
-      return initCommand(print);
+      return (await import('./commands.js')).initCommand(print);
     case 'audit':
       if (sub === 'verify') {
         noMore(rest);
-        return auditVerifyCommand(
+        return (await import('./audit-verify-command.js')).auditVerifyCommand(
           print,
           { ...(values.db !== undefined ? { db: values.db } : {}), heads: values.heads ?? [], ...(values.key !== undefined ? { key: values.key } : {}) },
           config,
@@ -78,7 +92,7 @@ async function dispatch(argv: string[]): Promise<number> {
       if (sub === 'export') {
         noMore(rest);
         if (!values.out) throw new UsageError('mpegflow audit export needs --out FILE');
-        return auditExportCommand(print, await config(), {
+        return (await import('./audit-commands.js')).auditExportCommand(print, await config(), {
           out: values.out,
           ...(values.job !== undefined ? { jobId: values.job } : {}),
           ...(values.from !== undefined ? { from: values.from } : {}),
@@ -87,72 +101,77 @@ async function dispatch(argv: string[]): Promise<number> {
       }
       if (sub === 'verify-bundle') {
         if (rest.length !== 1 || !rest[0]) throw new UsageError('mpegflow audit verify-bundle needs exactly one FILE');
-        return auditVerifyBundleCommand(print, rest[0], values.key, values.previous);
+        return (await import('./audit-commands.js')).auditVerifyBundleCommand(print, rest[0], values.key, values.previous);
       }
       if (sub === 'backup') {
         noMore(rest);
-        return backupCommand(print, await config());
+        return (await import('./audit-commands.js')).backupCommand(print, await config());
       }
       throw new UsageError(`unknown audit command ${sub ?? '(none)'}; try: mpegflow audit verify | export | verify-bundle | backup`);
     case 'backup':
       if (sub === 'open') {
         if (rest.length !== 1 || !rest[0] || !values.out) throw new UsageError('mpegflow backup open needs a FILE and --out PATH');
-        return backupOpenCommand(print, await config(), rest[0], values.out);
+        return (await import('./audit-commands.js')).backupOpenCommand(print, await config(), rest[0], values.out);
       }
       noMore([sub, ...rest].filter(Boolean));
-      return backupCommand(print, await config());
+      return (await import('./audit-commands.js')).backupCommand(print, await config());
     case 'images':
       return imagesDispatch(sub, rest, values);
     case 'users':
       if (sub === 'list') {
         noMore(rest);
-        return usersListCommand(print, await config());
+        return (await import('./users-commands.js')).usersListCommand(print, await config());
       }
       if (sub === 'add' || sub === 'reset-password' || sub === 'reset-totp') {
         if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow users ${sub} needs exactly one NAME`);
-        if (sub === 'reset-password') return usersResetPasswordCommand(print, await config(), rest[0]);
-        if (sub === 'reset-totp') return usersResetTotpCommand(print, await config(), rest[0]);
-        return usersAddCommand(print, await config(), rest[0], parseRole(values.role));
+        const users = await import('./users-commands.js');
+        if (sub === 'reset-password') return users.usersResetPasswordCommand(print, await config(), rest[0]);
+        if (sub === 'reset-totp') return users.usersResetTotpCommand(print, await config(), rest[0]);
+        return users.usersAddCommand(print, await config(), rest[0], users.parseRole(values.role));
       }
       throw new UsageError(`unknown users command ${sub ?? '(none)'}; try: mpegflow users list | add NAME --role ROLE | reset-password NAME | reset-totp NAME`);
     case 'nodes':
       if (sub === undefined || sub === 'list') {
         noMore(rest);
-        return nodesListCommand(print, await config());
+        return (await import('./nodes-commands.js')).nodesListCommand(print, await config());
       }
       if (sub === 'drain' || sub === 'resume') {
         if (rest.length !== 1 || !rest[0]) throw new UsageError(`mpegflow nodes ${sub} needs exactly one ID`);
-        return nodesCommand(print, await config(), rest[0], sub);
+        return (await import('./nodes-commands.js')).nodesCommand(print, await config(), rest[0], sub);
       }
       throw new UsageError(`unknown nodes command ${sub}; try: mpegflow nodes [list] | drain ID | resume ID`);
     case 'tls':
       if (sub === 'ca-cert') {
         noMore(rest);
-        return tlsCaCertCommand(print, await config(), process.stderr);
+        return (await import('./tls-command.js')).tlsCaCertCommand(print, await config(), process.stderr);
       }
       throw new UsageError(`unknown tls command ${sub ?? '(none)'}; try: mpegflow tls ca-cert`);
     case 'keys':
       noMore(rest);
-      if (sub === 'status') return keysStatusCommand(print, await config());
-      if (sub === 'rotate') return keysRotateCommand(print, await config());
+      if (sub === 'status') return (await import('./keys-commands.js')).keysStatusCommand(print, await config());
+      if (sub === 'rotate') return (await import('./keys-commands.js')).keysRotateCommand(print, await config());
       throw new UsageError(`unknown keys command ${sub ?? '(none)'}; try: mpegflow keys status | rotate`);
     case 'doctor':
       noMore([sub, ...rest].filter(Boolean));
-      return doctorCommand(print, await config());
+      return (await import('./doctor-command.js')).doctorCommand(print, await config());
     case 'submit': {
       if (!sub) throw new UsageError('mpegflow submit needs a FILE');
       noMore(rest);
-      const packaging = (values.packaging ?? 'hls,dash').split(',').map((p) => p.trim());
-      if (!packaging.length || packaging.some((p) => p !== 'hls' && p !== 'dash')) throw new UsageError('--packaging: a comma-separated list of hls, dash');
+      let packaging: Array<'hls' | 'dash'> | undefined;
+      if (values.packaging !== undefined) {
+        const list = values.packaging.split(',').map((p) => p.trim());
+        if (!list.length || list.some((p) => p !== 'hls' && p !== 'dash')) throw new UsageError('--packaging: a comma-separated list of hls, dash');
+        packaging = list as Array<'hls' | 'dash'>;
+      }
       return submitCommand(
         {
           file: sub,
           ladder: values.ladder ?? 'professional',
-          packaging: packaging as Array<'hls' | 'dash'>,
+          ...(values['ladder-version'] !== undefined ? { ladderVersion: versionArg(values['ladder-version'], '--ladder-version') } : {}),
+          ...(packaging !== undefined ? { packaging } : {}),
+          captions: values.caption ?? [],
           wait: values.wait ?? false,
-          ...(values.url !== undefined ? { url: values.url } : {}),
-          ...(values.token !== undefined ? { token: values.token } : {}),
-          ...(values.ca !== undefined ? { ca: values.ca } : {}),
+          ...clientOptions(values),
         },
         { print, stderr: process.stderr, config },
         process.env,
@@ -160,6 +179,52 @@ async function dispatch(argv: string[]): Promise<number> {
     }
     default:
       throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+/** `--url`, `--token`, `--ca`: how a client command reaches the appliance. */
+function clientOptions(values: { url?: string | undefined; token?: string | undefined; ca?: string | undefined }): ClientOptions {
+  return {
+    ...(values.url !== undefined ? { url: values.url } : {}),
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    ...(values.ca !== undefined ? { ca: values.ca } : {}),
+  };
+}
+
+const LADDERS_HELP = 'try: mpegflow ladders [list] | show NAME [--version N] [--json] | create FILE.json | update FILE.json | diff NAME V1 V2';
+
+function laddersDispatch(
+  sub: string | undefined,
+  rest: string[],
+  values: { version?: string | undefined; json?: boolean | undefined; url?: string | undefined; token?: string | undefined; ca?: string | undefined },
+): Promise<number> {
+  const ctx = { io: { print, error: (line: string) => console.error(line), config }, client: clientOptions(values), env: process.env };
+  const json = values.json ?? false;
+  const exactly = (n: number, what: string): string[] => {
+    if (rest.length !== n || rest.some((r) => !r)) throw new UsageError(`mpegflow ladders ${sub} needs ${what}`);
+    return rest;
+  };
+  if (sub !== 'show' && values.version !== undefined) throw new UsageError(`--version N is an option of mpegflow ladders show`);
+  switch (sub) {
+    case undefined:
+    case 'list':
+      exactly(0, 'no argument');
+      return laddersListCommand(ctx, { json });
+    case 'show': {
+      const [name] = exactly(1, 'exactly one NAME');
+      return laddersShowCommand(ctx, name!, { json, ...(values.version !== undefined ? { version: versionArg(values.version, '--version') } : {}) });
+    }
+    case 'create':
+    case 'update': {
+      const [file] = exactly(1, 'exactly one FILE.json');
+      return laddersSaveCommand(ctx, file!, sub);
+    }
+    case 'diff': {
+      const [name, v1, v2] = exactly(3, 'NAME V1 V2');
+      return laddersDiffCommand(ctx, name!, versionArg(v1!, 'V1'), versionArg(v2!, 'V2'), { json });
+    }
+    default:
+      throw new UsageError(`unknown ladders command ${sub}; ${LADDERS_HELP}`);
   }
 }
 
@@ -175,15 +240,15 @@ async function imagesDispatch(sub: string | undefined, rest: string[], values: R
   switch (sub) {
     case 'list':
       none();
-      return imagesListCommand(print, await config());
+      return (await import('./images-commands.js')).imagesListCommand(print, await config());
     case 'verify':
       none();
-      return imagesVerifyCommand(print, await config());
+      return (await import('./images-commands.js')).imagesVerifyCommand(print, await config());
     case 'import':
-      return imagesImportCommand(print, await config(), one('DIR'));
+      return (await import('./images-commands.js')).imagesImportCommand(print, await config(), one('DIR'));
     case 'import-host': {
       none();
-      const options: Parameters<typeof imagesImportHostCommand>[2] = { searchPath: process.env['PATH'] };
+      const options: ImportHostOptions = { searchPath: process.env['PATH'] };
       for (const [key, flag] of [
         ['ffmpeg', 'ffmpeg'],
         ['ffprobe', 'ffprobe'],
@@ -194,10 +259,10 @@ async function imagesDispatch(sub: string | undefined, rest: string[], values: R
         const v = str(flag);
         if (v !== undefined) options[key] = v;
       }
-      return imagesImportHostCommand(print, await config(), options);
+      return (await import('./images-commands.js')).imagesImportHostCommand(print, await config(), options);
     }
     case 'remove':
-      return imagesRemoveCommand(print, await config(), one('ID'));
+      return (await import('./images-commands.js')).imagesRemoveCommand(print, await config(), one('ID'));
     default:
       throw new UsageError(`unknown images command ${sub ?? '(none)'}; try: mpegflow images list | import DIR | import-host | verify | remove ID`);
   }

@@ -20,10 +20,28 @@ Commands:
   images import DIR      import a signed encoder image (manifest.json + manifest.json.asc)
   images import-host [--ffmpeg P --ffprobe P] [--loader P --library-path DIRS --gconv DIR]
                          make, sign and import an image of this host's ffmpeg
-  submit FILE [--ladder NAME] [--packaging hls,dash] [--wait] [--url URL] [--token T] [--ca FILE]
-                         upload FILE to a running appliance and submit a job; prints
-                         the job id; --wait follows it and exits 0 only if completed;
-                         HTTPS is verified against --ca FILE (default: this appliance's CA)
+  submit FILE [--ladder NAME] [--ladder-version N] [--packaging hls,dash]
+         [--caption FILE[:LANG]]... [--wait] [--url URL] [--token T] [--ca FILE]
+                         upload FILE (and each caption file) to a running appliance and
+                         submit a job; prints the job id (the pinned ladder version on
+                         stderr); caption language from :LANG or the name (Movie.en.vtt);
+                         packaging default: the ladder's; --wait follows the job and
+                         exits 0 only if completed; HTTPS is verified against --ca FILE
+                         (default: this appliance's CA)
+  ladders [list] [--json]
+                         ladder templates: name, version, built-in, rungs, description
+  ladders show NAME [--version N] [--json]
+                         one template (the newest version, or N); --json prints exactly
+                         its JSON, to edit and send back with ladders update
+  ladders create FILE.json
+                         save a new template as version 1
+  ladders update FILE.json
+                         save the template FILE names as its next version (the same
+                         template saves nothing); an invalid template prints each
+                         problem (path: message) and exits 1
+  ladders diff NAME V1 V2 [--json]
+                         what changed from version V1 to V2, field by field
+                         (ladders take --url, --token, --ca like submit)
   tls ca-cert            print the appliance CA's certificate (PEM) to trust; its
                          sha256 fingerprint on stderr
   keys status            encryption at rest: the configured KEKs and how many data keys

@@ -75,6 +75,56 @@ test('--wait follows the job with plain progress lines (stderr is not a TTY) and
   assert.is((await f.runtime!.get(id!)).state, 'completed');
 });
 
+test('--caption FILE[:LANG]: each caption uploaded like the master, passed with its language; the pinned ladder version beside the id', async () => {
+  const vtt = join(cwd, 'trailer final.fr.vtt');
+  writeFileSync(vtt, 'WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nBonjour\n');
+  const srt = join(cwd, 'subs.srt');
+  writeFileSync(srt, '1\n00:00:00,000 --> 00:00:01,500\nHallo\n');
+  const r = await cli(['submit', clip, '--ladder-version', '1', '--caption', vtt, '--caption', `${srt}:de`, '--url', url, '--token', f.tokens.operator]);
+  assert.is(r.code, 0, r.stderr);
+  const id = r.stdout.trim();
+  assert.match(id, /^job_\w+$/, 'stdout is the job id alone');
+  assert.match(r.stderr, new RegExp(`^submitted ${id}: ladder professional version 1, hls\\+dash, 2 caption files$`, 'm'));
+  assert.match(r.stderr, /^uploaded trailer final\.fr\.vtt \(\d+ bytes, sha256 [0-9a-f]{64}; captions, language fr\)$/m);
+  assert.match(r.stderr, /^uploaded subs\.srt .*language de\)$/m);
+  for (const [key, file] of [
+    ['trailer final.fr.vtt', vtt],
+    ['subs.srt', srt],
+  ] as const) {
+    assert.is((await f.objects.stat('input', key)).sha256, createHash('sha256').update(readFileSync(file)).digest('hex'));
+  }
+  const audit = (await (await f.app.request(`/api/v1/jobs/${id}/audit`, { headers: { authorization: `Bearer ${f.tokens.viewer}` } })).json()) as {
+    items: Array<{ type: string; payload: { ladder: string; ladderVersion: number; captions: unknown } }>;
+  };
+  const submitted = audit.items.find((e) => e.type === 'job.submitted')!;
+  assert.equal([submitted.payload.ladder, submitted.payload.ladderVersion], ['professional', 1]);
+  assert.equal(submitted.payload.captions, [
+    { key: 'trailer final.fr.vtt', language: 'fr' },
+    { key: 'subs.srt', language: 'de' },
+  ]);
+  assert.is((await f.runtime!.get(id)).ladderVersion, 1);
+  await f.app.request(`/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${f.tokens.operator}` } });
+  await f.fixture!.waitFor(id, ['completed', 'failed', 'partial', 'cancelled']);
+
+  // Refused before any upload: a template version that does not exist, a file that is not a caption file.
+  const v2 = await cli(['submit', clip, '--ladder-version', '2', '--url', url, '--token', f.tokens.operator]);
+  assert.is(v2.code, 1);
+  assert.match(v2.stderr, /^mpegflow: submit: LADDER_VERSION_UNKNOWN: /);
+  const notes = join(cwd, 'notes.txt');
+  writeFileSync(notes, 'not captions');
+  const txt = await cli(['submit', clip, '--caption', `${notes}:en`, '--url', url, '--token', f.tokens.operator]);
+  assert.is(txt.code, 1);
+  assert.match(txt.stderr, /^mpegflow: --caption \S+notes\.txt:en: notes\.txt is not a caption file/);
+  const twice = await cli(['submit', clip, '--caption', vtt, '--caption', `${vtt}:en`, '--url', url, '--token', f.tokens.operator]);
+  assert.is(twice.code, 2);
+  assert.match(twice.stderr, /also named trailer final\.fr\.vtt/);
+  for (const r of [v2, txt]) {
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.not.match(r.stderr, /uploaded/);
+  }
+  assert.is(await f.objects.stat('input', 'notes.txt').catch(() => null), null, 'nothing uploaded');
+});
+
 test('refusals are one line and exit 1: unknown ladder, wrong token, viewer, missing file, no server', async () => {
   const ladder = await cli(['submit', clip, '--ladder', 'amateur', '--url', url, '--token', f.tokens.operator]);
   assert.is(ladder.code, 1);
@@ -95,7 +145,12 @@ test('refusals are one line and exit 1: unknown ladder, wrong token, viewer, mis
 });
 
 test('usage errors exit 2: no FILE, a bad --packaging, an unknown option', async () => {
-  for (const args of [['submit'], ['submit', clip, '--packaging', 'smooth'], ['submit', clip, '--priority', '1']]) {
+  for (const args of [
+    ['submit'],
+    ['submit', clip, '--packaging', 'smooth'],
+    ['submit', clip, '--priority', '1'],
+    ['submit', clip, '--ladder-version', 'two'],
+  ]) {
     const r = await cli(args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.stderr, /Usage: mpegflow/);
