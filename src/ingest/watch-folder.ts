@@ -22,6 +22,8 @@ interface Candidate {
 }
 
 const identityOf = (st: Stats) => `${st.dev}:${st.ino}`;
+/** Sidecars go into a job in name order (code units: the same on every host). */
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * What one pass over the folder found: names it considered, stable files left alone because a
@@ -169,13 +171,15 @@ export class WatchFolder {
    */
   async #claimedSidecars(master: IngestRecord): Promise<IngestRecord[]> {
     const inProcessing = new Set(await readdir(this.ctx.processing).catch(() => []));
-    return (await this.ctx.store.ingests.unfinished(this.ctx.root)).filter(
-      (i) =>
-        i.id !== master.id &&
-        isCaptionName(i.name) &&
-        masterIdOf(i) === master.id &&
-        (i.state === 'claimed' || (i.state === 'submitted' && inProcessing.has(i.name))),
-    );
+    return (await this.ctx.store.ingests.unfinished(this.ctx.root))
+      .sort(byName)
+      .filter(
+        (i) =>
+          i.id !== master.id &&
+          isCaptionName(i.name) &&
+          masterIdOf(i) === master.id &&
+          (i.state === 'claimed' || (i.state === 'submitted' && inProcessing.has(i.name))),
+      );
   }
 
   /** Claimed files whose temporary failure is due for another attempt (still in `.processing/`, still claimed). */
@@ -304,8 +308,8 @@ export class WatchFolder {
       if (this.ctx.signal.aborted) return;
       const record = open.get(name);
       const linked = record ? masters.find((m) => m.id === masterIdOf(record)) : undefined;
-      const byName = masters.filter((m) => isSidecarOf(name, m.name));
-      const master = linked ?? (byName.length === 1 ? byName[0] : undefined);
+      const fitting = masters.filter((m) => isSidecarOf(name, m.name));
+      const master = linked ?? (fitting.length === 1 ? fitting[0] : undefined);
       if (master) await this.#resumedClaim(name, st, record, master);
       else await this.#loneClaimedSidecar(name, st, record);
     }
@@ -517,9 +521,9 @@ export class WatchFolder {
         this.#report.heldOpen.push(c.ingest.name);
         continue;
       }
-      const sidecars = [...this.#candidates.values()].filter(
-        (s) => s.caption && isSidecarOf(s.ingest.name, c.ingest.name) && mastersOf(s.ingest.name, inFolder).length === 1,
-      );
+      const sidecars = [...this.#candidates.values()]
+        .sort((a, b) => byName(a.ingest, b.ingest))
+        .filter((s) => s.caption && isSidecarOf(s.ingest.name, c.ingest.name) && mastersOf(s.ingest.name, inFolder).length === 1);
       const unsettled = sidecars.filter((s) => !isStable(s) || written(s)).map((s) => s.ingest.name);
       if (unsettled.length > 0) {
         this.ctx.logger.debug({ folder: this.ctx.root, name: c.ingest.name, unsettled }, 'watch folder: stable, waiting for its sidecars to settle');

@@ -39,8 +39,8 @@ async function orphaned(name: string, timeoutMs = 30_000): Promise<Record<string
 
 test('a master with two sidecars: one job whose submission has both captions (en, fr); the three files in done/', async () => {
   const jobs = await f.jobCount();
-  writeFileSync(join(f.root, 'Movie.en.vtt'), VTT);
   writeFileSync(join(f.root, 'Movie.fr.srt'), SRT);
+  writeFileSync(join(f.root, 'Movie.en.vtt'), VTT);
   writeFileSync(join(f.root, 'Movie.mov'), 'the master, dropped last');
   const shas = { en: sha256Of(join(f.root, 'Movie.en.vtt')), fr: sha256Of(join(f.root, 'Movie.fr.srt')) };
 
@@ -53,7 +53,7 @@ test('a master with two sidecars: one job whose submission has both captions (en
   assert.equal(readdirSync(join(f.root, '.processing')), []);
   assert.is(sha256Of(join(f.root, 'done', 'Movie.en.vtt')), shas.en, 'moved, not changed');
 
-  // The submission: the master's input and the two captions, stored under keys beside its own, languages from the names.
+  // The submission: the master's input and the two captions (in name order), stored under keys beside its own, languages from the names.
   const en = { key: `${master.id}-Movie.en.vtt`, language: 'en' };
   const fr = { key: `${master.id}-Movie.fr.srt`, language: 'fr' };
   assert.is(master.inputKey, `${master.id}-Movie.mov`);
