@@ -145,7 +145,7 @@ export function SubmitPage({ me }: { me: Me }) {
                   </option>
                 ))}
               </select>
-              {template && <LadderVersionPick name={template.name} latest={template.version} value={version} onChange={setVersion} />}
+              {template && <LadderVersionPick key={template.name} name={template.name} latest={template.version} value={version} onChange={setVersion} />}
               {template && (
                 <p class="small muted">
                   {template.template.description || rungSummary(template.template)} · packaging {packagingText(template.template.packaging)} ·{' '}
