@@ -142,6 +142,11 @@ test('HDR10 2160p master: the probe stage finds its metadata in the first frame;
   assert.equal([sdr['codec_name'], sdr['pix_fmt'], sdr['color_transfer'], sdr['color_primaries']], ['h264', 'yuv420p', 'bt709', 'bt709']);
   assert.is(probeFrame(renditionPath(outDir, '360p-sdr')), null);
   for (const r of enc.renditions) assert.equal(keyframeTimes(t, r.path), [0], r.name);
+
+  // Our own HEVC output has the metadata at stream level too (mdcv/clli): no frame probe needed.
+  const again = await probeStage(pools.probe, ctx, { taskId: 'probe-hdr-out', inputPath: renditionPath(outDir, '360p-hdr') });
+  assert.is(again.hdrFrameRun, null);
+  assert.equal((again.outcome as { info: MediaInfo }).info.video!.hdrMetadata, EXPECTED_HDR);
 });
 
 test('three languages with a loudness target and 5.1: one measure process, then one encode; the loudness of each rendition is returned', async () => {
