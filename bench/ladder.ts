@@ -21,7 +21,7 @@ import { imageIdOf } from '../src/images/image-manifest.js';
 import { encodeAudioArgs, encodeLadderArgs, encodeRungArgs, type X264Preset } from '../src/media/encode-args.js';
 import { planLadder, type LadderPlan } from '../src/media/ladder-plan.js';
 import { professionalTemplate } from '../src/media/builtin-templates.js';
-import { dashPackageArgs, hlsPackageArgs, packageInputs } from '../src/media/package-args.js';
+import { cmafMuxArgs, packageInputs } from '../src/media/package-args.js';
 import { parseProbe } from '../src/media/parse-probe.js';
 import { probeArgs } from '../src/media/probe-args.js';
 import { generateSigningKey, signDetached } from '../src/signing/openpgp-keys.js';
@@ -118,16 +118,12 @@ const plan: LadderPlan = planLadder(parseProbe(await direct('ffprobe', probeArgs
 
 async function packageDirect(outDir: string, renditionDir: string): Promise<void> {
   const inputs = packageInputs(plan, {
-    videos: plan.rungs.map((r, i) => ({ rungIndex: i, path: renditionPath(renditionDir, plan, r.name) })),
-    audio: plan.audio ? renditionPath(renditionDir, plan, 'audio') : null,
+    videos: plan.rungs.map((r, i) => ({ rungIndex: i, path: renditionPath(renditionDir, r.name) })),
+    audio: plan.audio.map((a) => ({ name: a.name, path: renditionPath(renditionDir, a.name) })),
   });
-  for (const [format, build] of [
-    ['hls', hlsPackageArgs],
-    ['dash', dashPackageArgs],
-  ] as const) {
-    mkdirSync(join(outDir, format), { recursive: true });
-    await direct('ffmpeg', build(plan, inputs, { outDir: join(outDir, format) }));
-  }
+  // One muxer run cuts the CMAF segments both manifests share (the appliance then writes the manifests from them).
+  mkdirSync(join(outDir, 'mux'), { recursive: true });
+  await direct('ffmpeg', cmafMuxArgs(plan, inputs, { muxDir: join(outDir, 'mux') }));
 }
 
 async function timed(label: string, fn: () => Promise<void>): Promise<number> {
@@ -151,8 +147,8 @@ const raw_s = await timed('raw (one ffmpeg for the ladder + packaging)', async (
     'ffmpeg',
     encodeLadderArgs(plan, {
       input: master,
-      rungOutputs: plan.rungs.map((r) => renditionPath(rawDir, plan, r.name)),
-      audioOutput: plan.audio ? renditionPath(rawDir, plan, 'audio') : null,
+      rungOutputs: plan.rungs.map((r) => renditionPath(rawDir, r.name)),
+      audioOutputs: plan.audio.map((a) => renditionPath(rawDir, a.name)),
       x264Preset: preset,
     }),
   );
@@ -162,8 +158,8 @@ const raw_s = await timed('raw (one ffmpeg for the ladder + packaging)', async (
 const naiveDir = fresh('naive');
 const naive_s = await timed('naive (one ffmpeg per rung, sequential + packaging)', async () => {
   for (let i = 0; i < plan.rungs.length; i++)
-    await direct('ffmpeg', encodeRungArgs(plan, i, { input: master, output: renditionPath(naiveDir, plan, plan.rungs[i]!.name), x264Preset: preset }));
-  if (plan.audio) await direct('ffmpeg', encodeAudioArgs(plan, { input: master, output: renditionPath(naiveDir, plan, 'audio') }));
+    await direct('ffmpeg', encodeRungArgs(plan, i, { input: master, output: renditionPath(naiveDir, plan.rungs[i]!.name), x264Preset: preset }));
+  for (const a of plan.audio) await direct('ffmpeg', encodeAudioArgs(plan, a.name, { input: master, output: renditionPath(naiveDir, a.name) }));
   await packageDirect(join(naiveDir, 'out'), naiveDir);
 });
 

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { planLadder } from '../../src/media/ladder-plan.js';
 import { professionalTemplate } from '../../src/media/builtin-templates.js';
 import { encodeLadderArgs } from '../../src/media/encode-args.js';
-import { dashPackageArgs, hlsPackageArgs, packageInputs } from '../../src/media/package-args.js';
+import { cmafMuxArgs, packageInputs } from '../../src/media/package-args.js';
 import { parseProbe } from '../../src/media/parse-probe.js';
 import { probeArgs } from '../../src/media/probe-args.js';
 import { renditionPath } from '../../src/supervisor/stages/encode-stage.js';
@@ -182,21 +182,16 @@ export async function rawJobSeconds(clip: string, runs: number): Promise<{ media
         'ffmpeg',
         encodeLadderArgs(plan, {
           input: clip,
-          rungOutputs: plan.rungs.map((r) => renditionPath(dir, plan, r.name)),
-          audioOutput: plan.audio ? renditionPath(dir, plan, 'audio') : null,
+          rungOutputs: plan.rungs.map((r) => renditionPath(dir, r.name)),
+          audioOutputs: plan.audio.map((a) => renditionPath(dir, a.name)),
         }),
       );
       const inputs = packageInputs(plan, {
-        videos: plan.rungs.map((r, k) => ({ rungIndex: k, path: renditionPath(dir, plan, r.name) })),
-        audio: plan.audio ? renditionPath(dir, plan, 'audio') : null,
+        videos: plan.rungs.map((r, k) => ({ rungIndex: k, path: renditionPath(dir, r.name) })),
+        audio: plan.audio.map((a) => ({ name: a.name, path: renditionPath(dir, a.name) })),
       });
-      for (const [format, build] of [
-        ['hls', hlsPackageArgs],
-        ['dash', dashPackageArgs],
-      ] as const) {
-        mkdirSync(join(dir, format), { recursive: true });
-        await run('ffmpeg', build(plan, inputs, { outDir: join(dir, format) }));
-      }
+      mkdirSync(join(dir, 'mux'), { recursive: true });
+      await run('ffmpeg', cmafMuxArgs(plan, inputs, { muxDir: join(dir, 'mux') }));
       all.push((performance.now() - t) / 1000);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -112,7 +112,15 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
       type: 'task.succeeded',
       actor: ACTOR_RUNTIME,
       jobId: job.id,
-      payload: { taskId: task.id, kind: 'encode', rendition: task.rendition, attempt: task.attempt, process: record, renditions: stored },
+      payload: {
+        taskId: task.id,
+        kind: 'encode',
+        rendition: task.rendition,
+        attempt: task.attempt,
+        process: record,
+        ...(r.measureRuns.length ? { measureProcesses: r.measureRuns.map(runRecord), loudness: r.loudness } : {}),
+        renditions: stored,
+      },
     });
     await decideLadder(ctx, tx, job);
   });

@@ -56,6 +56,7 @@ export function testPlan(seconds = 6): LadderPlan {
     gopSeconds: 2,
     gopFrames: 50,
     bFrames: 2,
+    encoderPreset: 'ultrafast',
     deinterlace: false,
     parity: 'auto',
     fromVariableFrameRate: false,

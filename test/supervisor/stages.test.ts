@@ -88,7 +88,7 @@ test('probe: a text file named .mov and a zero-byte file are rejected with reaso
   }
 });
 
-test('encode the whole ladder in one process, then package HLS + DASH; every file hashed', async () => {
+test('encode the whole ladder in one process, then package HLS + DASH over one set of CMAF segments; every file hashed', async () => {
   const plan = planLadder(info, professionalTemplate);
   assert.equal(
     plan.rungs.map((r) => r.name),
@@ -106,7 +106,7 @@ test('encode the whole ladder in one process, then package HLS + DASH; every fil
   assert.is(enc.run.outcome, 'succeeded', enc.run.stderrTail);
   assert.equal(
     enc.renditions.map((r) => r.name),
-    ['240p', '480p', '720p', 'audio'],
+    ['240p', '480p', '720p', 'audio-0'],
   );
   for (const r of enc.renditions) assert.is(r.sha256, sha(r.path));
   assert.ok(fractions.length > 0 && fractions[fractions.length - 1] === 1, `progress ${fractions.join(',')}`);
@@ -129,6 +129,10 @@ test('encode the whole ladder in one process, then package HLS + DASH; every fil
   assert.match(master8, /CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2"/);
   const paths = pkg.files.map((f) => f.path);
   assert.ok(paths.includes('hls/master.m3u8') && paths.includes('dash/manifest.mpd'));
+  assert.ok(
+    paths.filter((p) => p.endsWith('.m4s') || p.endsWith('.mp4')).every((p) => p.startsWith('cmaf/')),
+    'every segment once, under cmaf/',
+  );
   for (const f of pkg.files) assert.is(f.sha256, sha(join(work, 'out', f.path)));
 });
 
