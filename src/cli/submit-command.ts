@@ -7,8 +7,6 @@ import { api, connect, upload, type ClientOptions, type Connection } from './api
 import { parseCaptionArgs } from './caption-args.js';
 import { ProgressLine } from './submit-progress.js';
 
-export { serverUrl } from './api-client.js';
-
 export interface SubmitOptions extends ClientOptions {
   file: string;
   ladder: string;
