@@ -46,7 +46,13 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
       actor: ACTOR_RUNTIME,
       jobId: job.id,
       // With encryption at rest, the master's free-text metadata stays out of the (clear) database.
-      payload: { taskId: task.id, process: record, ffprobe: isEncrypted(ctx.objects) ? redactProbeTags(r.probeJson) : r.probeJson, verdict: r.verdict },
+      payload: {
+        taskId: task.id,
+        process: record,
+        ...(r.hdrFrameRun ? { hdrFrameProcess: runRecord(r.hdrFrameRun), frameHdrMetadata: r.frameHdrMetadata ?? null } : {}),
+        ffprobe: isEncrypted(ctx.objects) ? redactProbeTags(r.probeJson) : r.probeJson,
+        verdict: r.verdict,
+      },
     });
     if (!r.verdict.accepted || !r.outcome?.readable) {
       const reasons = r.verdict.accepted ? [] : r.verdict.reasons;
