@@ -92,7 +92,7 @@ function audioText(audio: Template['audio']): string[] {
 /** A template version for people: what it is, its rungs as a table, its policies. */
 export function templateSummary(v: LadderVersionView, versions?: readonly number[]): string[] {
   const t = v.template;
-  const label = (name: string, value: string) => `${`${name}:`.padEnd(17)}${value}`;
+  const label = (name: string, value: string) => `${(name ? `${name}:` : '').padEnd(18)}${value}`;
   const lines = [
     label('ladder', `${v.name} version ${v.version}${v.builtin ? ' (built in, read-only)' : ''}`),
     ...(versions ? [label('versions', versions.join(', '))] : []),

@@ -121,6 +121,8 @@ test('create, show, update, show --version, diff: versions from files, the exact
   assert.match(human.stdout, /^\s+2160p-hdr\s+hevc\s+main10\s+3840x2160\s+crf 20 max 16000k buf 24000k\s+any\s+hdr$/m);
   assert.match(human.stdout, /^gop:\s+2 s, 2 B-frames, at most 60 fps$/m);
   assert.match(human.stdout, /^saved:\s+\S+ by token:/m);
+  assert.match(human.stdout, /^audio: {12}every language of the master; missing: skip\n {18}AAC stereo 128k; no 5\.1\n {18}loudness as mastered$/m);
+  assert.match(human.stdout, /^accepted formats: the appliance's policy$/m);
 
   // --json: exactly the saved template (defaults filled), to edit and send back.
   const shown = await ladders(['show', 'uhd-hdr', '--json']);
