@@ -193,6 +193,7 @@ test('ladder templates UI: list → view professional → copy with a changed ru
   await page.getByLabel('Rung 5 profile').selectOption('main10');
   await page.getByLabel('Rung 5 range').selectOption('hdr');
   await page.getByLabel('Rung 5 name').fill('2160p-hdr');
+  await page.getByLabel('Encoder preset (x264/x265)', { exact: true }).selectOption('veryfast');
   await page.getByLabel('Rung 2 name').fill('240p');
   await page.getByRole('button', { name: 'Create template' }).click();
   const refusal = page.getByRole('alert', { name: 'The appliance refused this template' });
@@ -229,6 +230,7 @@ test('ladder templates UI: list → view professional → copy with a changed ru
   assert.match(await page.locator('main').innerText(), /5 rungs · H\.264 SDR 240p–1080p · HEVC HDR 2160p/);
   assert.match(await page.locator('tr[data-rung="720p"]').innerText(), /VBR 2500 kb\/s/);
   assert.match(await page.locator('tr[data-rung="2160p-hdr"]').innerText(), /HEVC main10[\s\S]*hdr/);
+  await page.getByText('veryfast (x264/x265)').waitFor();
   const v1 = await apiGet<{ version: number; createdBy: string; template: { rungs: { name: string; rate: { bitrateKbps: number } }[] } }>('/ladders/web-hevc');
   assert.is(v1.version, 1);
   assert.is(v1.createdBy, 'user:olga');

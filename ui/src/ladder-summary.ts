@@ -74,6 +74,7 @@ const FIELD_ORDER = [
   'description',
   'gopSeconds',
   'bFrames',
+  'encoderPreset',
   'maxFrameRate',
   'rungs',
   'codec',

@@ -21,6 +21,7 @@ const LOUDNESS: Record<'ebu-r128' | 'atsc-a85', { integratedLufs: number; truePe
   'ebu-r128': { integratedLufs: -23, truePeakDbtp: -1, lra: 7 },
   'atsc-a85': { integratedLufs: -24, truePeakDbtp: -2, lra: 7 },
 };
+const PRESETS: LadderTemplate['encoderPreset'][] = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
 /** The rung table's number fields, as their labels read ("Rung 3 bitrate, kb/s"). */
 const NUM_LABELS: Record<string, string> = {
   width: 'width',
@@ -31,7 +32,19 @@ const NUM_LABELS: Record<string, string> = {
   'rate.bufsizeKbps': 'bufsize, kb/s',
 };
 /** What the form edits; the JSON tab holds everything else too (accepted formats). */
-const FORM_KEYS = ['gopSeconds', 'bFrames', 'maxFrameRate', 'rungs', 'hdr', 'audio', 'captions', 'packaging', 'partialLadder', 'acceptedFormats'] as const;
+const FORM_KEYS = [
+  'gopSeconds',
+  'bFrames',
+  'encoderPreset',
+  'maxFrameRate',
+  'rungs',
+  'hdr',
+  'audio',
+  'captions',
+  'packaging',
+  'partialLadder',
+  'acceptedFormats',
+] as const;
 
 /** An input's number; an emptied field is NaN (sent as null: the appliance names it). */
 const num = (e: { currentTarget: { value: string } }) => (e.currentTarget.value.trim() === '' ? NaN : Number(e.currentTarget.value));
@@ -479,6 +492,14 @@ function TemplateForm({
         <div class="form-grid">
           <NumberField label="GOP / segment, s" path="gopSeconds" problems={problems} value={draft.gopSeconds} onChange={(gopSeconds) => up({ gopSeconds })} />
           <NumberField label="B-frames" path="bFrames" problems={problems} value={draft.bFrames} onChange={(bFrames) => up({ bFrames })} />
+          <SelectField
+            label="Encoder preset (x264/x265)"
+            path="encoderPreset"
+            problems={problems}
+            value={draft.encoderPreset}
+            options={PRESETS.map((p) => [p, p === 'medium' ? 'medium (default)' : p] as const)}
+            onChange={(encoderPreset) => up({ encoderPreset })}
+          />
           <NumberField
             label="Max frame rate, fps"
             path="maxFrameRate"

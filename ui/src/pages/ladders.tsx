@@ -141,6 +141,8 @@ export function TemplateSettings({ t }: { t: LadderTemplate }) {
           <dd>{t.gopSeconds} s, closed</dd>
           <dt>B-frames</dt>
           <dd>{t.bFrames}</dd>
+          <dt>encoder preset</dt>
+          <dd>{t.encoderPreset ?? 'medium'} (x264/x265)</dd>
           <dt>max frame rate</dt>
           <dd>{t.maxFrameRate} fps</dd>
           <dt>SDR rungs from an HDR master</dt>
