@@ -1,6 +1,6 @@
 import { captionFormatOfExtension } from './caption-format.js';
 import type { CaptionFormat } from './cue.js';
-import { toBcp47 } from './languages.js';
+import { toBcp47 } from '../language-codes.js';
 
 /**
  * Which sidecar caption files belong to a master, by name, as players and media libraries

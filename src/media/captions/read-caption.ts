@@ -4,7 +4,7 @@ import { checkCaptions, type CaptionCheckOptions } from './caption-check.js';
 import { captionError } from './caption-errors.js';
 import { sniffCaptionFormat } from './caption-format.js';
 import { CAPTION_FORMATS, type CaptionFix, type CaptionFormat, type Cue, type ParsedCaptions } from './cue.js';
-import { toBcp47 } from './languages.js';
+import { toBcp47 } from '../language-codes.js';
 import { parseSrt } from './parse-srt.js';
 import { parseTtml } from './parse-ttml.js';
 import { parseWebVtt } from './parse-webvtt.js';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { captionFileName, captionFilesFor } from '../../../src/media/captions/caption-file-name.js';
-import { toBcp47, toIso6392 } from '../../../src/media/captions/languages.js';
+import { toBcp47, toIso6392 } from '../../../src/media/language-codes.js';
 
 test('sidecars of a master: language, forced, sdh, format from the extension', () => {
   assert.equal(captionFileName('Movie.en.vtt', 'Movie.mov'), { name: 'Movie.en.vtt', format: 'webvtt', language: 'en', forced: false, sdh: false });
