@@ -24,6 +24,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   m4a: 'audio/mp4',
   ts: 'video/mp2t',
   vtt: 'text/vtt; charset=utf-8',
+  ttml: 'application/ttml+xml; charset=utf-8',
   json: 'application/json',
   txt: 'text/plain; charset=utf-8',
 };
