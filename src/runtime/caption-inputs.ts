@@ -1,14 +1,10 @@
 import type { CaptionInput } from '../media/caption-plan.js';
+import { captionFormatOfExtension } from '../media/captions/caption-format.js';
 import { isLanguageCode } from '../media/languages.js';
 import type { SubmitCaption } from './job-runtime.js';
 
-const FORMATS: Readonly<Record<string, CaptionInput['format']>> = { vtt: 'webvtt', srt: 'srt', ttml: 'ttml', dfxp: 'ttml', xml: 'ttml' };
-
-/** The caption format a key's extension names, or null. */
-export function captionFormatOf(key: string): CaptionInput['format'] | null {
-  const ext = /\.([A-Za-z]+)$/.exec(key)?.[1]?.toLowerCase();
-  return ext !== undefined && Object.hasOwn(FORMATS, ext) ? (FORMATS[ext] ?? null) : null;
-}
+/** The caption format a key's extension names (`.vtt`/`.webvtt`, `.srt`, `.ttml`/`.dfxp`/`.xml`), or null. */
+export const captionFormatOf: (key: string) => CaptionInput['format'] | null = captionFormatOfExtension;
 
 /** A submitted caption as the planner takes it: format from the extension, language as given or from the name (`Movie.en.vtt`, `Movie.pt-BR.srt`). */
 export function captionInputOf(caption: SubmitCaption): CaptionInput {
