@@ -202,13 +202,13 @@ test('a job runs to completed; its outputs are served, with ranges', async () =>
   assert.equal(f.serverErrors(), []);
 });
 
-test('ladders: the presets, professional with its five rungs', async () => {
+test('ladders: the templates, professional with its five rungs', async () => {
   const res = await f.app.request('/api/v1/ladders', { headers: f.auth('auditor') });
   assert.is(res.status, 200);
-  const { items } = (await res.json()) as { items: Array<{ name: string; rungs: Array<{ name: string }> }> };
+  const { items } = (await res.json()) as { items: Array<{ name: string; template: { rungs: Array<{ name: string }> } }> };
   const pro = items.find((l) => l.name === 'professional');
   assert.equal(
-    pro?.rungs.map((r) => r.name),
+    pro?.template.rungs.map((r) => r.name),
     ['240p', '480p', '720p', '1080p', '2160p'],
   );
   assert.is((await f.app.request('/api/v1/ladders')).status, 401);
