@@ -1,19 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isApplianceError, type ApplianceError } from '../../../src/errors/appliance-error.js';
 import { decodeCaptionBytes, firstInvalidUtf8 } from '../../../src/media/captions/caption-bytes.js';
-
-function refused(fn: () => unknown): ApplianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isApplianceError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
-const utf8 = (s: string) => new TextEncoder().encode(s);
+import { refused, bytes as utf8 } from './caption-fixtures.js';
 
 function utf16(s: string, littleEndian: boolean): Uint8Array {
   const out = new Uint8Array(2 + s.length * 2);

@@ -1,18 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isApplianceError, type ApplianceError } from '../../../src/errors/appliance-error.js';
 import { checkCaptions } from '../../../src/media/captions/caption-check.js';
 import type { ParsedCue } from '../../../src/media/captions/cue.js';
-
-function refused(fn: () => unknown): ApplianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isApplianceError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { refused } from './caption-fixtures.js';
 
 const cue = (start: number, end: number, text = 'x', line = 1): ParsedCue => ({ start, end, text, line });
 const codes = (fixes: Array<{ code: string; cue?: number }>) => fixes.map((f) => [f.code, f.cue ?? null]);

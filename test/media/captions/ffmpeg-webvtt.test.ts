@@ -11,6 +11,7 @@ import { readCaption } from '../../../src/media/captions/read-caption.js';
 import { writeWebVtt } from '../../../src/media/captions/write-webvtt.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { mediaTools, type MediaTools } from '../media-tools.js';
+import { bytes } from './caption-fixtures.js';
 
 const SOURCE = [
   '1',
@@ -36,7 +37,6 @@ test.before(async () => {
   dir = tempDir('mpegflow-captions-');
 });
 
-const bytes = (s: string) => new TextEncoder().encode(s);
 const timed = (cues: readonly Cue[]) => cues.map((c) => [c.start, c.end, plainCueText(c.text)]);
 
 test('ffmpeg reads the WebVTT we write without an error, every cue, same times and text', () => {

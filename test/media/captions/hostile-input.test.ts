@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { isApplianceError } from '../../../src/errors/appliance-error.js';
 import { sniffCaptionFormat } from '../../../src/media/captions/caption-format.js';
 import { readCaption, type CaptionResult } from '../../../src/media/captions/read-caption.js';
+import { bytes } from './caption-fixtures.js';
 
-const bytes = (s: string) => new TextEncoder().encode(s);
 const TT = 'xmlns="http://www.w3.org/ns/ttml"';
 
 /** CPU milliseconds `fn` takes (user + system: a loaded host does not inflate it as wall time would). */

@@ -1,17 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isApplianceError, type ApplianceError } from '../../../src/errors/appliance-error.js';
 import { parseSrt } from '../../../src/media/captions/parse-srt.js';
-
-function refused(fn: () => unknown): ApplianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isApplianceError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { refused } from './caption-fixtures.js';
 
 test('a plain SubRip file', () => {
   const { cues, fixes } = parseSrt('1\n00:00:01,000 --> 00:00:02,500\nHello\nworld\n\n2\n00:00:03,040 --> 00:00:05,000\nSecond\n');

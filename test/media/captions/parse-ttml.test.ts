@@ -1,18 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isApplianceError, type ApplianceError } from '../../../src/errors/appliance-error.js';
 import { parseTtml } from '../../../src/media/captions/parse-ttml.js';
 import { parseTtmlTime } from '../../../src/media/captions/ttml-time.js';
-
-function refused(fn: () => unknown): ApplianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isApplianceError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { refused } from './caption-fixtures.js';
 
 const TT = 'xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" xmlns:tts="http://www.w3.org/ns/ttml#styling"';
 const doc = (body: string, attrs = '') =>

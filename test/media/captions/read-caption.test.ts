@@ -1,20 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isApplianceError, type ApplianceError } from '../../../src/errors/appliance-error.js';
 import { captionFormatOfExtension, sniffCaptionFormat } from '../../../src/media/captions/caption-format.js';
 import { readCaption } from '../../../src/media/captions/read-caption.js';
+import { refused, bytes } from './caption-fixtures.js';
 
-function refused(fn: () => unknown): ApplianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isApplianceError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
-const bytes = (s: string) => new TextEncoder().encode(s);
 const VTT = 'WEBVTT\n\n00:01.000 --> 00:02.000\nHello\n';
 const SRT = '1\n00:00:01,000 --> 00:00:02,000\nHello\n';
 const TTML = '<?xml version="1.0"?>\n<tt xmlns="http://www.w3.org/ns/ttml" xml:lang="eng"><body><div><p begin="1s" end="2s">Hello</p></div></body></tt>';

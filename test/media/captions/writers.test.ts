@@ -1,23 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isApplianceError, type ApplianceError } from '../../../src/errors/appliance-error.js';
 import type { Cue } from '../../../src/media/captions/cue.js';
 import { parseTtml } from '../../../src/media/captions/parse-ttml.js';
 import { readCaption } from '../../../src/media/captions/read-caption.js';
 import { IMSC1_TEXT_PROFILE, writeImsc1 } from '../../../src/media/captions/write-imsc.js';
 import { writeWebVtt } from '../../../src/media/captions/write-webvtt.js';
-
-function refused(fn: () => unknown): ApplianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isApplianceError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
-const bytes = (s: string) => new TextEncoder().encode(s);
+import { refused, bytes } from './caption-fixtures.js';
 
 const CUES: Cue[] = [
   { start: 1, end: 2.5, text: 'Hello <i>there</i>\n<b>bold <u>and under</u></b>' },
