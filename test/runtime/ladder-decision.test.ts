@@ -1,7 +1,7 @@
 // ladderOutcome: when a job's encodes call for packaging, for failing the job, or for waiting.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planLadder } from '../../src/media/ladder-plan.js';
+import { planLadder, renditionNames } from '../../src/media/ladder-plan.js';
 import { professionalTemplate } from '../../src/media/builtin-templates.js';
 import { ladderOutcome } from '../../src/runtime/ladder-decision.js';
 import type { StoredRendition } from '../../src/runtime/task-payloads.js';
@@ -10,11 +10,12 @@ import { fakeInfo } from '../media/probe-doc.js';
 import { taskRow } from './task-fixtures.js';
 
 const plan = planLadder(fakeInfo({ width: 1280, height: 720, audioTracks: 1 }), professionalTemplate);
-const names = [...plan.rungs.map((r) => r.name), 'audio'];
+const names = renditionNames(plan); // …, 'audio-en'
+const isAudio = (name: string) => name.startsWith('audio-');
 const stored = (name: string): StoredRendition => ({
   name,
-  kind: name === 'audio' ? 'audio' : 'video',
-  rungIndex: name === 'audio' ? null : plan.rungs.findIndex((r) => r.name === name),
+  kind: isAudio(name) ? 'audio' : 'video',
+  rungIndex: isAudio(name) ? null : plan.rungs.findIndex((r) => r.name === name),
   key: `job_1/enc/${name}.mp4`,
   sha256: 'a'.repeat(64),
   size: 1,
@@ -38,7 +39,7 @@ test('the whole ladder encoded in one task: package it all', () => {
 
 test('a rendition still pending or running: wait', () => {
   const failedLadder = ladder({ state: 'failed' });
-  assert.equal(ladderOutcome([failedLadder, rendition('240p', 'running'), rendition('audio', 'succeeded')], { partialLadder: 'wait' }), { kind: 'wait' });
+  assert.equal(ladderOutcome([failedLadder, rendition('240p', 'running'), rendition('audio-en', 'succeeded')], { partialLadder: 'wait' }), { kind: 'wait' });
   assert.equal(ladderOutcome([failedLadder, rendition('240p', 'pending')], { partialLadder: 'emit' }), { kind: 'wait' });
 });
 

@@ -44,7 +44,7 @@ test('a job goes probe → encode → package → completed, outputs committed o
     [
       ['240p', 'succeeded'],
       ['480p', 'succeeded'],
-      ['audio', 'succeeded'],
+      ['audio-0', 'succeeded'],
     ],
   );
   const master = await f.objects.stat('output', `${job.id}/hls/master.m3u8`);
