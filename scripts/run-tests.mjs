@@ -75,9 +75,17 @@ function runFile(file) {
 
 // MPEGFLOW_TEST_JOBS: how many suites run at once (default 1). Each suite owns its temp dirs,
 // ports, data dirs and bucket prefixes; the offline-bundle suites change the host (service
-// user, installs as root) and always run alone.
+// user, installs as root) and always run alone. With more than one job, the suites that keep
+// the cores busy themselves (whole appliances, browsers, encoders) also run alone, after the
+// others: sharing two cores would only slow them and stretch their timeouts.
 const jobs = Math.max(1, Number(process.env.MPEGFLOW_TEST_JOBS ?? 1) || 1);
-const runsAlone = (file) => relative(root, file).includes('test/offline-bundle/');
+const BUSY = [
+  /test\/(e2e|ui|supervisor|image-build|offline-bundle|runtime|ingest)\//,
+  /test\/media\/(encode-args|hdr-encode|audio-encode)\b/,
+  /test\/(cli\/(start|images|submit)|tls\/https-appliance|audit\/(appliance|heads-appliance))\b/,
+];
+const runsAlone = (file) =>
+  relative(root, file).includes('test/offline-bundle/') || (jobs > 1 && BUSY.some((re) => re.test(relative(root, file))));
 
 let passed = 0;
 let failed = 0;
