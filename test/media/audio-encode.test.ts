@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { isApplianceError } from '../../src/errors/appliance-error.js';
 import { channelFilter } from '../../src/media/audio-downmix.js';
 import { audioFilterChain, audioOutputArgs } from '../../src/media/audio-encode-args.js';
 import { encodeAudioArgs, encodeLadderArgs } from '../../src/media/encode-args.js';
@@ -12,6 +11,7 @@ import { parseProbe } from '../../src/media/parse-probe.js';
 import { probeArgs } from '../../src/media/probe-args.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { audioTemplate } from './encode-templates.js';
+import { expectArgumentError } from './expect-argument-error.js';
 import { mediaTools, type MediaTools } from './media-tools.js';
 import { fakeProbeDoc } from './probe-doc.js';
 
@@ -36,16 +36,6 @@ const audio = (over: Partial<AudioPlan>): AudioPlan => ({
   codecs: 'mp4a.40.2',
   ...over,
 });
-
-function expectArgumentError(fn: () => unknown): void {
-  try {
-    fn();
-    assert.unreachable(String(fn));
-  } catch (err) {
-    assert.ok(isApplianceError(err), String(err));
-    assert.is(err.code, 'MEDIA_ARGUMENT_INVALID', String(err));
-  }
-}
 
 // ---- pure ----
 

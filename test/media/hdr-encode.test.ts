@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { isApplianceError } from '../../src/errors/appliance-error.js';
 import { encodeLadderArgs, encodeRungArgs } from '../../src/media/encode-args.js';
 import { ladderFilterGraph } from '../../src/media/filter-graph.js';
 import { hdrMetadataFromSideData, mergeHdrMetadata, parseHdrFrameProbe } from '../../src/media/hdr-metadata.js';
@@ -13,6 +12,7 @@ import { hdrFrameProbeArgs, probeArgs } from '../../src/media/probe-args.js';
 import { x265Params } from '../../src/media/x265-params.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { hdrTemplate } from './encode-templates.js';
+import { expectArgumentError } from './expect-argument-error.js';
 import { keyframeTimes, mediaTools, type MediaTools } from './media-tools.js';
 import { fakeProbeDoc } from './probe-doc.js';
 
@@ -207,12 +207,7 @@ test("argv: the template's encoderPreset is every rung's preset (libx264 and lib
     'ultrafast',
     'ultrafast',
   ]);
-  try {
-    encodeRungArgs({ ...plan, encoderPreset: 'fast:-y' as never }, 1, { input: '/in/m.mov', output: '/o/x.mp4' });
-    assert.unreachable();
-  } catch (err) {
-    assert.ok(isApplianceError(err) && err.code === 'MEDIA_ARGUMENT_INVALID', String(err));
-  }
+  expectArgumentError(() => encodeRungArgs({ ...plan, encoderPreset: 'fast:-y' as never }, 1, { input: '/in/m.mov', output: '/o/x.mp4' }));
 });
 
 test('argv: CRF rungs use -crf with the VBV cap; values are formatted, never passed through', () => {
@@ -282,15 +277,7 @@ test('argv: no plan string reaches the command line; tampered numbers are refuse
     () => encodeRungArgs({ ...plan, sourceRange: 'hlg' }, pq, { input: '/in/m.mov', output: '/o/x.mp4' }),
     () => encodeRungArgs({ ...plan, sourceRange: 'sdr' }, 0, { input: '/in/m.mov', output: '/o/x.mp4' }),
   ];
-  for (const fn of bad) {
-    try {
-      fn();
-      assert.unreachable(String(fn));
-    } catch (err) {
-      assert.ok(isApplianceError(err), String(err));
-      assert.is(err.code, 'MEDIA_ARGUMENT_INVALID', String(err));
-    }
-  }
+  for (const fn of bad) expectArgumentError(fn);
 });
 
 // ---- end to end with the real ffmpeg ----
