@@ -84,8 +84,7 @@ const BUSY = [
   /test\/media\/(encode-args|hdr-encode|audio-encode)\b/,
   /test\/(cli\/(start|images|submit)|tls\/https-appliance|audit\/(appliance|heads-appliance))\b/,
 ];
-const runsAlone = (file) =>
-  relative(root, file).includes('test/offline-bundle/') || (jobs > 1 && BUSY.some((re) => re.test(relative(root, file))));
+const runsAlone = (file) => relative(root, file).includes('test/offline-bundle/') || (jobs > 1 && BUSY.some((re) => re.test(relative(root, file))));
 
 let passed = 0;
 let failed = 0;

@@ -43,7 +43,13 @@ test('an empty database gets every table and the append-only triggers; reopening
     );
   }
   const triggers = (await backend.query<{ tgname: string }>('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname')).map((r) => r.tgname);
-  assert.equal(triggers, ['audit_events_append_only', 'audit_events_no_truncate', 'audit_exports_append_only', 'audit_exports_no_truncate', 'ladder_templates_append_only']);
+  assert.equal(triggers, [
+    'audit_events_append_only',
+    'audit_events_no_truncate',
+    'audit_exports_append_only',
+    'audit_exports_no_truncate',
+    'ladder_templates_append_only',
+  ]);
   await store.change(async (tx) => void (await tx.audit({ type: 'test.kept', actor: 'test' })));
   await store.close();
   const again = await backend.open();
