@@ -13,29 +13,16 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { audioTemplate } from './encode-templates.js';
 import { expectArgumentError } from './expect-argument-error.js';
 import { mediaTools, type MediaTools } from './media-tools.js';
+import { testAudio } from './package-fixture.js';
 import { fakeProbeDoc } from './probe-doc.js';
+import { threeLanguageMasterArgs } from './test-masters.js';
 
 const EBU: LoudnessTarget = { standard: 'ebu-r128', ...LOUDNESS_STANDARDS['ebu-r128'] };
 const valueAfter = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);
 
-const audio = (over: Partial<AudioPlan>): AudioPlan => ({
-  name: 'audio-en',
-  streamIndex: 1,
-  trackNumber: 0,
-  codec: 'aac',
-  bitrateKbps: 128,
-  channels: 2,
-  sampleRate: 48000,
-  sourceChannels: 2,
-  downmix: false,
-  language: 'en',
-  label: 'English',
-  isDefault: true,
-  group: 'stereo',
-  loudness: null,
-  codecs: 'mp4a.40.2',
-  ...over,
-});
+/** The planned English stereo AAC rendition of stream 1, with `over`. */
+const audio = (over: Partial<AudioPlan>): AudioPlan =>
+  testAudio({ name: 'audio-en', language: 'en', label: 'English', group: 'stereo', trackNumber: 0, isDefault: true, ...over });
 
 // ---- pure ----
 
@@ -217,45 +204,7 @@ const MASTER_SECONDS = 10;
 test('e2e: three languages (eng stereo, fre 5.1, ger mono) → three AAC stereo + E-AC-3 5.1, each measured (pass 1) and normalised to -23 LUFS ±1 (pass 2)', () => {
   const d = MASTER_SECONDS;
   let started = Date.now();
-  t.make([
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=320x240:rate=25:duration=${d}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `anoisesrc=color=pink:amplitude=0.5:duration=${d}:sample_rate=48000:seed=1,pan=stereo|c0=c0|c1=0.8*c0`,
-    '-f',
-    'lavfi',
-    '-i',
-    `aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t)|0.4*sin(2*PI*440*t)|0.2*sin(2*PI*55*t)|0.15*sin(2*PI*550*t)|0.15*sin(2*PI*660*t):channel_layout=5.1:sample_rate=48000:duration=${d}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `anoisesrc=color=pink:amplitude=0.03:duration=${d}:sample_rate=48000:seed=2`,
-    '-map',
-    '0:v',
-    '-map',
-    '1:a',
-    '-map',
-    '2:a',
-    '-map',
-    '3:a',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'pcm_s24le',
-    '-metadata:s:a:0',
-    'language=eng',
-    '-metadata:s:a:1',
-    'language=fre',
-    '-metadata:s:a:2',
-    'language=ger',
-    master,
-  ]);
+  t.make([...threeLanguageMasterArgs(d), master]);
   console.log(`    make ${d} s master with three audio tracks: ${((Date.now() - started) / 1000).toFixed(2)} s`);
   const info = parseProbe(t.ffprobe(probeArgs(master)).stdout);
   assert.equal(

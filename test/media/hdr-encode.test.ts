@@ -15,6 +15,8 @@ import { hdrTemplate } from './encode-templates.js';
 import { expectArgumentError } from './expect-argument-error.js';
 import { keyframeTimes, mediaTools, type MediaTools } from './media-tools.js';
 import { fakeProbeDoc } from './probe-doc.js';
+import { firstFrameHdr, videoStreamFacts } from './probe-output.js';
+import { HDR10_METADATA, MASTER_DISPLAY, X265_HDR10, x265Main10Args } from './test-masters.js';
 
 const valueAfter = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);
 
@@ -33,11 +35,6 @@ const MASTERING_SIDE_DATA = {
   max_luminance: '10000000/10000',
 };
 const CLL_SIDE_DATA = { side_data_type: 'Content light level metadata', max_content: 1000, max_average: 400 };
-const EXPECTED: HdrMetadata = {
-  masteringDisplay: { red: [34000, 16000], green: [13250, 34500], blue: [7500, 3000], whitePoint: [15635, 16450], maxLuminance: 10_000_000, minLuminance: 50 },
-  contentLight: { maxCll: 1000, maxFall: 400 },
-};
-const MASTER_DISPLAY = 'G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)';
 
 function hdrInfo(transfer: 'smpte2084' | 'arib-std-b67', sideData: unknown[] | null, size = { width: 3840, height: 2160 }): MediaInfo {
   const doc = fakeProbeDoc({ ...size, transfer, pixFmt: 'yuv420p10le', codec: 'hevc' });
@@ -49,11 +46,11 @@ function hdrInfo(transfer: 'smpte2084' | 'arib-std-b67', sideData: unknown[] | n
 // ---- HDR10 metadata from the probe ----
 
 test('probe: mastering display and content light level become integer units (any denominator)', () => {
-  assert.equal(hdrMetadataFromSideData([MASTERING_SIDE_DATA, CLL_SIDE_DATA]), EXPECTED);
+  assert.equal(hdrMetadataFromSideData([MASTERING_SIDE_DATA, CLL_SIDE_DATA]), HDR10_METADATA);
   // Another writer's denominators: 0.68 = 17/25, 1000 cd/m² = 1000/1, 0.005 = 1/200.
   const other = { ...MASTERING_SIDE_DATA, red_x: '17/25', max_luminance: '1000/1', min_luminance: '1/200' };
-  assert.equal(hdrMetadataFromSideData([other])?.masteringDisplay, EXPECTED.masteringDisplay);
-  assert.equal(hdrInfo('smpte2084', [MASTERING_SIDE_DATA, CLL_SIDE_DATA]).video!.hdrMetadata, EXPECTED);
+  assert.equal(hdrMetadataFromSideData([other])?.masteringDisplay, HDR10_METADATA.masteringDisplay);
+  assert.equal(hdrInfo('smpte2084', [MASTERING_SIDE_DATA, CLL_SIDE_DATA]).video!.hdrMetadata, HDR10_METADATA);
 });
 
 test('probe: incomplete or impossible blocks are left out, never guessed', () => {
@@ -66,7 +63,7 @@ test('probe: incomplete or impossible blocks are left out, never guessed', () =>
   assert.is(hdrMetadataFromSideData([{ ...CLL_SIDE_DATA, max_content: 70000 }]), null);
   assert.equal(hdrMetadataFromSideData([CLL_SIDE_DATA, { side_data_type: 'Display Matrix', rotation: 90 }]), {
     masteringDisplay: null,
-    contentLight: EXPECTED.contentLight,
+    contentLight: HDR10_METADATA.contentLight,
   });
   assert.is(hdrMetadataFromSideData('nope'), null);
   assert.is(hdrInfo('smpte2084', null).video!.hdrMetadata, null);
@@ -77,15 +74,15 @@ test('probe: the first-frame probe fills what the stream lacks; the stream wins 
     frames: [{ side_data_list: [{ side_data_type: 'H.26[45] User Data Unregistered SEI message' }, MASTERING_SIDE_DATA, CLL_SIDE_DATA] }],
   });
   const frame = parseHdrFrameProbe(frameDoc);
-  assert.equal(frame, EXPECTED);
+  assert.equal(frame, HDR10_METADATA);
   assert.is(parseHdrFrameProbe('not json'), null);
   assert.is(parseHdrFrameProbe('{"frames":[]}'), null);
   const streamCll = { masteringDisplay: null, contentLight: { maxCll: 500, maxFall: 100 } };
-  assert.equal(mergeHdrMetadata(streamCll, frame), { masteringDisplay: EXPECTED.masteringDisplay, contentLight: streamCll.contentLight });
+  assert.equal(mergeHdrMetadata(streamCll, frame), { masteringDisplay: HDR10_METADATA.masteringDisplay, contentLight: streamCll.contentLight });
   const doc = fakeProbeDoc({ width: 1920, height: 1080, transfer: 'smpte2084' });
   const outcome = readProbe(doc, { frameHdrMetadata: frame });
   assert.ok(outcome.readable);
-  if (outcome.readable) assert.equal(outcome.info.video!.hdrMetadata, EXPECTED);
+  if (outcome.readable) assert.equal(outcome.info.video!.hdrMetadata, HDR10_METADATA);
   assert.equal(hdrFrameProbeArgs('/in/m.hevc', { streamIndex: 0 }), [
     '-hide_banner',
     '-v',
@@ -246,7 +243,7 @@ test('argv: no plan string reaches the command line; tampered numbers are refuse
   );
   const pq = plan.rungs.findIndex((r) => r.name === '2160p-hdr');
   const tamper = (change: (m: HdrMetadata) => unknown): (() => unknown) => {
-    const meta = structuredClone(EXPECTED);
+    const meta = structuredClone(HDR10_METADATA);
     change(meta);
     const p = { ...plan, rungs: plan.rungs.map((r, i) => (i === pq ? { ...r, hdrMetadata: meta } : r)) };
     return () => encodeRungArgs(p, pq, { input: '/in/m.mov', output: '/o/x.mp4' });
@@ -284,32 +281,6 @@ test('argv: no plan string reaches the command line; tampered numbers are refuse
 let t: MediaTools;
 const dir = tempDir('mpegflow-media-hdr-');
 const hdr10Master = join(dir, 'hdr10.mp4');
-const X265_MASTER = `hdr10=1:repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:master-display=${MASTER_DISPLAY}:max-cll=1000,400:log-level=error`;
-const HDR_TAGS = ['-color_primaries', 'bt2020', '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc'];
-
-interface StreamFacts {
-  codec_name: string;
-  profile: string;
-  pix_fmt: string;
-  level: number;
-  codec_tag_string: string;
-  color_space: string;
-  color_transfer: string;
-  color_primaries: string;
-  side_data_list?: Record<string, unknown>[];
-}
-
-function streamFacts(path: string): StreamFacts {
-  const r = t.ffprobe(['-v', 'error', '-select_streams', 'v:0', '-show_streams', '-of', 'json', '-i', path]);
-  assert.is(r.status, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { streams: StreamFacts[] }).streams[0]!;
-}
-
-function frameHdr(path: string): HdrMetadata | null {
-  const r = t.ffprobe(hdrFrameProbeArgs(path, { streamIndex: 0 }));
-  assert.is(r.status, 0, r.stderr);
-  return parseHdrFrameProbe(r.stdout);
-}
 
 test('e2e: an HDR10 master from libx265 (SEI only): the stream probe has no metadata, the first-frame probe has it all', async () => {
   t = await mediaTools();
@@ -321,15 +292,7 @@ test('e2e: an HDR10 master from libx265 (SEI only): the stream probe has no meta
     'testsrc2=size=640x360:rate=25:duration=5',
     '-vf',
     'format=yuv420p10le',
-    '-c:v',
-    'libx265',
-    '-preset',
-    'ultrafast',
-    '-profile:v',
-    'main10',
-    '-x265-params',
-    X265_MASTER,
-    ...HDR_TAGS,
+    ...x265Main10Args(X265_HDR10, 'smpte2084'),
     '-tag:v',
     'hvc1',
     hdr10Master,
@@ -338,24 +301,24 @@ test('e2e: an HDR10 master from libx265 (SEI only): the stream probe has no meta
   const streamOnly = parseProbe(t.ffprobe(probeArgs(hdr10Master)).stdout);
   assert.is(streamOnly.video!.color.transfer, 'smpte2084');
   assert.is(streamOnly.video!.hdrMetadata, null, 'libx265 writes SEI; the MP4 has no mdcv/clli of its own');
-  assert.equal(frameHdr(hdr10Master), EXPECTED);
+  assert.equal(firstFrameHdr(t, hdr10Master), HDR10_METADATA);
   // An HEVC elementary stream: the same, from its SEI.
   const elementary = join(dir, 'hdr10.hevc');
   t.make(['-i', hdr10Master, '-c', 'copy', '-bsf:v', 'hevc_mp4toannexb', '-f', 'hevc', elementary]);
-  const es = parseProbe(t.ffprobe(probeArgs(elementary)).stdout, { frameHdrMetadata: frameHdr(elementary) });
+  const es = parseProbe(t.ffprobe(probeArgs(elementary)).stdout, { frameHdrMetadata: firstFrameHdr(t, elementary) });
   assert.is(es.video!.color.transfer, 'smpte2084');
-  assert.equal(es.video!.hdrMetadata, EXPECTED);
+  assert.equal(es.video!.hdrMetadata, HDR10_METADATA);
 });
 
 test('e2e: HEVC PQ rung (Main 10, hvc1, BT.2020 PQ, HDR10 SEI + mdcv/clli, GOP every 2 s) and a tone-mapped H.264 rung (BT.709 8-bit, no HDR metadata)', () => {
-  const info = parseProbe(t.ffprobe(probeArgs(hdr10Master)).stdout, { frameHdrMetadata: frameHdr(hdr10Master) });
+  const info = parseProbe(t.ffprobe(probeArgs(hdr10Master)).stdout, { frameHdrMetadata: firstFrameHdr(t, hdr10Master) });
   const plan = planLadder(info, hdrTemplate());
   assert.equal(
     plan.rungs.map((r) => r.name),
     ['360p-sdr', '360p-hdr'],
   );
   const pq = plan.rungs[1]!;
-  assert.equal(pq.hdrMetadata, EXPECTED);
+  assert.equal(pq.hdrMetadata, HDR10_METADATA);
   const out = (name: string) => join(dir, `${name}.mp4`);
   const args = encodeLadderArgs(plan, { input: hdr10Master, rungOutputs: plan.rungs.map((r) => out(r.name)), audioOutputs: [], x264Preset: 'ultrafast' });
   const started = Date.now();
@@ -363,23 +326,23 @@ test('e2e: HEVC PQ rung (Main 10, hvc1, BT.2020 PQ, HDR10 SEI + mdcv/clli, GOP e
   assert.is(r.status, 0, r.stderr);
   console.log(`    encode 640x360 5 s HDR10 → HEVC PQ + H.264 tone-mapped (ultrafast): ${((Date.now() - started) / 1000).toFixed(2)} s`);
 
-  const hevc = streamFacts(out('360p-hdr'));
+  const hevc = videoStreamFacts(t, out('360p-hdr'));
   assert.is(hevc.codec_name, 'hevc');
   assert.is(hevc.profile, 'Main 10');
   assert.is(hevc.pix_fmt, 'yuv420p10le');
   assert.is(hevc.codec_tag_string, 'hvc1');
   assert.equal([hevc.color_primaries, hevc.color_transfer, hevc.color_space], ['bt2020', 'smpte2084', 'bt2020nc']);
   assert.is(hevc.level, hevcLevelIdc(pq.level), `level ${pq.level}`);
-  assert.equal(frameHdr(out('360p-hdr')), EXPECTED, 'SEI on the first frame');
-  assert.equal(hdrMetadataFromSideData(hevc.side_data_list), EXPECTED, 'mdcv + clli boxes');
+  assert.equal(firstFrameHdr(t, out('360p-hdr')), HDR10_METADATA, 'SEI on the first frame');
+  assert.equal(hdrMetadataFromSideData(hevc.side_data_list), HDR10_METADATA, 'mdcv + clli boxes');
   assert.equal(keyframeTimes(t, out('360p-hdr')), [0, 2, 4]);
 
-  const avc = streamFacts(out('360p-sdr'));
+  const avc = videoStreamFacts(t, out('360p-sdr'));
   assert.is(avc.codec_name, 'h264');
   assert.is(avc.pix_fmt, 'yuv420p');
   assert.equal([avc.color_primaries, avc.color_transfer, avc.color_space], ['bt709', 'bt709', 'bt709']);
   assert.is(hdrMetadataFromSideData(avc.side_data_list), null, 'no mdcv/clli on SDR');
-  assert.is(frameHdr(out('360p-sdr')), null, 'no mastering display SEI on SDR');
+  assert.is(firstFrameHdr(t, out('360p-sdr')), null, 'no mastering display SEI on SDR');
   assert.equal(keyframeTimes(t, out('360p-sdr')), [0, 2, 4]);
 
   // The tone-mapped picture is a picture: mid-grey on average, not crushed or blown out.
@@ -404,20 +367,7 @@ test('e2e: HLG master → HEVC HLG rung (arib-std-b67, no HDR10 SEI) and a tone-
     'testsrc2=size=640x360:rate=25:duration=2',
     '-vf',
     'format=yuv420p10le',
-    '-c:v',
-    'libx265',
-    '-preset',
-    'ultrafast',
-    '-profile:v',
-    'main10',
-    '-x265-params',
-    'colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error',
-    '-color_primaries',
-    'bt2020',
-    '-color_trc',
-    'arib-std-b67',
-    '-colorspace',
-    'bt2020nc',
+    ...x265Main10Args('colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error', 'arib-std-b67'),
     hlgMaster,
   ]);
   const plan = planLadder(parseProbe(t.ffprobe(probeArgs(hlgMaster)).stdout), hdrTemplate());
@@ -428,10 +378,10 @@ test('e2e: HLG master → HEVC HLG rung (arib-std-b67, no HDR10 SEI) and a tone-
   const out = (name: string) => join(dir, `hlg-${name}.mp4`);
   const r = t.ffmpeg(encodeLadderArgs(plan, { input: hlgMaster, rungOutputs: plan.rungs.map((x) => out(x.name)), audioOutputs: [], x264Preset: 'ultrafast' }));
   assert.is(r.status, 0, r.stderr);
-  const hevc = streamFacts(out('360p-hdr'));
+  const hevc = videoStreamFacts(t, out('360p-hdr'));
   assert.equal([hevc.profile, hevc.pix_fmt, hevc.color_transfer, hevc.color_primaries], ['Main 10', 'yuv420p10le', 'arib-std-b67', 'bt2020']);
-  assert.is(frameHdr(out('360p-hdr')), null);
-  const avc = streamFacts(out('360p-sdr'));
+  assert.is(firstFrameHdr(t, out('360p-hdr')), null);
+  const avc = videoStreamFacts(t, out('360p-sdr'));
   assert.equal([avc.pix_fmt, avc.color_transfer], ['yuv420p', 'bt709']);
 });
 

@@ -4,30 +4,27 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PoolConfig } from '../../src/config/schema.js';
-import { hdrMetadataFromSideData, parseHdrFrameProbe } from '../../src/media/hdr-metadata.js';
+import { hdrMetadataFromSideData } from '../../src/media/hdr-metadata.js';
 import { hevcLevelIdc } from '../../src/media/hevc-levels.js';
 import { planLadder } from '../../src/media/ladder-plan.js';
 import { LOUDNESS_STANDARDS, type LoudnessTarget } from '../../src/media/ladder-template.js';
 import type { MediaInfo } from '../../src/media/media-info.js';
-import { hdrFrameProbeArgs } from '../../src/media/probe-args.js';
 import { StagePool } from '../../src/supervisor/stage-pool.js';
 import { encodeStage, renditionPath } from '../../src/supervisor/stages/encode-stage.js';
 import { probeStage } from '../../src/supervisor/stages/probe-stage.js';
 import type { StageContext } from '../../src/supervisor/stages/stage-context.js';
+import { testClipArgs } from '../helpers/clip-args.js';
 import { signedImageCopy } from '../helpers/signed-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { audioTemplate, hdrTemplate } from '../media/encode-templates.js';
 import { keyframeTimes, mediaTools, type MediaTools } from '../media/media-tools.js';
+import { firstFrameHdr, videoStreamFacts } from '../media/probe-output.js';
+import { HDR10_METADATA, threeLanguageMasterArgs, X265_HDR10, x265Main10Args } from '../media/test-masters.js';
 
 const cfg = (cores: number[]): PoolConfig => ({ cores, slots: 1, timeoutSeconds: 240, memoryLimitBytes: 8 * 2 ** 30, maxAttempts: 3 });
 const pools = { probe: new StagePool('probe', cfg([1])), encode: new StagePool('encode', cfg([0, 1])) };
 const work = tempDir('mpegflow-encode-stage-');
 const EBU: LoudnessTarget = { standard: 'ebu-r128', ...LOUDNESS_STANDARDS['ebu-r128'] };
-const MASTER_DISPLAY = 'G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)';
-const EXPECTED_HDR = {
-  masteringDisplay: { red: [34000, 16000], green: [13250, 34500], blue: [7500, 3000], whitePoint: [15635, 16450], maxLuminance: 10_000_000, minLuminance: 50 },
-  contentLight: { maxCll: 1000, maxFall: 400 },
-};
 let ctx: StageContext;
 let t: MediaTools;
 
@@ -44,18 +41,6 @@ test.after(async () => {
   await Promise.all(Object.values(pools).map((p) => p.close()));
 });
 
-function probeFrame(path: string, index = 0) {
-  const r = t.ffprobe(hdrFrameProbeArgs(path, { streamIndex: index }));
-  assert.is(r.status, 0, r.stderr);
-  return parseHdrFrameProbe(r.stdout);
-}
-
-function videoStream(path: string): Record<string, unknown> {
-  const r = t.ffprobe(['-v', 'error', '-select_streams', 'v:0', '-show_streams', '-of', 'json', '-i', path]);
-  assert.is(r.status, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { streams: Record<string, unknown>[] }).streams[0]!;
-}
-
 test('HDR10 2160p master: the probe stage finds its metadata in the first frame; one encode makes HEVC PQ 2160p + 360p and a tone-mapped H.264 360p', async () => {
   const master = join(work, 'hdr10-2160p.mp4');
   let started = Date.now();
@@ -67,20 +52,7 @@ test('HDR10 2160p master: the probe stage finds its metadata in the first frame;
     'testsrc2=size=960x540:rate=25:duration=1',
     '-vf',
     'scale=3840:2160:flags=neighbor,format=yuv420p10le',
-    '-c:v',
-    'libx265',
-    '-preset',
-    'ultrafast',
-    '-profile:v',
-    'main10',
-    '-x265-params',
-    `hdr10=1:repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:master-display=${MASTER_DISPLAY}:max-cll=1000,400:log-level=error`,
-    '-color_primaries',
-    'bt2020',
-    '-color_trc',
-    'smpte2084',
-    '-colorspace',
-    'bt2020nc',
+    ...x265Main10Args(X265_HDR10, 'smpte2084'),
     '-tag:v',
     'hvc1',
     master,
@@ -92,10 +64,10 @@ test('HDR10 2160p master: the probe stage finds its metadata in the first frame;
   assert.ok(probe.hdrFrameRun, 'a PQ master without stream-level metadata gets the frame probe');
   assert.is(probe.hdrFrameRun!.outcome, 'succeeded', probe.hdrFrameRun!.stderrTail);
   assert.ok(probe.hdrFrameRun!.argv.includes('%+#1'));
-  assert.equal(probe.frameHdrMetadata, EXPECTED_HDR);
+  assert.equal(probe.frameHdrMetadata, HDR10_METADATA);
   assert.ok(probe.outcome?.readable);
   const info = (probe.outcome as { info: MediaInfo }).info;
-  assert.equal(info.video!.hdrMetadata, EXPECTED_HDR);
+  assert.equal(info.video!.hdrMetadata, HDR10_METADATA);
   assert.equal(probe.verdict, { accepted: true });
 
   const plan = planLadder(info, hdrTemplate());
@@ -129,69 +101,29 @@ test('HDR10 2160p master: the probe stage finds its metadata in the first frame;
   }
   assert.is(fractions.at(-1), 1);
 
-  const uhd = videoStream(renditionPath(outDir, '2160p-hdr'));
+  const uhd = videoStreamFacts(t, renditionPath(outDir, '2160p-hdr'));
   assert.equal(
     [uhd['codec_name'], uhd['profile'], uhd['pix_fmt'], uhd['codec_tag_string'], uhd['width'], uhd['height']],
     ['hevc', 'Main 10', 'yuv420p10le', 'hvc1', 3840, 2160],
   );
   assert.equal([uhd['color_primaries'], uhd['color_transfer'], uhd['color_space']], ['bt2020', 'smpte2084', 'bt2020nc']);
   assert.is(uhd['level'], hevcLevelIdc(plan.rungs[2]!.level), `level ${plan.rungs[2]!.level}`);
-  assert.equal(hdrMetadataFromSideData(uhd['side_data_list']), EXPECTED_HDR);
-  assert.equal(probeFrame(renditionPath(outDir, '2160p-hdr')), EXPECTED_HDR);
-  const sdr = videoStream(renditionPath(outDir, '360p-sdr'));
+  assert.equal(hdrMetadataFromSideData(uhd['side_data_list']), HDR10_METADATA);
+  assert.equal(firstFrameHdr(t, renditionPath(outDir, '2160p-hdr')), HDR10_METADATA);
+  const sdr = videoStreamFacts(t, renditionPath(outDir, '360p-sdr'));
   assert.equal([sdr['codec_name'], sdr['pix_fmt'], sdr['color_transfer'], sdr['color_primaries']], ['h264', 'yuv420p', 'bt709', 'bt709']);
-  assert.is(probeFrame(renditionPath(outDir, '360p-sdr')), null);
+  assert.is(firstFrameHdr(t, renditionPath(outDir, '360p-sdr')), null);
   for (const r of enc.renditions) assert.equal(keyframeTimes(t, r.path), [0], r.name);
 
   // Our own HEVC output has the metadata at stream level too (mdcv/clli): no frame probe needed.
   const again = await probeStage(pools.probe, ctx, { taskId: 'probe-hdr-out', inputPath: renditionPath(outDir, '360p-hdr') });
   assert.is(again.hdrFrameRun, null);
-  assert.equal((again.outcome as { info: MediaInfo }).info.video!.hdrMetadata, EXPECTED_HDR);
+  assert.equal((again.outcome as { info: MediaInfo }).info.video!.hdrMetadata, HDR10_METADATA);
 });
 
 test('three languages with a loudness target and 5.1: one measure process, then one encode; the loudness of each rendition is returned', async () => {
   const master = join(work, 'languages.mkv');
-  t.make([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25:duration=6',
-    '-f',
-    'lavfi',
-    '-i',
-    'anoisesrc=color=pink:amplitude=0.5:duration=6:sample_rate=48000:seed=1,pan=stereo|c0=c0|c1=0.8*c0',
-    '-f',
-    'lavfi',
-    '-i',
-    'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t)|0.4*sin(2*PI*440*t)|0.2*sin(2*PI*55*t)|0.15*sin(2*PI*550*t)|0.15*sin(2*PI*660*t):channel_layout=5.1:sample_rate=48000:duration=6',
-    '-f',
-    'lavfi',
-    '-i',
-    'anoisesrc=color=pink:amplitude=0.03:duration=6:sample_rate=48000:seed=2',
-    '-map',
-    '0:v',
-    '-map',
-    '1:a',
-    '-map',
-    '2:a',
-    '-map',
-    '3:a',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'pcm_s24le',
-    '-metadata',
-    'title=SECRET-PROGRAMME-TITLE',
-    '-metadata:s:a:0',
-    'language=eng',
-    '-metadata:s:a:1',
-    'language=fre',
-    '-metadata:s:a:2',
-    'language=ger',
-    master,
-  ]);
+  t.make([...threeLanguageMasterArgs(6), '-metadata', 'title=SECRET-PROGRAMME-TITLE', master]);
   const probe = await probeStage(pools.probe, ctx, { taskId: 'probe-audio', inputPath: master });
   assert.is(probe.hdrFrameRun, null, 'an SDR master gets no frame probe');
   const info = (probe.outcome as { info: MediaInfo }).info;
@@ -266,23 +198,7 @@ test('three languages with a loudness target and 5.1: one measure process, then 
 
 test('a failed measure pass is the result: nothing is encoded', async () => {
   const master = join(work, 'short.mp4');
-  t.make([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=25:duration=2',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=duration=2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    master,
-  ]);
+  t.make([...testClipArgs('320x240', 2), master]);
   const info = (await probeStage(pools.probe, ctx, { taskId: 'probe-short', inputPath: master })).outcome as { info: MediaInfo };
   const plan = planLadder(info.info, audioTemplate({ loudness: EBU }));
   const spawned: string[][] = [];

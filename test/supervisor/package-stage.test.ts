@@ -14,6 +14,7 @@ import { signedImageCopy } from '../helpers/signed-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { mediaTools, type MediaTools } from '../media/media-tools.js';
 import { testPlan } from '../media/package-fixture.js';
+import { x265Main10Args } from '../media/test-masters.js';
 
 const cfg: PoolConfig = { cores: [0], slots: 1, timeoutSeconds: 120, memoryLimitBytes: 8 * 2 ** 30, maxAttempts: 3 };
 const pool = new StagePool('package', cfg);
@@ -69,22 +70,9 @@ test.before(async () => {
     ...src('1280x720'),
     '-vf',
     'format=yuv420p10le,setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc',
-    '-c:v',
-    'libx265',
-    '-preset',
-    'ultrafast',
-    '-profile:v',
-    'main10',
+    ...x265Main10Args('keyint=50:min-keyint=50:scenecut=0:bframes=2:level-idc=3.1:hdr10=1:log-level=error', 'smpte2084'),
     '-tag:v',
     'hvc1',
-    '-x265-params',
-    'keyint=50:min-keyint=50:scenecut=0:bframes=2:level-idc=3.1:hdr10=1:log-level=error',
-    '-color_primaries',
-    'bt2020',
-    '-color_trc',
-    'smpte2084',
-    '-colorspace',
-    'bt2020nc',
     '-b:v',
     '1500k',
   ]);
