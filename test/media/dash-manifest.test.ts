@@ -5,7 +5,7 @@ import { dashManifest } from '../../src/media/dash-manifest.js';
 import type { LadderPlan } from '../../src/media/plan-types.js';
 import type { CmafTrack, PackagedProgramme } from '../../src/media/packaged-programme.js';
 import { averageBitrate, dashBandwidth } from '../../src/media/segment-bitrates.js';
-import { testCaption, testPlan, testRung, testTrack } from './package-fixture.js';
+import { testCaption, testPlan, testRung, testProgramme, testTrack } from './package-fixture.js';
 
 const video = (kbps: number): CmafTrack =>
   testTrack(12800, [
@@ -21,15 +21,7 @@ const audioTrack = (kbps: number): CmafTrack =>
     [5376, 100],
   ]);
 
-function programme(plan: LadderPlan, over: Partial<PackagedProgramme> = {}): PackagedProgramme {
-  return {
-    plan,
-    videos: plan.rungs.map((rung) => ({ rung, track: video(rung.bitrateKbps) })),
-    audio: plan.audio.map((a) => ({ plan: a, track: audioTrack(a.bitrateKbps) })),
-    captions: plan.captions.map((c) => ({ plan: c, webvtt: { size: 600 }, imsc1: null })),
-    ...over,
-  };
-}
+const programme = (plan: LadderPlan, over: Partial<PackagedProgramme> = {}) => testProgramme(plan, { video, audio: audioTrack, webvttSize: 600 }, over);
 
 type Node = Record<string, unknown> & { AdaptationSet?: Node[]; Representation?: Node[]; SupplementalProperty?: Node[]; S?: Node[] };
 const parse = (xml: string) =>

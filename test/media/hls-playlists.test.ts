@@ -4,7 +4,7 @@ import { hlsMasterPlaylist, hlsMediaPlaylist, hlsPlaylists, hlsSubtitlePlaylist,
 import type { LadderPlan } from '../../src/media/plan-types.js';
 import type { CmafTrack, PackagedProgramme } from '../../src/media/packaged-programme.js';
 import { averageBitrate, peakSegmentBitrate } from '../../src/media/segment-bitrates.js';
-import { testAudio, testCaption, testPlan, testRung, testTrack } from './package-fixture.js';
+import { testAudio, testCaption, testPlan, testRung, testProgramme, testTrack } from './package-fixture.js';
 
 /** 2 s video segments at 12800/s; sizes so that the rate is `kbps` (1 kbps = 250 bytes per 2 s). */
 const video = (kbps: number, count = 3): CmafTrack =>
@@ -19,15 +19,7 @@ const audioTrack = (kbps: number): CmafTrack =>
     [96000, kbps * 250],
   ]);
 
-function programme(plan: LadderPlan, over: Partial<PackagedProgramme> = {}): PackagedProgramme {
-  return {
-    plan,
-    videos: plan.rungs.map((rung) => ({ rung, track: video(rung.bitrateKbps) })),
-    audio: plan.audio.map((a) => ({ plan: a, track: audioTrack(a.bitrateKbps) })),
-    captions: plan.captions.map((c) => ({ plan: c, webvtt: { size: 100 }, imsc1: null })),
-    ...over,
-  };
-}
+const programme = (plan: LadderPlan, over: Partial<PackagedProgramme> = {}) => testProgramme(plan, { video, audio: audioTrack, webvttSize: 100 }, over);
 
 test('media playlist: VOD, version 7, MAP and URIs into ../cmaf, EXTINF with 6 decimals, TARGETDURATION the ceiling', () => {
   const track = testTrack(48000, [

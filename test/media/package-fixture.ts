@@ -1,5 +1,5 @@
 import type { AudioPlan, CaptionPlan, LadderPlan, VideoRungPlan } from '../../src/media/plan-types.js';
-import type { CmafTrack } from '../../src/media/packaged-programme.js';
+import type { CmafTrack, PackagedProgramme } from '../../src/media/packaged-programme.js';
 import { rational } from '../../src/media/rational.js';
 
 /** Plan parts for the packaging tests, written out (not planned): what the packager is given. */
@@ -111,5 +111,23 @@ export function testTrack(timescale: number, segments: ReadonlyArray<readonly [n
       t += duration;
       return s;
     }),
+  };
+}
+
+/** How `testProgramme` makes the tracks: a video or audio track from the rendition's bitrate; the WebVTT file's size. */
+export interface TestTracks {
+  video: (kbps: number) => CmafTrack;
+  audio: (kbps: number) => CmafTrack;
+  webvttSize: number;
+}
+
+/** The packaged programme of `plan`: every rung, audio rendition and caption track of it, with the tracks `tracks` makes. */
+export function testProgramme(plan: LadderPlan, tracks: TestTracks, over: Partial<PackagedProgramme> = {}): PackagedProgramme {
+  return {
+    plan,
+    videos: plan.rungs.map((rung) => ({ rung, track: tracks.video(rung.bitrateKbps) })),
+    audio: plan.audio.map((a) => ({ plan: a, track: tracks.audio(a.bitrateKbps) })),
+    captions: plan.captions.map((c) => ({ plan: c, webvtt: { size: tracks.webvttSize }, imsc1: null })),
+    ...over,
   };
 }
