@@ -20,8 +20,11 @@ test('a 16k x 16k frame is over the 8192 limit; 8192x4320 is not', () => {
 });
 
 test('every applicable reason is listed, each with a message', () => {
-  const v = checkAccepted(fakeInfo({ width: 32, height: 32, codec: 'theora', duration: 0, transfer: 'smpte2084' }));
+  const noHdr = acceptedFormatsPolicy({ allowHdr: false });
+  const v = checkAccepted(fakeInfo({ width: 32, height: 32, codec: 'theora', duration: 0, transfer: 'smpte2084' }), noHdr);
   assert.equal(codes(v).sort(), ['MEDIA_DURATION_UNKNOWN', 'MEDIA_HDR_UNSUPPORTED', 'MEDIA_RESOLUTION_TOO_SMALL', 'MEDIA_VIDEO_CODEC_UNSUPPORTED']);
+  // HDR is taken by default: templates carry it through or tone-map it.
+  assert.not.ok(codes(checkAccepted(fakeInfo({ width: 3840, height: 2160, transfer: 'smpte2084' }))).includes('MEDIA_HDR_UNSUPPORTED'));
   if (!v.accepted) for (const r of v.reasons) assert.ok(r.message.length > 10);
 });
 
