@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { encodeStage } from '../../src/supervisor/stages/encode-stage.js';
 import { packageStage } from '../../src/supervisor/stages/package-stage.js';
 import { probeStage } from '../../src/supervisor/stages/probe-stage.js';
 import type { StageContext } from '../../src/supervisor/stages/stage-context.js';
-import { testImage } from '../helpers/ffmpeg-image.js';
+import { makeClip } from '../helpers/appliance-crash.js';
 import { signedImageCopy } from '../helpers/signed-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -27,36 +26,7 @@ let info: MediaInfo;
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 test.before(async () => {
-  const img = await testImage();
-  const argv = img.argv('ffmpeg');
-  const r = spawnSync(
-    argv[0]!,
-    [
-      ...argv.slice(1),
-      '-nostdin',
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=1280x720:rate=25:duration=4',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=4',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      master,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
-  assert.is(r.status, 0, String(r.stderr));
+  await makeClip(master, '1280x720', 4);
   const signed = await signedImageCopy();
   ctx = { image: signed.ref, trust: signed.trust };
 });

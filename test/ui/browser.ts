@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { packageRoot } from '../../src/config/package-root.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -78,4 +78,13 @@ export function pageErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+/** Submits the filled-in Submit page and waits for the Jobs page: the new job's row (the first) and its id. */
+export async function submitJob(page: Page): Promise<{ row: Locator; jobId: string }> {
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  const row = page.locator('tr[data-job]').first();
+  await row.waitFor();
+  return { row, jobId: (await row.getAttribute('data-job'))! };
 }

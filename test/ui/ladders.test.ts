@@ -4,18 +4,17 @@
 // JSON at its line), saves it, makes a second version, diffs v1 and v2 field by field, and
 // submits a job pinned to v1 that runs to completion. First, the UI's pure diff and JSON-path
 // helpers on their own.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diffJson, jsonEqual, showValue } from '../../ui/src/ladder-diff.js';
 import { spotOfPath } from '../../ui/src/json-lines.js';
+import { makeClip } from '../helpers/appliance-crash.js';
 import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { killServers, startServer } from '../helpers/cli.js';
-import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
+import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot, submitJob } from './browser.js';
 import { readFileSync } from 'node:fs';
 
 const contexts: BrowserContext[] = [];
@@ -82,43 +81,11 @@ test('spotOfPath: the line of a problem path in the JSON text, the nearest exist
   assert.is(spotOfPath('{"a\\"b": {"c": [true, null, -1.5e3]}}', 'a"b.c.2')?.line, 1);
 });
 
-async function clip(path: string): Promise<void> {
-  const img = await testImage();
-  const ff = img.argv('ffmpeg');
-  const gen = spawnSync(
-    ff[0]!,
-    [
-      ...ff.slice(1),
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=854x480:rate=25:duration=4',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=4',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      path,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
-  assert.is(gen.status, 0, String(gen.stderr));
-}
-
 test('ladder templates UI: list → view professional → copy with a changed rung (a duplicate name refused at its field) → v2 → diff v1/v2 → a job pinned to v1', async () => {
   const cwd = tempDir('mpegflow-ui-ladders-');
   await preloadEncoderImage(cwd);
   const master = join(cwd, 'ladder-clip.mp4');
-  await clip(master);
+  await makeClip(master, '854x480', 4);
   const s = await startServer({ cwd, timeoutMs: 300_000 });
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const bearer = { authorization: `Bearer ${token}` };
@@ -303,11 +270,7 @@ test('ladder templates UI: list → view professional → copy with a changed ru
   await page.locator('#ladder-version').selectOption('1');
   await page.locator('#file').setInputFiles(master);
   await screenshot(page, 'ladders-09-submit');
-  await page.getByRole('button', { name: 'Submit', exact: true }).click();
-  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
-  const jobRow = page.locator('tr[data-job]').first();
-  await jobRow.waitFor();
-  const jobId = (await jobRow.getAttribute('data-job'))!;
+  const { row: jobRow, jobId } = await submitJob(page);
   assert.match(await jobRow.innerText(), /web-hevc v1/);
   const deadline = Date.now() + 180_000;
   let job: { state: string; ladder: string; ladderVersion: number; renditions: { name: string }[]; error: unknown };

@@ -2,19 +2,18 @@
 // log in, submit a generated clip, watch its progress bar reach 100 %, open the job, play
 // HLS (hls.js) and DASH (dash.js) — objects encrypted at rest —, cancel a running job, and a viewer who cannot cancel.
 // Nothing the pages load may come from anywhere but the appliance at 127.0.0.1.
-import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BrowserContext, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { makeClip } from '../helpers/appliance-crash.js';
 import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
-import { testImage } from '../helpers/ffmpeg-image.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { writeKekFile } from '../helpers/kek-file.js';
-import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot } from './browser.js';
+import { launchChromium, offAppliance, pageErrors, recordRequests, screenshot, submitJob } from './browser.js';
 import { trustedFetch } from '../helpers/trusted-fetch.js';
 import { totpCode } from '../../src/auth/totp.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -37,38 +36,6 @@ test.after(async () => {
   killServers();
 });
 
-async function clip(path: string, seconds: number, size: string): Promise<void> {
-  const img = await testImage();
-  const ff = img.argv('ffmpeg');
-  const gen = spawnSync(
-    ff[0]!,
-    [
-      ...ff.slice(1),
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${size}:rate=25:duration=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=frequency=440:duration=${seconds}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      path,
-    ],
-    { env: { LC_ALL: 'C' } },
-  );
-  assert.is(gen.status, 0, String(gen.stderr));
-}
-
 async function playFor(page: Page, seconds: number): Promise<{ currentTime: number; src: string; engine: string | null }> {
   const video = page.locator('video');
   await video.evaluate((v: HTMLVideoElement) => v.play());
@@ -86,9 +53,9 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   const short = join(cwd, 'ui-clip.mp4');
   const long = join(cwd, 'ui-long.mp4');
   // 854x480: two video rungs (240p, 480p) for the rung selector.
-  await clip(short, 5, '854x480');
+  await makeClip(short, '854x480', 5);
   // Long enough to still be encoding after the viewer's and the dashboard's checks (~1 min of encoding).
-  await clip(long, 300, '640x360');
+  await makeClip(long, '640x360', 300);
 
   // A watch folder with one refused file (a symlink out of the folder), for the System page.
   const drop = join(cwd, 'drop');
@@ -156,11 +123,7 @@ test('operator UI: login → submit → progress 100 % → job detail → HLS an
   await page.locator('#file').setInputFiles(short);
   await page.locator('#ladder option').first().waitFor({ state: 'attached' });
   await screenshot(page, '03-submit');
-  await page.getByRole('button', { name: 'Submit', exact: true }).click();
-  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
-  const row = page.locator('tr[data-job]').first();
-  await row.waitFor();
-  const jobId = (await row.getAttribute('data-job'))!;
+  const { row, jobId } = await submitJob(page);
   // The bar moves with live events and reaches 100 %.
   const bar = row.getByRole('progressbar', { name: `Progress of job ${jobId}` });
   let midShot = false;
