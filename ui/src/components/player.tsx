@@ -1,111 +1,81 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { startDash } from './dash-engine';
+import { startHls } from './hls-engine';
+import { emptyView, type EngineSession, type PlayerView } from './player-view';
+import { AudioMenu, CaptionMenu, NowPlaying, SkippedNote } from './track-menus';
 
 type Format = 'hls' | 'dash';
-interface Rung {
-  /** hls.js level index, or dash.js representation id */
-  key: string;
-  label: string;
-}
-
-function rungLabel(height: number, bandwidth: number): string {
-  return `${height}p · ${(bandwidth / 1e6).toFixed(2)} Mb/s`;
-}
 
 /**
  * The preview player: HLS through hls.js (never the browser's native HLS, so one code path is
- * exercised everywhere) and DASH through dash.js, both bundled; the rung selector lists the
- * video rungs only (the master playlist's audio-only variant is not a rung).
+ * exercised everywhere) and DASH through dash.js, both bundled. The rung selector lists the
+ * video rungs only; the audio menu lists the engine's audio tracks (one per language, 5.1 ones
+ * where the browser decodes them) and the captions menu its text tracks, Off first. What the
+ * engine plays and what it skipped (renditions this browser cannot decode, such as HEVC in
+ * Chromium on Linux) are shown, and mirrored in data attributes for tests.
  */
 export function Player({ jobId, outputs }: { jobId: string; outputs: Record<string, string> }) {
   const formats = (['hls', 'dash'] as Format[]).filter((f) => outputs[f]);
   const [format, setFormat] = useState<Format | undefined>(formats[0]);
-  const [rungs, setRungs] = useState<Rung[]>([]);
+  const [view, setView] = useState<PlayerView>(emptyView);
   const [rung, setRung] = useState('auto');
   const [error, setError] = useState<string | null>(null);
   const [engine, setEngine] = useState<string>('');
   const video = useRef<HTMLVideoElement>(null);
-  const select = useRef<(key: string) => void>(() => undefined);
+  const session = useRef<EngineSession | null>(null);
 
   useEffect(() => {
     const v = video.current;
     if (!v || !format) return;
     const url = `/api/v1/jobs/${encodeURIComponent(jobId)}/outputs/${outputs[format]}`;
-    let destroy = () => undefined as void;
     let gone = false;
-    setRungs([]);
+    setView(emptyView);
     setRung('auto');
     setError(null);
     setEngine('');
-    (async () => {
-      if (format === 'hls') {
-        const { default: Hls } = await import('hls.js');
-        if (gone) return;
-        if (!Hls.isSupported()) {
-          setError('This browser has no Media Source Extensions: hls.js cannot play here.');
-          return;
-        }
-        const hls = new Hls({ enableWorker: true });
-        destroy = () => hls.destroy();
-        hls.on(Hls.Events.MANIFEST_PARSED, () => {
-          setRungs(
-            hls.levels
-              .map((l, i) => ({ l, i }))
-              .filter(({ l }) => l.height > 0 && l.width > 0)
-              .sort((a, b) => b.l.height - a.l.height)
-              .map(({ l, i }) => ({ key: String(i), label: rungLabel(l.height, l.bitrate) })),
-          );
-        });
-        hls.on(Hls.Events.ERROR, (_e, data) => {
-          if (data.fatal) setError(`hls.js: ${data.type} ${data.details}`);
-        });
-        select.current = (key) => {
-          hls.currentLevel = key === 'auto' ? -1 : Number(key);
-        };
-        hls.loadSource(url);
-        hls.attachMedia(v);
-        setEngine(`hls.js ${Hls.version}`);
-      } else {
-        const dashjs = await import('dashjs');
-        if (gone) return;
-        const player = dashjs.MediaPlayer().create();
-        // Live manifests would sync clocks with a public time server by default: use this appliance's Date header.
-        player.updateSettings({
-          streaming: { utcSynchronization: { defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-head:2014', value: `${location.origin}/healthz` } } },
-        });
-        destroy = () => player.destroy();
-        player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
-          setRungs(
-            player
-              .getRepresentationsByType('video')
-              .filter((r) => r.height > 0)
-              .sort((a, b) => b.height - a.height)
-              .map((r) => ({ key: r.id, label: rungLabel(r.height, r.bandwidth) })),
-          );
-        });
-        player.on(dashjs.MediaPlayer.events.ERROR, (e: unknown) => {
-          const err = (e as { error?: { message?: string; code?: number } }).error;
-          setError(`dash.js: ${err?.message ?? err?.code ?? 'playback error'}`);
-        });
-        select.current = (key) => {
-          player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: key === 'auto' } } } });
-          if (key !== 'auto') player.setRepresentationForTypeById('video', key, true);
-        };
-        player.initialize(v, url, false);
-        setEngine(`dash.js ${player.getVersion()}`);
-      }
-    })().catch((err: unknown) => setError(`player failed to load: ${(err as Error).message}`));
+    const hooks = {
+      patch: (p: Partial<PlayerView>) => {
+        if (!gone) setView((old) => ({ ...old, ...p }));
+      },
+      error: (message: string) => {
+        if (!gone) setError(message);
+      },
+    };
+    const start = format === 'hls' ? startHls : startDash;
+    start(v, url, hooks, () => gone)
+      .then((s) => {
+        if (!s) return;
+        if (gone) return s.destroy();
+        session.current = s;
+        setEngine(s.label);
+      })
+      .catch((err: unknown) => setError(`player failed to load: ${(err as Error).message}`));
     return () => {
       gone = true;
-      destroy();
-      select.current = () => undefined;
+      session.current?.destroy();
+      session.current = null;
       v.removeAttribute('src');
       v.load();
     };
   }, [jobId, format]);
 
   if (!format) return <p class="empty">This job has no playable output.</p>;
+  const audio = view.audioKey === null ? undefined : view.audio.find((t) => t.key === view.audioKey);
+  const text = view.text.find((t) => t.key === view.textKey);
   return (
-    <div class="player" data-format={format} data-engine={engine}>
+    <div
+      class="player"
+      data-format={format}
+      data-engine={engine}
+      data-audio-tracks={view.audio.length}
+      data-audio-language={audio?.language ?? ''}
+      data-audio-rendition={view.audioPlaying?.rendition ?? ''}
+      data-text-tracks={view.text.length}
+      data-text-language={text ? text.language : 'off'}
+      data-rendition={view.video?.rendition ?? ''}
+      data-video-codec={view.video?.codec ?? ''}
+      data-skipped={view.skipped.map((s) => `${s.family}:${s.names.join('+')}`).join(' ')}
+    >
       <div class="player-controls">
         <fieldset class="segmented">
           <legend>Format</legend>
@@ -123,17 +93,19 @@ export function Player({ jobId, outputs }: { jobId: string; outputs: Record<stri
             value={rung}
             onChange={(e) => {
               setRung(e.currentTarget.value);
-              select.current(e.currentTarget.value);
+              session.current?.setRung(e.currentTarget.value);
             }}
           >
             <option value="auto">auto (ABR)</option>
-            {rungs.map((r) => (
+            {view.rungs.map((r) => (
               <option key={r.key} value={r.key}>
                 {r.label}
               </option>
             ))}
           </select>
         </label>
+        <AudioMenu tracks={view.audio} current={view.audioKey} onChange={(key) => session.current?.setAudio(key)} />
+        <CaptionMenu tracks={view.text} current={view.textKey} onChange={(key) => session.current?.setText(key)} />
         <span class="muted small">{engine}</span>
       </div>
       {error && (
@@ -141,7 +113,10 @@ export function Player({ jobId, outputs }: { jobId: string; outputs: Record<stri
           {error}
         </p>
       )}
-      <video ref={video} controls muted playsInline aria-label={`Preview of job ${jobId} (${format.toUpperCase()})`} />
+      <SkippedNote skipped={view.skipped} engine={engine} />
+      <NowPlaying video={view.video} audio={view.audioPlaying} />
+      {/* One element per engine: text tracks an engine added to the element go with it. */}
+      <video key={format} ref={video} controls muted playsInline aria-label={`Preview of job ${jobId} (${format.toUpperCase()})`} />
     </div>
   );
 }
