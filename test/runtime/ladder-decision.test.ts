@@ -62,7 +62,7 @@ test('a rung out of attempts: `wait` fails the job naming it, `emit` packages th
 });
 
 test('`emit` with no video rung left still fails: audio alone is not a delivery', () => {
-  const tasks = [ladder({ state: 'failed' }), ...names.map((n) => rendition(n, n === 'audio' ? 'succeeded' : 'dead'))];
+  const tasks = [ladder({ state: 'failed' }), ...names.map((n) => rendition(n, isAudio(n) ? 'succeeded' : 'dead'))];
   const out = ladderOutcome(tasks, { partialLadder: 'emit' });
   assert.is(out.kind, 'fail');
   if (out.kind === 'fail')
