@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { builtinTemplates, isBuiltinTemplate } from '../media/builtin-templates.js';
 import type { LadderTemplate, TemplateVersion } from '../media/ladder-template.js';
 import { templateProblems } from '../media/template-check.js';
-import { canonicalJson } from '../store/audit-chain.js';
+import { canonicalSha256, quoted } from './quoting.js';
 import type { LadderTemplateRecord } from '../store/ladders.js';
 import type { Store } from '../store/store.js';
 
@@ -11,7 +10,7 @@ import type { Store } from '../store/store.js';
 const BUILTIN_AT = '1970-01-01T00:00:00.000Z';
 
 export function templateSha256(template: LadderTemplate): string {
-  return createHash('sha256').update(canonicalJson(template)).digest('hex');
+  return canonicalSha256(template);
 }
 
 function builtinVersion(template: LadderTemplate): TemplateVersion {
@@ -22,8 +21,6 @@ function builtinVersion(template: LadderTemplate): TemplateVersion {
 function storedVersion(record: LadderTemplateRecord): TemplateVersion {
   return { ...record, template: record.template as LadderTemplate, builtin: false };
 }
-
-const quoted = (s: string): string => JSON.stringify(s).slice(0, 120);
 
 /** The newest version of every template: the built-in ones first, then the stored ones by name. */
 export async function listTemplates(store: Store): Promise<TemplateVersion[]> {

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { ApplianceError, isApplianceError } from '../errors/appliance-error.js';
 import type { TemplateVersion } from '../media/ladder-template.js';
 import { keyProblem } from '../storage/keys.js';
 import type { ObjectInfo } from '../storage/object-store.js';
-import { canonicalJson } from '../store/audit-chain.js';
 import type { EncoderImageRecord } from '../store/store.js';
 import { newId } from './ids.js';
+import { canonicalSha256, quoted } from './quoting.js';
 import { resolveTemplate } from './ladder-templates.js';
 import { captionFormatOf } from './caption-inputs.js';
 import type { JobDetail, SubmitContext, SubmitRequest } from './job-runtime.js';
@@ -18,8 +17,6 @@ export interface ValidSubmission {
   template: TemplateVersion;
   image: EncoderImageRecord;
 }
-
-const quoted = (s: string): string => JSON.stringify(s).slice(0, 120);
 
 /**
  * The one check of a submission before anything is created (the HTTP route, the CLI and
@@ -69,7 +66,7 @@ export async function submitJob(
   request: SubmitRequest,
   context: SubmitContext,
 ): Promise<{ job: JobDetail; created: boolean }> {
-  const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const requestHash = canonicalSha256(request);
   if (context.idempotencyKey) {
     const existing = await ctx.store.jobs.byIdempotencyKey(context.idempotencyKey);
     if (existing) {
