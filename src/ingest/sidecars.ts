@@ -1,5 +1,9 @@
+import { readdir } from 'node:fs/promises';
 import { captionFormatOf, captionInputOf } from '../runtime/caption-inputs.js';
 import type { IngestRecord } from '../store/ingests.js';
+import { byName } from './candidates.js';
+import { moveToFailed } from './failures.js';
+import { recordIngest, type FolderContext } from './folder-context.js';
 import { isIgnoredName } from './ingest-name.js';
 
 /*
@@ -67,4 +71,38 @@ export function masterIdOf(sidecar: Pick<IngestRecord, 'name' | 'inputKey'>): st
   const key = sidecar.inputKey;
   if (key === null || !key.endsWith(`-${sidecar.name}`)) return null;
   return key.slice(0, key.length - sidecar.name.length - 1) || null;
+}
+
+/**
+ * The sidecars claimed with `master` (their key names its ingest id) and not finished: those
+ * in `.processing/`, and a claimed one gone from there (its master then fails: it cannot be
+ * submitted without it).
+ */
+export async function claimedSidecars(ctx: FolderContext, master: IngestRecord): Promise<IngestRecord[]> {
+  const inProcessing = new Set(await readdir(ctx.processing).catch(() => []));
+  return (await ctx.store.ingests.unfinished(ctx.root))
+    .sort(byName)
+    .filter(
+      (i) =>
+        i.id !== master.id &&
+        isCaptionName(i.name) &&
+        masterIdOf(i) === master.id &&
+        (i.state === 'claimed' || (i.state === 'submitted' && inProcessing.has(i.name))),
+    );
+}
+
+/** A sidecar with no master to go with: to failed/ with its error file, recorded (INGEST_ORPHAN_SIDECAR). */
+export async function failOrphan(ctx: FolderContext, report: { orphaned: string[] }, ingest: IngestRecord, from: string, message: string): Promise<boolean> {
+  const code = 'INGEST_ORPHAN_SIDECAR';
+  const moved = await moveToFailed(ctx, ingest, from, code, message);
+  if (!moved.movedTo) return false;
+  await recordIngest(ctx, ingest.id, { state: 'failed', errorCode: code, errorMessage: message }, 'ingest.failed', {
+    name: ingest.name,
+    code,
+    message,
+    ...moved,
+  });
+  ctx.logger.warn({ folder: ctx.root, name: ingest.name, ingestId: ingest.id, code, movedTo: moved.movedTo }, `watch folder: ${message}`);
+  report.orphaned.push(ingest.name);
+  return true;
 }

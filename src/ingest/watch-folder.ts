@@ -1,29 +1,16 @@
 import { watch, type FSWatcher, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageOf } from '../errors/appliance-error.js';
-import type { IngestRecord } from '../store/ingests.js';
-import { claimFile, moveToFailed, processClaimed, refuseInPlace } from './file-ingest.js';
-import { lstatOrNone, moveToFreeName } from './file-moves.js';
-import { fingerprint, folderContext, newIngestId, recordIngest, type FolderContext, type IngestDeps, type WatchFolderConfig } from './folder-context.js';
+import { byName, identityOf, type Candidate } from './candidates.js';
+import { claimFile } from './claim.js';
+import { detect, gone, refuse } from './detection.js';
+import { processClaimed } from './file-ingest.js';
+import { lstatOrNone } from './file-moves.js';
+import { auditFolder, folderProblem } from './folder-check.js';
+import { fingerprint, folderContext, type FolderContext, type IngestDeps, type WatchFolderConfig } from './folder-context.js';
 import { ingestNameProblem, isIgnoredName, shownName } from './ingest-name.js';
-import { isCaptionName, isSidecarOf, masterIdOf, mastersOf, mayBecomeMasterOf, ORPHAN_GRACE_FACTOR, sidecarKeyOf } from './sidecars.js';
-
-interface Candidate {
-  ingest: IngestRecord;
-  /** `dev:ino` of the file the record is about. */
-  identity: string;
-  /** The last fingerprint seen, and since when it has not changed. */
-  fingerprint: string;
-  since: number;
-  stats: Stats;
-  /** A caption file (by its extension): never a master, a sidecar of one (src/ingest/sidecars.ts). */
-  caption: boolean;
-}
-
-const identityOf = (st: Stats) => `${st.dev}:${st.ino}`;
-/** Sidecars go into a job in name order (code units: the same on every host). */
-const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+import { resume } from './resume.js';
+import { claimedSidecars, failOrphan, isCaptionName, isSidecarOf, mastersOf, mayBecomeMasterOf, ORPHAN_GRACE_FACTOR } from './sidecars.js';
 
 /**
  * What one pass over the folder found: names it considered, stable files left alone because a
@@ -159,27 +146,9 @@ export class WatchFolder {
   async #process(ingestId: string, attempt = 1): Promise<void> {
     const ingest = await this.ctx.store.ingests.get(ingestId);
     if (!ingest) return;
-    const result = await processClaimed(this.ctx, ingest, attempt, await this.#claimedSidecars(ingest));
+    const result = await processClaimed(this.ctx, ingest, attempt, await claimedSidecars(this.ctx, ingest));
     if (result.outcome === 'retry') this.#retries.set(ingestId, { attempt: result.attempt, dueAt: Date.now() + result.delayMs });
     else if (result.outcome !== 'stopped') this.#retries.delete(ingestId);
-  }
-
-  /**
-   * The sidecars claimed with `master` (their key names its ingest id) and not finished: those
-   * in `.processing/`, and a claimed one gone from there (its master then fails: it cannot be
-   * submitted without it).
-   */
-  async #claimedSidecars(master: IngestRecord): Promise<IngestRecord[]> {
-    const inProcessing = new Set(await readdir(this.ctx.processing).catch(() => []));
-    return (await this.ctx.store.ingests.unfinished(this.ctx.root))
-      .sort(byName)
-      .filter(
-        (i) =>
-          i.id !== master.id &&
-          isCaptionName(i.name) &&
-          masterIdOf(i) === master.id &&
-          (i.state === 'claimed' || (i.state === 'submitted' && inProcessing.has(i.name))),
-      );
   }
 
   /** Claimed files whose temporary failure is due for another attempt (still in `.processing/`, still claimed). */
@@ -198,14 +167,14 @@ export class WatchFolder {
 
   /** The root and its `.processing/`, `done/`, `failed/` must be real directories (never symlinks). */
   async #checkFolder(): Promise<boolean> {
-    const problem = await this.#folderProblem();
+    const problem = await folderProblem(this.ctx);
     if (problem === undefined) {
       if (this.#available !== true) {
         if (this.#available === false) this.#needsResume = true;
         this.#available = true;
         this.ctx.logger.info({ folder: this.ctx.root }, 'watch folder: watching');
         this.ctx.onFolderStatus?.(this.ctx.root, undefined);
-        await this.#auditFolder('ingest.folder_available', {});
+        await auditFolder(this.ctx, 'ingest.folder_available', {});
       }
       return true;
     }
@@ -215,35 +184,9 @@ export class WatchFolder {
       this.#available = false;
       this.ctx.logger.error({ folder: this.ctx.root, problem }, `watch folder unavailable: ${problem}; watching for it to come back`);
       this.ctx.onFolderStatus?.(this.ctx.root, problem);
-      await this.#auditFolder('ingest.folder_unavailable', { problem });
+      await auditFolder(this.ctx, 'ingest.folder_unavailable', { problem });
     }
     return false;
-  }
-
-  async #folderProblem(): Promise<string | undefined> {
-    try {
-      const root = await lstatOrNone(this.ctx.root);
-      if (!root) return 'the folder does not exist';
-      if (root.isSymbolicLink()) return 'the folder is a symbolic link (configure the real path)';
-      if (!root.isDirectory()) return 'not a directory';
-      for (const dir of [this.ctx.processing, this.ctx.done, this.ctx.failed]) {
-        await mkdir(dir, { mode: 0o750 }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-        });
-        const st = await lstat(dir);
-        if (!st.isDirectory() || st.isSymbolicLink()) return `${dir} is not a directory (a symbolic link or a file is refused)`;
-        if (st.dev !== root.dev) return `${dir} is on another filesystem (a claim must be a rename)`;
-      }
-      return undefined;
-    } catch (err) {
-      // Removed between the checks above: say so plainly.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstatOrNone(this.ctx.root).catch(() => undefined))) return 'the folder does not exist';
-      return messageOf(err);
-    }
-  }
-
-  async #auditFolder(type: string, payload: Record<string, unknown>): Promise<void> {
-    await this.ctx.store.change(async (tx) => void (await tx.audit({ type, actor: this.ctx.actor, payload: { folder: this.ctx.root, ...payload } })));
   }
 
   #watch(): void {
@@ -262,209 +205,16 @@ export class WatchFolder {
 
   /**
    * Files left in `.processing/` (a stop or crash mid-ingest) are finished, never ingested
-   * twice; a master resumes with the sidecars claimed with it.
+   * twice; a master resumes with the sidecars claimed with it (src/ingest/resume.ts).
    */
   async #resume(): Promise<void> {
-    const open = new Map((await this.ctx.store.ingests.unfinished(this.ctx.root)).filter((i) => i.state !== 'detected').map((i) => [i.name, i]));
-    const inProcessing = await readdir(this.ctx.processing);
-    for (const ingest of open.values()) {
-      if (inProcessing.includes(ingest.name)) continue;
-      if (ingest.state === 'submitted') {
-        await this.#recordMovedToDone(ingest);
-        continue;
-      }
-      if (ingest.state !== 'claimed') continue;
-      // A sidecar's job is its master's; while its master is still in .processing/, the master's resume deals with it.
-      const ownerId = (isCaptionName(ingest.name) ? masterIdOf(ingest) : null) ?? ingest.id;
-      const owner = ownerId === ingest.id ? undefined : [...open.values()].find((i) => i.id === ownerId);
-      if (owner && inProcessing.includes(owner.name)) continue;
-      // Claimed, then its file left .processing/ by another hand: nothing to resume.
-      const job = await this.ctx.store.jobs.byIdempotencyKey(`ingest:${ownerId}`);
-      const message = `${shownName(ingest.name)} is no longer in .processing/${job ? '' : '; nothing was submitted'}`;
-      if (job)
-        await recordIngest(this.ctx, ingest.id, { state: 'submitted', jobId: job.id }, 'ingest.submitted', { name: ingest.name, jobId: job.id, note: message });
-      else
-        await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', {
-          name: ingest.name,
-          code: 'INGEST_SOURCE_VANISHED',
-          message,
-        });
-    }
-    // Masters first: each sidecar then finds the master it was claimed with.
-    const masters: IngestRecord[] = [];
-    const sidecars: { name: string; st: Stats }[] = [];
-    for (const name of inProcessing) {
-      if (this.ctx.signal.aborted) return;
-      const st = await lstatOrNone(join(this.ctx.processing, name));
-      if (!st) continue;
-      if (isCaptionName(name)) {
-        sidecars.push({ name, st });
-        continue;
-      }
-      const ingest = await this.#resumedClaim(name, st, open.get(name));
-      if (ingest) masters.push(ingest);
-    }
-    for (const { name, st } of sidecars) {
-      if (this.ctx.signal.aborted) return;
-      const record = open.get(name);
-      const linked = record ? masters.find((m) => m.id === masterIdOf(record)) : undefined;
-      const fitting = masters.filter((m) => isSidecarOf(name, m.name));
-      const master = linked ?? (fitting.length === 1 ? fitting[0] : undefined);
-      if (master) await this.#resumedClaim(name, st, record, master);
-      else await this.#loneClaimedSidecar(name, st, record);
-    }
-    for (const ingest of masters) {
-      if (this.ctx.signal.aborted) return;
-      await this.#process(ingest.id);
-    }
-  }
-
-  /**
-   * The record of a file found in `.processing/` at start, recorded claimed if it was not yet
-   * (claimed just before a crash, or put there by hand), `ingest.resumed` audited; a sidecar is
-   * tied to `master`. Undefined when the file is refused.
-   */
-  async #resumedClaim(name: string, st: Stats, open: IngestRecord | undefined, master?: IngestRecord): Promise<IngestRecord | undefined> {
-    let ingest = open;
-    const link = master ? { sidecarOf: master.name, masterIngestId: master.id } : {};
-    if (!ingest || (master && masterIdOf(ingest) !== master.id)) {
-      ingest ??= await this.#recordOf(name, st);
-      if (!ingest) return undefined;
-      await recordIngest(
-        this.ctx,
-        ingest.id,
-        { state: ingest.state === 'submitted' ? 'submitted' : 'claimed', size: st.size, ...(master ? { inputKey: sidecarKeyOf(master, name) } : {}) },
-        'ingest.claimed',
-        { name, path: join(this.ctx.processing, name), size: st.size, resumed: true, ...link },
-      );
-    }
-    this.ctx.logger.info(
-      { folder: this.ctx.root, name, ingestId: ingest.id, state: ingest.state, ...link },
-      'watch folder: resuming a file found in .processing/',
-    );
-    const { id, jobId, state } = ingest;
-    await this.ctx.store.change(
-      async (tx) =>
-        void (await tx.audit({ type: 'ingest.resumed', actor: this.ctx.actor, jobId, payload: { ingestId: id, folder: this.ctx.root, name, state, ...link } })),
-    );
-    return ingest;
-  }
-
-  /** The record of a file found in `.processing/` with no open record: its detected record (claimed just before a crash), or a new one; undefined when refused. */
-  async #recordOf(name: string, st: Stats): Promise<IngestRecord | undefined> {
-    const detected = this.#candidates.get(name);
-    if (detected && detected.identity === identityOf(st)) {
-      this.#candidates.delete(name);
-      return detected.ingest;
-    }
-    if (ingestNameProblem(name) !== undefined || !st.isFile() || st.nlink !== 1) {
-      await this.#refuse(name, st);
-      return undefined;
-    }
-    return await this.#detect(name, st);
-  }
-
-  /**
-   * A sidecar in `.processing/` without its master there: a stop between the renames of a
-   * claim (the sidecars go first). It goes back into the folder when its master is there (to
-   * be claimed with it again), else to failed/ (INGEST_ORPHAN_SIDECAR).
-   */
-  async #loneClaimedSidecar(name: string, st: Stats, open: IngestRecord | undefined): Promise<void> {
-    const ingest = open ?? (await this.#recordOf(name, st));
-    if (!ingest) return;
-    const from = join(this.ctx.processing, name);
-    const inFolder = (await readdir(this.ctx.root)).filter((n) => !isIgnoredName(n) && !isCaptionName(n) && n !== 'done' && n !== 'failed');
-    const masters = mastersOf(name, inFolder);
-    if (masters.length === 1 && (await moveToFreeName(from, join(this.ctx.root, name)))) {
-      const note = `claimed without its master (a stop during the claim); put back in the folder to go with ${shownName(masters[0]!)}`;
-      await recordIngest(this.ctx, ingest.id, { state: 'detected', inputKey: null }, 'ingest.resumed', { name, state: ingest.state, note });
-      this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: ingest.id }, `watch folder: sidecar ${note}`);
-      this.#candidates.set(name, { ingest: { ...ingest, state: 'detected' }, identity: identityOf(st), fingerprint: '', since: 0, stats: st, caption: true });
-      return;
-    }
-    const why =
-      masters.length > 1
-        ? `matches more than one master in the folder (${masters.map(shownName).join(', ')})`
-        : 'has no master in .processing/ or in the folder';
-    await this.#failOrphan(ingest, from, `caption sidecar ${shownName(name)} was found in .processing/ without its master and ${why}`);
-  }
-
-  /** A sidecar with no master to go with: to failed/ with its error file, recorded (INGEST_ORPHAN_SIDECAR). */
-  async #failOrphan(ingest: IngestRecord, from: string, message: string): Promise<boolean> {
-    const code = 'INGEST_ORPHAN_SIDECAR';
-    const moved = await moveToFailed(this.ctx, ingest, from, code, message);
-    if (!moved.movedTo) return false;
-    await recordIngest(this.ctx, ingest.id, { state: 'failed', errorCode: code, errorMessage: message }, 'ingest.failed', {
-      name: ingest.name,
-      code,
-      message,
-      ...moved,
+    await resume({
+      ctx: this.ctx,
+      candidates: this.#candidates,
+      refused: this.#refused,
+      process: (ingestId) => this.#process(ingestId),
+      failOrphan: (ingest, from, message) => failOrphan(this.ctx, this.#report, ingest, from, message),
     });
-    this.ctx.logger.warn({ folder: this.ctx.root, name: ingest.name, ingestId: ingest.id, code, movedTo: moved.movedTo }, `watch folder: ${message}`);
-    this.#report.orphaned.push(ingest.name);
-    return true;
-  }
-
-  /**
-   * A stop between the move to done/ and its record leaves the ingest "submitted" with its
-   * file already in done/ (under its name or `<id>-name`): record it done now.
-   */
-  async #recordMovedToDone(ingest: IngestRecord): Promise<void> {
-    for (const name of [ingest.name, `${ingest.id}-${ingest.name}`]) {
-      if (!(await lstatOrNone(join(this.ctx.done, name)))?.isFile()) continue;
-      const movedTo = join(this.ctx.done, name);
-      await recordIngest(this.ctx, ingest.id, { state: 'done', jobId: ingest.jobId }, 'ingest.done', {
-        name: ingest.name,
-        jobId: ingest.jobId,
-        movedTo,
-        note: 'recorded at start: the file was moved to done/ just before a stop',
-      });
-      this.ctx.logger.info(
-        { folder: this.ctx.root, name: ingest.name, ingestId: ingest.id, jobId: ingest.jobId },
-        'watch folder: file found in done/ at start; recorded done',
-      );
-      return;
-    }
-  }
-
-  async #detect(name: string, st: Stats): Promise<IngestRecord> {
-    const id = newIngestId();
-    const path = join(this.ctx.root, name);
-    await this.ctx.store.change(async (tx) => {
-      await tx.ingests.insert({ id, folder: this.ctx.root, name, state: 'detected', fingerprint: fingerprint(st), size: st.size });
-      const caption = isCaptionName(name) ? { caption: true } : {};
-      await tx.audit({
-        type: 'ingest.detected',
-        actor: this.ctx.actor,
-        payload: { ingestId: id, folder: this.ctx.root, name, path, size: st.size, ...caption },
-      });
-    });
-    this.ctx.logger.info({ folder: this.ctx.root, name, ingestId: id, size: st.size }, 'watch folder: file detected');
-    return (await this.ctx.store.ingests.get(id))!;
-  }
-
-  async #refuse(name: string, st: Stats): Promise<void> {
-    const memo = `${name}|${fingerprint(st)}`;
-    if (this.#refused.has(memo)) return;
-    this.#refused.add(memo);
-    const nameProblem = ingestNameProblem(name);
-    if (nameProblem !== undefined) {
-      await refuseInPlace(this.ctx, name, st, 'INGEST_NAME_INVALID', `file name ${shownName(name)} ${nameProblem}; refused, left in place`);
-    } else if (st.isSymbolicLink()) {
-      const target = await readlink(join(this.ctx.root, name)).catch(() => null);
-      await refuseInPlace(this.ctx, name, st, 'INGEST_SYMLINK', `${shownName(name)} is a symbolic link; never followed, left in place`, { linkTarget: target });
-    } else if (!st.isFile()) {
-      await refuseInPlace(this.ctx, name, st, 'INGEST_NOT_A_FILE', `${shownName(name)} is not a regular file; left in place`);
-    } else {
-      await refuseInPlace(
-        this.ctx,
-        name,
-        st,
-        'INGEST_HARD_LINK',
-        `${shownName(name)} has ${st.nlink} hard links (it may be another file's contents); refused, left in place`,
-        { nlink: st.nlink },
-      );
-    }
   }
 
   async #scan(): Promise<void> {
@@ -482,7 +232,7 @@ export class WatchFolder {
       const st = await lstatOrNone(join(this.ctx.root, name));
       if (!st || st.isDirectory()) continue;
       if (ingestNameProblem(name) !== undefined || st.isSymbolicLink() || !st.isFile() || st.nlink !== 1) {
-        await this.#refuse(name, st);
+        await refuse(this.ctx, this.#refused, name, st);
         continue;
       }
       present.add(name);
@@ -490,18 +240,18 @@ export class WatchFolder {
       const fp = fingerprint(st);
       let c = this.#candidates.get(name);
       if (c && c.identity !== identityOf(st)) {
-        await this.#gone(c, 'replaced by another file before it was taken');
+        await gone(this.ctx, this.#candidates, c, 'replaced by another file before it was taken');
         c = undefined;
       }
       if (!c) {
-        c = { ingest: await this.#detect(name, st), identity: identityOf(st), fingerprint: fp, since: now, stats: st, caption: isCaptionName(name) };
+        c = { ingest: await detect(this.ctx, name, st), identity: identityOf(st), fingerprint: fp, since: now, stats: st, caption: isCaptionName(name) };
         this.#candidates.set(name, c);
       } else if (c.fingerprint !== fp) {
         Object.assign(c, { fingerprint: fp, since: now, stats: st });
       }
     }
     for (const [name, c] of this.#candidates) {
-      if (!present.has(name)) await this.#gone(c, 'removed before it was taken');
+      if (!present.has(name)) await gone(this.ctx, this.#candidates, c, 'removed before it was taken');
     }
     const isStable = (c: Candidate) => c.since > 0 && now - c.since >= this.#stableMs;
     const stable = [...this.#candidates.values()].filter(isStable);
@@ -578,19 +328,8 @@ export class WatchFolder {
       if (why === undefined) continue;
       const st = await lstatOrNone(join(this.ctx.root, name));
       if (!st || fingerprint(st) !== fingerprint(s.stats)) continue; // changed or gone: the next pass sees it
-      if (await this.#failOrphan(s.ingest, join(this.ctx.root, name), `caption sidecar ${shownName(name)} ${why}`)) this.#candidates.delete(name);
+      if (await failOrphan(this.ctx, this.#report, s.ingest, join(this.ctx.root, name), `caption sidecar ${shownName(name)} ${why}`))
+        this.#candidates.delete(name);
     }
-  }
-
-  /** A detected file that went away before it was taken: recorded, nothing else to do. */
-  async #gone(c: Candidate, why: string): Promise<void> {
-    this.#candidates.delete(c.ingest.name);
-    const message = `${shownName(c.ingest.name)} was ${why}; nothing was stored`;
-    this.ctx.logger.info({ folder: this.ctx.root, name: c.ingest.name, ingestId: c.ingest.id }, `watch folder: ${message}`);
-    await recordIngest(this.ctx, c.ingest.id, { state: 'failed', errorCode: 'INGEST_SOURCE_VANISHED', errorMessage: message }, 'ingest.failed', {
-      name: c.ingest.name,
-      code: 'INGEST_SOURCE_VANISHED',
-      message,
-    });
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { claimFile } from '../../src/ingest/file-ingest.js';
+import { claimFile } from '../../src/ingest/claim.js';
 import { folderContext, newIngestId } from '../../src/ingest/folder-context.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { eventually, ingestFixture } from './ingest-fixture.js';
