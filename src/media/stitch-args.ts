@@ -62,14 +62,16 @@ function seconds(us: bigint): string {
  * (relative names only; the verified spawn's `-protocol_whitelist file,pipe` before `-i`
  * carries over to the files it opens), the first video stream copied, nothing else,
  * faststart. `-fflags +bitexact` and no metadata keep the encoder string and creation
- * times out, so the same chunks give the same bytes.
+ * times out, so the same chunks give the same bytes. `-xerror`: without it ffmpeg 7.1 takes
+ * a chunk it cannot open for the end of the input, and rewrites the dts of a chunk that
+ * overlaps the next, and exits 0 either way; with it both fail the run.
  */
 export function stitchArgs(listPath: string, output: string): string[] {
   const list = checkPath(listPath, 'stitch list');
   const out = checkPath(output, 'stitch output');
   checkDistinctPaths([list], [out]);
   return [
-    ...['-hide_banner', '-loglevel', 'warning', '-nostats', '-y'],
+    ...['-hide_banner', '-loglevel', 'warning', '-nostats', '-xerror', '-y'],
     ...['-f', 'concat', '-safe', '1', '-i', list],
     ...['-map', '0:v:0', '-c', 'copy', '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1'],
     ...['-fflags', '+bitexact', '-movflags', '+faststart', '-f', 'mp4', out],

@@ -90,7 +90,8 @@ test('stitch and packet-index argv', () => {
   const args = stitchArgs('/w/chunks/stitch.ffconcat', '/w/out/720p.mp4');
   assert.equal(args.slice(args.indexOf('-f'), args.indexOf('-i') + 2), ['-f', 'concat', '-safe', '1', '-i', '/w/chunks/stitch.ffconcat']);
   const joined = args.join(' ');
-  for (const part of ['-map 0:v:0 -c copy -an', '-fflags +bitexact', '-movflags +faststart -f mp4 /w/out/720p.mp4']) assert.ok(joined.includes(part), part);
+  for (const part of ['-xerror', '-map 0:v:0 -c copy -an', '-fflags +bitexact', '-movflags +faststart -f mp4 /w/out/720p.mp4'])
+    assert.ok(joined.includes(part), part);
   assert.not.ok(args.includes('-safe') && args[args.indexOf('-safe') + 1] === '0');
   expectArgumentError(() => stitchArgs('stitch.ffconcat', '/w/out.mp4'));
   expectArgumentError(() => stitchArgs('/w/list', 'out.mp4'));
