@@ -154,6 +154,7 @@ export async function recordJob(options: { idleSeconds: number }): Promise<Recor
     const config = {
       pools: { probe: pool([1]), encode: pool([0]), package: pool([1]) },
       policies: { partialLadder: 'wait' as const, maxAttempts: 3, maxInterruptions: 10, interruptionBackoffSeconds: 1 },
+      chunking: { enabled: true, thresholdSeconds: 300, chunkSeconds: 60 },
     };
     const supervisor = new Supervisor(config);
     const bus = new EventBus();

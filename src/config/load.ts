@@ -229,6 +229,11 @@ export function loadConfig({ env, host, cwd }: LoadOptions): Config {
       maxInterruptions: file.policies?.maxInterruptions ?? 10,
       interruptionBackoffSeconds: file.policies?.interruptionBackoffSeconds ?? 2,
     },
+    chunking: {
+      enabled: file.chunking?.enabled ?? true,
+      thresholdSeconds: file.chunking?.thresholdSeconds ?? 300,
+      chunkSeconds: file.chunking?.chunkSeconds ?? 60,
+    },
     backups: { cron: file.backups?.cron ?? '30 2 * * *', retention: file.backups?.retention ?? 7 },
     auditHeads: { intervalSeconds: file.auditHeads?.intervalSeconds ?? 60, sink: auditHeadSink(file, dataDir) },
     host: { cores: host.cores, memoryBytes: host.memoryBytes },

@@ -196,6 +196,17 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Long masters: encoded in chunks of `chunkSeconds` in parallel, then stitched (docs/chunking.md). */
+    chunking: z
+      .object({
+        enabled: z.boolean().optional(),
+        /** Masters longer than this are chunked (default 300). */
+        thresholdSeconds: z.number().min(0).max(1_000_000).optional(),
+        /** Target chunk length, rounded to whole GOPs (default 60). */
+        chunkSeconds: z.number().min(2).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
     policies: z
       .object({
         partialLadder: z.enum(['wait', 'emit']).optional(),
@@ -260,6 +271,8 @@ export interface Config {
   /** UI sessions: idle timeout and absolute lifetime. */
   sessions: { idleMinutes: number; lifetimeHours: number; secondFactorRoles: Array<'admin' | 'operator' | 'viewer' | 'auditor'> };
   policies: { partialLadder: 'wait' | 'emit'; maxAttempts: number; maxInterruptions: number; interruptionBackoffSeconds: number };
+  /** Chunked encoding of long masters: on by default for masters over `thresholdSeconds`, chunks of about `chunkSeconds`. */
+  chunking: { enabled: boolean; thresholdSeconds: number; chunkSeconds: number };
   /** Store backups: node-cron expression (default nightly 02:30) and how many to keep (default 7). */
   backups: { cron: string; retention: number };
   /** Signed chain heads: signed every `intervalSeconds` (default 60) while events are appended; `sink`: a write-once folder on another volume, or null. */

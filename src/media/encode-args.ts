@@ -1,5 +1,7 @@
 import type { AudioPlan, LadderPlan, VideoRungPlan } from './ladder-plan.js';
 import { checkDistinctPaths, checkInput, checkInt, checkPath } from './argv-values.js';
+import { decimal } from './argv-decimals.js';
+import type { ChunkRange } from './chunk-plan.js';
 import { audioOutputArgs } from './audio-encode-args.js';
 import { ladderFilterGraph } from './filter-graph.js';
 import type { LoudnessMeasurement } from './loudness.js';
@@ -54,6 +56,49 @@ export function encodeLadderArgs(plan: LadderPlan, options: LadderEncodeOptions)
   plan.rungs.forEach((rung, i) => args.push(...videoOutputArgs(plan, rung, `[v${i}]`, preset, outputs[i] as string)));
   plan.audio.forEach((audio, i) => args.push(...audioOutputArgs(audio, audioOutputs[i] as string, measurementOf(audio, options.loudness))));
   return args;
+}
+
+/**
+ * One chunk of the ladder's video (chunk-plan.ts): the master read from the chunk's start
+ * (`-ss` before `-i`: ffmpeg seeks to the keyframe before it and decodes up to it exactly),
+ * every rung through the same `split` graph, `-frames:v` the chunk's frames, keyframes on the
+ * programme's GOP grid. No audio: a chunked job's audio is encoded once, whole.
+ */
+export function encodeChunkArgs(
+  plan: LadderPlan,
+  chunk: Pick<ChunkRange, 'startSeconds' | 'firstGop' | 'frames'>,
+  options: EncodeOptions & { rungOutputs: readonly string[] },
+): string[] {
+  const input = checkInput(options.input, 'encode input');
+  if (plan.rungs.length === 0) throw mediaArgumentError('a chunk needs at least one rung');
+  if (options.rungOutputs.length !== plan.rungs.length)
+    throw mediaArgumentError(`expected ${plan.rungs.length} rung outputs, got ${options.rungOutputs.length}`);
+  const outputs = options.rungOutputs.map((p, i) => checkPath(p, `rung ${i} output`));
+  checkDistinctPaths([input], outputs);
+  const preset = checkPreset(plan, options.x264Preset);
+  const keyframes = { offsetSeconds: chunk.startSeconds, firstGop: chunk.firstGop, frames: chunk.frames };
+  return [
+    ...head(),
+    '-ss',
+    decimal(Math.floor(chunk.startSeconds * 1e6) / 1e6, 0, 1e7, 6, 'chunk start'),
+    '-i',
+    input,
+    '-filter_complex',
+    ladderFilterGraph(
+      plan,
+      plan.rungs.map((_, i) => i),
+    ),
+    ...plan.rungs.flatMap((rung, i) => videoOutputArgs(plan, rung, `[v${i}]`, preset, outputs[i] as string, keyframes)),
+  ];
+}
+
+/** Every audio rendition of the plan, in one process reading the master once (a chunked job's audio). */
+export function encodeAllAudioArgs(plan: LadderPlan, options: { input: string; audioOutputs: readonly string[]; loudness?: LoudnessMeasurements }): string[] {
+  if (plan.audio.length === 0) throw mediaArgumentError('the plan has no audio renditions');
+  return encodeLadderArgs(
+    { ...plan, rungs: [] },
+    { input: options.input, rungOutputs: [], audioOutputs: options.audioOutputs, ...(options.loudness ? { loudness: options.loudness } : {}) },
+  );
 }
 
 /** One rung alone (per-rendition retry): the same filters and keyframe settings, so it stays GOP-aligned with the others. */

@@ -82,6 +82,23 @@ export interface TemplateCaptions {
   invalid: 'refuse' | 'skip';
 }
 
+/** Quality metrics the gate can hold a rung to (docs/quality.md). */
+export const QUALITY_METRICS = ['psnr', 'ssim', 'xpsnr'] as const;
+export type QualityMetricName = (typeof QUALITY_METRICS)[number];
+
+/**
+ * The quality gate: every video rung is measured against the master (PSNR, SSIM, XPSNR) on a
+ * sample; a rung below a threshold fails the job or is left out (the job flagged partial).
+ */
+export interface TemplateQuality {
+  /** N evenly spaced segments (first and last among them), or the whole programme. */
+  sample: { segments: number } | 'all';
+  /** Minimum mean per rung; a metric not named is measured, not gated. */
+  thresholds: Partial<Record<QualityMetricName, number>>;
+  /** A rung below a threshold: fail the job, or leave the rung out and flag the job partial. */
+  onBelow: 'fail' | 'partial';
+}
+
 export interface TemplateHdrPolicy {
   /** SDR rungs from an HDR master: tone-map (zscale + tonemap, Hable) or refuse the job. */
   sdrRungFromHdrMaster: 'tonemap' | 'refuse';
@@ -116,6 +133,8 @@ export interface LadderTemplate {
   packaging: PackagingFormat[];
   /** A rendition that fails for good: wait (fail the job) or emit the ladder without it; null: the appliance default. */
   partialLadder: 'wait' | 'emit' | null;
+  /** The quality gate; absent or null: measured on 3 segments, not gated. */
+  quality?: TemplateQuality | null;
   /** Narrows the appliance's accepted formats for this template; null: the appliance policy. */
   acceptedFormats: Partial<
     Pick<AcceptedFormatsPolicy, 'maxWidth' | 'maxHeight' | 'minWidth' | 'minHeight' | 'minDurationSeconds' | 'maxDurationSeconds' | 'maxFrameRate' | 'allowHdr'>

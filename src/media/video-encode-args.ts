@@ -28,9 +28,14 @@ export function checkPreset(plan: LadderPlan, override: X264Preset | undefined):
  * (libx265 also gets the same GOP in `-x265-params`, and `-forced-idr 1` so a forced
  * keyframe is an IDR, as libx264's is.)
  */
-export function keyframeArgs(plan: LadderPlan): string[] {
+export function keyframeArgs(plan: LadderPlan, chunk?: ChunkKeyframes): string[] {
   const g = String(checkInt(plan.gopFrames, 1, 10_000, 'GOP frames'));
   const seconds = checkInt(plan.gopSeconds, 1, 20, 'GOP seconds');
+  // A chunk's frames are timed from its own start: the programme time is t + its offset, and
+  // GOP numbers continue from the chunk's first, so the keyframes are the unchunked encode's.
+  const force = chunk
+    ? `expr:gte(t+${decimal(Math.floor(chunk.offsetSeconds * 1e6) / 1e6, 0, 1e7, 6, 'chunk offset')},(n_forced+${checkInt(chunk.firstGop, 0, 1e7, 'first GOP')})*${seconds})`
+    : `expr:gte(t,n_forced*${seconds})`;
   return [
     '-g',
     g,
@@ -43,12 +48,19 @@ export function keyframeArgs(plan: LadderPlan): string[] {
     '-flags',
     '+cgop',
     '-force_key_frames',
-    `expr:gte(t,n_forced*${seconds})`,
+    force,
     '-fps_mode',
     'cfr',
     '-r',
     formatRational(plan.frameRate),
   ];
+}
+
+/** A chunk's place in the programme (chunk-plan.ts): its start, its first GOP's number, its frames. */
+export interface ChunkKeyframes {
+  offsetSeconds: number;
+  firstGop: number;
+  frames: number;
 }
 
 /** The colour tags of a rung's range (the stream's VUI and the MP4 `colr` box). */
@@ -59,7 +71,7 @@ export function colourTagArgs(range: OutputRange): string[] {
 }
 
 /** One rung's output: its filter-graph label mapped to libx264 (H.264, 8-bit SDR) or libx265 (HEVC Main / Main 10, SDR, PQ or HLG). */
-export function videoOutputArgs(plan: LadderPlan, rung: VideoRungPlan, label: string, preset: X264Preset, output: string): string[] {
+export function videoOutputArgs(plan: LadderPlan, rung: VideoRungPlan, label: string, preset: X264Preset, output: string, chunk?: ChunkKeyframes): string[] {
   return [
     '-map',
     label,
@@ -72,8 +84,9 @@ export function videoOutputArgs(plan: LadderPlan, rung: VideoRungPlan, label: st
     '-1',
     ...(rung.codec === 'h264' ? h264Args(rung, preset) : hevcArgs(plan, rung, preset)),
     ...rateArgs(rung),
-    ...keyframeArgs(plan),
+    ...keyframeArgs(plan, chunk),
     ...colourTagArgs(rung.range),
+    ...(chunk ? ['-frames:v', String(checkInt(chunk.frames, 1, 1e9, 'chunk frames'))] : []),
     '-movflags',
     '+faststart',
     '-f',

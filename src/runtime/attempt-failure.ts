@@ -1,3 +1,4 @@
+import { partOfTask } from './task-payloads.js';
 import type { Job, Task } from '../store/jobs.js';
 import type { StoreTx } from '../store/store.js';
 import { endInterruptedAttempt, interruptionOf } from './interruptions.js';
@@ -37,6 +38,7 @@ export async function endFailedAttempt(
       taskId: task.id,
       kind: task.kind,
       rendition: task.rendition,
+      ...partOfTask(task),
       attempt: task.attempt,
       maxAttempts: task.maxAttempts,
       errorCode: failure.errorCode,

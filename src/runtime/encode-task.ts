@@ -12,9 +12,11 @@ import { processStartedAudit } from './process-started.js';
 import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn } from './stage-in.js';
-import { encodeInput, type EncodeInput, type EncodeOutput, type StoredRendition } from './task-payloads.js';
+import { encodeInput, partOfTask, type EncodeInput, type EncodeOutput, type EncodePart, type StoredRendition } from './task-payloads.js';
 
-function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
+function scopeOf(plan: LadderPlan, rendition: string | null, part: EncodePart | undefined): EncodeScope {
+  if (part?.kind === 'chunk') return { kind: 'chunk', chunk: part.chunk };
+  if (part?.kind === 'audio') return { kind: 'all-audio' };
   if (rendition === null) return { kind: 'ladder' };
   if (plan.audio.some((a) => a.name === rendition)) return { kind: 'audio', name: rendition };
   return { kind: 'rung', rungIndex: plan.rungs.findIndex((r) => r.name === rendition) };
@@ -27,7 +29,8 @@ function scopeOf(plan: LadderPlan, rendition: string | null): EncodeScope {
  * rendition, each retried alone.
  */
 export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal, onFraction: (f: number) => void): Promise<void> {
-  const { plan } = encodeInput(task);
+  const { plan, part } = encodeInput(task);
+  const partAudit = partOfTask(task);
   const image = await ctx.imageOf(job);
   const staged = await stageIn(ctx.objects, 'input', job.inputKey, join(ctx.scratchDir, job.id, 'input'));
   const outDir = join(ctx.scratchDir, job.id, 'encode', `${task.id}.${task.attempt}`);
@@ -40,7 +43,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
       plan,
       inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : staged.input,
       outDir,
-      scope: scopeOf(plan, task.rendition),
+      scope: scopeOf(plan, task.rendition, part),
       ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),
       onProgress: (p) => {
         if (p.fraction !== null) onFraction(p.fraction);
@@ -64,7 +67,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
     await rm(outDir, { recursive: true, force: true });
     await ctx.commit(job.id, async (tx) => {
       const failure = { errorCode: r.run.errorCode ?? 'ENCODE_FAILED', message: r.run.message ?? 'encode failed', record };
-      if (task.rendition === null && !interruptionOf(ctx, task) && failure.errorCode !== 'CANCELLED' && failure.errorCode !== 'ENCODER_UNVERIFIED') {
+      if (task.rendition === null && !part && !interruptionOf(ctx, task) && failure.errorCode !== 'CANCELLED' && failure.errorCode !== 'ENCODER_UNVERIFIED') {
         // The one-process ladder failed: retry each rendition alone, so one bad rung costs only itself.
         await tx.tasks.finish(task.id, task.fencingToken, { state: 'failed', errorCode: failure.errorCode, errorMessage: failure.message });
         await tx.audit({
@@ -101,7 +104,8 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
   }
   const stored: StoredRendition[] = [];
   for (const rendition of r.renditions) {
-    const key = `${job.id}/renditions/${task.id}.${task.attempt}/${rendition.name}.mp4`;
+    const folder = part?.kind === 'chunk' ? `chunks/${String(part.chunk.index).padStart(5, '0')}` : 'renditions';
+    const key = `${job.id}/${folder}/${task.id}.${task.attempt}/${rendition.name}.mp4`;
     const put = await ctx.objects.put('intermediate', key, createReadStream(rendition.path, { highWaterMark: 4 << 20 }), { expectedSha256: rendition.sha256 });
     stored.push({ name: rendition.name, kind: rendition.kind, rungIndex: rendition.rungIndex, key, sha256: put.sha256, size: put.size });
   }
@@ -116,6 +120,7 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
         taskId: task.id,
         kind: 'encode',
         rendition: task.rendition,
+        ...partAudit,
         attempt: task.attempt,
         process: record,
         ...(r.measureRuns.length ? { measureProcesses: r.measureRuns.map(runRecord), loudness: r.loudness } : {}),

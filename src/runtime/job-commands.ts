@@ -1,3 +1,4 @@
+import { POOL_OF } from './task-pools.js';
 import { ApplianceError } from '../errors/appliance-error.js';
 import { terminalJobStates } from '../store/jobs.js';
 import { cleanupJob } from './package-task.js';
@@ -48,7 +49,7 @@ export async function retryJob(ctx: RuntimeContext, jobId: string, actor: string
   await ctx.commit(jobId, async (tx) => {
     const { again, entry } = retrySelection(await tx.tasks.listByJob(jobId));
     if (again.length === 0) throw new ApplianceError('JOB_NOT_RETRYABLE', `job ${jobId} has no task to retry (${job.errorCode ?? 'failed'})`);
-    for (const t of again) await tx.tasks.reset(t.id, ctx.config.pools[t.kind].maxAttempts);
+    for (const t of again) await tx.tasks.reset(t.id, ctx.config.pools[POOL_OF[t.kind]].maxAttempts);
     await tx.jobs.update(jobId, { state: entry, errorCode: null, errorMessage: null });
     await tx.audit({ type: 'job.retried', actor, jobId, payload: { tasks: again.map((t) => ({ id: t.id, kind: t.kind, rendition: t.rendition })) } });
   });

@@ -4,7 +4,8 @@ import type { StoreTx } from '../store/store.js';
 import { failJob } from './attempt-failure.js';
 import { newId } from './ids.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
-import { encodeInput, encodeOutput, type PackageInput, type StoredRendition } from './task-payloads.js';
+import type { LadderPlan } from '../media/ladder-plan.js';
+import { encodeInput, encodeOutput, type CommittedChunk, type PackageInput, type StitchInput, type StoredRendition } from './task-payloads.js';
 
 /** Renditions encoded so far: from the whole-ladder task, or from the per-rendition tasks. */
 export function encodedRenditions(tasks: readonly Task[]): StoredRendition[] {
@@ -17,7 +18,32 @@ export function encodedRenditions(tasks: readonly Task[]): StoredRendition[] {
 export type LadderOutcome =
   | { kind: 'wait' }
   | { kind: 'fail'; missing: string[] }
-  | { kind: 'package'; input: PackageInput; /** some renditions are missing, packaged anyway (`emit`) */ partial: boolean };
+  | { kind: 'package'; input: PackageInput; /** some renditions are missing, packaged anyway (`emit`) */ partial: boolean }
+  /** A chunked job: every chunk committed, the audio settled. */
+  | { kind: 'stitch'; input: StitchInput; partial: boolean }
+  /** A chunk ran out of attempts: no rung can be stitched. */
+  | { kind: 'chunk-failed'; chunk: number; errorCode: string | null };
+
+/** Pure: a chunked job's encode tasks (chunks + the audio task) → wait, stitch, or fail. */
+function chunkedOutcome(tasks: readonly Task[], policy: Job['policy']): LadderOutcome {
+  const parts = tasks.map((t) => ({ t, input: encodeInput(t) }));
+  const chunks: CommittedChunk[] = [];
+  let plan: LadderPlan | undefined;
+  for (const { t, input } of parts) {
+    plan = input.plan;
+    if (input.part?.kind !== 'chunk') continue;
+    if (t.state !== 'succeeded') return { kind: 'chunk-failed', chunk: input.part.chunk.index, errorCode: t.errorCode };
+    chunks.push({ chunk: input.part.chunk, renditions: encodeOutput(t).renditions });
+  }
+  if (!plan) return { kind: 'wait' };
+  chunks.sort((a, b) => a.chunk.index - b.chunk.index);
+  const audioTask = parts.find((p) => p.input.part?.kind === 'audio')?.t;
+  const audio = audioTask?.state === 'succeeded' ? encodeOutput(audioTask).renditions : [];
+  const missing = plan.audio.map((a) => a.name).filter((name) => !audio.some((r) => r.name === name));
+  if (missing.length > 0 && policy.partialLadder !== 'emit') return { kind: 'fail', missing };
+  const totalFrames = chunks.reduce((n, c) => n + c.chunk.frames, 0);
+  return { kind: 'stitch', input: { plan, chunks, totalFrames, audio, missing }, partial: missing.length > 0 };
+}
 
 /**
  * Pure: when every rendition is settled, either package (all there, or the `emit` policy
@@ -27,6 +53,7 @@ export type LadderOutcome =
 export function ladderOutcome(encodeTasks: readonly Task[], policy: Job['policy']): LadderOutcome {
   const tasks = encodeTasks.filter((t) => t.kind === 'encode');
   if (tasks.some((t) => t.state === 'pending' || t.state === 'running')) return { kind: 'wait' };
+  if (tasks.some((t) => encodeInput(t).part)) return chunkedOutcome(tasks, policy);
   const ladder = tasks.find((t) => t.rendition === null);
   if (!ladder) return { kind: 'wait' };
   const { plan } = encodeInput(ladder);
@@ -52,15 +79,54 @@ export async function decideLadder(ctx: RuntimeContext, tx: StoreTx, job: Job): 
     });
     return;
   }
-  const { input } = outcome;
+  if (outcome.kind === 'chunk-failed') {
+    await failJob(tx, job, 'CHUNK_FAILED', `chunk ${outcome.chunk} failed after every attempt (${outcome.errorCode ?? 'unknown'}): no rung can be stitched`, {
+      chunk: outcome.chunk,
+      chunkErrorCode: outcome.errorCode,
+    });
+    return;
+  }
   if (outcome.partial) {
     await tx.audit({
       type: 'job.partial_ladder',
       actor: ACTOR_RUNTIME,
       jobId: job.id,
-      payload: { missingRenditions: input.missing, policy: 'emit', flaggedForReview: true },
+      payload: { missingRenditions: outcome.input.missing, policy: 'emit', flaggedForReview: true },
     });
   }
+  if (outcome.kind === 'stitch') {
+    const stitchId = newId('task');
+    await tx.tasks.insert({
+      id: stitchId,
+      jobId: job.id,
+      kind: 'stitch',
+      rendition: null,
+      maxAttempts: ctx.config.pools.package.maxAttempts,
+      input: outcome.input,
+    });
+    await tx.jobs.update(job.id, { state: 'packaging' });
+    await tx.audit({
+      type: 'job.state',
+      actor: ACTOR_RUNTIME,
+      jobId: job.id,
+      payload: {
+        state: 'packaging',
+        stitchTask: stitchId,
+        chunks: outcome.input.chunks.map((c) => ({
+          chunk: c.chunk.index,
+          renditions: c.renditions.map((r) => ({ name: r.name, key: r.key, sha256: r.sha256 })),
+        })),
+        audio: outcome.input.audio.map((d) => ({ name: d.name, key: d.key, sha256: d.sha256 })),
+        missingRenditions: outcome.input.missing,
+      },
+    });
+    return;
+  }
+  await createPackageTask(ctx, tx, job, outcome.input);
+}
+
+/** The job's package task over these renditions; the job moves to `packaging` (audited with each rendition's sha256). */
+export async function createPackageTask(ctx: RuntimeContext, tx: StoreTx, job: Job, input: PackageInput): Promise<void> {
   const packageId = newId('task');
   await tx.tasks.insert({ id: packageId, jobId: job.id, kind: 'package', rendition: null, maxAttempts: ctx.config.pools.package.maxAttempts, input });
   await tx.jobs.update(job.id, { state: 'packaging' });

@@ -15,6 +15,16 @@ import { probeInput, type EncodeInput, type ProbeOutput } from './task-payloads.
 import { resolveTemplate } from './ladder-templates.js';
 import { captionInputOf } from './caption-inputs.js';
 import { acceptedFormatsPolicy } from '../media/accepted-formats.js';
+import { planChunks } from '../media/chunk-plan.js';
+import type { SourceIndex } from '../media/source-index.js';
+
+/** The index as the audit records it: its figures, not every keyframe. */
+function indexSummary(index: SourceIndex | null): Record<string, unknown> | null {
+  if (!index) return null;
+  const keys = index.keyframeSeconds;
+  const gaps = keys.slice(1).map((k, i) => k - (keys[i] as number));
+  return { frames: index.frames, keyframes: keys.length, largestKeyframeGapSeconds: gaps.length ? Math.max(...gaps) : null, lastSeconds: index.lastSeconds };
+}
 
 /** probe → verdict → plan → the encode task (one process for the whole ladder). */
 export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
@@ -27,7 +37,7 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
   const r = await probeStage(
     ctx.supervisor.pools.probe,
     { image, trust: ctx.trust, signal, onSpawned: started.onSpawned },
-    { taskId: task.id, inputPath: staged.input, policy },
+    { taskId: task.id, inputPath: staged.input, policy, indexLongerThanSeconds: ctx.config.chunking.enabled ? ctx.config.chunking.thresholdSeconds : null },
   ).finally(() => staged.release());
   await started.recorded();
   const record = runRecord(r.run);
@@ -50,6 +60,7 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
         taskId: task.id,
         process: record,
         ...(r.hdrFrameRun ? { hdrFrameProcess: runRecord(r.hdrFrameRun), frameHdrMetadata: r.frameHdrMetadata ?? null } : {}),
+        ...(r.indexRun ? { indexProcess: runRecord(r.indexRun), sourceIndex: indexSummary(r.sourceIndex) } : {}),
         ffprobe: isEncrypted(ctx.objects) ? redactProbeTags(r.probeJson) : r.probeJson,
         verdict: r.verdict,
       },
@@ -81,22 +92,26 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
         video: info.video ? { width: info.video.width, height: info.video.height, codec: info.video.codec } : null,
       } satisfies ProbeOutput,
     });
-    await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan } });
-    const encodeId = newId('task');
-    await tx.tasks.insert({
-      id: encodeId,
-      jobId: job.id,
-      kind: 'encode',
-      rendition: null,
-      maxAttempts: ctx.config.pools.encode.maxAttempts,
-      input: { plan } satisfies EncodeInput,
-    });
+    const chunking = planChunks(plan, info.video, r.sourceIndex, ctx.config.chunking);
+    await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan, chunking } });
+    const encodeInputs: EncodeInput[] = chunking.chunked
+      ? [
+          ...chunking.chunks.map((chunk): EncodeInput => ({ plan, part: { kind: 'chunk', chunk, chunks: chunking.chunks.length } })),
+          ...(plan.audio.length ? [{ plan, part: { kind: 'audio' } } satisfies EncodeInput] : []),
+        ]
+      : [{ plan }];
+    const encodeIds: string[] = [];
+    for (const input of encodeInputs) {
+      const id = newId('task');
+      encodeIds.push(id);
+      await tx.tasks.insert({ id, jobId: job.id, kind: 'encode', rendition: null, maxAttempts: ctx.config.pools.encode.maxAttempts, input });
+    }
     await tx.jobs.update(job.id, { state: 'encoding' });
     await tx.audit({
       type: 'job.state',
       actor: ACTOR_RUNTIME,
       jobId: job.id,
-      payload: { state: 'encoding', encodeTask: encodeId, renditions: renditionNames(plan) },
+      payload: { state: 'encoding', ...(chunking.chunked ? { encodeTasks: encodeIds } : { encodeTask: encodeIds[0] }), renditions: renditionNames(plan) },
     });
   });
 }

@@ -5,9 +5,9 @@ export function retryDelayMs(baseMs: number, attempt: number): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), 5 * 60 * 1000);
 }
 
-/** Failures worth another attempt: the process or the host failed, not the input. */
+/** Failures worth another attempt: the process or the host failed, not the input (a chunk whose frames disagree with the master's index would again). */
 export function isRetryable(errorCode: string | null): boolean {
-  return errorCode !== 'MEDIA_REJECTED' && errorCode !== 'CANCELLED' && errorCode !== 'ENCODER_UNVERIFIED';
+  return errorCode !== 'MEDIA_REJECTED' && errorCode !== 'CANCELLED' && errorCode !== 'ENCODER_UNVERIFIED' && errorCode !== 'CHUNK_FRAME_COUNT';
 }
 
 /** The job states a retried job re-enters, by the first stage it has to run again. */

@@ -1,10 +1,10 @@
-import type { Config } from '../config/schema.js';
+import type { Config, PoolName } from '../config/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRef } from '../images/encoder-process.js';
 import type { TrustedKeys } from '../signing/trusted-keys.js';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { Job, Task, TaskKind } from '../store/jobs.js';
+import type { Job, Task } from '../store/jobs.js';
 import type { Store, StoreTx } from '../store/store.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
@@ -13,8 +13,8 @@ export interface RuntimeNode {
   id: string;
   /** Its lease owner name, `id/host:pid:nonce` (default: made here); the node registry holds it. */
   process?: string;
-  /** The pools this node runs: the task kinds it leases. */
-  pools: readonly TaskKind[];
+  /** The pools this node runs (task-pools.ts: the task kinds it leases). */
+  pools: readonly PoolName[];
   /** Encoder images this node holds: it leases only tasks of jobs pinned to one of them (null: any). */
   images(): readonly string[] | null;
   /** While true (a drain), nothing new is leased; what runs finishes. */
@@ -27,7 +27,7 @@ export interface RuntimeDeps {
   objects: ObjectStore;
   supervisor: Supervisor;
   bus: EventBus;
-  config: Pick<Config, 'pools' | 'policies'>;
+  config: Pick<Config, 'pools' | 'policies' | 'chunking'>;
   trust: TrustedKeys;
   logger: Logger;
   /** `<data>/scratch`: staged inputs and stage outputs, per job. */

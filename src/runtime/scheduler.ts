@@ -1,5 +1,9 @@
 import { ApplianceError, messageOf } from '../errors/appliance-error.js';
+import type { PoolName } from '../config/schema.js';
 import type { Job, Task, TaskKind } from '../store/jobs.js';
+import { runStitchTask } from './stitch-task.js';
+import { kindsOf, POOL_OF } from './task-pools.js';
+import { partOfTask } from './task-payloads.js';
 import { endFailedAttempt, failJob } from './attempt-failure.js';
 import { runEncodeTask } from './encode-task.js';
 import { settled } from './job-commands.js';
@@ -9,7 +13,7 @@ import { runProbeTask } from './probe-task.js';
 import { requeueExpired } from './recovery.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 
-const KINDS: readonly TaskKind[] = ['probe', 'encode', 'package'];
+const POOLS: readonly PoolName[] = ['probe', 'encode', 'package'];
 
 export interface Scheduler {
   /** Starts leasing: a tick every `tickMs`, lease renewal every third of `leaseMs`. */
@@ -52,6 +56,7 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
     try {
       if (task.kind === 'probe') await runProbeTask(ctx, job, task, abort.signal);
       else if (task.kind === 'encode') await runEncodeTask(ctx, job, task, abort.signal, (f) => (attempt.fraction = f));
+      else if (task.kind === 'stitch') await runStitchTask(ctx, job, task, abort.signal);
       else await runPackageTask(ctx, job, task, abort.signal);
     } catch (err) {
       if (err instanceof ApplianceError && err.code === 'STALE_LEASE') ctx.logger.warn({ taskId: task.id, jobId: job.id }, 'stale attempt discarded');
@@ -74,16 +79,23 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
           attempt: ended.attempt,
           errorCode: ended.errorCode,
         });
-      ctx.bus.publish({ type: 'task.finished', at: now(), ...ids, pool: task.kind, seconds: (ctx.now() - started) / 1000, outcome: ended?.state ?? 'unknown' });
+      ctx.bus.publish({
+        type: 'task.finished',
+        at: now(),
+        ...ids,
+        pool: POOL_OF[task.kind],
+        seconds: (ctx.now() - started) / 1000,
+        outcome: ended?.state ?? 'unknown',
+      });
       ctx.kick();
     }
   }
 
-  /** Leases the next task of `kind`; `probing` says the lease moved its job from queued to probing. */
-  async function lease(kind: TaskKind): Promise<{ job: Job; task: Task; probing?: boolean } | undefined> {
+  /** Leases the next task of one of `kinds`; `probing` says the lease moved its job from queued to probing. */
+  async function lease(kinds: TaskKind[]): Promise<{ job: Job; task: Task; probing?: boolean } | undefined> {
     return ctx.store.change(async (tx) => {
       const images = ctx.node.images();
-      const task = await tx.tasks.lease({ kinds: [kind], owner: ctx.owner, now: ctx.now(), leaseMs: ctx.leaseMs, ...(images ? { images } : {}) });
+      const task = await tx.tasks.lease({ kinds, owner: ctx.owner, now: ctx.now(), leaseMs: ctx.leaseMs, ...(images ? { images } : {}) });
       if (!task) return undefined;
       const job = await tx.jobs.get(task.jobId);
       if (!job) throw new ApplianceError('INTERNAL', `task ${task.id} has no job`);
@@ -91,9 +103,17 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
         type: 'task.started',
         actor: ACTOR_RUNTIME,
         jobId: job.id,
-        payload: { taskId: task.id, kind, rendition: task.rendition, attempt: task.attempt, owner: ctx.owner, encoderImage: job.encoderImage },
+        payload: {
+          taskId: task.id,
+          kind: task.kind,
+          rendition: task.rendition,
+          ...partOfTask(task),
+          attempt: task.attempt,
+          owner: ctx.owner,
+          encoderImage: job.encoderImage,
+        },
       });
-      if (kind === 'probe' && job.state === 'queued') {
+      if (task.kind === 'probe' && job.state === 'queued') {
         await tx.jobs.update(job.id, { state: 'probing' });
         return { job: { ...job, state: 'probing' as const }, task, probing: true };
       }
@@ -101,7 +121,7 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
     });
   }
 
-  const running = (kind: TaskKind) => [...ctx.running.values()].filter((a) => a.task.kind === kind).length;
+  const running = (pool: PoolName) => [...ctx.running.values()].filter((a) => POOL_OF[a.task.kind] === pool).length;
 
   async function tick(): Promise<void> {
     if (ticking || stopped) return;
@@ -112,12 +132,15 @@ export function createScheduler(ctx: RuntimeContext, host: string): Scheduler {
       if (await ctx.store.tasks.anyExpired(at)) await requeueExpired(ctx, host);
       if (ctx.node.draining()) return;
       const images = ctx.node.images();
-      const free = KINDS.filter((k) => ctx.node.pools.includes(k) && running(k) < ctx.config.pools[k].slots);
-      const leasable = free.length ? await ctx.store.tasks.leasableKinds({ kinds: free, now: at, ...(images ? { images } : {}) }) : [];
-      for (const kind of free.filter((k) => leasable.includes(k))) {
-        const slots = ctx.config.pools[kind].slots;
-        while (!stopped && running(kind) < slots) {
-          const leased = await lease(kind);
+      const free = POOLS.filter((p) => ctx.node.pools.includes(p) && running(p) < ctx.config.pools[p].slots);
+      const kinds = free.flatMap(kindsOf);
+      const leasable = kinds.length ? await ctx.store.tasks.leasableKinds({ kinds, now: at, ...(images ? { images } : {}) }) : [];
+      for (const pool of free) {
+        const wanted = kindsOf(pool).filter((k) => leasable.includes(k));
+        if (wanted.length === 0) continue;
+        const slots = ctx.config.pools[pool].slots;
+        while (!stopped && running(pool) < slots) {
+          const leased = await lease(wanted);
           if (!leased) break;
           const t = leased.task;
           ctx.bus.publish({

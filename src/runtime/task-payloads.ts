@@ -1,5 +1,7 @@
 import { ApplianceError } from '../errors/appliance-error.js';
+import type { ChunkRange } from '../media/chunk-plan.js';
 import type { LadderPlan } from '../media/ladder-plan.js';
+import type { StitchReport } from '../media/stitch-check.js';
 import type { Task } from '../store/jobs.js';
 import type { SubmitCaption } from './job-runtime.js';
 
@@ -37,12 +39,39 @@ export interface ProbeOutput {
   durationSeconds: number | null;
   video: { width: number; height: number; codec: string } | null;
 }
+/** A chunked job's encode tasks (chunk-plan.ts): one chunk of every rung's video, or the whole programme's audio. */
+export type EncodePart = { kind: 'chunk'; chunk: ChunkRange; chunks: number } | { kind: 'audio' };
+
 export interface EncodeInput {
   plan: LadderPlan;
+  /** Absent: the whole ladder (or `task.rendition` alone on a retry). */
+  part?: EncodePart;
 }
 export interface EncodeOutput {
   renditions: StoredRendition[];
 }
+/** One chunk's committed outputs: a video rendition per rung, each `frames` long. */
+export interface CommittedChunk {
+  chunk: ChunkRange;
+  renditions: StoredRendition[];
+}
+
+export interface StitchInput {
+  plan: LadderPlan;
+  /** Every chunk, in order; the planned frames of the whole programme. */
+  chunks: CommittedChunk[];
+  totalFrames: number;
+  /** The audio renditions (encoded whole): handed on to packaging as they are. */
+  audio: StoredRendition[];
+  /** Renditions left out under the `emit` policy (audio that failed for good). */
+  missing: string[];
+}
+/** What a stitch proved per rung (stitch-check.ts), for the audit and the job detail. */
+export interface StitchOutput {
+  renditions: StoredRendition[];
+  reports: Record<string, StitchReport>;
+}
+
 export interface PackageInput {
   plan: LadderPlan;
   renditions: StoredRendition[];
@@ -98,7 +127,50 @@ export function probeInput(task: Task): ProbeInput {
 
 export function encodeInput(task: Task): EncodeInput {
   kindOf(task, 'encode');
-  return { plan: planOf(task, task.input) };
+  const part = isObject(task.input) ? task.input['part'] : undefined;
+  if (part === undefined) return { plan: planOf(task, task.input) };
+  if (!isObject(part) || (part['kind'] !== 'audio' && !(part['kind'] === 'chunk' && isObject(part['chunk']) && typeof part['chunks'] === 'number')))
+    throw malformed(task, 'input', 'a malformed part');
+  return { plan: planOf(task, task.input), part: part as unknown as EncodePart };
+}
+
+/** What an encode task's audit events say of its part: the chunk's index and range, or the audio; nothing for a whole-ladder task. */
+export function partOfTask(task: Task): Record<string, unknown> {
+  if (task.kind !== 'encode') return {};
+  const { part } = encodeInput(task);
+  if (!part) return {};
+  if (part.kind === 'audio') return { part: 'audio' };
+  const c = part.chunk;
+  return {
+    part: 'chunk',
+    chunk: c.index,
+    chunks: part.chunks,
+    startSeconds: c.startSeconds,
+    endSeconds: c.endSeconds,
+    startFrame: c.startFrame,
+    frames: c.frames,
+  };
+}
+
+export function stitchInput(task: Task): StitchInput {
+  kindOf(task, 'stitch');
+  const v = task.input;
+  if (!isObject(v) || !Array.isArray(v['chunks']) || typeof v['totalFrames'] !== 'number') throw malformed(task, 'input', 'no chunks');
+  renditionsOf(task, { renditions: v['audio'] }, 'input');
+  return {
+    plan: planOf(task, v),
+    chunks: v['chunks'] as CommittedChunk[],
+    totalFrames: v['totalFrames'],
+    audio: v['audio'] as StoredRendition[],
+    missing: stringsOf(task, v, 'missing'),
+  };
+}
+
+export function stitchOutput(task: Task): StitchOutput {
+  kindOf(task, 'stitch');
+  const out = task.output;
+  if (!isObject(out) || !isObject(out['reports'])) throw malformed(task, 'output', 'no stitch reports');
+  return { renditions: renditionsOf(task, out, 'output'), reports: out['reports'] as Record<string, StitchReport> };
 }
 
 /** The renditions a succeeded encode task stored (none for any other task). */

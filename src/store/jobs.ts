@@ -3,7 +3,7 @@
 export type JobState = 'queued' | 'probing' | 'encoding' | 'packaging' | 'completed' | 'partial' | 'failed' | 'cancelled';
 export const terminalJobStates: readonly JobState[] = ['completed', 'partial', 'failed', 'cancelled'];
 
-export type TaskKind = 'probe' | 'encode' | 'package';
+export type TaskKind = 'probe' | 'encode' | 'stitch' | 'package';
 export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 
 export interface JobPolicy {

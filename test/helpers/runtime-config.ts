@@ -9,6 +9,7 @@ export function testRuntimeConfig(partialLadder: 'wait' | 'emit' = 'wait') {
   return {
     pools: { probe: pool([1], 2), encode: pool([0, 1]), package: pool([1]) },
     policies: { partialLadder, maxAttempts: 3, maxInterruptions: 10, interruptionBackoffSeconds: 0.1 },
+    chunking: { enabled: true, thresholdSeconds: 300, chunkSeconds: 60 },
   };
 }
 

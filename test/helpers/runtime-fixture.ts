@@ -22,6 +22,8 @@ export async function runtimeFixture(
     objectsRoot?: string;
     /** Overrides of `policies` (e.g. maxInterruptions). */
     policies?: Partial<ReturnType<typeof testRuntimeConfig>['policies']>;
+    /** Overrides of `chunking` (e.g. a threshold of seconds, to chunk a short clip). */
+    chunking?: Partial<ReturnType<typeof testRuntimeConfig>['chunking']>;
   } = {},
 ) {
   const data = tempDir('mpegflow-runtime-');
@@ -29,7 +31,7 @@ export async function runtimeFixture(
   const objects = new EmbeddedStore({ root: options.objectsRoot ?? join(data, 'objects') });
   await objects.open();
   const base = testRuntimeConfig(options.partialLadder);
-  const config = { ...base, policies: { ...base.policies, ...options.policies } };
+  const config = { ...base, policies: { ...base.policies, ...options.policies }, chunking: { ...base.chunking, ...options.chunking } };
   const supervisor = new Supervisor(config);
   const bus = new EventBus();
   const events: ApplianceEvent[] = [];

@@ -116,6 +116,24 @@ export const ladderTemplateSchema = z
       .max(2)
       .default(['hls', 'dash']),
     partialLadder: z.enum(['wait', 'emit']).nullable().default(null),
+    quality: z
+      .object({
+        sample: z.union([z.object({ segments: z.number().int().min(1).max(1000) }).strict(), z.literal('all')]).default({ segments: 3 }),
+        thresholds: z
+          .object({
+            psnr: z.number().min(0).max(100).describe('minimum mean PSNR, dB'),
+            ssim: z.number().min(0).max(1).describe('minimum mean SSIM (All)'),
+            xpsnr: z.number().min(0).max(100).describe('minimum mean XPSNR, dB'),
+          })
+          .partial()
+          .strict()
+          .default({}),
+        onBelow: z.enum(['fail', 'partial']).default('fail'),
+      })
+      .strict()
+      .nullable()
+      .optional()
+      .describe('the quality gate (docs/quality.md); absent: measured on 3 segments, not gated'),
     acceptedFormats: z
       .object({
         maxWidth: z.number().int().min(16).max(16384),

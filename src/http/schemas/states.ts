@@ -5,5 +5,5 @@
 export const jobStates = ['queued', 'probing', 'encoding', 'packaging', 'completed', 'partial', 'failed', 'cancelled'] as const;
 export const terminalJobStates = ['completed', 'partial', 'failed', 'cancelled'] as const;
 export const taskStates = ['pending', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
-export const taskKinds = ['probe', 'encode', 'package'] as const;
+export const taskKinds = ['probe', 'encode', 'stitch', 'package'] as const;
 export const roleNames = ['admin', 'operator', 'viewer', 'auditor'] as const;

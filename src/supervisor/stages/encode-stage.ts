@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeAudioArgs, encodeLadderArgs, encodeRungArgs, type X264Preset } from '../../media/encode-args.js';
+import { encodeAllAudioArgs, encodeAudioArgs, encodeChunkArgs, encodeLadderArgs, encodeRungArgs, type X264Preset } from '../../media/encode-args.js';
+import type { ChunkRange } from '../../media/chunk-plan.js';
 import type { LadderPlan } from '../../media/ladder-plan.js';
 import type { LoudnessTarget } from '../../media/ladder-template.js';
 import { loudnessMeasureArgs, measureRunLog, MEASURES_PER_PROCESS, parseLoudnessReports, type LoudnessMeasurement } from '../../media/loudness.js';
@@ -20,8 +21,13 @@ export interface Rendition {
   size: number;
 }
 
-/** Which renditions one encode process makes: the whole ladder (default), one rung, or one audio rendition by name (retries). */
-export type EncodeScope = { kind: 'ladder' } | { kind: 'rung'; rungIndex: number } | { kind: 'audio'; name: string };
+/**
+ * Which renditions one encode process makes: the whole ladder (default), one rung, or one
+ * audio rendition by name (retries); or, for a chunked job, one chunk of every rung's video,
+ * or every audio rendition whole.
+ */
+export type EncodeScope =
+  { kind: 'ladder' } | { kind: 'rung'; rungIndex: number } | { kind: 'audio'; name: string } | { kind: 'chunk'; chunk: ChunkRange } | { kind: 'all-audio' };
 
 /** What pass 1 measured for one audio rendition and what pass 2 was asked for: the audit's record of its loudness. */
 export interface LoudnessRecord extends LoudnessMeasurement {
@@ -69,8 +75,10 @@ export async function encodeStage(
   await mkdir(outDir, { recursive: true });
   const preset = task.x264Preset ? { x264Preset: task.x264Preset } : {};
   const wanted: { name: string; kind: 'video' | 'audio'; rungIndex: number | null }[] = [];
-  if (scope.kind === 'ladder') {
+  if (scope.kind === 'ladder' || scope.kind === 'chunk') {
     plan.rungs.forEach((r, i) => wanted.push({ name: r.name, kind: 'video', rungIndex: i }));
+    if (scope.kind === 'ladder') plan.audio.forEach((a) => wanted.push({ name: a.name, kind: 'audio', rungIndex: null }));
+  } else if (scope.kind === 'all-audio') {
     plan.audio.forEach((a) => wanted.push({ name: a.name, kind: 'audio', rungIndex: null }));
   } else if (scope.kind === 'rung') {
     const rung = plan.rungs[scope.rungIndex];
@@ -133,12 +141,18 @@ export async function encodeStage(
       loudness,
       ...preset,
     });
+  } else if (scope.kind === 'chunk') {
+    args = encodeChunkArgs(plan, scope.chunk, { input: inputPath, rungOutputs: plan.rungs.map((r) => renditionPath(outDir, r.name)), ...preset });
+  } else if (scope.kind === 'all-audio') {
+    args = encodeAllAudioArgs(plan, { input: inputPath, audioOutputs: plan.audio.map((a) => renditionPath(outDir, a.name)), loudness });
   } else if (scope.kind === 'rung') {
     args = encodeRungArgs(plan, scope.rungIndex, { input: inputPath, output: renditionPath(outDir, wanted[0]!.name), ...preset });
   } else {
     args = encodeAudioArgs(plan, scope.name, { input: inputPath, output: renditionPath(outDir, scope.name), loudness });
   }
-  const run = await pool.run(
+  const span = scope.kind === 'chunk' ? scope.chunk.endSeconds - scope.chunk.startSeconds : plan.durationSeconds;
+  let lastFrame: number | null = null;
+  let run = await pool.run(
     task.taskId,
     ctx.image,
     ctx.trust,
@@ -146,9 +160,21 @@ export async function encodeStage(
     {
       stdout: 'progress',
       ...runOptions,
-      ...(task.onProgress ? { onProgress: (block: string) => task.onProgress?.(parseProgressBlock(block, plan.durationSeconds)) } : {}),
+      onProgress: (block: string) => {
+        const p = parseProgressBlock(block, span);
+        if (p.frame !== null) lastFrame = p.frame;
+        task.onProgress?.(p);
+      },
     },
   );
+  if (run.outcome === 'succeeded' && scope.kind === 'chunk' && lastFrame !== scope.chunk.frames)
+    // The master's index said one thing, its decode another: never stitched (docs/chunking.md).
+    run = {
+      ...run,
+      outcome: 'failed',
+      errorCode: 'CHUNK_FRAME_COUNT',
+      message: `chunk ${scope.chunk.index}: encoded ${String(lastFrame)} frames, the plan has ${scope.chunk.frames} (frames ${scope.chunk.startFrame}..${scope.chunk.startFrame + scope.chunk.frames - 1})`,
+    };
   if (run.outcome !== 'succeeded') return { run, renditions: [], measureRuns, loudness };
   const renditions: Rendition[] = [];
   for (const w of wanted) {
