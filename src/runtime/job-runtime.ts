@@ -1,3 +1,4 @@
+import type { RenditionQuality } from '../media/quality-gate.js';
 import type { Job, Task } from '../store/jobs.js';
 
 /** A submission as the API and the CLI take it (validated before it gets here). */
@@ -30,6 +31,25 @@ export interface SubmitContext {
   idempotencyKey?: string;
 }
 
+/** A chunked job's chunk as the job detail shows it: its range and its encode task's state. */
+export interface ChunkView {
+  index: number;
+  startSeconds: number;
+  endSeconds: number;
+  frames: number;
+  state: Task['state'];
+  attempt: number;
+  fraction: number;
+}
+
+export interface ChunkingView {
+  chunked: boolean;
+  reasonCode: string;
+  reason: string;
+  chunkSeconds: number | null;
+  chunks: ChunkView[];
+}
+
 /** A job as the API shows it (`GET /api/v1/jobs/{id}`, SPEC.md). */
 export interface JobDetail {
   id: string;
@@ -47,6 +67,12 @@ export interface JobDetail {
   /** When done: `{"hls": "hls/master.m3u8", "dash": "dash/manifest.mpd"}`. */
   outputs: Record<string, string> | null;
   missingRenditions: string[];
+  /** Seconds until the encode ends, estimated from its pace so far; null outside encoding or too early. */
+  etaSeconds: number | null;
+  /** The chunking decision and each chunk's state (null until planned). */
+  chunking: ChunkingView | null;
+  /** Per video rendition, measured before packaging (empty until then). */
+  quality: RenditionQuality[];
   error: { code: string; message: string } | null;
   submittedBy: string;
   createdAt: string;

@@ -12,12 +12,13 @@ import { runRecord } from './run-record.js';
 import { ACTOR_RUNTIME, type RuntimeContext } from './runtime-context.js';
 import { stageIn, type StagedInput } from './stage-in.js';
 import { prepareCaptions, type PreparedCaptions } from './caption-files.js';
+import { measureQuality, qualityGate, qualityPayload, type QualityOutcome } from './quality-gate.js';
 
 /** Packages the renditions (stream copy) into HLS and/or DASH, then publishes them. */
 export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, signal: AbortSignal): Promise<void> {
   const { plan, renditions } = packageInput(task);
   const image = await ctx.imageOf(job);
-  const local: Rendition[] = [];
+  let local: Rendition[] = [];
   const staged: StagedInput[] = [];
   const releaseAll = async (): Promise<void> => void (await Promise.all(staged.map((s) => s.release())));
   try {
@@ -34,6 +35,20 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
   const captionDir = join(ctx.scratchDir, job.id, 'captions', `${task.id}.${task.attempt}`);
   const started = processStartedAudit(ctx, job, task);
   const stageCtx = { image, trust: ctx.trust, signal, onSpawned: started.onSpawned };
+  // The quality gate first: a rung below the template's thresholds fails the job or is left out.
+  let quality: QualityOutcome;
+  try {
+    quality = await measureQuality(ctx, job, task, stageCtx, plan, local);
+  } catch (err) {
+    await releaseAll();
+    throw err;
+  }
+  const gate = await qualityGate(ctx, job, task, quality, started.recorded);
+  if (gate.stop) {
+    await releaseAll();
+    return;
+  }
+  local = local.filter((r) => !gate.leftOut.includes(r.name));
   let captions: PreparedCaptions;
   try {
     captions = await prepareCaptions(
@@ -99,7 +114,18 @@ export async function runPackageTask(ctx: RuntimeContext, job: Job, task: Task, 
   }
   await rm(outDir, { recursive: true, force: true });
   await ctx.commit(job.id, async (tx) => {
-    await tx.tasks.finish(task.id, task.fencingToken, { state: 'succeeded', output: { files, manifests: pkg.manifests } satisfies PackageOutput });
+    await tx.tasks.finish(task.id, task.fencingToken, {
+      state: 'succeeded',
+      output: { files, manifests: pkg.manifests, quality: gate.results, leftOut: gate.leftOut } satisfies PackageOutput,
+    });
+    await tx.audit({ type: 'job.quality', actor: ACTOR_RUNTIME, jobId: job.id, payload: qualityPayload(task, quality, gate.leftOut) });
+    if (gate.leftOut.length)
+      await tx.audit({
+        type: 'job.partial_ladder',
+        actor: ACTOR_RUNTIME,
+        jobId: job.id,
+        payload: { missingRenditions: gate.leftOut, reason: 'quality', policy: 'partial', flaggedForReview: true },
+      });
     await tx.audit({
       type: 'task.succeeded',
       actor: ACTOR_RUNTIME,
@@ -127,8 +153,8 @@ export async function publishOutputs(ctx: RuntimeContext, jobId: string): Promis
   if (!job || job.state !== 'packaging') return;
   const pkgTask = (await ctx.store.tasks.listByJob(jobId)).find((t) => t.kind === 'package' && t.state === 'succeeded');
   if (!pkgTask) return;
-  const { files, manifests } = packageOutput(pkgTask);
-  const { missing } = packageInput(pkgTask);
+  const { files, manifests, leftOut } = packageOutput(pkgTask);
+  const missing = [...packageInput(pkgTask).missing, ...(leftOut ?? [])];
   const published: { key: string; sha256: string; size: number }[] = [];
   for (const f of files) {
     const target = `${jobId}/${f.path}`;

@@ -94,12 +94,18 @@ export async function runProbeTask(ctx: RuntimeContext, job: Job, task: Task, si
     });
     const chunking = planChunks(plan, info.video, r.sourceIndex, ctx.config.chunking);
     await tx.audit({ type: 'job.planned', actor: ACTOR_RUNTIME, jobId: job.id, payload: { plan, chunking } });
+    const summary = {
+      chunked: chunking.chunked,
+      reasonCode: chunking.reasonCode,
+      reason: chunking.reason,
+      chunkSeconds: chunking.chunked ? chunking.chunkSeconds : null,
+    };
     const encodeInputs: EncodeInput[] = chunking.chunked
       ? [
-          ...chunking.chunks.map((chunk): EncodeInput => ({ plan, part: { kind: 'chunk', chunk, chunks: chunking.chunks.length } })),
-          ...(plan.audio.length ? [{ plan, part: { kind: 'audio' } } satisfies EncodeInput] : []),
+          ...chunking.chunks.map((chunk): EncodeInput => ({ plan, part: { kind: 'chunk', chunk, chunks: chunking.chunks.length }, chunking: summary })),
+          ...(plan.audio.length ? [{ plan, part: { kind: 'audio' }, chunking: summary } satisfies EncodeInput] : []),
         ]
-      : [{ plan }];
+      : [{ plan, chunking: summary }];
     const encodeIds: string[] = [];
     for (const input of encodeInputs) {
       const id = newId('task');

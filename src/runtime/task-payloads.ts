@@ -1,6 +1,7 @@
 import { ApplianceError } from '../errors/appliance-error.js';
 import type { ChunkRange } from '../media/chunk-plan.js';
 import type { LadderPlan } from '../media/ladder-plan.js';
+import type { RenditionQuality } from '../media/quality-gate.js';
 import type { StitchReport } from '../media/stitch-check.js';
 import type { Task } from '../store/jobs.js';
 import type { SubmitCaption } from './job-runtime.js';
@@ -46,6 +47,16 @@ export interface EncodeInput {
   plan: LadderPlan;
   /** Absent: the whole ladder (or `task.rendition` alone on a retry). */
   part?: EncodePart;
+  /** The chunking decision the job was planned with (older jobs: absent). */
+  chunking?: ChunkingSummary;
+}
+
+/** What the job detail shows of the chunking decision (chunk-plan.ts). */
+export interface ChunkingSummary {
+  chunked: boolean;
+  reasonCode: string;
+  reason: string;
+  chunkSeconds: number | null;
 }
 export interface EncodeOutput {
   renditions: StoredRendition[];
@@ -81,6 +92,10 @@ export interface PackageInput {
 export interface PackageOutput {
   files: PackagedFile[];
   manifests: Record<string, string>;
+  /** The quality gate's figures per video rendition (older jobs: absent). */
+  quality?: RenditionQuality[];
+  /** Rungs the gate left out (`quality.onBelow: partial`): the job ends partial. */
+  leftOut?: string[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -128,10 +143,11 @@ export function probeInput(task: Task): ProbeInput {
 export function encodeInput(task: Task): EncodeInput {
   kindOf(task, 'encode');
   const part = isObject(task.input) ? task.input['part'] : undefined;
-  if (part === undefined) return { plan: planOf(task, task.input) };
+  const chunking = isObject(task.input) && isObject(task.input['chunking']) ? { chunking: task.input['chunking'] as unknown as ChunkingSummary } : {};
+  if (part === undefined) return { plan: planOf(task, task.input), ...chunking };
   if (!isObject(part) || (part['kind'] !== 'audio' && !(part['kind'] === 'chunk' && isObject(part['chunk']) && typeof part['chunks'] === 'number')))
     throw malformed(task, 'input', 'a malformed part');
-  return { plan: planOf(task, task.input), part: part as unknown as EncodePart };
+  return { plan: planOf(task, task.input), part: part as unknown as EncodePart, ...chunking };
 }
 
 /** What an encode task's audit events say of its part: the chunk's index and range, or the audio; nothing for a whole-ladder task. */
@@ -188,5 +204,7 @@ export function packageOutput(task: Task): PackageOutput {
   kindOf(task, 'package');
   const out = task.output;
   if (!isObject(out) || !Array.isArray(out['files']) || !isObject(out['manifests'])) throw malformed(task, 'output', 'no files and manifests');
-  return { files: out['files'] as PackagedFile[], manifests: out['manifests'] as Record<string, string> };
+  const quality = Array.isArray(out['quality']) ? { quality: out['quality'] as RenditionQuality[] } : {};
+  const leftOut = Array.isArray(out['leftOut']) ? { leftOut: out['leftOut'] as string[] } : {};
+  return { files: out['files'] as PackagedFile[], manifests: out['manifests'] as Record<string, string>, ...quality, ...leftOut };
 }

@@ -130,6 +130,12 @@ export const jobSummary = z.object({
   updatedAt: z.string(),
 });
 
+const qualityMetric = z.object({
+  mean: z.number(),
+  min: z.number(),
+  worstSegmentSeconds: z.number().describe('start of the sampled segment with the lowest mean'),
+});
+
 export const jobDetailSchema = jobSummary.extend({
   tasks: z.array(
     z.object({
@@ -146,6 +152,48 @@ export const jobDetailSchema = jobSummary.extend({
   ),
   renditions: z.array(z.object({ name: z.string(), state: z.enum(taskStates), sha256: z.string().nullable() })),
   missingRenditions: z.array(z.string()),
+  etaSeconds: z
+    .number()
+    .nullable()
+    .describe(
+      'estimated seconds until the encode ends, from the time it has taken so far (chunks weighed by their frames); null when not encoding or too early to say',
+    ),
+  chunking: z
+    .object({
+      chunked: z.boolean(),
+      reasonCode: z.string().describe('why it is (long-master) or is not chunked (docs/chunking.md)'),
+      reason: z.string(),
+      chunkSeconds: z.number().nullable(),
+      chunks: z.array(
+        z.object({
+          index: z.number().int(),
+          startSeconds: z.number(),
+          endSeconds: z.number(),
+          frames: z.number().int(),
+          state: z.enum(taskStates),
+          attempt: z.number().int(),
+          fraction: z.number().min(0).max(1).describe('done: 1; running: its progress'),
+        }),
+      ),
+    })
+    .nullable()
+    .describe('null until the job is planned'),
+  quality: z
+    .array(
+      z.object({
+        rendition: z.string(),
+        psnr: qualityMetric.nullable(),
+        ssim: qualityMetric.nullable(),
+        xpsnr: qualityMetric.nullable().describe('null where the image has no xpsnr filter'),
+        frames: z.number().int(),
+        sampledSeconds: z.number(),
+        sample: z.union([z.object({ segments: z.number().int() }), z.literal('all')]),
+        thresholds: z.object({ psnr: z.number().optional(), ssim: z.number().optional(), xpsnr: z.number().optional() }),
+        passed: z.boolean(),
+        below: z.array(z.enum(['psnr', 'ssim', 'xpsnr'])).describe('metrics whose mean is under their threshold'),
+      }),
+    )
+    .describe('per video rendition, measured against the master before packaging (docs/quality.md); empty until then'),
 });
 
 export const jobList = z.object({ items: z.array(jobSummary), nextCursor: z.string().nullable() });
