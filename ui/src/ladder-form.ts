@@ -4,6 +4,8 @@ import type { FieldProblem, LadderTemplate } from './api';
 
 export type Rung = LadderTemplate['rungs'][number];
 export type Audio = LadderTemplate['audio'];
+export type Quality = NonNullable<LadderTemplate['quality']>;
+export type QualityMetric = keyof Quality['thresholds'];
 export type Problems = FieldProblem[];
 
 export const PROFILES: Record<Rung['codec'], Rung['profile'][]> = { h264: ['baseline', 'main', 'high'], hevc: ['main', 'main10'] };
@@ -33,8 +35,18 @@ export const FORM_KEYS = [
   'captions',
   'packaging',
   'partialLadder',
+  'quality',
   'acceptedFormats',
 ] as const;
+/** Form fields a template may leave out (the appliance's default applies): the JSON need not hold them to go back to the form. */
+export const OPTIONAL_FORM_KEYS: readonly (typeof FORM_KEYS)[number][] = ['quality'];
+/** The quality gate the appliance applies when a template names none (docs/quality.md): 3 segments, not gated. */
+export const DEFAULT_QUALITY: Quality = { sample: { segments: 3 }, thresholds: {}, onBelow: 'fail' };
+export const QUALITY_METRICS: readonly { key: QualityMetric; label: string; step: number }[] = [
+  { key: 'psnr', label: 'PSNR, dB', step: 0.5 },
+  { key: 'ssim', label: 'SSIM (0–1)', step: 0.001 },
+  { key: 'xpsnr', label: 'XPSNR, dB', step: 0.5 },
+];
 
 /** An input's number; an emptied field is NaN (sent as null: the appliance names it). */
 export const num = (e: { currentTarget: { value: string } }) => (e.currentTarget.value.trim() === '' ? NaN : Number(e.currentTarget.value));

@@ -55,6 +55,20 @@ export const packagingText = (p: LadderTemplate['packaging']) => p.map((x) => x.
 export const partialText = (p: LadderTemplate['partialLadder']) =>
   p === 'wait' ? 'wait: a failed rendition fails the job' : p === 'emit' ? 'emit: package the rest, flag it' : 'the appliance default';
 
+/** "3 segments · PSNR ≥ 38 dB · below: fail the job", or the appliance default when the template names no gate. */
+export function qualityText(q: LadderTemplate['quality']): string {
+  if (!q) return 'measured on 3 segments, not gated (the default)';
+  const sample = q.sample === 'all' ? 'whole programme' : `${q.sample.segments} segment${q.sample.segments === 1 ? '' : 's'}`;
+  const t = q.thresholds;
+  const gates = [
+    t.psnr !== undefined ? `PSNR ≥ ${t.psnr} dB` : null,
+    t.ssim !== undefined ? `SSIM ≥ ${t.ssim}` : null,
+    t.xpsnr !== undefined ? `XPSNR ≥ ${t.xpsnr} dB` : null,
+  ].filter((x): x is string => x !== null);
+  if (gates.length === 0) return `measured on ${sample}, not gated`;
+  return `measured on ${sample} · ${gates.join(' · ')} · below: ${q.onBelow === 'fail' ? 'fail the job' : 'leave the rung out (partial)'}`;
+}
+
 /** The accepted-formats narrowing as short phrases; empty when the template leaves the appliance policy. */
 export function acceptedText(a: LadderTemplate['acceptedFormats']): string[] {
   if (!a) return [];
@@ -112,6 +126,14 @@ const FIELD_ORDER = [
   'invalid',
   'packaging',
   'partialLadder',
+  'quality',
+  'sample',
+  'segments',
+  'thresholds',
+  'psnr',
+  'ssim',
+  'xpsnr',
+  'onBelow',
   'acceptedFormats',
   'maxWidth',
   'maxHeight',

@@ -1,10 +1,109 @@
-// The ladder editor's form: the rung table and the settings sections (video/HDR, audio, captions, delivery).
+// The ladder editor's form: the rung table and the settings sections (video/HDR, audio, captions, delivery, quality gate).
 import { useState } from 'preact/hooks';
 import type { LadderTemplate } from '../api';
 import { acceptedText } from '../ladder-summary';
-import { list, LOUDNESS, PRESETS, under, type Audio, type Problems } from '../ladder-form';
+import {
+  at,
+  DEFAULT_QUALITY,
+  list,
+  LOUDNESS,
+  PRESETS,
+  QUALITY_METRICS,
+  under,
+  type Audio,
+  type Problems,
+  type Quality,
+  type QualityMetric,
+} from '../ladder-form';
 import { RungEditor } from './rung-editor';
 import { Field, FieldProblems, NumberField, SelectField } from './template-fields';
+
+/**
+ * The quality gate (`quality`): left out, the appliance measures 3 segments and gates nothing.
+ * A threshold left empty is measured, not gated (its key is left out of `thresholds`).
+ */
+function QualityFields({
+  quality,
+  problems,
+  onChange,
+}: {
+  quality: Quality | null | undefined;
+  problems: Problems;
+  onChange: (q: Quality | undefined) => void;
+}) {
+  const q = quality ?? null;
+  const setThreshold = (key: QualityMetric, raw: string) => {
+    if (!q) return;
+    const thresholds = { ...q.thresholds };
+    if (raw.trim() === '') delete thresholds[key];
+    else thresholds[key] = Number(raw);
+    onChange({ ...q, thresholds });
+  };
+  return (
+    <div class="form-grid">
+      <SelectField
+        label="Quality gate"
+        path="quality"
+        problems={problems}
+        value={q ? 'set' : 'default'}
+        options={[
+          ['default', 'the default: 3 segments measured, not gated'],
+          ['set', "this template's gate"],
+        ]}
+        onChange={(v) => onChange(v === 'set' ? structuredClone(DEFAULT_QUALITY) : undefined)}
+      />
+      {q && (
+        <>
+          <SelectField
+            label="Measured on"
+            path="quality.sample"
+            problems={problems}
+            value={q.sample === 'all' ? 'all' : 'segments'}
+            options={[
+              ['segments', 'sampled segments'],
+              ['all', 'the whole programme'],
+            ]}
+            onChange={(v) => onChange({ ...q, sample: v === 'all' ? 'all' : { segments: 3 } })}
+          />
+          {q.sample !== 'all' && (
+            <NumberField
+              label="Sampled segments"
+              path="quality.sample.segments"
+              problems={problems}
+              value={q.sample.segments}
+              onChange={(segments) => onChange({ ...q, sample: { segments } })}
+            />
+          )}
+          {QUALITY_METRICS.map((m) => (
+            <Field key={m.key} label={`Minimum mean ${m.label}`} path={`quality.thresholds.${m.key}`} problems={problems}>
+              <input
+                type="number"
+                aria-label={`Minimum mean ${m.label}`}
+                step={m.step}
+                min={0}
+                placeholder="not gated"
+                value={q.thresholds[m.key] ?? ''}
+                aria-invalid={at(problems, `quality.thresholds.${m.key}`).length > 0}
+                onInput={(e) => setThreshold(m.key, e.currentTarget.value)}
+              />
+            </Field>
+          ))}
+          <SelectField
+            label="A rung below a threshold"
+            path="quality.onBelow"
+            problems={problems}
+            value={q.onBelow}
+            options={[
+              ['fail', 'fail the job'],
+              ['partial', 'leave the rung out, flag the job partial'],
+            ]}
+            onChange={(onBelow) => onChange({ ...q, onBelow })}
+          />
+        </>
+      )}
+    </div>
+  );
+}
 
 function AudioFields({ audio, problems, onChange }: { audio: Audio; problems: Problems; onChange: (a: Audio) => void }) {
   const sel = audio.select;
@@ -291,6 +390,20 @@ export function TemplateForm({
           Accepted formats: {accepted.length ? accepted.join(' · ') : 'the appliance policy'} (edit <code>acceptedFormats</code> in the JSON).
         </p>
         <FieldProblems problems={problems} path="acceptedFormats" />
+      </fieldset>
+      <fieldset>
+        <legend>Quality gate</legend>
+        <QualityFields
+          quality={draft.quality}
+          problems={problems}
+          onChange={(quality) => {
+            // Back to the default: the field is left out (as a template that never named one), not sent as null.
+            const { quality: _old, ...rest } = draft;
+            onChange(quality ? { ...rest, quality } : rest);
+          }}
+        />
+        <p class="small muted">PSNR, SSIM and XPSNR of every video rung against the master, before packaging (docs/quality.md).</p>
+        <FieldProblems problems={problems} path="quality.thresholds" />
       </fieldset>
     </>
   );

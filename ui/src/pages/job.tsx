@@ -3,12 +3,14 @@ import { api, type AuditEvent, type AuditPage, type EncoderList, type JobDetail,
 import { ErrorBox, Loading, ProgressBar, Section, StateBadge } from '../components/bits';
 import { Player } from '../components/player';
 import { useLoad } from '../components/use-load';
-import { bytes, time } from '../format';
+import { bytes, etaText, time } from '../format';
 import { subscribeLive } from '../live';
 import { Actions } from './job-actions';
 import { ladderHref } from './ladder-links';
-import { processRuns } from './job-audit';
+import { planOf, processRuns, taskParts } from './job-audit';
+import { ChunkStrip, chunkingLine, videoRungs } from './job-chunks';
 import { LadderPlan, MediaInfo } from './job-media';
+import { QualityTable } from './job-quality';
 import { Commands, Dag } from './job-tasks';
 import { Timeline } from './job-timeline';
 
@@ -71,6 +73,12 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
   if (!job) return <Loading what={`job ${id}`} />;
   const events = audit.data ?? [];
   const runs = processRuns(events);
+  const parts = taskParts(events);
+  const rungs = videoRungs(
+    job,
+    planOf(events)?.rungs.map((r) => r.name),
+  );
+  const eta = job.state === 'encoding' ? etaText(job.etaSeconds) : null;
   const encoder = encoders.data?.items.find((x) => x.id === job.encoder);
   return (
     <>
@@ -82,6 +90,11 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
         <div class="grow">
           <ProgressBar value={job.progress} label={`Progress of job ${job.id}`} />
         </div>
+        {eta && (
+          <span class="eta muted" data-eta-seconds={job.etaSeconds}>
+            {eta}
+          </span>
+        )}
       </div>
       <Actions job={job} me={me} onDone={() => (detail.reload(), audit.reload())} />
       {job.error && (
@@ -106,6 +119,10 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
             <dd>{job.packaging.join(', ')}</dd>
             <dt>partial ladder</dt>
             <dd>{job.policy.partialLadder}</dd>
+            <dt>chunking</dt>
+            <dd class="chunking-line" data-chunked={job.chunking ? String(job.chunking.chunked) : undefined} title={job.chunking?.reason}>
+              {job.chunking ? chunkingLine(job.chunking) : 'decided once the master is probed'}
+            </dd>
             <dt>submitted</dt>
             <dd>
               {time(job.createdAt)} by {job.submittedBy}
@@ -147,8 +164,16 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
           )}
         </Section>
       </div>
+      {job.chunking?.chunked && (
+        <Section title="Chunks">
+          <ChunkStrip job={job} rungs={rungs} />
+        </Section>
+      )}
       <Section title="Tasks">
-        <Dag job={job} runs={runs} />
+        <Dag job={job} runs={runs} parts={parts} />
+      </Section>
+      <Section title="Quality">
+        <QualityTable quality={job.quality} />
       </Section>
       {job.outputs && (
         <Section title="Preview">

@@ -10,7 +10,7 @@ import { Field } from '../components/template-fields';
 import { TemplateForm } from '../components/template-settings';
 import { useLoad } from '../components/use-load';
 import { spotOfPath } from '../json-lines';
-import { at, body, copyName, FORM_KEYS, type Problems } from '../ladder-form';
+import { at, body, copyName, FORM_KEYS, OPTIONAL_FORM_KEYS, type Problems } from '../ladder-form';
 import { inSchemaOrder } from '../ladder-summary';
 import { ladderHref } from './ladder-links';
 
@@ -43,7 +43,7 @@ function EditorForm({ mode, from, base, latest }: { mode: 'create' | 'version'; 
     } catch (err) {
       return setJsonError(`not JSON: ${(err as Error).message}`);
     }
-    const missing = FORM_KEYS.filter((k) => !(k in parsed));
+    const missing = FORM_KEYS.filter((k) => !(k in parsed) && !OPTIONAL_FORM_KEYS.includes(k));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return setJsonError('the template must be a JSON object');
     if (missing.length) return setJsonError(`the form needs every field; missing: ${missing.join(', ')} (or save from the JSON: the appliance fills defaults)`);
     setDraft({ ...(parsed as unknown as LadderTemplate), name: draft.name, description: draft.description });

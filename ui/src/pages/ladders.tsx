@@ -15,6 +15,7 @@ import {
   loudnessText,
   packagingText,
   partialText,
+  qualityText,
   rateText,
   rungSummary,
   selectionText,
@@ -183,6 +184,8 @@ export function TemplateSettings({ t }: { t: LadderTemplate }) {
           <dd>{packagingText(t.packaging)}</dd>
           <dt>partial ladder</dt>
           <dd>{partialText(t.partialLadder)}</dd>
+          <dt>quality gate</dt>
+          <dd>{qualityText(t.quality)}</dd>
           <dt>accepted formats</dt>
           <dd>{accepted.length ? accepted.join(' · ') : 'the appliance policy'}</dd>
         </dl>
