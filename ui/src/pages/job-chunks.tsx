@@ -1,34 +1,8 @@
 // A chunked job's encode: the chunking decision in one line, the chunk strip (one cell per
 // chunk, in time order, as wide as its frames, coloured by state) and each rung's stitch.
 import type { JobDetail } from '../api';
-import { clock, percent } from '../format';
-
-type Chunking = NonNullable<JobDetail['chunking']>;
-type Chunk = Chunking['chunks'][number];
-
-/** "Chunked: 5 chunks of 4 s" / "Not chunked: <reason>". */
-export function chunkingLine(c: Chunking): string {
-  if (!c.chunked) return `Not chunked: ${c.reason}`;
-  const n = c.chunks.length;
-  return `Chunked: ${n} chunk${n === 1 ? '' : 's'}${c.chunkSeconds !== null ? ` of ${c.chunkSeconds} s` : ''}`;
-}
-
-/** A chunk's tooltip: "Chunk 2 of 5 · 0:04–0:08 · 100 frames · attempt 1 · running 40 %". */
-export function chunkTitle(c: Chunk, of: number): string {
-  const state = c.state === 'running' ? `running ${percent(c.fraction)}` : c.state;
-  return `Chunk ${c.index + 1} of ${of} · ${clock(c.startSeconds)}–${clock(c.endSeconds)} · ${c.frames} frames · attempt ${c.attempt} · ${state}`;
-}
-
-/** What a rung's stitch is at: stitched (its rendition done), the stitch task's state, or waiting for the chunks. */
-export function stitchState(rung: string, job: JobDetail): { state: string; text: string } {
-  const r = job.renditions.find((x) => x.name === rung);
-  if (r?.state === 'succeeded') return { state: 'succeeded', text: 'stitched' };
-  const stitch = job.tasks.filter((t) => t.kind === 'stitch').at(-1);
-  if (stitch) return { state: stitch.state, text: stitch.state === 'pending' ? 'stitch queued' : `stitch ${stitch.state}` };
-  const chunks = job.chunking?.chunks ?? [];
-  if (chunks.some((c) => c.state === 'dead' || c.state === 'failed')) return { state: 'failed', text: 'a chunk failed' };
-  return { state: 'pending', text: 'waiting for the chunks' };
-}
+import { clock } from '../format';
+import { chunkTitle, stitchState } from '../job-figures';
 
 export function ChunkStrip({ job, rungs }: { job: JobDetail; rungs: string[] }) {
   const c = job.chunking;
@@ -82,10 +56,4 @@ export function ChunkStrip({ job, rungs }: { job: JobDetail; rungs: string[] }) 
       </ul>
     </div>
   );
-}
-
-/** The video rungs of a job: the plan's, else the renditions that are not audio. */
-export function videoRungs(job: JobDetail, planned: string[] | undefined): string[] {
-  if (planned?.length) return planned;
-  return job.renditions.map((r) => r.name).filter((n) => !n.startsWith('audio'));
 }

@@ -3,36 +3,9 @@
 // sample, the thresholds and whether the rung passed.
 import type { JobDetail } from '../api';
 import { Empty, TableHead } from '../components/bits';
-import { clock } from '../format';
+import { METRICS, sampleText, thresholdsText, worstText } from '../job-figures';
 
 type Quality = JobDetail['quality'][number];
-type MetricName = Quality['below'][number];
-type Metric = NonNullable<Quality['psnr']>;
-
-const METRICS: readonly { key: MetricName; label: string; unit: string; digits: number }[] = [
-  { key: 'psnr', label: 'PSNR', unit: ' dB', digits: 2 },
-  { key: 'ssim', label: 'SSIM', unit: '', digits: 4 },
-  { key: 'xpsnr', label: 'XPSNR', unit: ' dB', digits: 2 },
-];
-
-export const sampleText = (s: Quality['sample']) => (s === 'all' ? 'whole programme' : `${s.segments} segment${s.segments === 1 ? '' : 's'}`);
-
-/** "PSNR ≥ 20 dB · SSIM ≥ 0.9", or "not gated". */
-export function thresholdsText(t: Quality['thresholds']): string {
-  const parts = METRICS.filter((m) => t[m.key] !== undefined).map((m) => `${m.label} ≥ ${t[m.key]}${m.unit}`);
-  return parts.length ? parts.join(' · ') : 'not gated';
-}
-
-/** The start of the worst sampled segment: one time when the metrics agree, else one per metric. */
-export function worstText(q: Quality): string {
-  const worst = METRICS.flatMap((m) => {
-    const v: Metric | null = q[m.key];
-    return v ? [{ label: m.label, at: v.worstSegmentSeconds }] : [];
-  });
-  if (worst.length === 0) return '—';
-  if (worst.every((w) => w.at === worst[0]!.at)) return clock(worst[0]!.at);
-  return worst.map((w) => `${w.label} ${clock(w.at)}`).join(' · ');
-}
 
 function MetricCell({ q, m }: { q: Quality; m: (typeof METRICS)[number] }) {
   const v = q[m.key];
