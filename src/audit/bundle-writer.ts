@@ -95,7 +95,7 @@ async function writeEvents(store: Store, path: string, anchor: ChainPoint, lastS
   return { sha256: hash.digest('hex'), last: prev, events };
 }
 
-/** Job records, their ffprobe outputs (from `job.probed` events); the images and ladder template versions they pinned. */
+/** Job records, their ffprobe outputs (from `job.probed` events) and quality figures (`job.quality`); the images and ladder template versions they pinned. */
 async function writeJobs(
   store: Store,
   put: (name: string, data: string) => Promise<void>,
@@ -114,6 +114,11 @@ async function writeJobs(
     for (const probe of await store.audit.list({ jobId: id, type: 'job.probed', limit: 10000 })) {
       const ffprobe = (probe.payload as { ffprobe?: unknown }).ffprobe;
       if (ffprobe !== undefined) await put(`jobs/${id}.ffprobe.${probe.seq}.json`, `${JSON.stringify(ffprobe, null, 2)}\n`);
+    }
+    // The quality gate's figures (PSNR, SSIM, XPSNR per rendition), as the `job.quality` event of that seq holds them.
+    for (const q of await store.audit.list({ jobId: id, type: 'job.quality', limit: 10000 })) {
+      const { gate, renditions, leftOut } = q.payload as { gate?: unknown; renditions?: unknown; leftOut?: unknown };
+      await put(`jobs/${id}.quality.${q.seq}.json`, `${JSON.stringify({ gate, renditions, leftOut }, null, 2)}\n`);
     }
   }
   return { images, ladders };

@@ -107,7 +107,9 @@ certified by A was rewritten before B.
 ## 5. Job records, probes, encoder images
 
 \`jobs/<id>.json\` are the job and task records; \`jobs/<id>.ffprobe.<seq>.json\` the ffprobe
-output recorded by the \`job.probed\` event of that seq. \`images/<id>.manifest.json\` are
+output recorded by the \`job.probed\` event of that seq; \`jobs/<id>.quality.<seq>.json\` the quality
+gate's figures per rendition (PSNR, SSIM, XPSNR: mean, min, worst segment) recorded by the
+\`job.quality\` event of that seq (docs/quality.md). \`images/<id>.manifest.json\` are
 the encoder image manifests (their sha256 is the image id) and
 \`images/<id>.manifest.json.asc\` their detached signatures. \`ladders/<name>.v<N>.json\` is the
 ladder template version each job pinned, as saved: its sha256 is the \`ladderSha256\` of the

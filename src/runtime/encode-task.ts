@@ -41,7 +41,9 @@ export async function runEncodeTask(ctx: RuntimeContext, job: Job, task: Task, s
     {
       taskId: task.id,
       plan,
-      inputPath: ctx.failEncodeAttempt?.(task) ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input') : staged.input,
+      inputPath: ctx.failEncodeAttempt?.({ rendition: task.rendition, attempt: task.attempt, chunk: part?.kind === 'chunk' ? part.chunk.index : null })
+        ? join(ctx.scratchDir, job.id, 'fault-injected-missing-input')
+        : staged.input,
       outDir,
       scope: scopeOf(plan, task.rendition, part),
       ...(ctx.x264Preset ? { x264Preset: ctx.x264Preset } : {}),

@@ -47,7 +47,7 @@ export interface RuntimeDeps {
    * Fault injection for tests and drills: when it returns true for an encode attempt, that
    * attempt reads a master that does not exist, so the real ffmpeg really fails.
    */
-  failEncodeAttempt?: (task: { rendition: string | null; attempt: number }) => boolean;
+  failEncodeAttempt?: (task: { rendition: string | null; attempt: number; /** a chunk task's index, else null */ chunk: number | null }) => boolean;
 }
 
 /** One attempt this process is running. */

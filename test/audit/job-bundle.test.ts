@@ -69,6 +69,12 @@ test('a job run by the real runtime (FFmpeg 7.1 image) exports as a bundle that 
       probe.streams.some((s) => s.codec_name === 'h264' && s.width === 426),
       JSON.stringify(probe.streams),
     );
+    // The quality gate's figures, as the job detail shows them.
+    const qualityFile = filesIn(x).find((n) => n.startsWith(`jobs/${job.id}.quality.`));
+    assert.ok(qualityFile, filesIn(x).join(', '));
+    const quality = JSON.parse(readFileSync(join(x, qualityFile!), 'utf8')) as { renditions: unknown[] };
+    assert.equal(quality.renditions, done.quality);
+    assert.ok(done.quality.length > 0 && done.quality.every((q) => q.psnr !== null && q.ssim !== null));
     const imageId = record.job.encoderImage;
     const imageManifest = readFileSync(join(x, `images/${imageId}.manifest.json`));
     assert.is(createHash('sha256').update(imageManifest).digest('hex'), imageId, "the image id is its manifest's sha256");

@@ -18,7 +18,7 @@ import { tempDir } from './temp-dir.js';
 export async function runtimeFixture(
   options: {
     partialLadder?: 'wait' | 'emit';
-    failEncodeAttempt?: (t: { rendition: string | null; attempt: number }) => boolean;
+    failEncodeAttempt?: (t: { rendition: string | null; attempt: number; chunk: number | null }) => boolean;
     objectsRoot?: string;
     /** Overrides of `policies` (e.g. maxInterruptions). */
     policies?: Partial<ReturnType<typeof testRuntimeConfig>['policies']>;
