@@ -5,14 +5,14 @@
 // as wide as its frames) that all turn succeeded, the stitch task and each rung stitched, and once
 // completed the quality table with figures; then the output plays in hls.js and in dash.js
 // (currentTime past 1 s) from segments under cmaf/.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobDetail } from '../../src/http/schemas/jobs.js';
-import { chunkingLine, chunkTitle, sampleText, thresholdsText, worstText } from '../../ui/src/job-figures.js';
+import { chunkingLine, chunkTitle, sampleText, stitchState, thresholdsText, worstText } from '../../ui/src/job-figures.js';
 import { clock, etaText } from '../../ui/src/format.js';
 import { apiClient } from '../helpers/api-client.js';
 import { killServers, startServer } from '../helpers/cli.js';
@@ -30,7 +30,7 @@ test.after(async () => {
 /** 20 s of 640x360 25 fps H.264, a keyframe every 2 s (chunkable), and a stereo AAC tone. */
 async function makeMaster(out: string): Promise<void> {
   const ff = (await testImage()).argv('ffmpeg');
-  const r = spawnSync(
+  const child = spawn(
     ff[0]!,
     [
       ...ff.slice(1),
@@ -41,9 +41,12 @@ async function makeMaster(out: string): Promise<void> {
       ...['-c:a', 'aac', '-ac', '2'],
       out,
     ],
-    { env: { LC_ALL: 'C' }, encoding: 'utf8' },
+    { env: { LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  assert.is(r.status, 0, r.stderr);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.is(code, 0, stderr);
 }
 
 const TEMPLATE = {
@@ -71,6 +74,20 @@ test('job page helpers: chunking line, chunk tooltip, ETA, quality texts', () =>
     'Not chunked: 8 s is under the threshold',
   );
   assert.is(chunkTitle(chunk, 5), 'Chunk 2 of 5 · 0:04–0:08 · 100 frames · attempt 2 · running 40 %');
+  const job = (tasks: Partial<JobDetail['tasks'][number]>[], states: Chunking['chunks'][number]['state'][]) =>
+    ({
+      renditions: [
+        { name: '360p', state: 'succeeded', sha256: 'x' },
+        { name: '240p', state: 'pending', sha256: null },
+      ],
+      tasks,
+      chunking: { ...chunked, chunks: states.map((state, index) => ({ ...chunk, index, state })) },
+    }) as unknown as JobDetail;
+  assert.equal(stitchState('360p', job([], ['succeeded'])), { state: 'succeeded', text: 'stitched' });
+  assert.equal(stitchState('240p', job([], ['succeeded', 'running'])), { state: 'pending', text: 'waiting for the chunks (1 / 2)' });
+  assert.equal(stitchState('240p', job([], ['succeeded', 'succeeded'])), { state: 'pending', text: 'chunks done, stitch not started' });
+  assert.equal(stitchState('240p', job([], ['succeeded', 'dead'])), { state: 'failed', text: 'a chunk failed' });
+  assert.equal(stitchState('240p', job([{ kind: 'stitch', state: 'running' }], ['succeeded', 'succeeded'])), { state: 'running', text: 'stitch running' });
   assert.is(etaText(185), 'about 3 min left');
   assert.is(etaText(42), 'about 40 s left');
   assert.is(etaText(null), null);
@@ -138,10 +155,12 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
   const timings: Record<string, number> = {};
   const t0 = Date.now();
   const cwd = tempDir('mpegflow-ui-chunked-');
-  await preloadEncoderImage(cwd);
+  // The master is made while the encoder image is preloaded, and Chromium starts with the appliance.
+  await Promise.all([preloadEncoderImage(cwd), makeMaster(join(cwd, 'long.mp4'))]);
+  timings['image + master'] = Date.now() - t0;
   writeFileSync(join(cwd, 'data', 'config.json'), JSON.stringify({ chunking: { enabled: true, thresholdSeconds: 10, chunkSeconds: 4 } }));
-  await makeMaster(join(cwd, 'long.mp4'));
-  const s = await startServer({ cwd, timeoutMs: 300_000 });
+  const [s, context] = await Promise.all([startServer({ cwd, timeoutMs: 300_000 }), launchChromium({ width: 1280, height: 1000 })]);
+  contexts.push(context);
   const token = readFileSync(join(cwd, 'data', 'secrets', 'admin.token'), 'utf8').trim();
   const api = apiClient(s.url, token);
   const json = { ...api.auth, 'content-type': 'application/json' };
@@ -151,11 +170,9 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
   const user = await fetch(`${s.url}/api/v1/users`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'cleo', role: 'operator' }) });
   assert.is(user.status, 201, await user.clone().text());
   const { password } = (await user.json()) as { password: string };
-  timings['master + start'] = Date.now() - t0;
+  timings['start + browser'] = Date.now() - t0;
 
   // Signed in before the job is submitted, so the page watches the chunks run.
-  const context = await launchChromium({ width: 1280, height: 1000 });
-  contexts.push(context);
   const requests = recordRequests(context);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = pageErrors(page);
@@ -164,6 +181,7 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  timings['signed in'] = Date.now() - t0;
 
   const tJob = Date.now();
   const submitted = await api.submit({ input: { key: 'long.mp4' }, ladder: TEMPLATE.name });
@@ -207,6 +225,7 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
     await page.waitForTimeout(150);
   }
   timings.chunks = Date.now() - tJob;
+  const tAfter = Date.now();
   await screenshot(page, 'chunked-job-chunks-done');
 
   // The stitch task in the DAG, and each rung stitched; then the job completes.
@@ -215,6 +234,7 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
   assert.match(await page.locator('.dag').getAttribute('aria-label').then(String), /encode, then stitch, then package/);
   await page.locator('.page-head .badge', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
   timings.job = Date.now() - tJob;
+  timings['stitch + quality + package'] = Date.now() - tAfter;
   assert.is(await stitch.locator('.badge').innerText(), 'succeeded');
   const stitched = await page
     .locator('.stitch-states li[data-rung]')
@@ -256,6 +276,9 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
     assert.match(text, /pass/);
   }
   await screenshot(page, 'chunked-job-completed');
+  await page.locator('#chunks-h').scrollIntoViewIfNeeded();
+  await page.evaluate(() => (globalThis as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -60));
+  await screenshot(page, 'chunked-job-completed-top', false);
 
   // The API agrees with what the page showed.
   const detail = (await (await api.get(`/api/v1/jobs/${jobId}`)).json()) as JobDetail;
@@ -288,6 +311,32 @@ test('chunked job: the job page shows 5 chunks turning succeeded, the stitch, th
       `${engine}: every segment from cmaf/:\n${media.join('\n')}`,
     );
   }
+
+  // The template's gate in the ladder editor's Quality gate section; an SSIM threshold added there is saved as v2.
+  await page.goto(`${s.url}/#/ladders/${TEMPLATE.name}/edit`);
+  await page.getByRole('heading', { name: `New version of ${TEMPLATE.name} (from v1)` }).waitFor();
+  assert.is(await page.getByLabel('Quality gate', { exact: true }).inputValue(), 'set');
+  assert.is(await page.getByLabel('Measured on', { exact: true }).inputValue(), 'segments');
+  assert.is(await page.getByLabel('Sampled segments', { exact: true }).inputValue(), '3');
+  assert.is(await page.getByLabel('Minimum mean PSNR, dB', { exact: true }).inputValue(), '20');
+  assert.is(await page.getByLabel('Minimum mean SSIM (0–1)', { exact: true }).inputValue(), '');
+  assert.is(await page.getByLabel('A rung below a threshold', { exact: true }).inputValue(), 'fail');
+  await page.getByLabel('Minimum mean SSIM (0–1)', { exact: true }).fill('0.5');
+  await page.getByLabel('A rung below a threshold', { exact: true }).selectOption('partial');
+  await page.getByRole('group', { name: 'Quality gate' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'chunked-job-quality-gate-form', false);
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Saved: ${TEMPLATE.name} version 2.` })
+    .waitFor();
+  const v2 = (await (await api.get(`/api/v1/ladders/${TEMPLATE.name}`)).json()) as { version: number; template: { quality: unknown } };
+  assert.equal(v2.template.quality, { sample: { segments: 3 }, thresholds: { psnr: 20, ssim: 0.5 }, onBelow: 'partial' });
+  assert.match(
+    await page.locator('dd', { hasText: 'SSIM ≥ 0.5' }).innerText(),
+    /measured on 3 segments · PSNR ≥ 20 dB · SSIM ≥ 0.5 · below: leave the rung out/,
+  );
+
   assert.equal(offAppliance(requests), [], 'nothing left the appliance');
   const realErrors = errors.filter((e) => !/Failed to load resource/.test(e));
   assert.equal(realErrors, [], realErrors.join('\n'));

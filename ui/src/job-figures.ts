@@ -37,7 +37,10 @@ export function stitchState(rung: string, job: JobDetail): { state: string; text
   if (stitch) return { state: stitch.state, text: stitch.state === 'pending' ? 'stitch queued' : `stitch ${stitch.state}` };
   const chunks = job.chunking?.chunks ?? [];
   if (chunks.some((c) => c.state === 'dead' || c.state === 'failed')) return { state: 'failed', text: 'a chunk failed' };
-  return { state: 'pending', text: 'waiting for the chunks' };
+  const done = chunks.filter((c) => c.state === 'succeeded').length;
+  // The stitch task is made once every encode task (the audio's too) has succeeded.
+  if (chunks.length > 0 && done === chunks.length) return { state: 'pending', text: 'chunks done, stitch not started' };
+  return { state: 'pending', text: `waiting for the chunks (${done} / ${chunks.length})` };
 }
 
 /** The video rungs of a job: the plan's, else the renditions that are not audio. */
