@@ -57,6 +57,19 @@ async function checkLadder(conn: Connection, name: string, version: number | und
  * stdout is the job id (and with --wait the final state); the pinned template version goes to
  * stderr with the job id. Exit 0 (1 with --wait unless the job completed).
  */
+/** While waiting: the chunks done of a chunked encode and the estimated time left. */
+function statusDetail(job: JobDetail): string {
+  const chunks = job.chunking?.chunked ? job.chunking.chunks : [];
+  const done = chunks.filter((c) => c.state === 'succeeded').length;
+  const parts = [
+    ...(chunks.length && job.state === 'encoding' ? [`chunks ${done}/${chunks.length}`] : []),
+    ...(job.etaSeconds !== null && job.etaSeconds !== undefined ? [`about ${formatEta(job.etaSeconds)} left`] : []),
+  ];
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+const formatEta = (s: number): string => (s < 90 ? `${Math.max(1, Math.round(s))} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+
 export async function submitCommand(options: SubmitOptions, io: SubmitIo, env: NodeJS.ProcessEnv): Promise<number> {
   const name = basename(options.file);
   const captions = parseCaptionArgs(options.captions ?? [], name);
@@ -95,11 +108,15 @@ export async function submitCommand(options: SubmitOptions, io: SubmitIo, env: N
 
   let last = job;
   while (!TERMINAL.includes(last.state)) {
-    progress.update(last.progress, `${last.id} ${last.state}`);
+    progress.update(last.progress, `${last.id} ${last.state}${statusDetail(last)}`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
     last = (await api<JobDetail>(conn, 'GET', `/api/v1/jobs/${encodeURIComponent(job.id)}`, 'job status')).body;
   }
   progress.done(`${last.id} ${last.state}${last.error ? `: ${last.error.code}: ${last.error.message}` : ''}`);
+  for (const q of last.quality ?? [])
+    io.stderr.write(
+      `quality ${q.rendition}: PSNR ${q.psnr?.mean.toFixed(2) ?? '-'} dB, SSIM ${q.ssim?.mean.toFixed(4) ?? '-'}, XPSNR ${q.xpsnr?.mean.toFixed(2) ?? '-'} dB${q.passed ? '' : ` (below: ${q.below.join(', ')})`}\n`,
+    );
   io.print(last.state);
   return last.state === 'completed' ? 0 : 1;
 }

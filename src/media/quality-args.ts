@@ -46,7 +46,7 @@ export interface QualityWindowOptions {
 export function qualityWindowArgs(plan: LadderPlan, rungIndex: number, options: QualityWindowOptions): string[] {
   const rung = plan.rungs[checkInt(rungIndex, 0, plan.rungs.length - 1, 'rung index')] as VideoRungPlan;
   const master = checkInput(options.master, 'quality master');
-  const rendition = checkPath(options.rendition, 'quality rendition');
+  const rendition = checkInput(options.rendition, 'quality rendition');
   const stats = [options.stats.psnr, options.stats.ssim, ...(options.stats.xpsnr === null ? [] : [options.stats.xpsnr])].map((p) => graphSafePath(p));
   checkDistinctPaths([master, rendition], stats);
   const start = decimal(options.window.startSeconds, 0, 1e7, 6, 'window start');

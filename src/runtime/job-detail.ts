@@ -4,6 +4,13 @@ import { encodedRenditions } from './ladder-decision.js';
 import type { ChunkingView, JobDetail } from './job-runtime.js';
 import { encodeInput, encodeOutput, packageOutput, stitchOutput } from './task-payloads.js';
 
+/** Which part of a chunked encode a task is: a chunk (by index) or the audio; null for any other task. */
+function partOf(t: Task): JobDetail['tasks'][number]['part'] {
+  if (t.kind !== 'encode') return null;
+  const { part } = encodeInput(t);
+  return part ? (part.kind === 'chunk' ? { kind: 'chunk', index: part.chunk.index } : { kind: 'audio' }) : null;
+}
+
 /** A chunked job's audio task counts for this share of the encode's progress; the chunks share the rest by their frames. */
 const AUDIO_SHARE = 0.05;
 
@@ -128,6 +135,7 @@ export function jobDetail(job: Job, tasks: readonly Task[], live: ReadonlyMap<st
       maxAttempts: t.maxAttempts,
       errorCode: t.errorCode,
       errorMessage: t.errorMessage,
+      part: partOf(t),
     })),
     renditions,
     outputs: job.outputs,

@@ -62,7 +62,12 @@ export interface JobDetail {
   packaging: string[];
   encoder: string;
   policy: Job['policy'];
-  tasks: Array<Pick<Task, 'id' | 'kind' | 'rendition' | 'state' | 'attempt' | 'interruptions' | 'maxAttempts' | 'errorCode' | 'errorMessage'>>;
+  tasks: Array<
+    Pick<Task, 'id' | 'kind' | 'rendition' | 'state' | 'attempt' | 'interruptions' | 'maxAttempts' | 'errorCode' | 'errorMessage'> & {
+      /** A chunked job's encode task: the chunk it encodes, or the audio (null otherwise). */
+      part: { kind: 'chunk'; index: number } | { kind: 'audio' } | null;
+    }
+  >;
   renditions: Array<{ name: string; state: Task['state']; sha256: string | null }>;
   /** When done: `{"hls": "hls/master.m3u8", "dash": "dash/manifest.mpd"}`. */
   outputs: Record<string, string> | null;

@@ -62,6 +62,8 @@ test('an api node and two workers on PostgreSQL + S3 run 20 jobs; a worker kille
     };
     const pinned = (core: number) => ({
       node: { roles: ['worker'] },
+      // A 20 s master is "long" here: chunked in 5 chunks the two workers share.
+      chunking: { thresholdSeconds: 10, chunkSeconds: 4 },
       pools: { probe: { cores: [core], slots: 1 }, encode: { cores: [core], slots: 1 }, package: { cores: [core], slots: 1 } },
     });
     const api = node('api', { node: { roles: ['api'] } });
@@ -111,6 +113,17 @@ test('an api node and two workers on PostgreSQL + S3 run 20 jobs; a worker kille
     });
     ws.on('message', (d) => live.push(JSON.parse(String(d)) as (typeof live)[number]));
 
+    // First, a long master: its chunks are encoded on both workers, stitched from S3 (encrypted at rest).
+    const longClip = join(root, 'long-360p.mp4');
+    const genLong = spawnSync(ff[0]!, [...ff.slice(1), '-nostdin', '-loglevel', 'error', ...testClipArgs('640x360', 20), '-g', '50', longClip], {
+      env: { LC_ALL: 'C' },
+    });
+    assert.is(genLong.status, 0, String(genLong.stderr));
+    const longInput = (await (await client.upload(longClip)).json()) as { key: string };
+    const chunked = await client.submit({ input: { key: longInput.key }, ladder: 'professional', packaging: ['hls', 'dash'] });
+    assert.is(chunked.status, 201, await chunked.clone().text());
+    const chunkedId = ((await chunked.json()) as { id: string }).id;
+
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i++) {
       const r = await client.submit({ input: { key: input.key }, ladder: 'professional', packaging: ['hls', 'dash'] });
@@ -143,10 +156,33 @@ test('an api node and two workers on PostgreSQL + S3 run 20 jobs; a worker kille
       [],
       `job states: ${done.join(',')}`,
     );
+    const long = await waitFor(
+      'the chunked job to end',
+      async () => {
+        const d = (await (await client.get(`/api/v1/jobs/${chunkedId}`)).json()) as {
+          state: string;
+          chunking: { chunked: boolean; chunks: { state: string }[] } | null;
+          quality: { passed: boolean }[];
+        };
+        return ['completed', 'failed', 'partial', 'cancelled'].includes(d.state) ? d : undefined;
+      },
+      600_000,
+    );
+    assert.is(long.state, 'completed');
+    assert.is(long.chunking?.chunked, true);
+    assert.is(long.chunking?.chunks.length, 5);
+    assert.ok(long.quality.length > 0 && long.quality.every((q) => q.passed));
+    const chunkOwners = (
+      await db.query<{ owner: string }>(
+        "SELECT DISTINCT split_part(payload::json->>'owner', '/', 1) AS owner FROM audit_events WHERE type = 'task.started' AND job_id = $1 AND payload::json->>'part' = 'chunk'",
+        [chunkedId],
+      )
+    ).rows.map((r) => r.owner);
+    assert.ok(chunkOwners.length > 0 && chunkOwners.every((o) => o === 'w1' || o === 'w2'), chunkOwners.join());
 
     // Each job completed once, its killed task was taken over, both workers took tasks.
     const count = async (sql: string, params: unknown[] = []) => (await db.query<{ n: string }>(sql, params)).rows.map((r) => Number(r.n));
-    assert.equal(await count("SELECT count(*) AS n FROM audit_events WHERE type = 'job.completed' GROUP BY job_id ORDER BY job_id"), Array(JOBS).fill(1));
+    assert.equal(await count("SELECT count(*) AS n FROM audit_events WHERE type = 'job.completed' GROUP BY job_id ORDER BY job_id"), Array(JOBS + 1).fill(1));
     const owners = (
       await db.query<{ owner: string }>("SELECT DISTINCT split_part(payload::json->>'owner', '/', 1) AS owner FROM audit_events WHERE type = 'task.started'")
     ).rows.map((r) => r.owner);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, renameSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'uvu';
@@ -136,6 +136,18 @@ test('a chunk that commits short (its frames not the plan) fails the stitch STIT
   const published: string[] = [];
   for await (const o of f.objects.list('output', `${job.id}/`)) published.push(o.key);
   assert.equal(published, []);
+});
+
+test('cancel mid-way removes the committed chunks with every other intermediate', async () => {
+  const { job } = await f.runtime.submit({ input: { key: master }, ladder: 'professional', packaging: ['hls'] }, { actor: 'token:test' });
+  await waitForChunk(job.id, 1);
+  await f.runtime.cancel(job.id, 'token:test');
+  const done = await f.waitFor(job.id, ['cancelled'], 60_000);
+  assert.is(done.state, 'cancelled');
+  const left: string[] = [];
+  for await (const o of f.objects.list('intermediate', `${job.id}/`)) left.push(o.key);
+  assert.equal(left, []);
+  assert.not.ok(existsSync(join(f.data, 'scratch', job.id)), 'scratch removed');
 });
 
 async function waitForChunk(jobId: string, index: number) {

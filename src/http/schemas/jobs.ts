@@ -148,6 +148,10 @@ export const jobDetailSchema = jobSummary.extend({
       maxAttempts: z.number().int(),
       errorCode: z.string().nullable(),
       errorMessage: z.string().nullable(),
+      part: z
+        .union([z.object({ kind: z.literal('chunk'), index: z.number().int() }), z.object({ kind: z.literal('audio') })])
+        .nullable()
+        .describe("a chunked job's encode task: the chunk it encodes (its index in chunking.chunks) or the whole programme's audio; null for every other task"),
     }),
   ),
   renditions: z.array(z.object({ name: z.string(), state: z.enum(taskStates), sha256: z.string().nullable() })),
