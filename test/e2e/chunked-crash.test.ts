@@ -79,7 +79,14 @@ test('kill -9 at 80 % of a chunked encode: at most the chunks in flight are redo
   assert.ok(redone.length <= inFlight.length, `redone ${redone.join()} but only ${inFlight.join()} were in flight`);
   for (const c of committed) assert.is(starts.get(c), 1, `committed chunk ${c} was not encoded again`);
   assert.is(queryDb<{ n: number }>(data, "SELECT count(*) AS n FROM audit_events WHERE job_id = ? AND type = 'job.completed'", jobId)[0]!.n, 1);
-  assert.is(queryDb<{ n: number }>(data, "SELECT count(*) AS n FROM audit_events WHERE job_id = ? AND type = 'task.succeeded' AND json_extract(payload, '$.kind') = 'stitch'", jobId)[0]!.n, 1);
+  assert.is(
+    queryDb<{ n: number }>(
+      data,
+      "SELECT count(*) AS n FROM audit_events WHERE job_id = ? AND type = 'task.succeeded' AND json_extract(payload, '$.kind') = 'stitch'",
+      jobId,
+    )[0]!.n,
+    1,
+  );
 
   const objects = new EmbeddedStore({ root: join(data, 'objects') });
   await objects.open();
