@@ -114,9 +114,9 @@ export async function decideLadder(ctx: RuntimeContext, tx: StoreTx, job: Job): 
         stitchTask: stitchId,
         chunks: outcome.input.chunks.map((c) => ({
           chunk: c.chunk.index,
-          renditions: c.renditions.map((r) => ({ name: r.name, key: r.key, sha256: r.sha256 })),
+          renditions: refsOf(c.renditions),
         })),
-        audio: outcome.input.audio.map((d) => ({ name: d.name, key: d.key, sha256: d.sha256 })),
+        audio: refsOf(outcome.input.audio),
         missingRenditions: outcome.input.missing,
       },
     });
@@ -124,6 +124,9 @@ export async function decideLadder(ctx: RuntimeContext, tx: StoreTx, job: Job): 
   }
   await createPackageTask(ctx, tx, job, outcome.input);
 }
+
+/** What the audit trail names of stored renditions: name, key, sha256. */
+const refsOf = (list: readonly StoredRendition[]) => list.map(({ name, key, sha256 }) => ({ name, key, sha256 }));
 
 /** The job's package task over these renditions; the job moves to `packaging` (audited with each rendition's sha256). */
 export async function createPackageTask(ctx: RuntimeContext, tx: StoreTx, job: Job, input: PackageInput): Promise<void> {
@@ -137,7 +140,7 @@ export async function createPackageTask(ctx: RuntimeContext, tx: StoreTx, job: J
     payload: {
       state: 'packaging',
       packageTask: packageId,
-      renditions: input.renditions.map((d) => ({ name: d.name, key: d.key, sha256: d.sha256 })),
+      renditions: refsOf(input.renditions),
       missingRenditions: input.missing,
     },
   });

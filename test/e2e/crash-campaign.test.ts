@@ -6,10 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import { preloadEncoderImage } from '../helpers/preloaded-image.js';
 import { apiClient } from '../helpers/api-client.js';
-import { freePort, killAppliance, leftovers, makeClip, waitUntil } from '../helpers/appliance-crash.js';
+import { assertOutputsOnce, freePort, killAppliance, leftovers, makeClip, waitUntil } from '../helpers/appliance-crash.js';
 import { killServers, runCli, startServer, type Started } from '../helpers/cli.js';
 import { encoderProcesses, queryDb } from '../helpers/encoder-processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -112,13 +111,7 @@ test('kill -9 of the whole appliance at five points of one long encode, five tim
   assert.is(cleanups.length, 5, 'one cleanup per restart after a kill (the first start had nothing to clean)');
   assert.is(cleanups.filter((c) => c.scratchJobs.includes(jobId)).length, 5, 'every restart after a kill removed the job scratch');
 
-  const objects = new EmbeddedStore({ root: join(data, 'objects') });
-  await objects.open();
-  const keys: string[] = [];
-  for await (const o of objects.list('output', `${jobId}/`)) keys.push(o.key);
-  assert.ok(keys.includes(`${jobId}/hls/master.m3u8`) && keys.includes(`${jobId}/dash/manifest.mpd`), keys.join(','));
-  for (const k of keys) assert.is((await objects.listVersions('output', k)).length, 1, `${k} committed once`);
-  await objects.close();
+  await assertOutputsOnce(data, jobId, assert);
   assert.equal(await leftovers(data), { scratch: [], intermediate: [], staging: [] });
   const verify = runCli(['audit', 'verify'], { cwd });
   assert.is(verify.code, 0, verify.stdout + verify.stderr);

@@ -68,3 +68,21 @@ export async function leftovers(data: string): Promise<{ scratch: string[]; inte
   await objects.close();
   return { scratch, intermediate, staging };
 }
+
+/** A finished job's published outputs in the embedded store: both manifests there, every key committed exactly once (one version). */
+export async function assertOutputsOnce(
+  data: string,
+  jobId: string,
+  assertions: { ok(v: unknown, m?: string): void; is(a: unknown, b: unknown, m?: string): void },
+): Promise<void> {
+  const objects = new EmbeddedStore({ root: join(data, 'objects') });
+  await objects.open();
+  try {
+    const keys: string[] = [];
+    for await (const o of objects.list('output', `${jobId}/`)) keys.push(o.key);
+    assertions.ok(keys.includes(`${jobId}/hls/master.m3u8`) && keys.includes(`${jobId}/dash/manifest.mpd`), keys.join(','));
+    for (const k of keys) assertions.is((await objects.listVersions('output', k)).length, 1, `${k} committed once`);
+  } finally {
+    await objects.close();
+  }
+}
