@@ -67,3 +67,23 @@ export function worstText(q: Quality): string {
   if (worst.every((w) => w.at === worst[0]!.at)) return clock(worst[0]!.at);
   return worst.map((w) => `${w.label} ${clock(w.at)}`).join(' · ');
 }
+
+/** What an encode task of a chunked job works on: its chunk (with the chunk's range) or the whole programme's audio. */
+export type TaskPart = { part: 'chunk'; chunk: number; chunks: number; startSeconds: number; endSeconds: number } | { part: 'audio' };
+
+/** Task id → its part, from the job detail (`tasks[].part` and `chunking.chunks`). */
+export function taskParts(job: JobDetail): Map<string, TaskPart> {
+  const parts = new Map<string, TaskPart>();
+  const chunks = job.chunking?.chunks ?? [];
+  for (const t of job.tasks) {
+    if (!t.part) continue;
+    if (t.part.kind === 'audio') {
+      parts.set(t.id, { part: 'audio' });
+      continue;
+    }
+    const index = t.part.index;
+    const c = chunks.find((x) => x.index === index);
+    parts.set(t.id, { part: 'chunk', chunk: index, chunks: chunks.length, startSeconds: c?.startSeconds ?? 0, endSeconds: c?.endSeconds ?? 0 });
+  }
+  return parts;
+}

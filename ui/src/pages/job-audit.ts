@@ -144,20 +144,3 @@ export function rate(r: Plan['frameRate'] | undefined): string {
   const [num, den] = Array.isArray(r) ? r : [r.num, r.den];
   return den === 1 ? String(num) : (num / den).toFixed(3);
 }
-
-/** What an encode task of a chunked job works on, as its `task.started` event says (the task list itself does not). */
-export type TaskPart = { part: 'chunk'; chunk: number; chunks: number; startSeconds: number; endSeconds: number } | { part: 'audio' };
-
-/** Task id → its part, for the encode tasks that have started at least once. */
-export function taskParts(events: AuditEvent[]): Map<string, TaskPart> {
-  const parts = new Map<string, TaskPart>();
-  for (const e of events) {
-    if (e.type !== 'task.started') continue;
-    const p = e.payload as { taskId?: string; part?: string; chunk?: number; chunks?: number; startSeconds?: number; endSeconds?: number };
-    if (!p.taskId) continue;
-    if (p.part === 'audio') parts.set(p.taskId, { part: 'audio' });
-    else if (p.part === 'chunk' && typeof p.chunk === 'number')
-      parts.set(p.taskId, { part: 'chunk', chunk: p.chunk, chunks: p.chunks ?? 0, startSeconds: p.startSeconds ?? 0, endSeconds: p.endSeconds ?? 0 });
-  }
-  return parts;
-}

@@ -2,7 +2,8 @@
 import type { JobDetail, JobTask } from '../api';
 import { Empty, StateBadge } from '../components/bits';
 import { shellLine } from '../format';
-import type { ProcessRun, TaskPart } from './job-audit';
+import type { TaskPart } from '../job-figures';
+import type { ProcessRun } from './job-audit';
 
 /** A task's name on its card: the rendition, the chunk or the audio of a chunked job, the whole ladder, or its kind. */
 export function taskTitle(task: JobTask, part: TaskPart | undefined, chunked: boolean): string {
@@ -11,7 +12,7 @@ export function taskTitle(task: JobTask, part: TaskPart | undefined, chunked: bo
   if (task.rendition) return task.rendition;
   if (part?.part === 'chunk') return `chunk ${part.chunk + 1}${part.chunks ? ` of ${part.chunks}` : ''} (all rungs)`;
   if (part?.part === 'audio') return 'audio (whole programme)';
-  return chunked ? 'chunk or audio (not started)' : 'ladder (one decode, all rungs)';
+  return chunked ? 'chunk or audio' : 'ladder (one decode, all rungs)';
 }
 
 function TaskCard({ task, runs, title, chunk }: { task: JobTask; runs: ProcessRun[]; title: string; chunk: number | undefined }) {

@@ -7,7 +7,8 @@ import { bytes, etaText, time } from '../format';
 import { subscribeLive } from '../live';
 import { Actions } from './job-actions';
 import { ladderHref } from './ladder-links';
-import { planOf, processRuns, taskParts } from './job-audit';
+import { planOf, processRuns } from './job-audit';
+import { taskParts } from '../job-figures';
 import { chunkingLine, videoRungs } from '../job-figures';
 import { ChunkStrip } from './job-chunks';
 import { LadderPlan, MediaInfo } from './job-media';
@@ -74,7 +75,7 @@ export function JobPage({ id, me }: { id: string; me: Me }) {
   if (!job) return <Loading what={`job ${id}`} />;
   const events = audit.data ?? [];
   const runs = processRuns(events);
-  const parts = taskParts(events);
+  const parts = taskParts(job);
   const rungs = videoRungs(
     job,
     planOf(events)?.rungs.map((r) => r.name),
