@@ -25,6 +25,9 @@ function run(argv: readonly string[], op: string, input: string, timeoutMs: numb
       const why = signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : `exited with ${code}`;
       reject(new ApplianceError('KEK_UNAVAILABLE', `the KEK command ${argv[0]} ${op} ${why}: ${err.trim().split('\n').slice(-3).join(' / ') || 'no message'}`));
     });
+    // A command that exits without reading its stdin (e.g. `id`) closes the pipe: EPIPE here is
+    // not an error of its own — the exit code and stderr (the `close` handler) say what happened.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }

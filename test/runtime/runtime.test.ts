@@ -83,7 +83,11 @@ test('a job goes probe → encode → package → completed, outputs committed o
   // Every process is audited when it starts (pid, exact argv), before the record of its end.
   const startedEvents = events.filter((e) => e.type === 'process.started');
   const ends = events.filter((e) => e.type === 'task.succeeded');
-  assert.is(startedEvents.length, 1 + 1 + 2 * 2 + 1, 'probe, the ladder encode, the quality gate (2 rungs × 2 windows of a 3 s clip), the one CMAF packaging run');
+  assert.is(
+    startedEvents.length,
+    1 + 1 + 2 * 2 + 1,
+    'probe, the ladder encode, the quality gate (2 rungs × 2 windows of a 3 s clip), the one CMAF packaging run',
+  );
   const encodeStart = startedEvents.find((e) => (e.payload as { kind: string }).kind === 'encode')!;
   const encodeEnd = ends.find((e) => (e.payload as { kind: string }).kind === 'encode')!;
   assert.equal((encodeStart.payload as { argv: string[] }).argv, encoded.process.argv);
