@@ -21,6 +21,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 /** The page-side names the evaluated functions use (they run in Chromium, not in Node). */
 interface HTMLVideoElement {
   currentTime: number;
+  paused: boolean;
   currentSrc: string;
   src: string;
   play(): Promise<void>;
@@ -38,8 +39,21 @@ test.after(async () => {
 
 async function playFor(page: Page, seconds: number): Promise<{ currentTime: number; src: string; engine: string | null }> {
   const video = page.locator('video');
-  await video.evaluate((v: HTMLVideoElement) => v.play());
-  await page.waitForFunction((s) => (document.querySelector('video')?.currentTime ?? 0) > s, seconds, { timeout: 30_000 });
+  // A play() that the engine's own source attach interrupts (AbortError) is asked again while the video stays paused.
+  await video.evaluate((v: HTMLVideoElement) =>
+    v.play().catch((e: Error) => {
+      if (e.name !== 'AbortError') throw e;
+    }),
+  );
+  await page.waitForFunction(
+    (s) => {
+      const v = document.querySelector('video');
+      if (v?.paused) void v.play().catch(() => undefined);
+      return (v?.currentTime ?? 0) > s;
+    },
+    seconds,
+    { timeout: 30_000, polling: 250 },
+  );
   return {
     currentTime: await video.evaluate((v: HTMLVideoElement) => v.currentTime),
     src: await video.evaluate((v: HTMLVideoElement) => v.currentSrc || v.src),
